@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV := $(PY) -m safeguarding.devservices
+
+.PHONY: run test lint format install assets clean
+
+run: install assets
+	$(DEV) run
+
+test: install assets
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(DEV) exec -- $(PY) manage.py check --fail-level WARNING
+	$(DEV) exec -- $(PY) manage.py makemigrations --check --dry-run
+	$(DEV) exec -- $(PY) -m pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+assets: node_modules/.installed static/build/app.css
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/build/app.css: node_modules/.installed static/src/app.scss
+	npm run --silent build
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules static/build staticfiles

@@ -1,0 +1,1 @@
+"""The append-only audit log (built in the audit issue). Depends on no other app."""

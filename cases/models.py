@@ -1,0 +1,1 @@
+"""Children, cases and their chronology (built in the shared case record issue)."""

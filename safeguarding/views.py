@@ -1,0 +1,56 @@
+"""The signed-in home page, the health check and the error pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
+
+# What the next issues add, so people see where the service is going.
+UPCOMING = [
+    ("Children and cases", "Search for a child and read one chronology from every agency."),
+    ("Notifications", "Placements and missing episodes, told to the agencies that must know."),
+    ("MASH triage", "The daily screen: new contacts, RAG ratings and partner checks."),
+    ("Access reports", "Who looked at which child, and on what lawful basis."),
+]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"upcoming": UPCOMING})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the broker both answer, 503 when either does not.
+
+    Says nothing about any case or person: a load balancer may call it unauthenticated.
+    """
+    state = {"database": database_state(), "broker": broker_state()}
+    healthy = all(value == "up" for value in state.values())
+    state["status"] = "ok" if healthy else "unavailable"
+    if state["broker"] == "up":
+        state["worker_heartbeat_age_seconds"] = heartbeat_age_seconds()
+    return JsonResponse(state, status=200 if healthy else 503)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request's context processors: the database may be why we are
+    # here, and looking up the signed-in person would fail again.
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/csrf.html", status=403)

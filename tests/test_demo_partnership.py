@@ -1,0 +1,44 @@
+"""`manage.py load_demo`: the demo partnership, idempotent, and never with DEBUG off."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sharing.demo import PEOPLE
+from sharing.models import Agency, Area, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_creates_the_partnership_and_prints_how_to_sign_in(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert Area.objects.count() == 3
+    assert Agency.objects.count() == 5
+    assert set(Person.objects.values_list("username", flat=True)) == {p.username for p in PEOPLE}
+    assert "social.worker" in out
+    assert "Password for all of them: demo-password" in out
+    assert Person.objects.get(username="social.worker").check_password("demo-password")
+
+
+def test_load_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    before = list(Person.objects.order_by("pk").values_list("pk", "username", "agency_id"))
+    call_command("load_demo")
+    assert list(Person.objects.order_by("pk").values_list("pk", "username", "agency_id")) == before
+    assert Agency.objects.count() == 5
+
+
+def test_load_demo_uses_demo_password_from_the_environment(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-phrase")
+    call_command("load_demo")
+    assert Person.objects.get(username="health.nurse").check_password("another-demo-phrase")
+
+
+def test_load_demo_is_refused_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refused when DEBUG is off"):
+        call_command("load_demo")
+    assert not Person.objects.exists()

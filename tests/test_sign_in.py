@@ -1,0 +1,82 @@
+"""Signing in and out through the real form."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signing_in_shows_who_you_are_and_your_agency(client, people):
+    response = client.post(
+        reverse("sign-in"), {"username": "social.worker", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    page = response.content.decode()
+    assert "Jo Fletcher" in page
+    assert "Norfolk County Council Children&#x27;s Services" in page
+
+
+def test_a_wrong_password_shows_an_error_summary_and_keeps_the_username(client, people):
+    response = client.post(reverse("sign-in"), {"username": "social.worker", "password": "nope"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page
+    assert "Enter a correct username and password" in page
+    assert 'value="social.worker"' in page
+    assert "<title>Error: Sign in" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_username_gets_the_same_message_as_a_wrong_password(client, people):
+    response = client.post(reverse("sign-in"), {"username": "nobody.here", "password": "nope"})
+    assert "Enter a correct username and password" in response.content.decode()
+
+
+def test_empty_fields_are_named_in_the_error_summary(client, db):
+    page = client.post(reverse("sign-in"), {"username": "", "password": ""}).content.decode()
+    assert "Enter your username" in page
+    assert "Enter your password" in page
+    assert 'href="#id_username"' in page
+
+
+def test_a_deactivated_person_cannot_sign_in(client, people):
+    person = people["police.officer"]
+    person.is_active = False
+    person.save()
+    response = client.post(reverse("sign-in"), {"username": person.username, "password": PASSWORD})
+    assert "Enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_in_rotates_the_session_key(client, people):
+    client.get(reverse("sign-in"))
+    client.session.save()
+    before = client.session.session_key
+    client.post(reverse("sign-in"), {"username": "social.worker", "password": PASSWORD})
+    assert client.session.session_key != before
+
+
+def test_signing_out_needs_a_post_and_ends_the_session(sign_in):
+    client = sign_in("social.worker")
+    assert client.get(reverse("sign-out")).status_code == 405
+    assert client.get(reverse("home")).status_code == 200
+    response = client.post(reverse("sign-out"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sign-in")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_home_page_sends_a_signed_out_person_to_sign_in(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('sign-in')}?next=/"
+
+
+def test_an_offsite_next_is_ignored(client, people):
+    response = client.post(
+        reverse("sign-in"),
+        {"username": "social.worker", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("home")
