@@ -47,3 +47,46 @@ def sign_in(client, people):
         return client
 
     return _sign_in
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker process on a queue of its own, against the test database.
+
+    Yields the queue name: send tasks there with `apply_async(queue=...)`.
+    """
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.db import connection
+
+    from safeguarding.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    hostname = f"{queue}@localhost"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or ''}"
+        f":{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    if db["HOST"] and db["HOST"].startswith("/"):  # a Unix socket (the embedded server)
+        env["DATABASE_URL"] = f"postgresql://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo",
+         f"--queues={queue}", f"--hostname={hostname}", "--loglevel=WARNING",
+         "--without-mingle", "--without-gossip"],
+        env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[hostname], timeout=0.5):
+            assert worker.poll() is None, "the Celery worker exited while starting"
+            assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
+        yield queue
+    finally:
+        worker.terminate()
+        worker.wait(15)
