@@ -1,1 +1,64 @@
-"""The append-only audit log (built in the audit issue). Depends on no other app."""
+"""The append-only audit log. Depends on no other app of ours.
+
+Who did something is copied into the event (id, username, agency) rather than linked by
+foreign key: the record must say who it was at that moment, must never change when the
+person does, and must not stop a person or agency being deactivated or renamed.
+The database refuses UPDATE, DELETE and TRUNCATE on this table (migration 0002).
+"""
+
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
+    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere", "Signed out of every other session"
+    SESSION_EXPIRED = "session_expired", "Session reached its maximum lifetime"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Verified a second factor"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Entered a wrong second-factor code"
+    RECOVERY_CODE_USED = "recovery_code_used", "Used a recovery code"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Set up two-factor sign-in"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Reset a person's two-factor sign-in"
+    TOKEN_CREATED = "token_created", "Created an API token"
+    TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+    TOKEN_REFUSED = "token_refused", "Presented an unusable API token"
+    API_REQUEST = "api_request", "Called the API"
+    PERMISSION_REFUSED = "permission_refused", "Was refused access"
+    ADMIN_CHANGE = "admin_change", "Changed a record in administration"
+
+
+class Event(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    # Who: copied, not linked (see the module docstring). Empty for anonymous attempts.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_agency_id = models.BigIntegerField(null=True, blank=True)
+    actor_agency = models.CharField(max_length=200, blank=True)
+    # What it was done to: a kind ("person", "case", "token") and its id.
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    # Where from.
+    request_id = models.CharField(max_length=64, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    # Small, machine-readable facts (a path, a method, a reason code); never case text.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_event_actor_time"),
+            models.Index(
+                fields=["target_type", "target_id", "occurred_at"], name="audit_event_target"
+            ),
+            models.Index(fields=["action", "occurred_at"], name="audit_event_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_username or "anonymous"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {who} {self.action}"

@@ -17,6 +17,37 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flushing_may_truncate_the_audit_log():
+    """Let the test harness empty audit_event between transactional tests.
+
+    The audit table refuses TRUNCATE (that is the point), but Django's test runner empties
+    every table with TRUNCATE after a transactional or live-server test. Only around that
+    harness flush, the test superuser switches the refusal off and straight back on; the
+    application itself never can (see SECURITY.md on the production database role).
+    """
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        connection = connections[options.get("database", "default")]
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate")
+        try:
+            return original(self, **options)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_truncate"
+                )
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
