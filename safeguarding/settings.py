@@ -5,6 +5,7 @@ top, in one place. The defaults are safe for production; `make run` (through
 `safeguarding.devservices`) sets DEBUG and points the app at embedded servers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -26,6 +27,15 @@ BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+# However active, a session ends after this long (a shift), and the person signs in again.
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 10)
+# Lockout: failures per account (django-axes), and per address (shared offices sit behind
+# one address, so that limit is higher), each lifting after its cool-off.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 15)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 50)
+SIGN_IN_ADDRESS_WINDOW_MINUTES = env_int("SIGN_IN_ADDRESS_WINDOW_MINUTES", 15)
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 300)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -57,7 +67,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "sharing",
     "cases",
     "audit",
@@ -71,8 +87,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sharing.middleware.SessionLifetimeMiddleware",
+    "sharing.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "safeguarding.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "safeguarding.urls"
@@ -99,6 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "sharing.Person"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -120,9 +145,10 @@ LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign-in"
 
-# Sessions live in the database so any number of web processes can serve a person.
+# Sessions live in the database so any number of web processes can serve a person; our
+# store records whose each session is, so a person can see theirs and end the others.
 # Saving on every request turns SESSION_COOKIE_AGE into an idle timeout.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "sharing.sessions"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -174,12 +200,84 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sharing.authentication.TokenAuthentication",
+        "sharing.authentication.VerifiedSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_CLASSES": ["safeguarding.throttling.PersonRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safeguarding Hub API",
+    "DESCRIPTION": "The same records, permissions and audit as the pages. Authenticate with "
+    "a personal token: `Authorization: Bearer sgh_…`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# The cache (throttle counters, per-address sign-in failures) is Redis, shared by every
+# web process, so a limit holds however many processes serve requests.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "safeguarding",
+        "TIMEOUT": 300,
+    }
+}
+
+# Two-factor sign-in (django-otp).
+OTP_TOTP_ISSUER = "Safeguarding Hub"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# django-axes: per-account lockout.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sharing.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+AXES_VERBOSE = False
+# axes.W006 asks for the address in AXES_LOCKOUT_PARAMETERS. Addresses are limited by our
+# own counter instead (SIGN_IN_ADDRESS_FAILURE_LIMIT), with a higher limit, because a
+# whole police station or council office can sit behind one address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Content-Security-Policy: nothing inline, nothing from elsewhere. GOV.UK Frontend and
+# htmx run from our own static files; the QR code is inline SVG, which is not script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        **({} if DEBUG else {"upgrade-insecure-requests": True}),
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Request size limits: forms here are short; nothing uploads files yet.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # django-guardian: no anonymous user row, and never GUARDIAN_AUTO_PREFETCH (guardian issue
 # 1028: with it on, direct foreign-key permissions are never loaded and every check fails).

@@ -1,21 +1,40 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from safeguarding import views
-from sharing.views import SignInView, SignOutView
+from sharing import api as sharing_api
+from sharing import views as sharing_views
 
 admin.site.site_header = "Safeguarding Hub administration"
 admin.site.site_title = "Safeguarding Hub administration"
-# The admin uses the service's own sign-in, so there is one way in.
-admin.site.login = SignInView.as_view()
+# The admin uses the service's own sign-in (with its second factor), so there is one way in.
+admin.site.login = sharing_views.SignInView.as_view()
+
+api_v1 = [
+    path("me/", sharing_api.me, name="api-me"),
+    path("tokens/", sharing_api.tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", sharing_api.revoke, name="api-token-revoke"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("sign-in/", SignInView.as_view(), name="sign-in"),
-    path("sign-out/", SignOutView.as_view(), name="sign-out"),
+    path("sign-in/", sharing_views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/code/", sharing_views.sign_in_code, name="sign-in-code"),
+    path("sign-in/recovery-code/", sharing_views.sign_in_recovery_code,
+         name="sign-in-recovery-code"),
+    path("two-factor/set-up/", sharing_views.set_up_two_factor, name="two-factor-set-up"),
+    path("sign-out/", sharing_views.SignOutView.as_view(), name="sign-out"),
+    path("account/sessions/", sharing_views.sessions, name="sessions"),
+    path("account/sessions/sign-out-others/", sharing_views.sign_out_everywhere_else,
+         name="sign-out-everywhere-else"),
+    path("account/tokens/", sharing_views.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", sharing_views.revoke, name="revoke-token"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
-]
+]  # fmt: skip
 
 handler403 = "safeguarding.views.permission_denied"
 handler404 = "safeguarding.views.page_not_found"

@@ -5,11 +5,12 @@ sees and manages only their own agency's people and cannot grant anything beyond
 roles the service defines: no superuser flag, no raw permissions, no other agency.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from sharing.models import Agency, Area, Person
+from sharing.two_factor import reset_second_factor
 
 
 def _is_agency_admin(request: HttpRequest) -> bool:
@@ -63,6 +64,21 @@ class PersonAdmin(UserAdmin):
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost or replaced phone)")
+    def reset_two_factor(self, request, queryset):
+        # The queryset is already limited to the admin's own agency (get_queryset).
+        people = list(queryset.exclude(pk=request.user.pk))
+        for person in people:
+            reset_second_factor(request, person)
+        self.message_user(
+            request,
+            f"Reset two-factor sign-in for {len(people)} "
+            f"{'person' if len(people) == 1 else 'people'}. They set it up again at next "
+            "sign-in, and have been signed out everywhere.",
+            messages.SUCCESS,
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

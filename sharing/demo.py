@@ -1,5 +1,8 @@
 """The demo partnership: three areas, five agencies and eight people, all fictional.
 
+Each demo person has an authenticator already set up; with DEBUG on, the second-factor
+page shows its current code, and `manage.py demo_otp_code USERNAME` prints it.
+
 Used by `manage.py load_demo` (for `make run`) and by the tests' cast of characters, so
 the demo a person clicks through and the world the tests reason about are the same.
 """
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from sharing.models import Agency, Area, Person
+from sharing.two_factor import ensure_demo_authenticator
 
 DEFAULT_DEMO_PASSWORD = "demo-password"  # noqa: S105 - published on purpose; DEBUG only
 
@@ -127,5 +131,6 @@ def build_partnership(password: str | None = None) -> Partnership:
         if created or not person.check_password(password):
             person.set_password(password)
             person.save()
+        ensure_demo_authenticator(person)
         people[p.username] = person
     return Partnership(areas=areas, agencies=agencies, people=people)

@@ -1,6 +1,9 @@
-"""The sign-in form, with the error messages the GOV.UK Design System asks for."""
+"""Forms for signing in, the second factor and API tokens, with GOV.UK error messages."""
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from sharing.tokens import LIFETIME_CHOICES
 
 
 class SignInForm(AuthenticationForm):
@@ -14,11 +17,45 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
-        self.fields["username"].widget.attrs.update(
-            {"class": "govuk-input", "spellcheck": "false", "autocomplete": "username"}
-        )
-        self.fields["password"].widget.attrs.update(
-            {"class": "govuk-input govuk-password-input__input govuk-js-password-input-input",
-             "autocomplete": "current-password", "spellcheck": "false",
-             "autocapitalize": "none"}
-        )  # fmt: skip
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=12,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the code as 6 digits, like 123456")
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=20,
+        error_messages={"required": "Enter one of your recovery codes"},
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What the token is for, like ‘Force case system link’.",
+        error_messages={
+            "required": "Enter a name for the token",
+            "max_length": "Name must be 100 characters or fewer",
+        },
+    )
+    days = forms.TypedChoiceField(
+        label="Expires after",
+        choices=LIFETIME_CHOICES,
+        coerce=int,
+        initial=30,
+        error_messages={"required": "Choose when the token expires",
+                        "invalid_choice": "Choose when the token expires"},
+    )  # fmt: skip

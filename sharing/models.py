@@ -5,8 +5,10 @@ the group is what case permissions are granted to (see DESIGN.md, access model).
 """
 
 from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 
@@ -125,3 +127,66 @@ class Person(AbstractUser):
             self.groups.remove(*(current - wanted))
         if wanted - current:
             self.groups.add(*(wanted - current))
+
+
+class SignedInSession(AbstractBaseSession):
+    """A session row that knows whose it is, so a person can see and end their sessions.
+
+    Django's own session table holds the user id only inside the encoded data; finding
+    "every session of this person" would mean decoding every row.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "signed-in session"
+        indexes = [models.Index(fields=["person", "expire_date"], name="session_person_expiry")]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from sharing.sessions import SessionStore
+
+        return SessionStore
+
+
+class ApiToken(models.Model):
+    """A personal API token: named, expiring, revocable, and stored only as a hash.
+
+    The secret is shown once when made. `prefix` (not secret) lets a person tell their
+    tokens apart and lets the audit log name one without holding anything usable.
+    """
+
+    MAX_LIFETIME_DAYS = 90
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"

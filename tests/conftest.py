@@ -69,15 +69,36 @@ def agencies(partnership):
     return partnership.agencies
 
 
+def verify_second_factor(client, person) -> None:
+    """Mark the client's session as past the second factor with the person's authenticator."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=person, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def sign_in(client, people):
-    """Sign a demo person in through Django's session, returning the test client."""
+    """Sign a demo person in, second factor included, returning the test client."""
 
-    def _sign_in(username: str):
+    def _sign_in(username: str, *, second_factor: bool = True):
         client.force_login(people[username])
+        if second_factor:
+            verify_second_factor(client, people[username])
         return client
 
     return _sign_in
+
+
+def current_code(person) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sharing.two_factor import current_code as code_of
+
+    return code_of(TOTPDevice.objects.get(user=person, confirmed=True))
 
 
 @pytest.fixture

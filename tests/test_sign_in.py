@@ -3,15 +3,16 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, current_code
 
 pytestmark = pytest.mark.django_db
 
 
-def test_signing_in_shows_who_you_are_and_your_agency(client, people):
-    response = client.post(
-        reverse("sign-in"), {"username": "social.worker", "password": PASSWORD}, follow=True
-    )
+def test_signing_in_with_both_factors_shows_who_you_are_and_your_agency(client, people):
+    response = client.post(reverse("sign-in"), {"username": "social.worker", "password": PASSWORD})
+    assert response["Location"] == reverse("sign-in-code")
+    code = current_code(people["social.worker"])
+    response = client.post(reverse("sign-in-code"), {"code": code, "next": "/"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("home")
     page = response.content.decode()
     assert "Jo Fletcher" in page
@@ -50,12 +51,16 @@ def test_a_deactivated_person_cannot_sign_in(client, people):
     assert "_auth_user_id" not in client.session
 
 
-def test_signing_in_rotates_the_session_key(client, people):
+def test_signing_in_rotates_the_session_key_at_each_step(client, people):
     client.get(reverse("sign-in"))
     client.session.save()
     before = client.session.session_key
     client.post(reverse("sign-in"), {"username": "social.worker", "password": PASSWORD})
-    assert client.session.session_key != before
+    after_password = client.session.session_key
+    assert after_password != before
+    code = current_code(people["social.worker"])
+    client.post(reverse("sign-in-code"), {"code": code})
+    assert client.session.session_key not in (before, after_password)
 
 
 def test_signing_out_needs_a_post_and_ends_the_session(sign_in):
@@ -79,4 +84,7 @@ def test_an_offsite_next_is_ignored(client, people):
         reverse("sign-in"),
         {"username": "social.worker", "password": PASSWORD, "next": "https://evil.example/"},
     )
+    assert "evil.example" not in response["Location"]
+    code = current_code(people["social.worker"])
+    response = client.post(reverse("sign-in-code"), {"code": code, "next": "https://evil.example/"})
     assert response["Location"] == reverse("home")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, current_code
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -83,11 +83,21 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def sign_in_as(page: Page, username: str, password: str = PASSWORD) -> None:
+def sign_in_as(
+    page: Page, username: str, password: str = PASSWORD, *, second_factor: bool = True
+) -> None:
+    """Sign in through the real forms: password, then the authenticator's current code."""
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if second_factor and password == PASSWORD:
+        from sharing.models import Person
+
+        page.get_by_label("Code from your authenticator app").fill(
+            current_code(Person.objects.get(username=username))
+        )
+        page.get_by_role("button", name="Continue").click()
 
 
 def axe_violations(page: Page) -> list[dict]:

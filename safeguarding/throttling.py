@@ -1,0 +1,20 @@
+"""API rate limits, read from settings when used (so they can be configured per deploy)."""
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class PersonRateThrottle(SimpleRateThrottle):
+    """Requests per minute per person (or per address when not signed in)."""
+
+    scope = "person"
+
+    def get_rate(self) -> str:
+        return f"{settings.API_RATE_PER_MINUTE}/min"
+
+    def get_cache_key(self, request, view) -> str:
+        if request.user and request.user.is_authenticated:
+            ident = f"person:{request.user.pk}"
+        else:
+            ident = f"address:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
