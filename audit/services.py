@@ -1,7 +1,9 @@
 """Writing audit events. Call `record` inside the transaction of the change it describes."""
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from audit.models import Action, Event
@@ -46,9 +48,21 @@ def record(
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from, as the web server saw it.
+    """The address the request came from: used for lockout, throttling and the audit log.
 
-    Behind a proxy, configure the server (gunicorn `--forwarded-allow-ips`, or the proxy
-    protocol) to set REMOTE_ADDR; a client-supplied X-Forwarded-For is never trusted here.
+    With TRUSTED_PROXY_COUNT = 0 (the default) it is REMOTE_ADDR. Behind N proxies of our
+    own, each appending to X-Forwarded-For, it is the Nth entry from the right: the address
+    our outermost proxy saw. Entries further left were written by the client and are never
+    trusted, so nobody can choose the address they are counted under.
     """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return None
     return request.META.get("REMOTE_ADDR") or None

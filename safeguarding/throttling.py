@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from audit.services import client_address
+
 
 class PersonRateThrottle(SimpleRateThrottle):
     """Requests per minute per person (or per address when not signed in)."""
@@ -16,5 +18,6 @@ class PersonRateThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             ident = f"person:{request.user.pk}"
         else:
-            ident = f"address:{self.get_ident(request)}"
+            # Our own reading of the address, not DRF's (which trusts X-Forwarded-For).
+            ident = f"address:{client_address(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -39,10 +39,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # An API client gets JSON, whether the view or the URL resolver found nothing.
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error. Nothing was saved."}, status=500)
     # Rendered without the request's context processors: the database may be why we are
     # here, and looking up the signed-in person would fail again.
     return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)

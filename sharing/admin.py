@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from sharing.admin_audit import AuditedAdmin
 from sharing.models import Agency, Area, Person
 from sharing.two_factor import reset_second_factor
 
@@ -19,13 +20,13 @@ def _is_agency_admin(request: HttpRequest) -> bool:
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AuditedAdmin):
     list_display = ["name", "ons_code"]
     search_fields = ["name", "ons_code"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
     list_display = ["name", "kind", "duty_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -33,7 +34,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(AuditedAdmin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "agency", "role", "is_active"]
     list_filter = ["role", "is_active", "agency"]
     list_select_related = ["agency"]

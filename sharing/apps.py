@@ -6,4 +6,7 @@ class SharingConfig(AppConfig):
     verbose_name = "Agencies and people"
 
     def ready(self) -> None:
-        from sharing import signals  # noqa: F401  (connects the audit receivers)
+        from sharing import (
+            schema,  # noqa: F401  (describes our authentication in the OpenAPI schema)
+            signals,  # noqa: F401  (connects the audit receivers)
+        )

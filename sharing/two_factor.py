@@ -5,6 +5,7 @@ any page beyond these steps will open (SecondFactorRequiredMiddleware). Someone 
 authenticator yet is taken through setting one up first.
 """
 
+import math
 import time
 
 import django_otp
@@ -59,18 +60,16 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
 
     Returns None if the code is wrong. On success the person is verified for this session.
     """
-    if not device.verify_token(normalise_code(code)):
-        return None
     person = request.user
+    if not device.verify_token(normalise_code(code)):
+        record(Action.SECOND_FACTOR_FAILED, request=request, detail={"method": "set_up"})
+        return None
     # One authenticator per person: setting up a new one replaces the old.
     TOTPDevice.objects.filter(user=person).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = replace_recovery_codes(person)
-    django_otp.login(request, device)
-    record(
-        Action.SECOND_FACTOR_ENROLLED, request=request, target_type="person", target_id=person.pk
-    )
+    _verified(request, device, Action.SECOND_FACTOR_ENROLLED)
     return codes
 
 
@@ -118,16 +117,19 @@ def _verified(request: HttpRequest, device, action: Action, detail: dict | None 
     record(action, request=request, detail=detail)
 
 
-def verification_locked_for_seconds(person: Person) -> int:
-    """How long django-otp's back-off refuses codes after repeated wrong ones (0 if not)."""
-    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
-    if device is None or device.throttling_failure_timestamp is None:
+def seconds_until_codes_accepted(device: TOTPDevice | None) -> int:
+    """How long django-otp's back-off refuses codes after a wrong one (0 if it does not)."""
+    if device is None:
         return 0
     allowed, details = device.verify_is_allowed()
-    if allowed:
+    locked_until = (details or {}).get("locked_until")
+    if allowed or locked_until is None:
         return 0
-    locked_until = details.get("locked_until") if details else None
-    return max(0, int((locked_until - timezone.now()).total_seconds())) if locked_until else 0
+    return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+
+
+def authenticator_of(person: Person) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=person, confirmed=True).first()
 
 
 @transaction.atomic

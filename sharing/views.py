@@ -87,6 +87,13 @@ def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
+def _too_many(wait: int) -> str:
+    if not wait:
+        return ""
+    seconds = f"{wait} second{'s' if wait != 1 else ''}"
+    return f"Too many wrong codes. Wait {seconds}, then enter the newest code"
+
+
 @login_required
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Second step: the code from the person's authenticator app."""
@@ -97,14 +104,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_with_next(reverse("two-factor-set-up"), _next(request)))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if two_factor.verify_code(request, form.cleaned_data["code"]):
+        # Asked before trying: a code entered during the back-off is refused unseen.
+        wait = two_factor.seconds_until_codes_accepted(two_factor.authenticator_of(person))
+        if not wait and two_factor.verify_code(request, form.cleaned_data["code"]):
             return HttpResponseRedirect(_next(request))
-        wait = two_factor.verification_locked_for_seconds(person)
         form.add_error(
             "code",
-            f"Too many wrong codes. Wait {wait} seconds, then enter the newest code"
-            if wait
-            else "The code is not right. Enter the newest code from your authenticator app",
+            _too_many(wait) or "The code is not right. Enter the newest code from your app",
         )
     return render(
         request,
@@ -145,7 +151,12 @@ def set_up_two_factor(request: HttpRequest) -> HttpResponse:
     device = two_factor.pending_authenticator(person)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = two_factor.confirm_authenticator(request, device, form.cleaned_data["code"])
+        wait = two_factor.seconds_until_codes_accepted(device)
+        codes = (
+            None
+            if wait
+            else two_factor.confirm_authenticator(request, device, form.cleaned_data["code"])
+        )
         if codes is not None:
             return render(
                 request,
@@ -153,7 +164,8 @@ def set_up_two_factor(request: HttpRequest) -> HttpResponse:
                 {"codes": codes, "next": _next(request)},
             )
         form.add_error(
-            "code", "The code is not right. Check the app shows Safeguarding Hub and try again"
+            "code",
+            _too_many(wait) or "The code is not right. Check the app shows Safeguarding Hub",
         )
     return render(
         request,

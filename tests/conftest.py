@@ -10,10 +10,6 @@ import pytest
 
 from sharing.demo import Partnership, build_partnership
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
-# make around it are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PASSWORD = "correct-horse-battery"
 
 
@@ -46,6 +42,14 @@ def flushing_may_truncate_the_audit_log():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit and lockout counters live in the Redis cache; each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +146,10 @@ def celery_worker(transactional_db, settings):
     finally:
         worker.terminate()
         worker.wait(15)
+
+
+def events(action, **filters):
+    """The audit events of one kind, oldest first."""
+    from audit.models import Event
+
+    return list(Event.objects.filter(action=action, **filters).order_by("id"))

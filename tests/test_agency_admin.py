@@ -77,3 +77,22 @@ def test_nobody_but_a_superuser_can_delete_a_person(sign_in, people):
     client = sign_in("admin.ncc")
     url = reverse("admin:sharing_person_delete", args=[people["social.worker"].pk])
     assert client.get(url).status_code == 403
+
+
+def test_admin_changes_are_audit_events_naming_fields_not_values(sign_in, people):
+    from audit.models import Action
+    from tests.conftest import events
+
+    client = sign_in("admin.ncc")
+    target = people["mash.manager"]
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[target.pk]),
+        {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase",
+         "usable_password": "true"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:1500]
+    changes = events(Action.ADMIN_CHANGE)
+    assert [(e.actor_username, e.target_type, e.target_id) for e in changes] == [
+        ("admin.ncc", "person", str(target.pk))
+    ]
+    assert "a-brand-new-passphrase" not in str(changes[0].detail)

@@ -14,6 +14,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.conftest import PASSWORD, current_code
 
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -47,6 +51,11 @@ def browser():
 def page(browser, live_server, request) -> Page:
     """A fresh browser context; fails the test on any console error or CSP violation."""
     context = browser.new_context(base_url=live_server.url)
+    # Report every Content-Security-Policy violation as a console error (caught below).
+    context.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (e) =>
+            console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));"""
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on(

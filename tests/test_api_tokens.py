@@ -1,0 +1,133 @@
+"""Personal API tokens: shown once, stored hashed, expiring, revocable, audited."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action
+from sharing.models import ApiToken
+from sharing.tokens import digest
+from tests.conftest import events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer_token(sign_in):
+    """A token made through the page by police.officer; returns (secret, token row)."""
+    page = sign_in("police.officer").post(reverse("tokens"), {"name": "Force link", "days": 30})
+    html = page.content.decode()
+    secret = html.split('data-testid="token-secret">')[1].split("<")[0]
+    return secret, ApiToken.objects.get(name="Force link")
+
+
+def bearer(secret: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def test_a_token_is_shown_once_and_stored_only_as_a_hash(officer_token, sign_in):
+    secret, token = officer_token
+    assert secret.startswith(f"sgh_{token.prefix}_")
+    assert token.digest == digest(secret)
+    assert secret not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+    page = sign_in("police.officer").get(reverse("tokens")).content.decode()
+    assert "Force link" in page
+    assert secret not in page
+    assert token.expires_at - timezone.now() > timedelta(days=29)
+    assert events(Action.TOKEN_CREATED)[0].detail == {"prefix": token.prefix, "days": 30}
+
+
+def test_a_token_calls_the_api_as_its_person_and_every_call_is_audited(officer_token):
+    secret, token = officer_token
+    api = Client()
+    response = api.get("/api/v1/me/", **bearer(secret))
+    assert response.status_code == 200
+    assert response.json()["username"] == "police.officer"
+    assert response.json()["agency"] == "Norfolk Constabulary"
+    api.get("/api/v1/tokens/", **bearer(secret))
+    calls = events(Action.API_REQUEST, actor_username="police.officer")
+    assert [c.detail["path"] for c in calls] == ["/api/v1/me/", "/api/v1/tokens/"]
+    assert {c.target_id for c in calls} == {str(token.pk)}
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_an_expired_token_is_refused(officer_token):
+    secret, token = officer_token
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = Client().get("/api/v1/me/", **bearer(secret))
+    assert response.status_code == 401
+    assert response.json() == {"detail": "That token is expired."}
+    assert events(Action.TOKEN_REFUSED)[0].detail == {"state": "expired"}
+
+
+def test_a_revoked_token_is_refused(officer_token, sign_in):
+    secret, token = officer_token
+    response = sign_in("police.officer").post(reverse("revoke-token", args=[token.pk]), follow=True)
+    assert "is revoked" in response.content.decode()
+    assert Client().get("/api/v1/me/", **bearer(secret)).status_code == 401
+    assert events(Action.TOKEN_REVOKED)
+
+
+def test_a_made_up_token_is_refused(db):
+    assert Client().get("/api/v1/me/", **bearer("sgh_00000000_nope")).status_code == 401
+
+
+def test_no_credentials_get_401_with_a_challenge(db):
+    response = Client().get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_nobody_can_revoke_another_persons_token(officer_token, sign_in):
+    _, token = officer_token
+    response = sign_in("suffolk.officer").post(reverse("revoke-token", args=[token.pk]))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_a_token_cannot_make_another_token(officer_token):
+    secret, _ = officer_token
+    response = Client().post(
+        "/api/v1/tokens/",
+        {"name": "x", "days": 7},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert response.status_code == 403
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_signed_in_session_can_make_a_token_through_the_api(sign_in):
+    response = sign_in("health.nurse").post(
+        "/api/v1/tokens/", {"name": "Ward system", "days": 7}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json()["secret"].startswith("sgh_")
+
+
+def test_a_token_lifetime_is_limited(sign_in):
+    page = sign_in("health.nurse").post(reverse("tokens"), {"name": "Forever", "days": 3650})
+    assert "Choose when the token expires" in page.content.decode()
+    assert 'value="Forever"' in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_name_is_required_and_bounded(sign_in):
+    client = sign_in("health.nurse")
+    assert (
+        "Enter a name for the token" in client.post(reverse("tokens"), {"days": 7}).content.decode()
+    )
+    long = client.post(reverse("tokens"), {"name": "x" * 101, "days": 7}).content.decode()
+    assert "Name must be 100 characters or fewer" in long
+
+
+def test_the_api_is_throttled_per_person(officer_token, settings):
+    secret, _ = officer_token
+    settings.API_RATE_PER_MINUTE = 3
+    statuses = [Client().get("/api/v1/me/", **bearer(secret)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
