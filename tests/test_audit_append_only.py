@@ -63,3 +63,21 @@ def test_an_event_copies_who_did_it(people, rf):
     assert saved.client_address == "192.0.2.7"
     assert saved.user_agent == "Firefox"
     assert saved.request_id == "abc123def456"
+
+
+def test_the_client_address_is_remote_addr_unless_proxies_are_trusted(rf, settings):
+    from audit.services import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 192.0.2.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.5"
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The entry our proxy appended, not the one the client wrote itself.
+    assert client_address(request) == "192.0.2.9"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_address(request) == "1.2.3.4"
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_address(request) == "10.0.0.5"
+    forged = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="not-an-address")
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(forged) is None
