@@ -128,6 +128,28 @@ def seconds_until_codes_accepted(device: TOTPDevice | None) -> int:
     return max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
 
 
+def _totp(device: TOTPDevice, drift_offset: int = 0) -> TOTP:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift + drift_offset)
+    totp.time = time.time()
+    return totp
+
+
+def seconds_until_next_code(device: TOTPDevice) -> int:
+    return device.step - int(time.time() - device.t0) % device.step
+
+
+def was_already_used(device: TOTPDevice | None, code: str) -> bool:
+    """True if the code is genuine but spent: each code signs in once (no replay)."""
+    if device is None:
+        return False
+    code = normalise_code(code)
+    for offset in range(-device.tolerance, device.tolerance + 1):
+        totp = _totp(device, offset)
+        if totp.t() <= device.last_t and f"{totp.token():0{device.digits}d}" == code:
+            return True
+    return False
+
+
 def authenticator_of(person: Person) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=person, confirmed=True).first()
 
@@ -156,16 +178,20 @@ def ensure_demo_authenticator(person: Person) -> TOTPDevice:
 
 
 def current_code(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():0{device.digits}d}"
+    return f"{_totp(device).token():0{device.digits}d}"
 
 
-def demo_code_for(person: Person) -> str | None:
-    """The current code of a demo person, only while DEBUG is on; None otherwise."""
+def demo_code_for(person: Person) -> dict | None:
+    """A demo person's current code, and whether it is spent; only while DEBUG is on."""
     from sharing.demo import PEOPLE
 
     if not settings.DEBUG or person.username not in {p.username for p in PEOPLE}:
         return None
     device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
-    return current_code(device) if device else None
+    if device is None:
+        return None
+    return {
+        "code": current_code(device),
+        "used": _totp(device).t() <= device.last_t,
+        "next_in": seconds_until_next_code(device),
+    }

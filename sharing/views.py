@@ -105,17 +105,22 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # Asked before trying: a code entered during the back-off is refused unseen.
-        wait = two_factor.seconds_until_codes_accepted(two_factor.authenticator_of(person))
+        device = two_factor.authenticator_of(person)
+        wait = two_factor.seconds_until_codes_accepted(device)
         if not wait and two_factor.verify_code(request, form.cleaned_data["code"]):
             return HttpResponseRedirect(_next(request))
-        form.add_error(
-            "code",
-            _too_many(wait) or "The code is not right. Enter the newest code from your app",
-        )
+        if not wait and two_factor.was_already_used(device, form.cleaned_data["code"]):
+            next_in = two_factor.seconds_until_next_code(device)
+            message = f"That code has been used. Wait {next_in} seconds and enter the next one"
+        else:
+            message = (
+                _too_many(wait) or "The code is not right. Enter the newest code from your app"
+            )
+        form.add_error("code", message)
     return render(
         request,
         "registration/sign_in_code.html",
-        {"form": form, "next": _next(request), "demo_code": two_factor.demo_code_for(person)},
+        {"form": form, "next": _next(request), "demo": two_factor.demo_code_for(person)},
     )
 
 

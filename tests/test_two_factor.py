@@ -176,3 +176,25 @@ def test_an_agency_admin_cannot_reset_another_agencys_person(sign_in, people):
     )
     assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
     assert events(Action.SECOND_FACTOR_RESET) == []
+
+
+def test_a_code_works_once_and_the_second_use_says_so(client, people):
+    person = people["police.officer"]
+    device = TOTPDevice.objects.get(user=person)
+    password_only(client, "police.officer")
+    code = current_code(person)
+    # As if this very code had just signed the officer in elsewhere.
+    device.last_t = TOTP(device.bin_key).t()
+    device.save()
+    page = client.post(reverse("sign-in-code"), {"code": code}).content.decode()
+    assert "That code has been used" in page
+    assert client.get("/").status_code == 302
+
+
+def test_the_demo_banner_says_when_its_code_is_spent(client, people, settings):
+    settings.DEBUG = True
+    device = TOTPDevice.objects.get(user=people["social.worker"])
+    device.last_t = TOTP(device.bin_key).t()
+    device.save()
+    password_only(client, "social.worker")
+    assert "It has just been used" in client.get(reverse("sign-in-code")).content.decode()

@@ -45,6 +45,9 @@ def test_a_wrong_code_keeps_the_person_on_the_code_page_with_an_error(page, peop
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("The code is not right")
     expect(page.locator(".govuk-error-summary")).to_be_focused()
+    # Before the second factor the menu offers nothing that would not open.
+    expect(page.get_by_role("link", name="API tokens")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     no_violations(page)
 
 

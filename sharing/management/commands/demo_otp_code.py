@@ -17,7 +17,10 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_otp_code is refused when DEBUG is off.")
         person = Person.objects.filter(username=username).first()
-        code = demo_code_for(person) if person else None
-        if code is None:
+        demo = demo_code_for(person) if person else None
+        if demo is None:
             raise CommandError(f"{username} is not a demo person with an authenticator.")
-        self.stdout.write(code)
+        if demo["used"]:
+            # Each code signs in once; a script should wait for the next one.
+            self.stderr.write(f"That code has been used; the next comes in {demo['next_in']} s.")
+        self.stdout.write(demo["code"])
