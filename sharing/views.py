@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,8 @@ from sharing import two_factor
 from sharing.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
 from sharing.models import SignedInSession
 from sharing.tokens import create_token, revoke_token, tokens_of
+
+TOKENS_PER_PAGE = 20
 
 
 def _address_key(request: HttpRequest) -> str:
@@ -222,12 +225,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
         )
         created = {"token": token, "secret": secret}
         form = TokenForm()
-    response = render(
+    page_obj = Paginator(tokens_of(request.user), TOKENS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
         request,
         "account/tokens.html",
-        {"form": form, "created": created, "tokens": tokens_of(request.user)},
+        {"form": form, "created": created, "tokens": page_obj, "page_obj": page_obj},
     )
-    return response
 
 
 @login_required

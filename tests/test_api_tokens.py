@@ -131,3 +131,19 @@ def test_the_api_is_throttled_per_person(officer_token, settings):
     settings.API_RATE_PER_MINUTE = 3
     statuses = [Client().get("/api/v1/me/", **bearer(secret)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_tokens_page_is_paged_in_a_constant_number_of_queries(
+    sign_in, people, django_assert_max_num_queries
+):
+    from sharing.tokens import create_token
+
+    client = sign_in("health.nurse")
+    for i in range(45):
+        create_token(None, people["health.nurse"], f"token {i:02d}", 7)
+    with django_assert_max_num_queries(12):
+        first = client.get(reverse("tokens")).content.decode()
+    assert first.count("Revoke<span") == 20
+    assert 'href="?page=3"' in first
+    third = client.get(reverse("tokens") + "?page=3").content.decode()
+    assert third.count("Revoke<span") == 5
