@@ -28,6 +28,22 @@ class Action(models.TextChoices):
     API_REQUEST = "api_request", "Called the API"
     PERMISSION_REFUSED = "permission_refused", "Was refused access"
     ADMIN_CHANGE = "admin_change", "Changed a record in administration"
+    # Case data: every read and every change.
+    SEARCH = "search", "Searched for a child"
+    CHILD_CREATED = "child_created", "Recorded a child"
+    DUPLICATE_WARNED = "duplicate_warned", "Was warned of a possible duplicate child"
+    CASE_OPENED = "case_opened", "Opened a case"
+    CASE_LISTED = "case_listed", "Listed cases"
+    CASE_VIEWED = "case_viewed", "Viewed a case"
+    CASE_CLOSED = "case_closed", "Closed a case"
+    CHRONOLOGY_EXPORTED = "chronology_exported", "Exported or printed a chronology"
+    ENTRY_ADDED = "entry_added", "Added a chronology entry"
+    ENTRY_AMENDED = "entry_amended", "Amended a chronology entry"
+    SCREENING_RECORDED = "screening_recorded", "Recorded a CSE screening"
+    SHARED = "shared", "Shared a case"
+    SHARE_ACKNOWLEDGED = "share_acknowledged", "Acknowledged a share"
+    SHARE_REVOKED = "share_revoked", "Revoked a share"
+    EMERGENCY_ACCESS = "emergency_access", "Used emergency access"
 
 
 class Event(models.Model):

@@ -15,29 +15,37 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(scope="session", autouse=True)
 def flushing_may_truncate_the_audit_log():
-    """Let the test harness empty audit_event between transactional tests.
+    """Let the test harness empty the append-only tables between transactional tests.
 
-    The audit table refuses TRUNCATE (that is the point), but Django's test runner empties
-    every table with TRUNCATE after a transactional or live-server test. Only around that
-    harness flush, the test superuser switches the refusal off and straight back on; the
-    application itself never can (see SECURITY.md on the production database role).
+    The audit and chronology tables refuse TRUNCATE (that is the point), but Django's test
+    runner empties every table with TRUNCATE after a transactional or live-server test.
+    Only around that harness flush, the test superuser switches the refusal off and
+    straight back on; the application itself never can (SECURITY.md, database roles).
     """
     from django.core.management.commands import flush
     from django.db import connections
 
     original = flush.Command.handle
 
+    def no_truncate_triggers(cursor) -> list[tuple[str, str]]:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname LIKE '%_no_truncate'"
+        )
+        return cursor.fetchall()
+
     def handle(self, **options):
         connection = connections[options.get("database", "default")]
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate")
+            found = no_truncate_triggers(cursor)
+            for table, trigger in found:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}"')
         try:
             return original(self, **options)
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_truncate"
-                )
+                for table, trigger in found:
+                    cursor.execute(f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER "{trigger}"')
 
     flush.Command.handle = handle
     yield
@@ -153,3 +161,32 @@ def events(action, **filters):
     from audit.models import Event
 
     return list(Event.objects.filter(action=action, **filters).order_by("id"))
+
+
+@pytest.fixture
+def open_case_for(people):
+    """Open a case as a demo person: `open_case_for("social.worker", first_name="Amy")`."""
+    from cases.services import create_child_and_case
+
+    def _open(username: str, concern: str = "", aliases=(), **child):
+        fields = {"first_name": "Test", "last_name": "Child", "gender": "female"} | child
+        return create_child_and_case(
+            None, people[username], child_fields=fields, aliases=list(aliases), concern=concern
+        )
+
+    return _open
+
+
+@pytest.fixture
+def share(people, agencies):
+    """Share a case from its manager to an agency: `share(case, "norfolk_police", "view")`."""
+    from sharing.models import LawfulBasis
+    from sharing.services import share_case
+
+    def _share(case, agency_key: str, level: str = "view", by: str = "social.worker"):
+        return share_case(
+            None, case, people[by], agencies[agency_key], level, LawfulBasis.CA1989_S47,
+            "Strategy discussion",
+        )  # fmt: skip
+
+    return _share

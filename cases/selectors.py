@@ -1,0 +1,167 @@
+"""Reads of case data, always for a person: what they may see, and nothing else.
+
+`case_for` is the one place a single case is fetched for a person: anything they may not
+see answers 404, whether it exists or not. Lists start from the agency's rows in the
+direct foreign-key permission table, so their cost follows what the agency sees, not the
+size of the country (DESIGN.md).
+"""
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import Case, CaseGroupObjectPermission, Child, Entry, Screening, searchable
+from cases.validators import normalise_nhs_number
+from sharing.models import EmergencyAccess, Person
+
+NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
+
+
+def _agency_rows(person: Person, need: str = "view") -> QuerySet:
+    if person.agency_id is None:
+        return CaseGroupObjectPermission.objects.none()
+    # Joined by codename (a tiny table) rather than looked up first: no extra query.
+    return CaseGroupObjectPermission.objects.filter(
+        group_id=person.agency.group_id,
+        permission__codename=NEEDS[need],
+        permission__content_type__app_label="cases",
+    )
+
+
+def emergency_case_ids(person: Person) -> list[int]:
+    """Cases open to this person alone through unexpired emergency access (a handful)."""
+    return list(
+        EmergencyAccess.objects.filter(person=person, expires_at__gt=timezone.now()).values_list(
+            "case_id", flat=True
+        )
+    )
+
+
+def can(person: Person, case: Case, need: str) -> bool:
+    if _agency_rows(person, need).filter(content_object=case).exists():
+        return True
+    # Emergency access reads; it never contributes or manages.
+    return need == "view" and case.pk in emergency_case_ids(person)
+
+
+def case_for(person: Person, case_id, need: str = "view") -> Case:
+    """The case, if the person may do `need` with it; otherwise 404 (existence not leaked)."""
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise Http404("No such case") from None
+    case = (
+        Case.objects.select_related("child", "lead_agency", "opened_by__agency")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or not can(person, case, need):
+        raise Http404("No such case")
+    return case
+
+
+def visible_cases(person: Person, need: str = "view") -> QuerySet:
+    """Cases shared with the person's agency (one join from the permission table)."""
+    return (
+        Case.objects.filter(
+            pk__in=_agency_rows(person, need).values("content_object_id"),
+        )
+        .select_related("child", "lead_agency")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def emergency_cases(person: Person) -> QuerySet:
+    return Case.objects.filter(pk__in=emergency_case_ids(person)).select_related(
+        "child", "lead_agency"
+    )
+
+
+def search_children(
+    person: Person, *, name: str = "", date_of_birth: dt.date | None = None, nhs_number: str = ""
+) -> QuerySet:
+    """Children with at least one case the person's agency may see, matching every term."""
+    children = Child.objects.filter(
+        cases__in=_agency_rows(person).values("content_object_id")
+    ).distinct()
+    if name.strip():
+        children = children.filter(search_text__contains=searchable(name.strip()))
+    if date_of_birth:
+        children = children.filter(date_of_birth=date_of_birth)
+    if nhs_number.strip():
+        children = children.filter(nhs_number=normalise_nhs_number(nhs_number))
+    visible = _agency_rows(person).values("content_object_id")
+    return children.prefetch_related(
+        "aliases",
+        Prefetch(
+            "cases",
+            queryset=Case.objects.filter(pk__in=visible).select_related("lead_agency"),
+            to_attr="visible_cases",
+        ),
+    ).order_by("last_name", "first_name", "id")
+
+
+def chronology(
+    case: Case,
+    person: Person,
+    *,
+    agency_id: int | None = None,
+    category: str = "",
+    occurred_from: dt.date | None = None,
+    occurred_to: dt.date | None = None,
+) -> QuerySet:
+    """The case's entries the person may see, newest first.
+
+    Restricted entries are visible only to their recording agency, here and everywhere
+    that reads entries (lists, export, API), because everything reads them through this.
+    """
+    entries = (
+        Entry.objects.filter(case=case)
+        .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
+        .select_related("recorded_by", "agency", "supersedes", "superseded_by")
+        .order_by("-occurred_at", "-id")
+    )
+    if agency_id:
+        entries = entries.filter(agency_id=agency_id)
+    if category:
+        entries = entries.filter(category=category)
+    if occurred_from:
+        entries = entries.filter(occurred_at__date__gte=occurred_from)
+    if occurred_to:
+        entries = entries.filter(occurred_at__date__lte=occurred_to)
+    return entries
+
+
+def entry_for(person: Person, case: Case, entry_id) -> Entry:
+    try:
+        return chronology(case, person).get(pk=int(entry_id))
+    except (Entry.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such entry") from None
+
+
+def screenings(case: Case) -> QuerySet:
+    return case.screenings.select_related("screened_by", "agency").order_by("-screened_at")
+
+
+def latest_screening(case: Case) -> Screening | None:
+    return screenings(case).first()
+
+
+def agencies_with_access(case: Case) -> QuerySet:
+    from sharing.models import Share
+
+    return (
+        Share.objects.filter(case=case)
+        .select_related("agency", "shared_by", "acknowledged_by", "revoked_by")
+        .order_by("revoked_at", "-shared_at")
+    )
+
+
+def active_emergency_accesses(case: Case) -> QuerySet:
+    return (
+        EmergencyAccess.objects.filter(case=case)
+        .select_related("person__agency")
+        .order_by("-granted_at")
+    )

@@ -1,0 +1,302 @@
+"""Changes to case data: each a named action, in one transaction, with its audit event.
+
+Callers (pages, API views, commands) fetch the case for the person first with
+`cases.selectors.case_for(person, id, need=...)`; these functions assume that was done.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from cases.models import Alias, Case, Child, Entry, RiskLevel, Screening, searchable
+from cases.validators import normalise_nhs_number, normalise_postcode
+from sharing.models import Agency, LawfulBasis, Person, Share
+from sharing.services import share_case
+
+
+@dataclass
+class PossibleDuplicate:
+    """A child who may be the one being recorded. `child` is None if not visible to the person."""
+
+    reason: str
+    child: Child | None
+
+
+def possible_duplicates(
+    person: Person, *, first_name: str, last_name: str, date_of_birth, nhs_number: str
+) -> list[PossibleDuplicate]:
+    """Children who look like this one: same NHS number, or same name and date of birth.
+
+    A match the person may not see is reported without any detail of it, so nothing
+    about a child another agency holds is revealed.
+    """
+    from cases.selectors import search_children
+
+    matches = Q()
+    if nhs_number:
+        matches |= Q(nhs_number=normalise_nhs_number(nhs_number))
+    if date_of_birth:
+        matches |= Q(
+            search_text__startswith=searchable(f"{first_name} {last_name}") + "\n",
+            date_of_birth=date_of_birth,
+        )
+    if not matches:
+        return []
+    found = list(Child.objects.filter(matches)[:5])
+    visible = set(
+        search_children(person).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True)
+    )
+    results = []
+    for child in found:
+        same_nhs = nhs_number and child.nhs_number == normalise_nhs_number(nhs_number)
+        reason = "the same NHS number" if same_nhs else "the same name and date of birth"
+        results.append(PossibleDuplicate(reason, child if child.pk in visible else None))
+    return results
+
+
+def _search_text(child: Child, aliases: list[str]) -> str:
+    # The full name first, then each alias, one a line: "starts with" finds exact names.
+    names = [f"{child.first_name} {child.last_name}", *aliases]
+    return "\n".join(searchable(n) for n in names) + "\n"
+
+
+def next_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('cases_case_reference_seq')")
+        number = cursor.fetchone()[0]
+    return f"CSE-{timezone.localdate():%Y}-{number:06d}"
+
+
+@transaction.atomic
+def create_child_and_case(
+    request: HttpRequest | None,
+    person: Person,
+    *,
+    child_fields: dict,
+    aliases: list[str],
+    concern: str = "",
+) -> Case:
+    """Record a child and open a case led by the person's agency, which holds `manage`.
+
+    A looked-after child's responsible authority is given `view` at once.
+    """
+    fields = dict(child_fields)
+    fields["nhs_number"] = normalise_nhs_number(fields.get("nhs_number", ""))
+    if fields.get("postcode"):
+        fields["postcode"] = normalise_postcode(fields["postcode"])
+    child = Child(created_by=person, **fields)
+    clean_aliases = sorted({a.strip() for a in aliases if a.strip()})
+    child.search_text = _search_text(child, clean_aliases)
+    child.save()
+    Alias.objects.bulk_create(Alias(child=child, name=a) for a in clean_aliases)
+    record(
+        Action.CHILD_CREATED, request=request, actor=person, target_type="child", target_id=child.pk
+    )
+    return open_case(request, person, child, concern=concern)
+
+
+@transaction.atomic
+def open_case(request: HttpRequest | None, person: Person, child: Child, concern: str = "") -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        reference=next_reference(), child=child, lead_agency=person.agency, opened_by=person
+    )
+    share_case(
+        request,
+        case,
+        person,
+        person.agency,
+        Share.Level.MANAGE,
+        LawfulBasis.CA2004_S11,
+        "Lead agency for the case",
+        chronology=False,
+    )
+    Entry.objects.create(
+        case=case,
+        category=Entry.Category.CASE_OPENED,
+        occurred_at=now,
+        recorded_at=now,
+        recorded_by=person,
+        agency=person.agency,
+        text=f"Case {case.reference} opened by {person.agency.name}.",
+    )
+    authority = child.responsible_authority
+    if child.looked_after and authority and authority != person.agency:
+        share_case(
+            request,
+            case,
+            person,
+            authority,
+            Share.Level.VIEW,
+            LawfulBasis.CA1989_S17,
+            "Responsible authority for a looked-after child",
+        )
+    if concern.strip():
+        add_entry(
+            request,
+            person,
+            case,
+            category=Entry.Category.CONCERN,
+            occurred_at=now,
+            text=concern.strip(),
+            restricted=False,
+        )
+    record(Action.CASE_OPENED, request=request, actor=person, target_type="case", target_id=case.pk)
+    return case
+
+
+@transaction.atomic
+def add_entry(
+    request: HttpRequest | None,
+    person: Person,
+    case: Case,
+    *,
+    category: str,
+    occurred_at: dt.datetime,
+    text: str,
+    restricted: bool,
+) -> Entry:
+    entry = Entry.objects.create(
+        case=case,
+        category=category,
+        occurred_at=occurred_at,
+        recorded_by=person,
+        agency=person.agency,
+        text=text,
+        restricted=restricted,
+    )
+    record(
+        Action.ENTRY_ADDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"entry": entry.pk, "category": category, "restricted": restricted},
+    )
+    return entry
+
+
+class AmendmentRefused(Exception):
+    """Only the recording agency may amend an entry, and only its newest version."""
+
+
+@transaction.atomic
+def amend_entry(
+    request: HttpRequest | None,
+    person: Person,
+    original: Entry,
+    *,
+    text: str,
+    occurred_at: dt.datetime,
+    category: str,
+    reason: str,
+) -> Entry:
+    """A correction: a new entry that supersedes the original, which stays as it was."""
+    if original.agency_id != person.agency_id:
+        raise AmendmentRefused("Only the agency that recorded an entry can amend it.")
+    if Entry.objects.filter(supersedes=original).exists():
+        raise AmendmentRefused("This entry has already been amended. Amend the newest version.")
+    if original.category not in Entry.RECORDABLE:
+        raise AmendmentRefused("Entries the service records itself cannot be amended.")
+    amendment = Entry.objects.create(
+        case=original.case,
+        category=category,
+        occurred_at=occurred_at,
+        recorded_by=person,
+        agency=person.agency,
+        text=text,
+        # An amendment is seen by exactly whoever could see what it corrects.
+        restricted=original.restricted,
+        supersedes=original,
+        amendment_reason=reason,
+    )
+    record(
+        Action.ENTRY_AMENDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=original.case_id,
+        detail={"entry": amendment.pk, "supersedes": original.pk},
+    )
+    return amendment
+
+
+# A simple, published rule: each indicator counts once; these weigh double because each
+# alone is a strong sign of exploitation in the screening tools practitioners use.
+HEAVY_INDICATORS = {"older_partner", "money_or_gifts", "adults_of_concern", "sexual_health"}
+
+
+def risk_from(indicators: list[str]) -> str:
+    score = sum(2 if i in HEAVY_INDICATORS else 1 for i in set(indicators))
+    if score >= 5:
+        return RiskLevel.HIGH
+    if score >= 2:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
+
+
+@transaction.atomic
+def record_screening(
+    request: HttpRequest | None, person: Person, case: Case, *, indicators: list[str], notes: str
+) -> Screening:
+    level = risk_from(indicators)
+    screening = Screening.objects.create(
+        case=case,
+        screened_by=person,
+        agency=person.agency,
+        indicators=sorted(set(indicators)),
+        risk_level=level,
+        notes=notes,
+    )
+    Case.objects.filter(pk=case.pk).update(risk_level=level)
+    case.risk_level = level
+    labels = dict(Screening.Indicator.choices)
+    found = ", ".join(labels[i] for i in screening.indicators) or "no indicators"
+    now = timezone.now()
+    Entry.objects.create(
+        case=case,
+        category=Entry.Category.SCREENING,
+        occurred_at=now,
+        recorded_at=now,
+        recorded_by=person,
+        agency=person.agency,
+        text=f"CSE screening: {screening.get_risk_level_display()} risk. Indicators: {found}."
+        + (f" Notes: {notes}" if notes else ""),
+    )
+    record(
+        Action.SCREENING_RECORDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"screening": screening.pk, "risk": level},
+    )
+    return screening
+
+
+@transaction.atomic
+def close_case(request: HttpRequest | None, person: Person, case: Case, reason: str) -> Case:
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_at=now)
+    case.status, case.closed_at = Case.Status.CLOSED, now
+    Entry.objects.create(
+        case=case,
+        category=Entry.Category.CASE_CLOSED,
+        occurred_at=now,
+        recorded_at=now,
+        recorded_by=person,
+        agency=person.agency,
+        text=f"Case closed. Reason: {reason}",
+    )
+    record(Action.CASE_CLOSED, request=request, actor=person, target_type="case", target_id=case.pk)
+    return case
+
+
+def agencies_to_share_with(case: Case) -> list[Agency]:
+    return list(Agency.objects.exclude(pk=case.lead_agency_id).order_by("name"))

@@ -1,0 +1,209 @@
+"""Lawful sharing of cases, and the object permissions derived from it.
+
+Shares are the truth. Each change to an agency's shares on a case recomputes that
+agency's django-guardian permissions on the case in the same transaction, so the
+permission table never says more (or less) than the shares do.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from sharing.models import Agency, EmergencyAccess, LawfulBasis, Person, Share
+
+# What each share level lets an agency do; a higher level includes the lower ones.
+LEVEL_PERMISSIONS = {
+    Share.Level.VIEW: ["view_case"],
+    Share.Level.CONTRIBUTE: ["view_case", "contribute_case"],
+    Share.Level.MANAGE: ["view_case", "contribute_case", "manage_case"],
+}
+LEVEL_ORDER = [Share.Level.VIEW, Share.Level.CONTRIBUTE, Share.Level.MANAGE]
+
+
+def case_permission(codename: str) -> Permission:
+    return Permission.objects.get(content_type__app_label="cases", codename=codename)
+
+
+def sync_agency_permissions(case, agency: Agency) -> None:
+    """Make the agency group's permissions on the case exactly what its active shares give."""
+    from cases.models import CaseGroupObjectPermission
+
+    levels = set(
+        Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).values_list(
+            "level", flat=True
+        )
+    )
+    highest = max(levels, key=LEVEL_ORDER.index) if levels else None
+    wanted = set(LEVEL_PERMISSIONS[highest]) if highest else set()
+    held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id, content_object=case)
+    held.exclude(permission__codename__in=wanted).delete()
+    have = set(held.values_list("permission__codename", flat=True))
+    CaseGroupObjectPermission.objects.bulk_create(
+        CaseGroupObjectPermission(
+            group_id=agency.group_id, content_object=case, permission=case_permission(codename)
+        )
+        for codename in wanted - have
+    )
+
+
+def _entry(case, person: Person, category: str, text: str, agency: Agency | None = None):
+    from cases.models import Entry
+
+    now = timezone.now()
+    return Entry.objects.create(
+        case=case,
+        category=category,
+        occurred_at=now,
+        recorded_at=now,
+        recorded_by=person,
+        agency=agency or person.agency,
+        text=text,
+    )
+
+
+@transaction.atomic
+def share_case(
+    request: HttpRequest | None,
+    case,
+    person: Person,
+    agency: Agency,
+    level: str,
+    lawful_basis: str,
+    purpose: str,
+    *,
+    chronology: bool = True,
+) -> Share:
+    """Give an agency access to a case, on a recorded lawful basis, for a purpose.
+
+    The caller has already checked that `person` may manage the case.
+    """
+    share = Share.objects.create(
+        case=case,
+        agency=agency,
+        level=level,
+        lawful_basis=lawful_basis,
+        purpose=purpose,
+        shared_by=person,
+    )
+    sync_agency_permissions(case, agency)
+    if chronology:
+        _entry(
+            case,
+            person,
+            "share",
+            f"Shared with {agency.name} ({share.get_level_display().lower()}) under "
+            f"{share.get_lawful_basis_display()}. Purpose: {purpose}",
+        )
+    record(
+        Action.SHARED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"share": share.pk, "agency": agency.pk, "level": level, "basis": lawful_basis},
+    )
+    return share
+
+
+@transaction.atomic
+def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> Share:
+    """End a share at once: the agency's permissions are recomputed in this transaction."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if share.revoked_at is not None:
+        return share
+    share.revoked_at = timezone.now()
+    share.revoked_by = person
+    share.save(update_fields=["revoked_at", "revoked_by"])
+    sync_agency_permissions(share.case, share.agency)
+    _entry(
+        share.case,
+        person,
+        "share_revoked",
+        f"Share with {share.agency.name} ({share.get_level_display().lower()}) revoked.",
+    )
+    record(
+        Action.SHARE_REVOKED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=share.case_id,
+        detail={"share": share.pk, "agency": share.agency_id},
+    )
+    return share
+
+
+@transaction.atomic
+def acknowledge_share(request: HttpRequest | None, share: Share, person: Person) -> Share:
+    """The receiving agency says it has taken the share in; the chronology records who."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if share.acknowledged_at is None:
+        share.acknowledged_at = timezone.now()
+        share.acknowledged_by = person
+        share.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        _entry(
+            share.case,
+            person,
+            "share_acknowledged",
+            f"{share.agency.name} acknowledged the share, recorded by {person.get_full_name()}.",
+        )
+        record(
+            Action.SHARE_ACKNOWLEDGED,
+            request=request,
+            actor=person,
+            target_type="case",
+            target_id=share.case_id,
+            detail={"share": share.pk},
+        )
+    return share
+
+
+def shares_received(agency: Agency):
+    """Shares to the agency, unacknowledged first, newest first within each."""
+    return (
+        Share.objects.filter(agency=agency, revoked_at__isnull=True)
+        .exclude(shared_by__agency=agency)
+        .select_related("case__child", "shared_by__agency", "acknowledged_by")
+        .order_by("acknowledged_at", "-shared_at")
+    )
+
+
+@transaction.atomic
+def grant_emergency_access(
+    request: HttpRequest | None, case, person: Person, reason: str
+) -> EmergencyAccess:
+    """Break-glass access to one case for one person, for a few hours, with a reason.
+
+    Recorded on the chronology (so the managing agency sees it) and flagged in the audit.
+    """
+    access = EmergencyAccess.objects.create(
+        case=case,
+        person=person,
+        reason=reason,
+        expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+    )
+    _entry(
+        case,
+        person,
+        "emergency_access",
+        f"Emergency access used by {person.get_full_name()} ({person.agency}) until "
+        f"{timezone.localtime(access.expires_at):%d %b %Y %H:%M}. Reason: {reason}",
+    )
+    record(
+        Action.EMERGENCY_ACCESS,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"access": access.pk, "hours": settings.EMERGENCY_ACCESS_HOURS},
+    )
+    return access
+
+
+def default_basis_for_lead_agency() -> str:
+    return LawfulBasis.CA2004_S11
