@@ -15,6 +15,7 @@ api_v1 = [
     path("me/", sharing_api.me, name="api-me"),
     path("tokens/", sharing_api.tokens, name="api-tokens"),
     path("tokens/<int:token_id>/revoke/", sharing_api.revoke, name="api-token-revoke"),
+    path("", include("cases.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
          name="sign-out-everywhere-else"),
     path("account/tokens/", sharing_views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", sharing_views.revoke, name="revoke-token"),
+    path("", include("cases.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
