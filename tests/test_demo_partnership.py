@@ -42,3 +42,33 @@ def test_load_demo_is_refused_when_debug_is_off(settings):
     with pytest.raises(CommandError, match="refused when DEBUG is off"):
         call_command("load_demo")
     assert not Person.objects.exists()
+
+
+def test_load_demo_adds_fictional_cases_shared_as_the_issue_describes(settings):
+    from cases import selectors
+    from cases.models import Case, Entry
+    from sharing.models import Person
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")
+    assert Case.objects.count() == 4
+    officer = Person.objects.get(username="police.officer")
+    nurse = Person.objects.get(username="health.nurse")
+    suffolk = Person.objects.get(username="suffolk.officer")
+    worker = Person.objects.get(username="social.worker")
+    visible = {c.child.first_name for c in selectors.visible_cases(officer)}
+    assert visible == {"Aimee", "Jordan"}
+    assert {c.child.first_name for c in selectors.visible_cases(nurse)} == {"Aimee", "Tyler"}
+    assert list(selectors.visible_cases(suffolk)) == []
+    # One case no one but children's services sees.
+    leah = Case.objects.get(child__first_name="Leah")
+    assert set(leah.shares.values_list("agency__name", flat=True)) == {
+        "Norfolk County Council Children's Services"
+    }
+    # One restricted police entry, which children's services does not see.
+    aimee = Case.objects.get(child__first_name="Aimee")
+    restricted = Entry.objects.get(case=aimee, restricted=True)
+    assert restricted.agency.name == "Norfolk Constabulary"
+    assert restricted not in selectors.chronology(aimee, worker)
+    assert restricted in selectors.chronology(aimee, officer)

@@ -13,7 +13,10 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             # Demo people with a published password must never exist in a live system.
             raise CommandError("load_demo is refused when DEBUG is off.")
+        from cases.demo import build_cases
+
         partnership = build_partnership()
+        cases = build_cases(partnership)
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in as any of:"))
         for p in PEOPLE:
             person = partnership.people[p.username]
@@ -22,3 +25,6 @@ class Command(BaseCommand):
                 f"{person.agency}"
             )
         self.stdout.write(f"Password for all of them: {demo_password()}")
+        self.stdout.write(
+            f"{len(cases)} fictional cases, e.g. {', '.join(c.reference for c in cases[:4])}"
+        )
