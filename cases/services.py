@@ -17,7 +17,7 @@ from audit.services import record
 from cases.models import Alias, Case, Child, Entry, RiskLevel, Screening, searchable
 from cases.validators import normalise_nhs_number, normalise_postcode
 from sharing.models import Agency, LawfulBasis, Person, Share
-from sharing.services import share_case
+from sharing.services import record_on_chronology, share_case
 
 
 @dataclass
@@ -117,14 +117,11 @@ def open_case(request: HttpRequest | None, person: Person, child: Child, concern
         "Lead agency for the case",
         chronology=False,
     )
-    Entry.objects.create(
-        case=case,
-        category=Entry.Category.CASE_OPENED,
-        occurred_at=now,
-        recorded_at=now,
-        recorded_by=person,
-        agency=person.agency,
-        text=f"Case {case.reference} opened by {person.agency.name}.",
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.CASE_OPENED,
+        f"Case {case.reference} opened by {person.agency.name}.",
     )
     authority = child.responsible_authority
     if child.looked_after and authority and authority != person.agency:
@@ -258,15 +255,11 @@ def record_screening(
     case.risk_level = level
     labels = dict(Screening.Indicator.choices)
     found = ", ".join(labels[i] for i in screening.indicators) or "no indicators"
-    now = timezone.now()
-    Entry.objects.create(
-        case=case,
-        category=Entry.Category.SCREENING,
-        occurred_at=now,
-        recorded_at=now,
-        recorded_by=person,
-        agency=person.agency,
-        text=f"CSE screening: {screening.get_risk_level_display()} risk. Indicators: {found}."
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.SCREENING,
+        f"CSE screening: {screening.get_risk_level_display()} risk. Indicators: {found}."
         + (f" Notes: {notes}" if notes else ""),
     )
     record(
@@ -285,15 +278,7 @@ def close_case(request: HttpRequest | None, person: Person, case: Case, reason: 
     now = timezone.now()
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_at=now)
     case.status, case.closed_at = Case.Status.CLOSED, now
-    Entry.objects.create(
-        case=case,
-        category=Entry.Category.CASE_CLOSED,
-        occurred_at=now,
-        recorded_at=now,
-        recorded_by=person,
-        agency=person.agency,
-        text=f"Case closed. Reason: {reason}",
-    )
+    record_on_chronology(case, person, Entry.Category.CASE_CLOSED, f"Case closed. Reason: {reason}")
     record(Action.CASE_CLOSED, request=request, actor=person, target_type="case", target_id=case.pk)
     return case
 

@@ -52,7 +52,8 @@ def sync_agency_permissions(case, agency: Agency) -> None:
     )
 
 
-def _entry(case, person: Person, category: str, text: str, agency: Agency | None = None):
+def record_on_chronology(case, person: Person, category: str, text: str):
+    """An entry the service writes itself (a share, a screening...), happening now."""
     from cases.models import Entry
 
     now = timezone.now()
@@ -62,7 +63,7 @@ def _entry(case, person: Person, category: str, text: str, agency: Agency | None
         occurred_at=now,
         recorded_at=now,
         recorded_by=person,
-        agency=agency or person.agency,
+        agency=person.agency,
         text=text,
     )
 
@@ -93,7 +94,7 @@ def share_case(
     )
     sync_agency_permissions(case, agency)
     if chronology:
-        _entry(
+        record_on_chronology(
             case,
             person,
             "share",
@@ -121,7 +122,7 @@ def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> S
     share.revoked_by = person
     share.save(update_fields=["revoked_at", "revoked_by"])
     sync_agency_permissions(share.case, share.agency)
-    _entry(
+    record_on_chronology(
         share.case,
         person,
         "share_revoked",
@@ -146,7 +147,7 @@ def acknowledge_share(request: HttpRequest | None, share: Share, person: Person)
         share.acknowledged_at = timezone.now()
         share.acknowledged_by = person
         share.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        _entry(
+        record_on_chronology(
             share.case,
             person,
             "share_acknowledged",
@@ -187,7 +188,7 @@ def grant_emergency_access(
         reason=reason,
         expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )
-    _entry(
+    record_on_chronology(
         case,
         person,
         "emergency_access",
