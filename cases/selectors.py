@@ -53,7 +53,9 @@ def case_for(person: Person, case_id, need: str = "view") -> Case:
     except (TypeError, ValueError):
         raise Http404("No such case") from None
     case = (
-        Case.objects.select_related("child", "lead_agency", "opened_by__agency")
+        Case.objects.select_related(
+            "child__responsible_authority", "lead_agency", "opened_by__agency"
+        )
         .filter(pk=case_id)
         .first()
     )
@@ -159,7 +161,8 @@ def agencies_with_access(case: Case) -> QuerySet:
     )
 
 
-def active_emergency_accesses(case: Case) -> QuerySet:
+def emergency_accesses(case: Case) -> QuerySet:
+    """Every emergency access to the case, current and ended, newest first."""
     return (
         EmergencyAccess.objects.filter(case=case)
         .select_related("person__agency")

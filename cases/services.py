@@ -26,6 +26,7 @@ class PossibleDuplicate:
 
     reason: str
     child: Child | None
+    same_nhs_number: bool
 
 
 def possible_duplicates(
@@ -56,7 +57,9 @@ def possible_duplicates(
     for child in found:
         same_nhs = nhs_number and child.nhs_number == normalise_nhs_number(nhs_number)
         reason = "the same NHS number" if same_nhs else "the same name and date of birth"
-        results.append(PossibleDuplicate(reason, child if child.pk in visible else None))
+        results.append(
+            PossibleDuplicate(reason, child if child.pk in visible else None, bool(same_nhs))
+        )
     return results
 
 

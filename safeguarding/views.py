@@ -11,7 +11,6 @@ from safeguarding.health import broker_state, database_state, heartbeat_age_seco
 
 # What the next issues add, so people see where the service is going.
 UPCOMING = [
-    ("Children and cases", "Search for a child and read one chronology from every agency."),
     ("Notifications", "Placements and missing episodes, told to the agencies that must know."),
     ("MASH triage", "The daily screen: new contacts, RAG ratings and partner checks."),
     ("Access reports", "Who looked at which child, and on what lawful basis."),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -170,7 +171,8 @@ def shares_received(agency: Agency):
         Share.objects.filter(agency=agency, revoked_at__isnull=True)
         .exclude(shared_by__agency=agency)
         .select_related("case__child", "shared_by__agency", "acknowledged_by")
-        .order_by("acknowledged_at", "-shared_at")
+        # PostgreSQL sorts NULLs last by default: the unacknowledged must come first.
+        .order_by(F("acknowledged_at").asc(nulls_first=True), "-shared_at")
     )
 
 

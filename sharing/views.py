@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from audit.services import client_address, record
+from safeguarding.paging import paginate
 from sharing import two_factor
 from sharing.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
 from sharing.models import SignedInSession
@@ -225,7 +225,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         )
         created = {"token": token, "secret": secret}
         form = TokenForm()
-    page_obj = Paginator(tokens_of(request.user), TOKENS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, tokens_of(request.user), TOKENS_PER_PAGE)
     return render(
         request,
         "account/tokens.html",

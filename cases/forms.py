@@ -1,0 +1,387 @@
+"""Forms for the case pages: they validate and translate, with GOV.UK error messages.
+
+The services decide; these only turn what was typed into the values the services take.
+Choice fields rendered as radios keep Django's Select widget so that `id_for_label` is the
+first radio's id (`id_<name>`), which the error summary links to.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import Child, Entry, Screening, searchable
+from cases.validators import normalise_nhs_number, validate_nhs_number, validate_postcode
+from sharing.models import Agency, LawfulBasis, Share
+
+SEARCH_TEXT_LENGTH = Child._meta.get_field("search_text").max_length
+
+
+class DateInput(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes named `<name>_day` and so on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {"day": forms.TextInput, "month": forms.TextInput, "year": forms.TextInput}
+        )
+
+    def decompress(self, value):
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+    def id_for_label(self, id_):
+        return f"{id_}_day" if id_ else ""
+
+
+class DateField(forms.Field):
+    """A date typed as day, month and year, with the GOV.UK pattern's error messages.
+
+    `label` is how the messages name it ("Date of birth must be a real date").
+    """
+
+    widget = DateInput
+
+    def __init__(self, *, past_only: bool = True, **kwargs) -> None:
+        self.past_only = past_only
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # A bound form shows what was typed; an unbound one the initial date.
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return value or [None, None, None]
+
+    def to_python(self, value) -> dt.date | None:
+        day, month, year = (str(v or "").strip() for v in (value or ["", "", ""]))
+        name = self.label
+        if not (day or month or year):
+            return None
+        missing = [part for part, typed in (("day", day), ("month", month), ("year", year))
+                   if not typed]  # fmt: skip
+        if missing:
+            raise forms.ValidationError(f"{name} must include a {' and '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise forms.ValidationError(f"{name} must be a real date")
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"{name} must be a real date") from None
+        if date.year < 1900:
+            raise forms.ValidationError(f"{name} must be a real date")
+        if self.past_only and date > timezone.localdate():
+            raise forms.ValidationError(f"{name} must be today or in the past")
+        return date
+
+
+def _text(label: str, max_length: int, *, required: bool = True, missing: str = "", **kw):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        error_messages={
+            "required": missing or f"Enter {label[0].lower()}{label[1:]}",
+            "max_length": f"{label} must be {max_length:,} characters or fewer",
+        },
+        **kw,
+    )
+
+
+def _choice(label: str, choices, missing: str, **kw) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        error_messages={"required": missing, "invalid_choice": missing},
+        **kw,
+    )
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class SearchForm(forms.Form):
+    name = _text("Name or alias", 100, required=False, help_text="Part of a name is enough")
+    date_of_birth = DateField(label="Date of birth", required=False)
+    nhs_number = _text("NHS number", 12, required=False, help_text="10 digits, like 943 476 5919")
+
+    FIELDS = ("name", "date_of_birth_day", "date_of_birth_month", "date_of_birth_year",
+              "nhs_number")  # fmt: skip
+
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data["nhs_number"]
+        if value:
+            validate_nhs_number(value)
+        return normalise_nhs_number(value)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (
+            data.get("name", "").strip() or data.get("date_of_birth") or data.get("nhs_number")
+        ):
+            self.add_error("name", "Enter a name, date of birth or NHS number to search for")
+        return data
+
+    @property
+    def terms(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"].strip(),
+            "date_of_birth": data["date_of_birth"],
+            "nhs_number": data["nhs_number"],
+        }
+
+
+def responsible_authorities():
+    return Agency.objects.filter(kind=Agency.Kind.SOCIAL_CARE).order_by("name")
+
+
+class ChildForm(forms.Form):
+    first_name = _text("First name", 100)
+    last_name = _text("Last name", 100)
+    aliases = forms.CharField(
+        label="Known aliases and nicknames (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea,
+        help_text="One on each line",
+        error_messages={"max_length": "Aliases must be 2,000 characters or fewer in total"},
+    )
+    date_of_birth = DateField(label="Date of birth", required=False)
+    gender = _choice("Gender", Child.Gender.choices, "Select the child’s gender, or Not known")
+    nhs_number = _text("NHS number (optional)", 12, required=False)
+    police_reference = _text("Police reference (optional)", 50, required=False)
+    local_authority_reference = _text("Local authority reference (optional)", 50, required=False)
+    address = _text("Current address (optional)", 300, required=False, widget=forms.Textarea)
+    postcode = _text("Postcode (optional)", 10, required=False)
+    looked_after = _choice(
+        "Is the child looked after by a local authority?",
+        YES_NO,
+        "Select yes if the child is looked after by a local authority",
+    )
+    responsible_authority = forms.ModelChoiceField(
+        label="Responsible authority",
+        queryset=responsible_authorities(),
+        required=False,
+        empty_label="Select the responsible authority",
+        error_messages={"invalid_choice": "Select the responsible authority"},
+    )
+    concern = _text("What is the concern?", 5000, widget=forms.Textarea,
+                    missing="Enter what the concern is")  # fmt: skip
+    # Shown only after a duplicate warning; counts only for the details it was shown for.
+    confirm_different = forms.BooleanField(
+        label="I have checked: this is a different child", required=False
+    )
+    checked_details = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_authority"].queryset = responsible_authorities()
+
+    def clean_aliases(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["aliases"].splitlines()]
+        aliases = [line for line in lines if line]
+        if any(len(a) > 100 for a in aliases):
+            raise forms.ValidationError("Each alias must be 100 characters or fewer")
+        return aliases
+
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data["nhs_number"]
+        if value:
+            validate_nhs_number(value)
+        return normalise_nhs_number(value)
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data["postcode"].strip()
+        if value:
+            validate_postcode(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("looked_after") == "yes" and not data.get("responsible_authority"):
+            self.add_error("responsible_authority", "Select the responsible authority")
+        names = [f"{data.get('first_name', '')} {data.get('last_name', '')}",
+                 *data.get("aliases", [])]  # fmt: skip
+        if len("\n".join(searchable(n) for n in names)) + 1 > SEARCH_TEXT_LENGTH:
+            self.add_error("aliases", "Aliases are too long in total: enter fewer")
+        return data
+
+    @property
+    def child_fields(self) -> dict:
+        data = self.cleaned_data
+        looked_after = data["looked_after"] == "yes"
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "date_of_birth": data["date_of_birth"],
+            "gender": data["gender"],
+            "nhs_number": data["nhs_number"],
+            "police_reference": data["police_reference"],
+            "local_authority_reference": data["local_authority_reference"],
+            "address": data["address"],
+            "postcode": data["postcode"],
+            "looked_after": looked_after,
+            "responsible_authority": data["responsible_authority"] if looked_after else None,
+        }
+
+    def details_key(self) -> str:
+        """What a duplicate warning was about: the name, date of birth and NHS number."""
+        data = self.cleaned_data
+        born = data["date_of_birth"].isoformat() if data.get("date_of_birth") else ""
+        name = searchable(f"{data['first_name']} {data['last_name']}")
+        return f"{name}|{born}|{data['nhs_number']}"
+
+
+def _time(value: str) -> dt.time:
+    text = value.strip().replace(".", ":")
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return dt.time(hour, minute)
+    except ValueError:
+        raise forms.ValidationError(
+            "Enter the time it happened using the 24-hour clock, like 14:30"
+        ) from None
+
+
+class EntryForm(forms.Form):
+    category = _choice("Category", [("", "Select a category"), *(
+        (c.value, c.label) for c in Entry.RECORDABLE)], "Select a category")  # fmt: skip
+    occurred_on = DateField(
+        label="Date it happened",
+        error_messages={"required": "Enter the date it happened"},
+    )
+    occurred_time = _text("Time it happened", 5, missing="Enter the time it happened",
+                          help_text="Use the 24-hour clock, like 14:30")  # fmt: skip
+    text = _text("What happened", 5000, widget=forms.Textarea, missing="Enter what happened")
+    restricted = forms.BooleanField(label="Only my agency can see this", required=False)
+
+    def clean_occurred_time(self) -> dt.time:
+        return _time(self.cleaned_data["occurred_time"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("occurred_on") and data.get("occurred_time"):
+            when = timezone.make_aware(dt.datetime.combine(data["occurred_on"],
+                                                           data["occurred_time"]))  # fmt: skip
+            if when > timezone.now():
+                self.add_error("occurred_time", "The time it happened must be in the past")
+            data["occurred_at"] = when
+        return data
+
+    @staticmethod
+    def initial_for(entry: Entry | None = None) -> dict:
+        when = timezone.localtime(entry.occurred_at if entry else timezone.now())
+        initial = {"occurred_on": when.date(), "occurred_time": f"{when:%H:%M}"}
+        if entry:
+            initial |= {"category": entry.category, "text": entry.text}
+        return initial
+
+
+class AmendEntryForm(EntryForm):
+    restricted = None
+    reason = _text("Why are you amending it?", 500, widget=forms.Textarea,
+                   missing="Enter why you are amending the entry")  # fmt: skip
+
+
+class ScreeningForm(forms.Form):
+    NONE = "none"
+
+    indicators = forms.MultipleChoiceField(
+        label="Which of these have been seen?",
+        choices=[*Screening.Indicator.choices, (NONE, "None of these")],
+        required=True,
+        error_messages={
+            "required": "Select the indicators seen, or None of these",
+            "invalid_choice": "Select the indicators seen, or None of these",
+        },
+    )
+    notes = _text("Notes (optional)", 2000, required=False, widget=forms.Textarea)
+
+    def clean_indicators(self) -> list[str]:
+        chosen = self.cleaned_data["indicators"]
+        if self.NONE in chosen and len(chosen) > 1:
+            raise forms.ValidationError("Select the indicators seen, or None of these, not both")
+        return [i for i in chosen if i != self.NONE]
+
+
+class ShareForm(forms.Form):
+    agency = _choice("Agency to share with", [], "Select the agency to share with")
+    level = _choice("What they can do", Share.Level.choices, "Select what they can do")
+    lawful_basis = _choice("Lawful basis", LawfulBasis.choices, "Select the lawful basis")
+    purpose = _text("Purpose", 500, widget=forms.Textarea,
+                    missing="Enter the purpose of sharing")  # fmt: skip
+
+    def __init__(self, *args, agencies: list[Agency], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(a.pk): a for a in agencies}
+        self.fields["agency"].choices = [("", "Select an agency"),
+                                         *((str(a.pk), a.name) for a in agencies)]  # fmt: skip
+
+    def clean_agency(self) -> Agency:
+        return self.agencies[self.cleaned_data["agency"]]
+
+
+class CloseForm(forms.Form):
+    reason = _text("Why are you closing the case?", 1000, widget=forms.Textarea,
+                   missing="Enter why you are closing the case")  # fmt: skip
+
+
+class EmergencyAccessForm(forms.Form):
+    reference = _text("Case reference", 20, help_text="For example, CSE-2026-000123")
+    reason = forms.CharField(
+        label="Why do you need to see this case now?",
+        min_length=20,
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Enter why you need to see this case now",
+            "min_length": "Why you need to see this case must be 20 characters or more",
+            "max_length": "Why you need to see this case must be 1,000 characters or fewer",
+        },
+    )
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class ChronologyFilterForm(forms.Form):
+    """The chronology's filters (GET). An invalid filter is reported and left out."""
+
+    agency = _choice("Agency", [], "Select an agency from the list", required=False)
+    category = _choice("Category", [("", "All categories"), *Entry.Category.choices],
+                       "Select a category from the list", required=False)  # fmt: skip
+    occurred_from = DateField(label="From", required=False)
+    occurred_to = DateField(label="To", required=False)
+
+    def __init__(self, *args, agencies, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "All agencies"),
+                                         *((str(a.pk), a.name) for a in agencies)]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            self.add_error("occurred_to", "To must be the same as or after From")
+        return data
+
+    @property
+    def filters(self) -> dict:
+        """The valid filters, as `cases.selectors.chronology` takes them."""
+        data = self.cleaned_data if self.is_bound else {}
+        valid = {k: v for k, v in data.items() if k not in self.errors}
+        return {
+            "agency_id": int(valid["agency"]) if valid.get("agency") else None,
+            "category": valid.get("category") or "",
+            "occurred_from": valid.get("occurred_from"),
+            "occurred_to": valid.get("occurred_to"),
+        }
+
+    @property
+    def described(self) -> dict:
+        """The filters for the audit log: small, machine-readable, no case text."""
+        f = self.filters
+        return {
+            "agency": f["agency_id"],
+            "category": f["category"],
+            "from": f["occurred_from"].isoformat() if f["occurred_from"] else None,
+            "to": f["occurred_to"].isoformat() if f["occurred_to"] else None,
+        }

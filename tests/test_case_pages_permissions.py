@@ -1,0 +1,190 @@
+"""The case pages' permission matrix: every page, for every demo person, signed out too.
+
+The world: a case opened by social.worker (Norfolk children's services, which manages it)
+and shared `view` with Norfolk Constabulary. Suffolk police and the hospital have nothing.
+Anything a person may not see answers 404, never 403, and never shows the child's name.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cases.models import Case, Entry
+from sharing.models import Share
+
+pytestmark = pytest.mark.django_db
+
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_POLICE = ["police.officer", "police.mash"]
+NOBODY_ELSE = ["suffolk.officer", "health.nurse"]
+EVERYONE = NORFOLK_CHILDRENS + NORFOLK_POLICE + NOBODY_ELSE
+CHILD_NAME = "Matrix Testchild"
+
+
+@dataclass
+class World:
+    case: Case
+    entry: Entry
+    police_share: Share
+
+
+def _case(w: World, name: str) -> str:
+    return reverse(name, args=[w.case.pk])
+
+
+# (URL name, method, URL builder, allowed usernames, refused usernames, refused status)
+CASE_PAGES = [
+    ("children", "get", lambda w: reverse("children"), EVERYONE, [], None),
+    ("child-new", "get", lambda w: reverse("child-new"), EVERYONE, [], None),
+    ("cases", "get", lambda w: reverse("cases"), EVERYONE, [], None),
+    ("shares", "get", lambda w: reverse("shares"), EVERYONE, [], None),
+    ("emergency-access", "get", lambda w: reverse("emergency-access"), EVERYONE, [], None),
+    ("case", "get", lambda w: _case(w, "case"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+    ("case-print", "get", lambda w: _case(w, "case-print"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+    ("case-export", "get", lambda w: _case(w, "case-export"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+    ("entry-new", "get", lambda w: _case(w, "entry-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("entry-amend", "get", lambda w: reverse("entry-amend", args=[w.case.pk, w.entry.pk]),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("screening-new", "get", lambda w: _case(w, "screening-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("case-share", "get", lambda w: _case(w, "case-share"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("case-close", "get", lambda w: _case(w, "case-close"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("share-revoke", "post", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    # Only the agency a share is to may acknowledge it; to anyone else it does not exist.
+    ("share-acknowledge", "post",
+     lambda w: reverse("share-acknowledge", args=[w.police_share.pk]),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404),
+]  # fmt: skip
+
+CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend",
+                 "screening-new", "case-share", "case-close"}  # fmt: skip
+COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
+
+ALLOWED = [
+    pytest.param(name, method, build, who, id=f"{name}-{who}")
+    for name, method, build, allowed, _, _ in CASE_PAGES
+    for who in allowed
+]
+REFUSED = [
+    pytest.param(name, method, build, who, status, id=f"{name}-{who}")
+    for name, method, build, _, refused, status in CASE_PAGES
+    for who in refused
+]
+SIGNED_OUT = [pytest.param(name, method, build, id=name) for name, method, build, *_ in CASE_PAGES]
+
+
+@pytest.fixture
+def world(open_case_for, share, people) -> World:
+    first, last = CHILD_NAME.split()
+    case = open_case_for("social.worker", first_name=first, last_name=last,
+                         concern="Seen with older men at the bus station")  # fmt: skip
+    police_share = share(case, "norfolk_police", "view")
+    return World(case=case, entry=case.entries.get(category="concern"), police_share=police_share)
+
+
+def signed_in_as(username: str) -> Client:
+    from sharing.models import Person
+    from tests.conftest import verify_second_factor
+
+    client = Client()
+    person = Person.objects.get(username=username)
+    client.force_login(person)
+    verify_second_factor(client, person)
+    return client
+
+
+def body_of(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode()
+
+
+@pytest.mark.parametrize(("name", "method", "build", "who"), ALLOWED)
+def test_who_may_use_the_page_can(world, name, method, build, who):
+    response = getattr(signed_in_as(who), method)(build(world))
+    assert response.status_code == (302 if method == "post" else 200)
+    if method == "post":
+        assert "/sign-in/" not in response["Location"]
+    if name in CASE_SPECIFIC and method == "get":
+        assert world.case.reference in body_of(response)
+
+
+@pytest.mark.parametrize(("name", "method", "build", "who", "status"), REFUSED)
+def test_who_may_not_use_the_page_gets_404_and_learns_nothing(
+    world, name, method, build, who, status
+):
+    response = getattr(signed_in_as(who), method)(build(world))
+    assert response.status_code == status
+    body = body_of(response)
+    assert "Testchild" not in body
+    assert world.case.reference not in body
+    # A refused POST changed nothing.
+    world.police_share.refresh_from_db()
+    assert world.police_share.revoked_at is None
+    assert world.police_share.acknowledged_at is None
+
+
+@pytest.mark.parametrize(("name", "method", "build"), SIGNED_OUT)
+def test_signed_out_every_page_redirects_to_sign_in(world, name, method, build):
+    response = getattr(Client(), method)(build(world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("sign-in"))
+    world.police_share.refresh_from_db()
+    assert world.police_share.revoked_at is None
+
+
+@pytest.mark.parametrize(("name", "method", "build"), SIGNED_OUT)
+def test_after_only_the_password_every_page_asks_for_the_second_factor(
+    world, people, name, method, build
+):
+    client = Client()
+    client.force_login(people["police.officer"])
+    response = getattr(client, method)(build(world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("sign-in-code"))
+
+
+def test_a_case_that_does_not_exist_is_404_like_one_not_shared(world):
+    client = signed_in_as("suffolk.officer")
+    missing = client.get(reverse("case", args=[world.case.pk + 1000]))
+    hidden = client.get(reverse("case", args=[world.case.pk]))
+    assert missing.status_code == hidden.status_code == 404
+
+    # The same page, but for the sign-out form's CSRF token (masked afresh each time).
+    def unmasked(response) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert unmasked(missing) == unmasked(hidden)
+
+
+def test_an_entry_of_another_case_cannot_be_reached_through_this_one(world, open_case_for):
+    other = open_case_for("suffolk.officer", first_name="Other")
+    other_entry = other.entries.first()
+    response = signed_in_as("social.worker").get(
+        reverse("entry-amend", args=[world.case.pk, other_entry.pk])
+    )
+    assert response.status_code == 404
+
+
+def test_get_only_pages_refuse_other_methods(world):
+    client = signed_in_as("social.worker")
+    for name, method, build, *_ in CASE_PAGES:
+        if name in {"children", "cases", "shares", "case", "case-print", "case-export"}:
+            assert client.post(build(world)).status_code == 405, name
+        if method == "post":
+            assert client.get(build(world)).status_code == 405, name
+
+
+def test_the_matrix_covers_every_case_page():
+    from cases import urls
+
+    assert sorted(p.name for p in urls.urlpatterns) == COVERED_URL_NAMES
