@@ -1,0 +1,20 @@
+"""Pages for children, cases, the chronology, screenings, shares and emergency access.
+
+Every case is fetched with `cases.selectors.case_for`, so anything the person may not see
+answers 404, whether it exists or not. Every change is a service call, which writes its
+own audit event and chronology entry. Reads are audited here, before the page is rendered,
+so a read is on record even if rendering then fails: every page that shows a case records
+`case_viewed`, lists record `case_listed`, searches `search`, print and CSV
+`chronology_exported`.
+"""
+
+from cases.views.case import case_close, case_export, case_list, case_page, case_print
+from cases.views.children import child_new, children
+from cases.views.chronology import entry_amend, entry_new, screening_new
+from cases.views.shares import case_share, emergency_access, share_acknowledge, share_revoke, shares
+
+__all__ = [
+    "case_close", "case_export", "case_list", "case_page", "case_print", "case_share",
+    "child_new", "children", "emergency_access", "entry_amend", "entry_new", "screening_new",
+    "share_acknowledge", "share_revoke", "shares",
+]  # fmt: skip

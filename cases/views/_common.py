@@ -1,0 +1,44 @@
+"""What the case pages share: paging, form data, safe return addresses, read audits."""
+
+from django.core.paginator import Page
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from audit.models import Action
+from audit.services import record
+from cases.models import Case
+from safeguarding.paging import paginate
+
+PER_PAGE = 25
+# A printed chronology is for a meeting; past this it is a download, not a document.
+PRINT_LIMIT = 2000
+DUPLICATE_CHECK_SALT = "cases.duplicate-check"
+
+
+def _page(request: HttpRequest, rows, per_page: int = PER_PAGE) -> Page:
+    return paginate(request, rows, per_page)
+
+
+def _posted(request: HttpRequest):
+    """The submitted form data on a POST (even if empty: a form of unticked boxes), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where a form came from (`next`), if it is on this site; otherwise `default`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
+    record(
+        Action.CASE_VIEWED,
+        request=request,
+        target_type="case",
+        target_id=case.pk,
+        detail={"view": view, **detail},
+    )

@@ -1,0 +1,225 @@
+"""The case list, the case page with its chronology, printing, export and closing."""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases.forms import (
+    ChronologyFilterForm,
+    CloseForm,
+)
+from cases.models import Case, Entry
+from cases.services import (
+    close_case,
+)
+from cases.views._common import (
+    PRINT_LIMIT,
+    _page,
+    _posted,
+    _viewed,
+)
+from sharing.models import Agency
+
+CSV_HEADER = [
+    "Entry", "When it happened", "Recorded at", "Agency", "Recorded by", "Category",
+    "Restricted", "What happened", "Amends entry", "Amendment reason",
+    "Superseded by entry",
+]  # fmt: skip
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases shared with the person's agency, and any they hold through emergency access."""
+    person = request.user
+    page_obj = _page(request, selectors.visible_cases(person))
+    emergency = list(selectors.emergency_cases(person))
+    record(
+        Action.CASE_LISTED,
+        request=request,
+        target_type="case",
+        detail={
+            "list": "cases",
+            "page": page_obj.number,
+            "cases": [case.pk for case in page_obj],
+            "emergency": [case.pk for case in emergency],
+        },
+    )
+    return render(request, "cases/cases.html", {"page_obj": page_obj, "emergency": emergency})
+
+
+def _filter_form(request: HttpRequest, case: Case) -> ChronologyFilterForm:
+    """The chronology filters, offering the agencies whose entries the person can see."""
+    person = request.user
+    agencies = Agency.objects.filter(
+        pk__in=selectors.chronology(case, person).values("agency_id")
+    ).order_by("name")
+    filtering = any(key != "page" for key in request.GET)
+    form = ChronologyFilterForm(request.GET if filtering else None, agencies=agencies)
+    form.is_valid()
+    return form
+
+
+@login_required
+@require_GET
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id)
+    may_contribute = selectors.can(person, case, "contribute")
+    may_manage = selectors.can(person, case, "manage")
+    form = _filter_form(request, case)
+    page_obj = _page(request, selectors.chronology(case, person, **form.filters))
+    for entry in page_obj:
+        entry.amendable = (
+            may_contribute
+            and entry.agency_id == person.agency_id
+            and entry.category in Entry.RECORDABLE
+            and not hasattr(entry, "superseded_by")
+        )
+    now = timezone.now()
+    accesses = list(selectors.emergency_accesses(case))
+    mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
+    _viewed(request, case, "case", page=page_obj.number, filters=form.described)
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "child": case.child,
+            "aliases": list(case.child.aliases.all()),
+            "latest_screening": selectors.latest_screening(case),
+            "may_contribute": may_contribute,
+            "may_manage": may_manage,
+            "shares": list(selectors.agencies_with_access(case)) if may_manage else [],
+            "emergency_accesses": accesses if may_manage else [],
+            "my_emergency_access": mine[0] if mine else None,
+            "now": now,
+            "form": form,
+            "filtered": form.is_bound,
+            "page_obj": page_obj,
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The chronology for a strategy meeting: the same filters, every visible entry."""
+    person = request.user
+    case = selectors.case_for(person, case_id)
+    form = _filter_form(request, case)
+    entries = list(selectors.chronology(case, person, **form.filters)[: PRINT_LIMIT + 1])
+    truncated = len(entries) > PRINT_LIMIT
+    entries = entries[:PRINT_LIMIT]
+    _viewed(request, case, "print", filters=form.described)
+    record(
+        Action.CHRONOLOGY_EXPORTED,
+        request=request,
+        target_type="case",
+        target_id=case.pk,
+        detail={"format": "print", "filters": form.described, "entries": len(entries)},
+    )
+    return render(
+        request,
+        "cases/print.html",
+        {
+            "case": case,
+            "child": case.child,
+            "aliases": list(case.child.aliases.all()),
+            "form": form,
+            "entries": entries,
+            "truncated": truncated,
+            "limit": PRINT_LIMIT,
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_rows(entries) -> Iterator[list[str]]:
+    yield CSV_HEADER
+    for entry in entries:
+        superseded = getattr(entry, "superseded_by", None)
+        yield [
+            _cell(v)
+            for v in (
+                entry.pk,
+                f"{timezone.localtime(entry.occurred_at):%Y-%m-%d %H:%M}",
+                f"{timezone.localtime(entry.recorded_at):%Y-%m-%d %H:%M}",
+                entry.agency.name,
+                entry.recorded_by.get_full_name() or entry.recorded_by.username,
+                entry.get_category_display(),
+                "Yes" if entry.restricted else "No",
+                entry.text,
+                entry.supersedes_id or "",
+                entry.amendment_reason,
+                superseded.pk if superseded else "",
+            )
+        ]
+
+
+class _Echo:
+    """csv.writer writes into this, which hands each line straight back to be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def case_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
+    """The chronology as CSV, read through the same selector as the page, streamed."""
+    person = request.user
+    case = selectors.case_for(person, case_id)
+    form = _filter_form(request, case)
+    entries = selectors.chronology(case, person, **form.filters).iterator(chunk_size=500)
+    record(
+        Action.CHRONOLOGY_EXPORTED,
+        request=request,
+        target_type="case",
+        target_id=case.pk,
+        detail={"format": "csv", "filters": form.described},
+    )
+    writer = csv.writer(_Echo())
+    # The byte order mark makes spreadsheet programs read the file as UTF-8.
+    lines = (writer.writerow(row) for row in _csv_rows(entries))
+    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-chronology.csv"'
+    return response
+
+
+def _with_bom(lines: Iterator[str]) -> Iterator[str]:
+    yield "\ufeff"
+    yield from lines
+
+
+@login_required
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="manage")
+    if case.status == Case.Status.CLOSED:
+        messages.info(request, f"Case {case.reference} is already closed.")
+        return redirect("case", case_id=case.pk)
+    form = CloseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        close_case(request, person, case, form.cleaned_data["reason"])
+        messages.success(request, f"Case {case.reference} is closed.")
+        return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "close")
+    return render(request, "cases/close_form.html", {"case": case, "form": form})

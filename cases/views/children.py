@@ -1,0 +1,153 @@
+"""Finding a child, and recording a new child with their case (duplicates checked)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases.forms import (
+    ChildForm,
+    SearchForm,
+)
+from cases.services import (
+    create_child_and_case,
+    possible_duplicates,
+)
+from cases.views._common import DUPLICATE_CHECK_SALT, _page, _posted
+
+
+@login_required
+@require_GET
+def children(request: HttpRequest) -> HttpResponse:
+    """Find a child by name or alias, date of birth or NHS number, among those visible."""
+    searched = any(key in request.GET for key in SearchForm.FIELDS)
+    form = SearchForm(request.GET if searched else None)
+    page_obj = None
+    if searched and form.is_valid():
+        terms = form.terms
+        page_obj = _page(request, selectors.search_children(request.user, **terms))
+        # What was searched for is recorded (an access report must be able to say who
+        # looked for a child), with how many were found and which were shown.
+        born = terms["date_of_birth"]
+        record(
+            Action.SEARCH,
+            request=request,
+            target_type="child",
+            detail={
+                "name": terms["name"],
+                "date_of_birth": born.isoformat() if born else "",
+                "nhs_number": terms["nhs_number"],
+                "results": page_obj.paginator.count,
+                "page": page_obj.number,
+                "children": [child.pk for child in page_obj],
+            },
+        )
+    return render(request, "cases/children.html", {"form": form, "page_obj": page_obj})
+
+
+def _confirmed_for(form: ChildForm, details: str) -> bool:
+    """The "different child" box counts only for the details the warning was shown for."""
+    if not form.cleaned_data.get("confirm_different"):
+        return False
+    try:
+        checked = signing.loads(form.cleaned_data["checked_details"], salt=DUPLICATE_CHECK_SALT)
+    except signing.BadSignature:
+        return False
+    return checked == details
+
+
+@login_required
+def child_new(request: HttpRequest) -> HttpResponse:
+    """Record a child and open a case, after checking the child is not already recorded."""
+    person = request.user
+    form = ChildForm(_posted(request))
+    warning = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        checked = form.details_key()
+        duplicates = possible_duplicates(
+            person,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            nhs_number=data["nhs_number"],
+        )
+        same_nhs = any(d.same_nhs_number for d in duplicates)
+        if same_nhs:
+            form.add_error("nhs_number", "A child with this NHS number is already recorded")
+        if duplicates and (same_nhs or not _confirmed_for(form, checked)):
+            warning = _duplicate_warning(request, checked, duplicates, refused=same_nhs)
+        else:
+            try:
+                case = create_child_and_case(
+                    request,
+                    person,
+                    child_fields=form.child_fields,
+                    aliases=data["aliases"],
+                    concern=data["concern"],
+                )
+            except IntegrityError:
+                # Another person recorded the same NHS number a moment ago.
+                if not data["nhs_number"]:
+                    raise
+                form.add_error("nhs_number", "A child with this NHS number is already recorded")
+            else:
+                messages.success(request, f"Case {case.reference} is open.")
+                return redirect("case", case_id=case.pk)
+    return render(
+        request,
+        "cases/child_new.html",
+        {"form": form, "warning": warning, "confirm": _confirmation(form, warning)},
+    )
+
+
+def _confirmation(form: ChildForm, warning: dict | None) -> dict:
+    """The "different child" box: offered after a warning, and kept through other errors."""
+    if warning is not None:
+        return {
+            "show": not warning["refused"],
+            "checked_details": warning["checked_details"],
+            # A fresh warning is a fresh decision: the box starts clear.
+            "checked": False,
+        }
+    previous = form["checked_details"].value() if form.is_bound else ""
+    return {
+        "show": bool(previous),
+        "checked_details": previous,
+        "checked": bool(form["confirm_different"].value()),
+    }
+
+
+def _duplicate_warning(request, details: str, duplicates, *, refused: bool) -> dict:
+    """What the person is told about possible duplicates: only what they may see."""
+    person = request.user
+    visible_ids = [d.child.pk for d in duplicates if d.child is not None]
+    # Their cases as this person may see them (a child may have cases they may not).
+    visible = list(selectors.search_children(person).filter(pk__in=visible_ids))
+    reasons = {d.child.pk: d.reason for d in duplicates if d.child is not None}
+    for child in visible:
+        child.duplicate_reason = reasons[child.pk]
+    hidden = any(d.child is None for d in duplicates)
+    record(
+        Action.DUPLICATE_WARNED,
+        request=request,
+        target_type="child",
+        detail={
+            "visible": visible_ids,
+            "not_visible": len(duplicates) - len(visible_ids),
+            "refused": refused,
+            "reasons": sorted({d.reason for d in duplicates}),
+        },
+    )
+    return {
+        "visible": visible,
+        "hidden": hidden,
+        "refused": refused,
+        "checked_details": signing.dumps(details, salt=DUPLICATE_CHECK_SALT),
+    }

@@ -1,0 +1,141 @@
+"""Sharing a case, shares received and acknowledged, revoking, and emergency access."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases.forms import (
+    EmergencyAccessForm,
+    ShareForm,
+)
+from cases.models import Case
+from cases.services import (
+    agencies_to_share_with,
+)
+from cases.views._common import _back, _page, _posted, _viewed
+from sharing.models import Share
+from sharing.services import (
+    acknowledge_share,
+    grant_emergency_access,
+    revoke_share,
+    share_case,
+    shares_received,
+)
+
+
+@login_required
+def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="manage")
+    form = ShareForm(_posted(request), agencies=agencies_to_share_with(case))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        share = share_case(
+            request,
+            case,
+            person,
+            data["agency"],
+            data["level"],
+            data["lawful_basis"],
+            data["purpose"],
+        )
+        messages.success(request, f"The case is shared with {share.agency.name}.")
+        return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "share")
+    return render(request, "cases/share_form.html", {"case": case, "form": form})
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+    person = request.user
+    share = Share.objects.select_related("agency").filter(pk=share_id).first()
+    if share is None:
+        raise Http404("No such share")
+    case = selectors.case_for(person, share.case_id, need="manage")
+    if share.agency_id == case.lead_agency_id:
+        # The lead agency must keep its own case; a new lead would be a handover.
+        messages.error(request, "The lead agency’s access to its case cannot be revoked.")
+    elif share.revoked_at is None:
+        revoke_share(request, share, person)
+        messages.success(request, f"{share.agency.name} no longer has this access.")
+    if not selectors.can(person, case, "view"):
+        return redirect("cases")
+    return redirect(_back(request, reverse("case", args=[case.pk])))
+
+
+@login_required
+@require_GET
+def shares(request: HttpRequest) -> HttpResponse:
+    """Shares to the person's agency, unacknowledged first."""
+    person = request.user
+    # Unacknowledged first: PostgreSQL sorts NULLs last in ascending order, so the service's
+    # plain order_by("acknowledged_at") puts them last; say it here until it does.
+    inbox = shares_received(person.agency).order_by(
+        F("acknowledged_at").asc(nulls_first=True), "-shared_at", "-id"
+    )
+    page_obj = _page(request, inbox)
+    record(
+        Action.CASE_LISTED,
+        request=request,
+        target_type="case",
+        detail={
+            "list": "shares_received",
+            "page": page_obj.number,
+            "cases": [share.case_id for share in page_obj],
+        },
+    )
+    return render(request, "cases/shares.html", {"page_obj": page_obj})
+
+
+@login_required
+@require_POST
+def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
+    person = request.user
+    share = shares_received(person.agency).filter(pk=share_id).first()
+    if share is None:
+        raise Http404("No such share")
+    if share.acknowledged_at is None:
+        acknowledge_share(request, share, person)
+        messages.success(
+            request,
+            f"You acknowledged {share.case.reference}. This is recorded on its chronology.",
+        )
+    return redirect(_back(request, reverse("shares")))
+
+
+@login_required
+def emergency_access(request: HttpRequest) -> HttpResponse:
+    """Break-glass: open a case not shared with your agency, with a reason, for a while."""
+    person = request.user
+    form = EmergencyAccessForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        case = Case.objects.filter(reference=form.cleaned_data["reference"]).first()
+        if case is None:
+            form.add_error("reference", "No case has that reference")
+        elif selectors.can(person, case, "view"):
+            return redirect("case", case_id=case.pk)
+        else:
+            access = grant_emergency_access(request, case, person, form.cleaned_data["reason"])
+            until = timezone.localtime(access.expires_at)
+            messages.info(
+                request,
+                f"You have emergency access to {case.reference} until {until:%H:%M on %d %b %Y}."
+                " It is shown to the agency that manages the case.",
+            )
+            return redirect("case", case_id=case.pk)
+    return render(
+        request,
+        "cases/emergency_access.html",
+        {"form": form, "hours": settings.EMERGENCY_ACCESS_HOURS},
+    )
