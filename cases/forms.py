@@ -14,8 +14,6 @@ from cases.models import Child, Entry, Screening, searchable
 from cases.validators import normalise_nhs_number, validate_nhs_number, validate_postcode
 from sharing.models import Agency, LawfulBasis, Share
 
-SEARCH_TEXT_LENGTH = Child._meta.get_field("search_text").max_length
-
 
 class DateInput(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes named `<name>_day` and so on."""
@@ -198,10 +196,6 @@ class ChildForm(forms.Form):
         data = super().clean()
         if data.get("looked_after") == "yes" and not data.get("responsible_authority"):
             self.add_error("responsible_authority", "Select the responsible authority")
-        names = [f"{data.get('first_name', '')} {data.get('last_name', '')}",
-                 *data.get("aliases", [])]  # fmt: skip
-        if len("\n".join(searchable(n) for n in names)) + 1 > SEARCH_TEXT_LENGTH:
-            self.add_error("aliases", "Aliases are too long in total: enter fewer")
         return data
 
     @property

@@ -56,7 +56,8 @@ class Child(models.Model):
     )
     # Names and aliases in searchable form, kept by cases.services; a trigram index makes
     # partial matches ("jay" in "Jayden") an index scan, not a scan of every child.
-    search_text = models.CharField(max_length=2000, blank=True, editable=False)
+    # Unbounded: made by code from bounded names, and some letters grow when made searchable.
+    search_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -95,14 +95,18 @@ def search_children(
     if nhs_number.strip():
         children = children.filter(nhs_number=normalise_nhs_number(nhs_number))
     visible = _agency_rows(person).values("content_object_id")
-    return children.prefetch_related(
-        "aliases",
-        Prefetch(
-            "cases",
-            queryset=Case.objects.filter(pk__in=visible).select_related("lead_agency"),
-            to_attr="visible_cases",
-        ),
-    ).order_by("last_name", "first_name", "id")
+    return (
+        children.select_related("responsible_authority")
+        .prefetch_related(
+            "aliases",
+            Prefetch(
+                "cases",
+                queryset=Case.objects.filter(pk__in=visible).select_related("lead_agency"),
+                to_attr="visible_cases",
+            ),
+        )
+        .order_by("last_name", "first_name", "id")
+    )
 
 
 def chronology(

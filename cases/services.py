@@ -276,8 +276,14 @@ def record_screening(
     return screening
 
 
+class CaseAlreadyClosed(Exception):
+    """Closing twice would write a second closing entry; the case stays as it is."""
+
+
 @transaction.atomic
 def close_case(request: HttpRequest | None, person: Person, case: Case, reason: str) -> Case:
+    if Case.objects.select_for_update().get(pk=case.pk).status == Case.Status.CLOSED:
+        raise CaseAlreadyClosed(f"Case {case.reference} is already closed.")
     now = timezone.now()
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_at=now)
     case.status, case.closed_at = Case.Status.CLOSED, now

@@ -29,8 +29,17 @@ class TokenSerializer(serializers.ModelSerializer):
                   "last_used_at", "state"]  # fmt: skip
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would turn a JSON number into a name."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class NewTokenSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     days = serializers.ChoiceField(choices=[days for days, _ in LIFETIME_CHOICES])
 
 

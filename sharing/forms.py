@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from sharing.tokens import LIFETIME_CHOICES
 
@@ -15,7 +16,12 @@ class SignInForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].error_messages["required"] = "Enter your username"
+        username = self.fields["username"]
+        username.error_messages["required"] = "Enter your username"
+        # AuthenticationForm sets max_length after building the field, so it is never
+        # checked: an over-long name would reach django-axes' varchar(255) and fail (500).
+        username.validators.append(MaxLengthValidator(username.max_length))
+        username.error_messages["max_length"] = "Enter a correct username and password"
         self.fields["password"].error_messages["required"] = "Enter your password"
 
 

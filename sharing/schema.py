@@ -1,5 +1,6 @@
 """How the OpenAPI schema describes our two ways of authenticating."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -23,6 +24,6 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
         return {
             "type": "apiKey",
             "in": "cookie",
-            "name": "sessionid",
+            "name": settings.SESSION_COOKIE_NAME,
             "description": "A browser session past both sign-in steps (CSRF token required).",
         }

@@ -31,6 +31,10 @@ def case_permission(codename: str) -> Permission:
     return Permission.objects.get(content_type__app_label="cases", codename=codename)
 
 
+class ShareRefused(Exception):
+    """A share that must stay: the lead agency's own (the case would have no manager)."""
+
+
 def sync_agency_permissions(case, agency: Agency) -> None:
     """Make the agency group's permissions on the case exactly what its active shares give."""
     from cases.models import CaseGroupObjectPermission
@@ -116,7 +120,11 @@ def share_case(
 @transaction.atomic
 def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> Share:
     """End a share at once: the agency's permissions are recomputed in this transaction."""
-    share = Share.objects.select_for_update().get(pk=share.pk)
+    share = Share.objects.select_for_update().select_related("case").get(pk=share.pk)
+    if share.agency_id == share.case.lead_agency_id:
+        raise ShareRefused(
+            "The lead agency's share cannot be revoked: the case would have no manager."
+        )
     if share.revoked_at is not None:
         return share
     share.revoked_at = timezone.now()

@@ -147,3 +147,11 @@ def test_the_tokens_page_is_paged_in_a_constant_number_of_queries(
     assert 'href="?page=3"' in first
     third = client.get(reverse("tokens") + "?page=3").content.decode()
     assert third.count("Revoke<span") == 5
+
+
+def test_a_token_name_must_be_text(sign_in):
+    response = sign_in("health.nurse").post(
+        "/api/v1/tokens/", {"name": -1.86e16, "days": 7}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "name" in response.json()

@@ -88,3 +88,9 @@ def test_an_offsite_next_is_ignored(client, people):
     code = current_code(people["social.worker"])
     response = client.post(reverse("sign-in-code"), {"code": code, "next": "https://evil.example/"})
     assert response["Location"] == reverse("home")
+
+
+def test_an_over_long_username_is_a_clear_error_not_a_server_error(client, db):
+    response = client.post(reverse("sign-in"), {"username": "a" * 256, "password": "x"})
+    assert response.status_code == 200
+    assert "Enter a correct username and password" in response.content.decode()

@@ -19,6 +19,7 @@ from cases.forms import (
 )
 from cases.models import Case, Entry
 from cases.services import (
+    CaseAlreadyClosed,
     close_case,
 )
 from cases.views._common import (
@@ -217,8 +218,12 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
         return redirect("case", case_id=case.pk)
     form = CloseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        close_case(request, person, case, form.cleaned_data["reason"])
-        messages.success(request, f"Case {case.reference} is closed.")
+        try:
+            close_case(request, person, case, form.cleaned_data["reason"])
+        except CaseAlreadyClosed as closed:  # closed by someone else a moment ago
+            messages.info(request, str(closed))
+        else:
+            messages.success(request, f"Case {case.reference} is closed.")
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
         _viewed(request, case, "close")

@@ -24,6 +24,7 @@ from cases.services import (
 from cases.views._common import _back, _page, _posted, _viewed
 from sharing.models import Share
 from sharing.services import (
+    ShareRefused,
     acknowledge_share,
     grant_emergency_access,
     revoke_share,
@@ -63,12 +64,14 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     if share is None:
         raise Http404("No such share")
     case = selectors.case_for(person, share.case_id, need="manage")
-    if share.agency_id == case.lead_agency_id:
-        # The lead agency must keep its own case; a new lead would be a handover.
-        messages.error(request, "The lead agency’s access to its case cannot be revoked.")
-    elif share.revoked_at is None:
-        revoke_share(request, share, person)
-        messages.success(request, f"{share.agency.name} no longer has this access.")
+    if share.revoked_at is None:
+        try:
+            revoke_share(request, share, person)
+        except ShareRefused:
+            # The lead agency must keep its own case; a new lead would be a handover.
+            messages.error(request, "The lead agency’s access to its case cannot be revoked.")
+        else:
+            messages.success(request, f"{share.agency.name} no longer has this access.")
     if not selectors.can(person, case, "view"):
         return redirect("cases")
     return redirect(_back(request, reverse("case", args=[case.pk])))

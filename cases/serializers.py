@@ -1,0 +1,407 @@
+"""What the case API reads and writes. Thin: validate and translate; the services decide.
+
+Input fields are strict about JSON types (a number is not a string, 1 is not `true`) and
+each states in the schema exactly what it accepts, so a client, and the fuzzer, can rely
+on the schema: what it allows is accepted unless a rule it cannot state refuses it (an
+NHS check digit, a time in the future, an agency that does not exist).
+"""
+
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from cases.models import Case, Child, Entry, Screening
+from cases.validators import normalise_nhs_number, validate_nhs_number
+from sharing.models import Agency, EmergencyAccess, LawfulBasis, Share
+
+# Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
+SOME_TEXT = r"^\s*[^\s\x00][^\x00]*$"
+NHS_NUMBER = r"^[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}$"
+# cases.validators.POSTCODE in either case, with or without its one space.
+POSTCODE = (
+    r"^([Gg][Ii][Rr] ?0[Aa][Aa]|[A-PR-UWYZa-pr-uwyz][A-HK-Ya-hk-y]?[0-9][A-Za-z0-9]? ?"
+    r"[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})$"
+)
+# At least 20 characters once the spaces around it are taken off.
+REASON = r"^\s*[^\s\x00][^\x00]{18,}[^\s\x00]\s*$"
+BIGINT = 2**63 - 1
+
+
+class Text(serializers.CharField):
+    """A JSON string, checked as sent and stored without its surrounding spaces."""
+
+    def __init__(self, *, blank: bool = False, pattern: str = SOME_TEXT, **kwargs) -> None:
+        message = kwargs.pop("pattern_message", "Enter some text (not only spaces).")
+        super().__init__(allow_blank=blank, trim_whitespace=False, **kwargs)
+        self.validators.append(RegexValidator(pattern, message))
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return data
+
+    def run_validation(self, data=empty):
+        value = super().run_validation(data)
+        return value.strip() if isinstance(value, str) else value
+
+
+class Flag(serializers.BooleanField):
+    """`true` or `false`, nothing that merely looks like one."""
+
+    def to_internal_value(self, data) -> bool:
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
+
+
+class Id(serializers.IntegerField):
+    """A JSON integer naming a row."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=BIGINT, **kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return data
+
+
+class QueryId(serializers.IntegerField):
+    """An id in a query string: digits only."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=BIGINT, **kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if not isinstance(data, str) or not data.isascii() or not data.isdigit():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "enum": Share.Level.values})
+class AccessLevel(serializers.ChoiceField):
+    """Share levels as what a person may do (inline: `level` already names the enum)."""
+
+
+# --- what the API answers -------------------------------------------------------------------
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind"]
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):
+    """A case as listed with its child."""
+
+    lead_agency = AgencySerializer()
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "status", "risk_level", "lead_agency"]
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    responsible_authority = AgencySerializer(allow_null=True)
+    cases = CaseSummarySerializer(
+        source="visible_cases", many=True, help_text="The child's cases you may see."
+    )
+
+    class Meta:
+        model = Child
+        fields = ["id", "first_name", "last_name", "aliases", "date_of_birth", "gender",
+                  "nhs_number", "police_reference", "local_authority_reference", "address",
+                  "postcode", "looked_after", "responsible_authority", "cases",
+                  "created_at"]  # fmt: skip
+
+
+class ChildSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Child
+        fields = ["id", "first_name", "last_name", "date_of_birth"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    child = ChildSummarySerializer()
+    lead_agency = AgencySerializer()
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "status", "risk_level", "child", "lead_agency",
+                  "opened_at", "closed_at"]  # fmt: skip
+
+
+class CaseDetailSerializer(CaseSerializer):
+    opened_by = serializers.StringRelatedField()
+    access = serializers.ListField(
+        child=AccessLevel(choices=Share.Level.choices),
+        help_text="What you may do with the case: view, contribute (add to the chronology "
+        "and screen), manage (share, revoke, close).",
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "opened_by", "access"]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    agency = AgencySerializer(help_text="The agency that recorded the entry.")
+    recorded_by = serializers.StringRelatedField()
+    superseded_by = serializers.SerializerMethodField(
+        help_text="The amendment that corrects this entry, if any."
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["id", "category", "occurred_at", "recorded_at", "recorded_by", "agency",
+                  "text", "restricted", "supersedes", "superseded_by",
+                  "amendment_reason"]  # fmt: skip
+
+    def get_superseded_by(self, entry: Entry) -> int | None:
+        amendment = getattr(entry, "superseded_by", None)
+        return amendment.pk if amendment is not None else None
+
+
+class ScreeningSerializer(serializers.ModelSerializer):
+    agency = AgencySerializer()
+    screened_by = serializers.StringRelatedField()
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Screening.Indicator.choices)
+    )
+
+    class Meta:
+        model = Screening
+        fields = ["id", "screened_at", "screened_by", "agency", "indicators", "risk_level",
+                  "notes"]  # fmt: skip
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    agency = AgencySerializer(help_text="The agency the case is shared with.")
+    shared_by = serializers.StringRelatedField(allow_null=True)
+    acknowledged_by = serializers.StringRelatedField(allow_null=True)
+    revoked_by = serializers.StringRelatedField(allow_null=True)
+    active = serializers.BooleanField(source="is_active")
+
+    class Meta:
+        model = Share
+        fields = ["id", "case", "agency", "level", "lawful_basis", "purpose", "shared_by",
+                  "shared_at", "acknowledged_by", "acknowledged_at", "revoked_by", "revoked_at",
+                  "active"]  # fmt: skip
+
+
+class EmergencyAccessSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="case.reference")
+
+    class Meta:
+        model = EmergencyAccess
+        fields = ["id", "case", "reference", "reason", "granted_at", "expires_at"]
+
+
+class CreatedChildSerializer(serializers.Serializer):
+    child = ChildSerializer()
+    case = CaseSerializer(help_text="The case opened for the child, led by your agency.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class DuplicateSerializer(serializers.Serializer):
+    child = serializers.IntegerField()
+    reason = serializers.CharField()
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the child's cases you may see."
+    )
+
+
+class DuplicatesSerializer(ProblemSerializer):
+    duplicates = DuplicateSerializer(many=True, help_text="Matches you may see.")
+    hidden_matches = serializers.IntegerField(
+        help_text="Matches you may not see. Ask the agencies you work with; nothing more "
+        "about them is given."
+    )
+
+
+def page_of(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The shape of one page of a cursor-paged list of `serializer_class`."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return type(
+        f"{name}Page",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+# --- what the API accepts ------------------------------------------------------------------
+
+
+class ChildSearchSerializer(serializers.Serializer):
+    search = Text(blank=True, required=False, max_length=100, help_text="Part of a name or alias.")
+    date_of_birth = serializers.DateField(required=False)
+    nhs_number = Text(blank=True, required=False, max_length=20)
+
+
+class NewChildSerializer(serializers.Serializer):
+    first_name = Text(max_length=100)
+    last_name = Text(max_length=100)
+    aliases = serializers.ListField(
+        child=Text(max_length=100), max_length=10, required=False, default=list
+    )
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    gender = serializers.ChoiceField(
+        choices=Child.Gender.choices, required=False, default=Child.Gender.NOT_KNOWN
+    )
+    nhs_number = Text(
+        blank=True,
+        required=False,
+        default="",
+        max_length=12,
+        pattern=NHS_NUMBER,
+        pattern_message="Enter an NHS number as 10 digits, like 943 476 5919",
+        validators=[validate_nhs_number],
+    )
+    police_reference = Text(blank=True, required=False, default="", max_length=50)
+    local_authority_reference = Text(blank=True, required=False, default="", max_length=50)
+    address = Text(blank=True, required=False, default="", max_length=300)
+    postcode = Text(
+        blank=True,
+        required=False,
+        default="",
+        max_length=8,
+        pattern=POSTCODE,
+        pattern_message="Enter a real postcode, like NR1 3QU",
+    )
+    looked_after = Flag(required=False, default=False)
+    responsible_authority = Id(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The children's services agency that looks after the child.",
+    )
+    concern = Text(
+        blank=True,
+        required=False,
+        default="",
+        max_length=5000,
+        help_text="Recorded as the case's first chronology entry.",
+    )
+    confirm_not_duplicate = Flag(
+        required=False,
+        default=False,
+        help_text="Send true, after checking the possible duplicates a 409 listed, to record "
+        "the child anyway. Never overrides an NHS number already recorded.",
+    )
+
+    def validate_nhs_number(self, value: str) -> str:
+        return normalise_nhs_number(value)
+
+    def validate_responsible_authority(self, value: int | None) -> Agency | None:
+        if value is None:
+            return None
+        authority = Agency.objects.filter(pk=value, kind=Agency.Kind.SOCIAL_CARE).first()
+        if authority is None:
+            raise serializers.ValidationError("Choose a children's services agency.")
+        return authority
+
+    def validate(self, data: dict) -> dict:
+        if data["responsible_authority"] and not data["looked_after"]:
+            raise serializers.ValidationError(
+                {"responsible_authority": "Give a responsible authority only for a looked-after "
+                 "child (looked_after true)."}
+            )  # fmt: skip
+        return data
+
+
+class NewCaseSerializer(serializers.Serializer):
+    child = Id(help_text="A child you may see (one with a case shared with your agency).")
+    concern = Text(blank=True, required=False, default="", max_length=5000)
+
+
+class CloseCaseSerializer(serializers.Serializer):
+    reason = Text(max_length=2000)
+
+
+class EntryFilterSerializer(serializers.Serializer):
+    agency = QueryId(required=False, help_text="Only entries recorded by this agency.")
+    category = serializers.ChoiceField(choices=Entry.Category.choices, required=False)
+    occurred_from = serializers.DateField(required=False, help_text="On or after this day.")
+    occurred_to = serializers.DateField(required=False, help_text="On or before this day.")
+
+
+class NewEntrySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=[(c.value, c.label) for c in Entry.RECORDABLE])
+    occurred_at = serializers.DateTimeField(help_text="When it happened; not in the future.")
+    text = Text(max_length=5000)
+    restricted = Flag(
+        required=False,
+        default=False,
+        help_text="Visible only to your agency. An amendment keeps the setting of the entry "
+        "it corrects, whatever is sent.",
+    )
+    supersedes = Id(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="To amend: the id of the entry this one corrects (your agency's, and its "
+        "newest version).",
+    )
+    amendment_reason = Text(blank=True, required=False, default="", max_length=500)
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError("Give a time that is not in the future.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if data["supersedes"] and not data["amendment_reason"]:
+            raise serializers.ValidationError(
+                {"amendment_reason": "Give the reason for the amendment."}
+            )
+        if data["amendment_reason"] and not data["supersedes"]:
+            raise serializers.ValidationError(
+                {"amendment_reason": "Give a reason only when amending (with supersedes)."}
+            )
+        return data
+
+
+class NewScreeningSerializer(serializers.Serializer):
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Screening.Indicator.choices),
+        allow_empty=True,
+        help_text="The indicators found; an empty list records a screening that found none.",
+    )
+    notes = Text(blank=True, required=False, default="", max_length=2000)
+
+
+class NewShareSerializer(serializers.Serializer):
+    agency = Id()
+    level = serializers.ChoiceField(choices=Share.Level.choices)
+    lawful_basis = serializers.ChoiceField(choices=LawfulBasis.choices)
+    purpose = Text(max_length=500)
+
+    def validate_agency(self, value: int) -> Agency:
+        agency = Agency.objects.filter(pk=value).first()
+        if agency is None:
+            raise serializers.ValidationError("No such agency.")
+        if agency == self.context["person"].agency:
+            raise serializers.ValidationError("Your agency already manages this case.")
+        return agency
+
+
+class EmergencyReasonSerializer(serializers.Serializer):
+    reason = Text(
+        min_length=20,
+        max_length=1000,
+        pattern=REASON,
+        pattern_message="Give the reason in at least 20 characters.",
+        help_text="Why you need this case now, in at least 20 characters. The case's "
+        "managing agency reads it.",
+    )

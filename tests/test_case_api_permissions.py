@@ -1,0 +1,210 @@
+"""The case API's permission matrix: every endpoint, for each demo person, and signed out.
+
+One case, opened by social.worker (Norfolk children's services, which manages it) and
+shared `view` with Norfolk Constabulary. Who may do what follows the access model of
+DESIGN.md, by agency: anyone else gets 404, exactly as if the case did not exist; a list
+shows them nothing of it. With no credentials every endpoint answers 401.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import api_urls
+from sharing.models import Person
+from sharing.tokens import create_token
+
+pytestmark = pytest.mark.django_db
+
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_POLICE = ["police.officer", "police.mash"]
+OUTSIDERS = ["suffolk.officer", "health.nurse"]  # Suffolk police; the Norfolk hospital
+SEE_IT = NORFOLK_CHILDRENS + NORFOLK_POLICE
+EVERYONE = SEE_IT + OUTSIDERS
+
+
+@dataclass(frozen=True)
+class To:
+    """Builds an endpoint's URL (and body) for the world; `finds` marks a list endpoint."""
+
+    url_name: str
+    target: str | None = None  # the world's object whose id is in the URL
+    body: Callable[[SimpleNamespace], dict] | None = None
+    finds: str | None = None  # the world's object a person who may see it finds listed
+
+    def __call__(self, world: SimpleNamespace) -> str:
+        args = [getattr(world, self.target).pk] if self.target else []
+        return reverse(self.url_name, args=args)
+
+
+def new_entry(world) -> dict:
+    when = timezone.now() - dt.timedelta(hours=1)
+    return {"category": "note", "occurred_at": when.isoformat(), "text": "Spoke to school"}
+
+
+def new_share(world) -> dict:
+    return {"agency": world.hospital.pk, "level": "view", "lawful_basis": "ca2004_s11",
+            "purpose": "Attendance at A&E"}  # fmt: skip
+
+
+REASON = "Found at 2am in our area; need the history before the interview"
+
+# (method, url-builder, allowed, refused): allowed get 2xx (and find the case in a list),
+# refused get 404 (or a list without it), unless REFUSED_WITH says otherwise.
+CASE_API = [
+    ("get", To("api-children", finds="child"), SEE_IT, OUTSIDERS),
+    ("post", To("api-children", body=lambda w: {"first_name": "Mia", "last_name": "New"}),
+     EVERYONE, []),
+    ("get", To("api-child", "child"), SEE_IT, OUTSIDERS),
+    ("get", To("api-cases", finds="case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-cases", body=lambda w: {"child": w.child.pk}), SEE_IT, OUTSIDERS),
+    ("get", To("api-case", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-close", "case", body=lambda w: {"reason": "Risk has reduced"}),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("get", To("api-case-entries", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-entries", "case", body=new_entry),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("get", To("api-case-screenings", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-screenings", "case", body=lambda w: {"indicators": ["missing"]}),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-shares", "case", body=new_share),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("post", To("api-share-acknowledge", "police_share"),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS),
+    ("post", To("api-share-revoke", "police_share"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    # Break glass is for those who cannot see the case; those who can are told so.
+    ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),
+     OUTSIDERS, SEE_IT),
+]  # fmt: skip
+REFUSED_WITH = {"api-case-emergency-access": 409}
+
+COVERED_URL_NAMES = {to.url_name for _, to, _, _ in CASE_API}
+
+
+@pytest.fixture
+def world(open_case_for, share, agencies):
+    case = open_case_for("social.worker", first_name="Amy", last_name="Example")
+    police_share = share(case, "norfolk_police", "view")
+    return SimpleNamespace(
+        case=case, child=case.child, police_share=police_share,
+        hospital=agencies["norfolk_hospital"],
+    )  # fmt: skip
+
+
+def label(row) -> str:
+    method, to, *_ = row
+    return f"{method.upper()} {to.url_name}"
+
+
+def call(client: Client, method: str, to: To, world, **headers):
+    path = to(world)
+    if method == "get":
+        return client.get(path, **headers)
+    body = to.body(world) if to.body else {}
+    return client.post(path, body, content_type="application/json", **headers)
+
+
+def check(response, expected: str, to: To, world, username: str) -> None:
+    who = f"{username}: {response.status_code} {response.content[:200]!r}"
+    if to.finds:  # a list: everyone gets one; only those who may see find the case in it
+        assert response.status_code == 200, who
+        listed = [row["id"] for row in response.json()["results"]]
+        assert (getattr(world, to.finds).pk in listed) is (expected == "allowed"), who
+    elif expected == "allowed":
+        assert response.status_code in (200, 201), who
+    else:
+        assert response.status_code == REFUSED_WITH.get(to.url_name, 404), who
+        assert "Amy" not in response.content.decode(), who
+
+
+def reads() -> list:
+    """Reads change nothing the next person would notice: one test a row, everyone in turn."""
+    return [
+        pytest.param(method, to, allowed, refused, id=label((method, to)))
+        for method, to, allowed, refused in CASE_API
+        if method == "get"
+    ]
+
+
+def changes() -> list:
+    """Each change is tried in a world of its own for each person."""
+    return [
+        pytest.param(method, to, username, expected, id=f"{label((method, to))} {username}")
+        for method, to, allowed, refused in CASE_API
+        if method != "get"
+        for expected, people in [("allowed", allowed), ("refused", refused)]
+        for username in people
+    ]
+
+
+def test_the_matrix_names_every_endpoint_and_every_person_once():
+    names = {pattern.name for pattern in api_urls.urlpatterns}
+    assert names == COVERED_URL_NAMES
+    methods = {(method, to.url_name) for method, to, _, _ in CASE_API}
+    assert len(methods) == len(CASE_API)
+    for row in CASE_API:
+        _, _, allowed, refused = row
+        assert sorted(allowed + refused) == sorted(EVERYONE), label(row)
+
+
+@pytest.mark.parametrize(("method", "to", "allowed", "refused"), reads())
+def test_reading(sign_in, world, method, to, allowed, refused):
+    for expected, people in [("allowed", allowed), ("refused", refused)]:
+        for username in people:
+            check(call(sign_in(username), method, to, world), expected, to, world, username)
+
+
+@pytest.mark.parametrize(("method", "to", "username", "expected"), changes())
+def test_changing(sign_in, world, method, to, username, expected):
+    check(call(sign_in(username), method, to, world), expected, to, world, username)
+
+
+def first_of_each(row) -> list:
+    method, to, allowed, refused = row
+    people = [("allowed", allowed[0])] + ([("refused", refused[0])] if refused else [])
+    return [
+        pytest.param(method, to, username, expected, id=f"{label(row)} {username}")
+        for expected, username in people
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "to", "username", "expected"),
+    [param for row in CASE_API for param in first_of_each(row)],
+)
+def test_with_a_token(people, world, method, to, username, expected):
+    _, secret = create_token(None, people[username], "matrix", 7)
+    response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    check(response, expected, to, world, username)
+
+
+EVERY_ENDPOINT = [pytest.param(method, to, id=label((method, to))) for method, to, *_ in CASE_API]
+
+
+@pytest.mark.parametrize(("method", "to"), EVERY_ENDPOINT)
+def test_without_credentials(client, people, world, method, to):
+    response = call(Client(), method, to, world)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert set(response.json()) == {"detail"}
+    assert "Amy" not in response.content.decode()
+    # A session that has not passed the second factor is no session for the API.
+    client.force_login(people["social.worker"])
+    assert call(client, method, to, world).status_code == 401
+
+
+def test_a_platform_superuser_in_no_agency_does_no_casework(world):
+    operator = Person.objects.create_superuser("platform.admin", "ops@hub.example", "x" * 20)
+    _, secret = create_token(None, operator, "ops", 7)
+    for method, to, *_ in CASE_API:
+        response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        assert response.status_code == 403, label((method, to))
+        assert response.json() == {"detail": "Only people who work for an agency can use cases."}
