@@ -37,7 +37,7 @@ SCAN_PASSWORD="${SCAN_PASSWORD:-${DEMO_PASSWORD:-demo-password}}"
 OUT="${OUT:-var/sqlmap}"
 SQLMAP="${SQLMAP:-/usr/bin/sqlmap}"
 PY="${PY:-.venv/bin/python}"
-TARGETS="${TARGETS:-sign-in api-me api-tokens-list api-tokens-create api-token-revoke}"
+TARGETS="${TARGETS:-child-search api-children-search api-case-entries sign-in api-me api-tokens-list api-tokens-create api-token-revoke}"
 # A username that belongs to nobody, new each run: django-axes locks out the username
 # sqlmap repeats (after SIGN_IN_FAILURE_LIMIT failures), so no demo person is locked out,
 # and a run does not start on the lockout a previous run left.
@@ -205,6 +205,22 @@ VICTIM_ID="$(token_id "$VICTIM_SECRET")"
 [[ "$VICTIM_ID" =~ ^[0-9]+$ ]] || die "could not read the revoke target's id from the API"
 AUTH="Authorization: Bearer $API_SECRET"
 
+if wants child-search; then
+  # The child search page: free text, a date in three boxes, an NHS number.
+  scan child-search \
+    -u "$BASE_URL/children/?name=Aimee&date_of_birth_day=&date_of_birth_month=&date_of_birth_year=&nhs_number=" \
+    --cookie "sessionid=$SESSION_ID; csrftoken=$CSRF_COOKIE" -p name,nhs_number,date_of_birth_year
+fi
+if wants api-children-search; then
+  scan api-children-search -u "$BASE_URL/api/v1/children/?search=Aimee&nhs_number=" -H "$AUTH" \
+    -p search,nhs_number
+fi
+if wants api-case-entries; then
+  # The first demo case (led by the scanning person's agency) and its chronology filters.
+  scan api-case-entries \
+    -u "$BASE_URL/api/v1/cases/1/entries/?category=concern&occurred_from=2026-01-01" \
+    -H "$AUTH" -p category,occurred_from
+fi
 if wants api-me; then
   # No parameters: the token itself is the injection point (`*`), looked up by its hash.
   # Every altered token is refused (401), which sqlmap would otherwise stop at.
