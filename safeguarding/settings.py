@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "safeguarding",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -227,6 +228,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (no CDN), started by a separate script file.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # The cache (throttle counters, per-address sign-in failures) is Redis, shared by every

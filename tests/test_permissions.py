@@ -24,6 +24,7 @@ API = [
     ("get", "/api/v1/me/", "suffolk.officer"),
     ("get", "/api/v1/tokens/", "suffolk.officer"),
     ("get", "/api/schema/", "suffolk.officer"),
+    ("get", "/api/docs/", "suffolk.officer"),
 ]
 
 

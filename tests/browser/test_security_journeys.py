@@ -90,3 +90,10 @@ def test_an_agency_admin_uses_the_admin_under_the_csp(page, people):
     expect(page.get_by_role("link", name="police.officer")).to_have_count(0)
     page.get_by_role("link", name="social.worker").click()
     expect(page.locator("#id_first_name")).to_have_value("Jo")
+
+
+def test_the_api_docs_render_under_the_csp_for_a_signed_in_person(page, people):
+    sign_in_as(page, "police.officer")
+    page.goto("/api/docs/")
+    expect(page.get_by_role("heading", name=re.compile("Safeguarding Hub API"))).to_be_visible()
+    expect(page.get_by_text("/api/v1/children/").first).to_be_visible()
