@@ -1077,3 +1077,20 @@ def test_html_typed_into_case_fields_is_shown_as_text(sign_in, open_case_for, sh
         assert script not in page and "<b>x</b>" not in page, url
         assert "&lt;script&gt;" in page, url
     assert script not in html(sign_in("police.officer").get(reverse("shares")))
+
+
+def test_searching_for_children_is_throttled_per_person(sign_in, settings):
+    from audit.models import Action
+    from tests.conftest import events
+
+    settings.SEARCH_RATE_PER_MINUTE = 3
+    client = sign_in("police.officer")
+    statuses = [client.get("/children/", {"name": f"x{i}"}).status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert (
+        "You have searched too many times"
+        in client.get("/children/", {"name": "y"}).content.decode()
+    )
+    assert events(Action.PERMISSION_REFUSED, detail__why="search rate")
+    # Someone else is not held up by it.
+    assert sign_in("health.nurse").get("/children/", {"name": "x"}).status_code == 200

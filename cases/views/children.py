@@ -1,5 +1,6 @@
 """Finding a child, and recording a new child with their case (duplicates checked)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -20,6 +21,7 @@ from cases.services import (
     possible_duplicates,
 )
 from cases.views._common import DUPLICATE_CHECK_SALT, _page, _posted
+from safeguarding.throttling import within_rate
 
 
 @login_required
@@ -27,6 +29,13 @@ from cases.views._common import DUPLICATE_CHECK_SALT, _page, _posted
 def children(request: HttpRequest) -> HttpResponse:
     """Find a child by name or alias, date of birth or NHS number, among those visible."""
     searched = any(key in request.GET for key in SearchForm.FIELDS)
+    if searched and not within_rate(
+        "child-search", str(request.user.pk), settings.SEARCH_RATE_PER_MINUTE
+    ):
+        # Searching for children by the hundred is what a harvester does, not a worker.
+        record(Action.PERMISSION_REFUSED, request=request, detail={"why": "search rate"})
+        limit = {"limit": settings.SEARCH_RATE_PER_MINUTE}
+        return render(request, "cases/search_limit.html", limit, status=429)
     form = SearchForm(request.GET if searched else None)
     page_obj = None
     if searched and form.is_valid():
