@@ -38,7 +38,6 @@ from cases.services import (
 from sharing import services as sharing
 from sharing.models import Share
 
-# cases.services.PossibleDuplicate.reason for a match on NHS number: never recorded twice.
 CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
                 "police_reference", "local_authority_reference", "address", "postcode",
                 "looked_after", "responsible_authority"]  # fmt: skip
