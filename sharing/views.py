@@ -75,13 +75,18 @@ class SignOutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET), so a link cannot sign a person out."""
 
 
-def _next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest, default: str) -> str:
+    """Where the form came from (`next`), if it is on this site; otherwise `default`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("home")
+    return default
+
+
+def _next(request: HttpRequest) -> str:
+    return safe_next(request, reverse("home"))
 
 
 def _with_next(url: str, next_url: str) -> str:

@@ -2,12 +2,12 @@
 
 from django.core.paginator import Page
 from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from audit.models import Action
 from audit.services import record
 from cases.models import Case
 from safeguarding.paging import paginate
+from sharing.views import safe_next
 
 PER_PAGE = 25
 # A printed chronology is for a meeting; past this it is a download, not a document.
@@ -25,13 +25,7 @@ def _posted(request: HttpRequest):
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    """Where a form came from (`next`), if it is on this site; otherwise `default`."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
+    return safe_next(request, default)
 
 
 def _viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
