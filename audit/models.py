@@ -44,6 +44,10 @@ class Action(models.TextChoices):
     SHARE_ACKNOWLEDGED = "share_acknowledged", "Acknowledged a share"
     SHARE_REVOKED = "share_revoked", "Revoked a share"
     EMERGENCY_ACCESS = "emergency_access", "Used emergency access"
+    EMERGENCY_ACCESS_REVIEWED = "emergency_access_reviewed", "Reviewed an emergency access"
+    # Reading the audit log is itself audited.
+    ACCESS_REPORT_VIEWED = "access_report_viewed", "Viewed an access report"
+    ACCESS_REPORT_EXPORTED = "access_report_exported", "Exported an access report"
 
 
 class Event(models.Model):
