@@ -154,6 +154,12 @@ def _audit(request: Request, action: str, target_type: str, target_id, **detail)
     )
 
 
+def _read(request: Request, case: Case, **detail) -> None:
+    """Record a read of a case, with the share or emergency access it was read under."""
+    basis = selectors.access_basis(request.user, case)
+    _audit(request, Action.CASE_VIEWED, "case", case.pk, **basis, **detail)
+
+
 def _paged(request: Request, queryset, *ordering: str) -> tuple[CursorPage, list]:
     paginator = CursorPage(*ordering)
     return paginator, paginator.paginate_queryset(queryset, request)
@@ -308,6 +314,7 @@ def child(request: Request, child_id: int) -> Response:
     """A child with at least one case you may see, and those cases."""
     found = _children(request.user).filter(pk=child_id).first()
     if found is None:
+        selectors.record_refusal(request._request, request.user, "child", child_id, "view")
         raise Http404("No such child")
     _audit(
         request,
@@ -370,8 +377,8 @@ def cases(request: Request) -> Response:
 def case(request: Request, case_id: int) -> Response:
     """One case, and what you may do with it."""
     person = request.user
-    found = _with_access(person, selectors.case_for(person, case_id))
-    _audit(request, Action.CASE_VIEWED, "case", found.pk, view="case")
+    found = _with_access(person, selectors.case_for(person, case_id, request=request._request))
+    _read(request, found, view="case")
     return Response(s.CaseDetailSerializer(found).data)
 
 
@@ -387,7 +394,7 @@ def case(request: Request, case_id: int) -> Response:
 def close(request: Request, case_id: int) -> Response:
     """Close a case your agency manages, with a reason (409 if it is already closed)."""
     person = request.user
-    found = selectors.case_for(person, case_id, need="manage")
+    found = selectors.case_for(person, case_id, need="manage", request=request._request)
     data = _body(request, s.CloseCaseSerializer)
     try:
         close_case(request._request, person, found, data["reason"])
@@ -426,7 +433,7 @@ def close(request: Request, case_id: int) -> Response:
 def entries(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id)
+        found = selectors.case_for(person, case_id, request=request._request)
         terms = _query(request, s.EntryFilterSerializer)
         chronology = selectors.chronology(
             found,
@@ -437,17 +444,15 @@ def entries(request: Request, case_id: int) -> Response:
             occurred_to=terms.get("occurred_to"),
         )
         paginator, rows = _paged(request, chronology, "-occurred_at", "-id")
-        _audit(
+        _read(
             request,
-            Action.CASE_VIEWED,
-            "case",
-            found.pk,
+            found,
             view="chronology",
             entries=[entry.pk for entry in rows],
         )
         return paginator.get_paginated_response(s.EntrySerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute")
+    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
     data = _body(request, s.NewEntrySerializer)
     what = {k: data[k] for k in ["category", "occurred_at", "text"]}
     if data["supersedes"]:
@@ -490,20 +495,18 @@ def entries(request: Request, case_id: int) -> Response:
 def screenings(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id)
+        found = selectors.case_for(person, case_id, request=request._request)
         _query(request)
         paginator, rows = _paged(request, selectors.screenings(found), "-screened_at", "-id")
-        _audit(
+        _read(
             request,
-            Action.CASE_VIEWED,
-            "case",
-            found.pk,
+            found,
             view="screenings",
             screenings=[screening.pk for screening in rows],
         )
         return paginator.get_paginated_response(s.ScreeningSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute")
+    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
     data = _body(request, s.NewScreeningSerializer)
     screening = record_screening(request._request, person, found, **data)
     return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
@@ -537,23 +540,21 @@ def screenings(request: Request, case_id: int) -> Response:
 def shares(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id)
+        found = selectors.case_for(person, case_id, request=request._request)
         _query(request)
         given = selectors.agencies_with_access(found)
         if not selectors.can(person, found, "manage"):
             given = given.filter(agency_id=person.agency_id)
         paginator, rows = _paged(request, given, "-shared_at", "-id")
-        _audit(
+        _read(
             request,
-            Action.CASE_VIEWED,
-            "case",
-            found.pk,
+            found,
             view="shares",
             shares=[share.pk for share in rows],
         )
         return paginator.get_paginated_response(s.ShareSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="manage")
+    found = selectors.case_for(person, case_id, need="manage", request=request._request)
     data = _body(request, s.NewShareSerializer, person=person)
     share = sharing.share_case(
         request._request,
@@ -582,6 +583,7 @@ def acknowledge(request: Request, share_id: int) -> Response:
     person = request.user
     share = sharing.shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
+        selectors.record_refusal(request._request, person, "share", share_id, "acknowledge")
         raise Http404("No such share")
     share = sharing.acknowledge_share(request._request, share, person)
     return Response(s.ShareSerializer(share).data)
@@ -602,9 +604,10 @@ def revoke(request: Request, share_id: int) -> Response:
     person = request.user
     share = Share.objects.filter(pk=share_id).first()
     if share is None:
+        selectors.record_refusal(request._request, person, "share", share_id, "manage")
         raise Http404("No such share")
     try:
-        selectors.case_for(person, share.case_id, need="manage")
+        selectors.case_for(person, share.case_id, need="manage", request=request._request)
     except Http404:
         raise Http404("No such share") from None
     try:

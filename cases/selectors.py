@@ -9,12 +9,14 @@ size of the country (DESIGN.md).
 import datetime as dt
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from cases.models import Case, CaseGroupObjectPermission, Child, Entry, Screening, searchable
 from cases.validators import normalise_nhs_number
-from sharing.models import EmergencyAccess, Person
+from sharing.models import EmergencyAccess, Person, Share
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
@@ -46,8 +48,15 @@ def can(person: Person, case: Case, need: str) -> bool:
     return need == "view" and case.pk in emergency_case_ids(person)
 
 
-def case_for(person: Person, case_id, need: str = "view") -> Case:
-    """The case, if the person may do `need` with it; otherwise 404 (existence not leaked)."""
+def case_for(
+    person: Person, case_id, need: str = "view", *, request: HttpRequest | None = None
+) -> Case:
+    """The case, if the person may do `need` with it; otherwise 404 (existence not leaked).
+
+    Given the request, a refusal is recorded: an access report must show who tried to
+    open a case they may not see. It is the one write a selector makes, and it is
+    committed even though the page then fails (requests are not atomic).
+    """
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
@@ -60,8 +69,49 @@ def case_for(person: Person, case_id, need: str = "view") -> Case:
         .first()
     )
     if case is None or not can(person, case, need):
+        if request is not None:
+            record_refusal(request, person, "case", case_id, need)
         raise Http404("No such case")
     return case
+
+
+def record_refusal(
+    request: HttpRequest, person: Person, target_type: str, target_id, need: str
+) -> None:
+    """Record that a person asked for something they may not have (they are shown 404)."""
+    record(
+        Action.PERMISSION_REFUSED,
+        request=request,
+        actor=person,
+        target_type=target_type,
+        target_id=target_id,
+        detail={"need": need},
+    )
+
+
+def access_basis(person: Person, case: Case) -> dict:
+    """Under what the person reads the case: their agency's share, or emergency access.
+
+    Carried into the read's audit event, so an access report can say which share or
+    emergency access let someone see a child's record.
+    """
+    share = (
+        Share.objects.filter(case=case, agency_id=person.agency_id, revoked_at__isnull=True)
+        .order_by("-shared_at")
+        .values("pk", "level")
+        .first()
+    )
+    if share:
+        return {"via": "share", "share": share["pk"], "level": share["level"]}
+    access = (
+        EmergencyAccess.objects.filter(case=case, person=person, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if access:
+        return {"via": "emergency_access", "access": access}
+    return {"via": "none"}
 
 
 def visible_cases(person: Person, need: str = "view") -> QuerySet:
@@ -156,8 +206,6 @@ def latest_screening(case: Case) -> Screening | None:
 
 
 def agencies_with_access(case: Case) -> QuerySet:
-    from sharing.models import Share
-
     return (
         Share.objects.filter(case=case)
         .select_related("agency", "shared_by", "acknowledged_by", "revoked_by")

@@ -424,7 +424,13 @@ def test_a_case_says_what_you_may_do_with_it(sign_in, world):
     assert mine.json()["access"] == ["view", "contribute", "manage"]
     assert mine.json()["opened_by"] == "Jo Fletcher"
     assert actions(written) == [Action.CASE_VIEWED]
-    assert written[0].detail == {"view": "case"}
+    lead = Share.objects.get(case=world.case, level="manage")
+    assert written[0].detail == {
+        "view": "case",
+        "via": "share",
+        "share": lead.pk,
+        "level": "manage",
+    }
     assert sign_in("police.mash").get(url("api-case", world.case.pk)).json()["access"] == ["view"]
 
 
@@ -503,7 +509,12 @@ def test_the_chronology_shows_every_agency_but_not_others_restricted_entries(
     assert chronology.police.pk not in ids(social)
     assert chronology.note.pk in ids(social)
     assert actions(written) == [Action.CASE_VIEWED]
-    assert written[0].detail == {"view": "chronology", "entries": ids(social)}
+    lead = Share.objects.get(case=world.case, level="manage")
+    assert written[0].detail == {
+        "view": "chronology",
+        "entries": ids(social),
+        **{"via": "share", "share": lead.pk, "level": "manage"},
+    }
 
     police = sign_in("police.officer").get(url("api-case-entries", world.case.pk))
     seen = {row["id"]: row for row in results(police)}
@@ -684,7 +695,11 @@ def test_a_manager_sees_every_share_and_others_only_their_own(sign_in, world, sh
     lead = Share.objects.get(case=world.case, level="manage")
     assert ids(managed) == [health.pk, world.police_share.pk, lead.pk]
     assert actions(written) == [Action.CASE_VIEWED]
-    assert written[0].detail == {"view": "shares", "shares": ids(managed)}
+    assert written[0].detail == {
+        "view": "shares",
+        "shares": ids(managed),
+        **{"via": "share", "share": lead.pk, "level": "manage"},
+    }
     police = sign_in("police.officer").get(url("api-case-shares", world.case.pk))
     assert ids(police) == [world.police_share.pk]
     row = results(police)[0]

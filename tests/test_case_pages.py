@@ -395,10 +395,15 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
     viewed = events(Action.CASE_VIEWED)
     assert len(viewed) == 1
     assert viewed[0].target_id == str(case.pk)
+    lead_share = case.shares.get(agency=case.lead_agency)
     assert viewed[0].detail == {
         "view": "case",
         "page": 1,
         "filters": {"agency": None, "category": "", "from": None, "to": None},
+        # Under which share it was read, for the access report.
+        "via": "share",
+        "share": lead_share.pk,
+        "level": "manage",
     }
 
 
@@ -921,8 +926,15 @@ def test_the_csv_export_is_the_visible_chronology_with_formulas_defused(
         "Intelligence",
         "Shared",
     ]
+    lead_share = case.shares.get(agency=case.lead_agency)
     assert [e.detail for e in events(Action.CHRONOLOGY_EXPORTED)] == [
-        {"format": "csv", "filters": {"agency": None, "category": "", "from": None, "to": None}}
+        {
+            "format": "csv",
+            "filters": {"agency": None, "category": "", "from": None, "to": None},
+            "via": "share",
+            "share": lead_share.pk,
+            "level": "manage",
+        }
     ]
     assert events(Action.CASE_VIEWED) == []
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from audit.models import Action
 from audit.services import record
+from cases import selectors
 from cases.models import Case
 from safeguarding.paging import paginate
 from sharing.views import safe_next
@@ -34,5 +35,5 @@ def _viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
         request=request,
         target_type="case",
         target_id=case.pk,
-        detail={"view": view, **detail},
+        detail={"view": view, **selectors.access_basis(request.user, case), **detail},
     )

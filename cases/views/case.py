@@ -76,7 +76,7 @@ def _filter_form(request: HttpRequest, case: Case) -> ChronologyFilterForm:
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id)
+    case = selectors.case_for(person, case_id, request=request)
     may_contribute = selectors.can(person, case, "contribute")
     may_manage = selectors.can(person, case, "manage")
     form = _filter_form(request, case)
@@ -118,7 +118,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """The chronology for a strategy meeting: the same filters, every visible entry."""
     person = request.user
-    case = selectors.case_for(person, case_id)
+    case = selectors.case_for(person, case_id, request=request)
     form = _filter_form(request, case)
     entries = list(selectors.chronology(case, person, **form.filters)[: PRINT_LIMIT + 1])
     truncated = len(entries) > PRINT_LIMIT
@@ -186,7 +186,7 @@ class _Echo:
 def case_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
     """The chronology as CSV, read through the same selector as the page, streamed."""
     person = request.user
-    case = selectors.case_for(person, case_id)
+    case = selectors.case_for(person, case_id, request=request)
     form = _filter_form(request, case)
     entries = selectors.chronology(case, person, **form.filters).iterator(chunk_size=500)
     record(
@@ -194,7 +194,11 @@ def case_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
         request=request,
         target_type="case",
         target_id=case.pk,
-        detail={"format": "csv", "filters": form.described},
+        detail={
+            "format": "csv",
+            "filters": form.described,
+            **selectors.access_basis(person, case),
+        },
     )
     writer = csv.writer(_Echo())
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
@@ -212,7 +216,7 @@ def _with_bom(lines: Iterator[str]) -> Iterator[str]:
 @login_required
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage")
+    case = selectors.case_for(person, case_id, need="manage", request=request)
     if case.status == Case.Status.CLOSED:
         messages.info(request, f"Case {case.reference} is already closed.")
         return redirect("case", case_id=case.pk)

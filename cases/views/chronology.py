@@ -24,7 +24,7 @@ from cases.views._common import _page, _posted, _viewed
 @login_required
 def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute")
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
     form = EntryForm(_posted(request), initial=EntryForm.initial_for())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -48,7 +48,7 @@ def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpResponse:
     """Correct an entry: a new entry supersedes it, and both stay on the chronology."""
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute")
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
     original = selectors.entry_for(person, case, entry_id)
     form = AmendEntryForm(_posted(request), initial=EntryForm.initial_for(original))
     if request.method == "POST" and form.is_valid():
@@ -80,7 +80,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
 @login_required
 def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute")
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
     form = ScreeningForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         screening = record_screening(

@@ -36,7 +36,7 @@ from sharing.services import (
 @login_required
 def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage")
+    case = selectors.case_for(person, case_id, need="manage", request=request)
     form = ShareForm(_posted(request), agencies=agencies_to_share_with(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -62,8 +62,9 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
     share = Share.objects.select_related("agency").filter(pk=share_id).first()
     if share is None:
+        selectors.record_refusal(request, person, "share", share_id, "manage")
         raise Http404("No such share")
-    case = selectors.case_for(person, share.case_id, need="manage")
+    case = selectors.case_for(person, share.case_id, need="manage", request=request)
     if share.revoked_at is None:
         try:
             revoke_share(request, share, person)
@@ -107,6 +108,7 @@ def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
     share = shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
+        selectors.record_refusal(request, person, "share", share_id, "acknowledge")
         raise Http404("No such share")
     if share.acknowledged_at is None:
         acknowledge_share(request, share, person)
