@@ -129,7 +129,12 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
         request=request,
         target_type="case",
         target_id=case.pk,
-        detail={"format": "print", "filters": form.described, "entries": len(entries)},
+        detail={
+            "format": "print",
+            "filters": form.described,
+            "entries": len(entries),
+            **selectors.access_basis(person, case),
+        },
     )
     return render(
         request,

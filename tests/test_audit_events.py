@@ -1,0 +1,237 @@
+"""Every page and API endpoint that reads or changes case data writes exactly its events.
+
+The walk uses the permission matrices' own lists (CASE_PAGES, CASE_API), so a page or
+endpoint added there without saying what it records fails here. For each: the first
+person who may use it, and the first who may not. Each event must name the person (with
+their agency as it was), the request it came from, and never copy what was written about
+the child.
+"""
+
+import datetime as dt
+import json
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action, Event
+from sharing.models import Person
+from tests.test_case_api_permissions import CASE_API, REASON, call
+from tests.test_case_pages_permissions import CASE_PAGES
+
+pytestmark = pytest.mark.django_db
+
+CONCERN = "Seen with older men at the bus station"
+A = Action
+
+# What a permitted use of each page records, by URL name.
+PAGE_EVENTS = {
+    "children": [],  # the search form, nothing searched yet
+    "child-new": [],
+    "cases": [A.CASE_LISTED],
+    "shares": [A.CASE_LISTED],
+    "emergency-access": [],
+    "case": [A.CASE_VIEWED],
+    "case-print": [A.CASE_VIEWED, A.CHRONOLOGY_EXPORTED],
+    "case-export": [A.CHRONOLOGY_EXPORTED],
+    "entry-new": [A.CASE_VIEWED],
+    "entry-amend": [A.CASE_VIEWED],
+    "screening-new": [A.CASE_VIEWED],
+    "case-share": [A.CASE_VIEWED],
+    "case-close": [A.CASE_VIEWED],
+    "share-revoke": [A.SHARE_REVOKED],
+    "share-acknowledge": [A.SHARE_ACKNOWLEDGED],
+}
+
+# And by (method, URL name) for the API, through a signed-in session.
+API_EVENTS = {
+    ("get", "api-children"): [A.SEARCH],
+    ("post", "api-children"): [A.CHILD_CREATED, A.SHARED, A.CASE_OPENED],
+    ("get", "api-child"): [A.CASE_VIEWED],
+    ("get", "api-cases"): [A.CASE_LISTED],
+    ("post", "api-cases"): [A.SHARED, A.CASE_OPENED],
+    ("get", "api-case"): [A.CASE_VIEWED],
+    ("post", "api-case-close"): [A.CASE_CLOSED],
+    ("get", "api-case-entries"): [A.CASE_VIEWED],
+    ("post", "api-case-entries"): [A.ENTRY_ADDED],
+    ("get", "api-case-screenings"): [A.CASE_VIEWED],
+    ("post", "api-case-screenings"): [A.SCREENING_RECORDED],
+    ("get", "api-case-shares"): [A.CASE_VIEWED],
+    ("post", "api-case-shares"): [A.SHARED],
+    ("post", "api-share-acknowledge"): [A.SHARE_ACKNOWLEDGED],
+    ("post", "api-share-revoke"): [A.SHARE_REVOKED],
+    ("post", "api-case-emergency-access"): [A.EMERGENCY_ACCESS],
+}
+
+# What someone who may not gets recorded: the refusal, and nothing else. Lists simply
+# leave the case out (they record the listing); break-glass for someone who can already
+# see the case is declined (409) before anything is granted.
+REFUSED_API_EVENTS = {
+    ("get", "api-children"): [A.SEARCH],
+    ("get", "api-cases"): [A.CASE_LISTED],
+    ("post", "api-cases"): [],  # the child is not found among theirs: 404, nothing opened
+    ("post", "api-case-emergency-access"): [],
+}
+
+
+def _when(hours_ago: int = 1) -> dt.datetime:
+    return timezone.localtime() - dt.timedelta(hours=hours_ago)
+
+
+def _entry_form(**more) -> dict:
+    when = _when()
+    return {
+        "category": "note",
+        "occurred_on_day": str(when.day),
+        "occurred_on_month": str(when.month),
+        "occurred_on_year": str(when.year),
+        "occurred_time": f"{when:%H:%M}",
+        "text": "Spoke to the school about attendance.",
+    } | more
+
+
+# The page forms that change case data (the matrices open them with GET): what each
+# records when submitted by someone who may.
+PAGE_CHANGES = [
+    ("children", "social.worker", lambda w: {"name": "Testchild"}, [A.SEARCH]),
+    ("child-new", "social.worker",
+     lambda w: {"first_name": "Nia", "last_name": "Walkthrough", "gender": "female",
+                "looked_after": "no", "concern": "Reported missing overnight twice."},
+     [A.CHILD_CREATED, A.SHARED, A.ENTRY_ADDED, A.CASE_OPENED]),
+    ("entry-new", "social.worker", lambda w: _entry_form(), [A.ENTRY_ADDED]),
+    ("entry-amend", "social.worker",
+     lambda w: _entry_form(reason="Wrong day recorded"), [A.ENTRY_AMENDED]),
+    ("screening-new", "social.worker", lambda w: {"indicators": ["missing", "online"]},
+     [A.SCREENING_RECORDED]),
+    ("case-share", "social.worker",
+     lambda w: {"agency": w.hospital.pk, "level": "view", "lawful_basis": "ca2004_s11",
+                "purpose": "Attendance at A&E"}, [A.SHARED]),
+    ("case-close", "social.worker", lambda w: {"reason": "Risk has reduced"}, [A.CASE_CLOSED]),
+    ("emergency-access", "suffolk.officer",
+     lambda w: {"reference": w.case.reference, "reason": REASON}, [A.EMERGENCY_ACCESS]),
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(open_case_for, share, agencies):
+    case = open_case_for("social.worker", first_name="Matrix", last_name="Testchild",
+                         concern=CONCERN)  # fmt: skip
+    police_share = share(case, "norfolk_police", "view")
+    return SimpleNamespace(
+        case=case, child=case.child, entry=case.entries.get(category="concern"),
+        police_share=police_share, hospital=agencies["norfolk_hospital"],
+    )  # fmt: skip
+
+
+def client_for(username: str) -> Client:
+    from tests.conftest import verify_second_factor
+
+    client = Client(HTTP_USER_AGENT="walk/1.0")
+    person = Person.objects.get(username=username)
+    client.force_login(person)
+    verify_second_factor(client, person)
+    return client
+
+
+def written_by(client: Client, send) -> tuple[object, list[Event]]:
+    """Send a request and return its response and the events it wrote, oldest first."""
+    before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = send(client)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response, list(Event.objects.filter(id__gt=before).order_by("id"))
+
+
+def assert_well_formed(written: list[Event], username: str, world) -> None:
+    person = Person.objects.select_related("agency").get(username=username)
+    request_ids = {event.request_id for event in written}
+    assert len(request_ids) == 1 and "" not in request_ids, "one request id, carried through"
+    for event in written:
+        assert (event.actor_id, event.actor_username) == (person.pk, username)
+        assert event.actor_agency == person.agency.name
+        assert event.user_agent == "walk/1.0"
+        assert event.client_address == "127.0.0.1"
+        flat = json.dumps(event.detail)
+        # No free-text case content in the audit log: not the concern, not the child's
+        # name (a search records what was searched for, which is the point of it).
+        assert CONCERN not in flat
+        if event.action != A.SEARCH:
+            assert "Testchild" not in flat and "Matrix" not in flat
+        if event.action in (A.CASE_VIEWED, A.CHRONOLOGY_EXPORTED) and event.target_type == "case":
+            assert event.detail["via"] in ("share", "emergency_access"), event.detail
+
+
+def _page_rows():
+    for name, method, build, allowed, refused, _status in CASE_PAGES:
+        yield pytest.param(name, method, build, allowed[0], True, id=f"{name}-{allowed[0]}")
+        if refused:
+            yield pytest.param(name, method, build, refused[0], False, id=f"{name}-{refused[0]}")
+
+
+@pytest.mark.parametrize(("name", "method", "build", "username", "may"), list(_page_rows()))
+def test_each_page_records_exactly_its_events(world, name, method, build, username, may):
+    client = client_for(username)
+    _, written = written_by(client, lambda c: getattr(c, method)(build(world)))
+    expected = PAGE_EVENTS[name] if may else [A.PERMISSION_REFUSED]
+    assert [event.action for event in written] == expected
+    if written:
+        assert_well_formed(written, username, world)
+    if not may:
+        refusal = written[0]
+        assert refusal.target_type in ("case", "share")
+        assert refusal.target_id in (str(world.case.pk), str(world.police_share.pk))
+
+
+@pytest.mark.parametrize(
+    ("name", "username", "data", "expected"),
+    [pytest.param(*row, id=row[0]) for row in PAGE_CHANGES],
+)
+def test_each_page_form_records_exactly_its_events(world, name, username, data, expected):
+    args = {"entry-amend": [world.case.pk, world.entry.pk]}.get(name)
+    if args is None and name in {"entry-new", "screening-new", "case-share", "case-close"}:
+        args = [world.case.pk]
+    url = reverse(name, args=args)
+    client = client_for(username)
+    method = "get" if name == "children" else "post"
+    response, written = written_by(client, lambda c: getattr(c, method)(url, data(world)))
+    assert response.status_code in (200, 302), response.content[:500]
+    assert [event.action for event in written] == expected
+    assert_well_formed(written, username, world)
+
+
+def _api_rows():
+    for method, to, allowed, refused in CASE_API:
+        yield pytest.param(method, to, allowed[0], True, id=f"{method} {to.url_name} may")
+        if refused:
+            yield pytest.param(method, to, refused[0], False, id=f"{method} {to.url_name} not")
+
+
+@pytest.mark.parametrize(("method", "to", "username", "may"), list(_api_rows()))
+def test_each_api_endpoint_records_exactly_its_events(world, method, to, username, may):
+    key = (method, to.url_name)
+    client = client_for(username)
+    response, written = written_by(client, lambda c: call(c, method, to, world))
+    refused = REFUSED_API_EVENTS.get(key, [A.PERMISSION_REFUSED])
+    expected = API_EVENTS[key] if may else refused
+    assert [event.action for event in written] == expected, response.content[:300]
+    if written:
+        assert_well_formed(written, username, world)
+
+
+def test_every_matrix_row_says_what_it_records():
+    assert {name for name, *_ in CASE_PAGES} == set(PAGE_EVENTS)
+    assert {(method, to.url_name) for method, to, *_ in CASE_API} == set(API_EVENTS)
+
+
+def test_a_read_by_emergency_access_names_the_access(world, sign_in):
+    from sharing.services import grant_emergency_access
+
+    person = Person.objects.get(username="suffolk.officer")
+    access = grant_emergency_access(None, world.case, person, REASON)
+    client = client_for("suffolk.officer")
+    _, written = written_by(client, lambda c: c.get(reverse("case", args=[world.case.pk])))
+    assert [event.action for event in written] == [A.CASE_VIEWED]
+    assert written[0].detail["via"] == "emergency_access"
+    assert written[0].detail["access"] == access.pk
