@@ -54,6 +54,23 @@ EMAIL_BACKEND = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# The address people reach the service at, for links in notification emails and webhooks.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Notifications (sharing.notifications): when an unacknowledged one is escalated to the
+# agency's MASH managers, by kind; when a return home interview is due after a return.
+NOTIFY_MISSING_ACK_MINUTES = env_int("NOTIFY_MISSING_ACK_MINUTES", 15)
+NOTIFY_PLACEMENT_ACK_WORKING_DAYS = env_int("NOTIFY_PLACEMENT_ACK_WORKING_DAYS", 1)
+NOTIFY_INTERVIEW_ACK_HOURS = env_int("NOTIFY_INTERVIEW_ACK_HOURS", 4)
+RETURN_INTERVIEW_HOURS = env_int("RETURN_INTERVIEW_HOURS", 72)
+# Delivery by email and webhook: attempts per channel, the first retry's wait (doubling
+# each time, at most an hour), how often the sweep re-queues anything not yet sent, and
+# how often escalations are looked for.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 10)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 10)
+NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 30)
+NOTIFY_ESCALATE_SECONDS = env_int("NOTIFY_ESCALATE_SECONDS", 60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Hashed static file names need `collectstatic` first; the container image does both.
 STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", False)

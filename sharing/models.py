@@ -49,6 +49,10 @@ class Agency(models.Model):
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False
     )
+    # Where notifications are also POSTed as signed JSON, if the agency has a system of
+    # its own; set by the agency's admin. The secret signs each body (HMAC-SHA256).
+    webhook_url = models.URLField("webhook address", max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -262,3 +266,105 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} on {self.case} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """One agency told about one thing that happened to a case: the transactional outbox.
+
+    Written in the same transaction as what it reports (a placement, a missing report, a
+    return), so it cannot be lost: the row is the agency's inbox item from the moment of
+    commit, and the per-channel `Delivery` rows say whether email and webhook got out.
+    """
+
+    class Kind(models.TextChoices):
+        PLACEMENT = "placement", "Child placed in your area"
+        PLACEMENT_ENDED = "placement_ended", "Placement ended"
+        MISSING = "missing", "Child missing"
+        RETURNED = "returned", "Missing child returned"
+        RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # Short and safe to email: no names of children, no circumstances.
+    summary = models.CharField(max_length=300)
+    # What it is about, by kind: the placement, missing episode or return interview id.
+    subject_id = models.BigIntegerField()
+    caused_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    caused_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledge_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "acknowledged_at", "acknowledge_by"],
+                         name="notification_inbox"),
+            models.Index(fields=["acknowledge_by"],
+                         condition=models.Q(acknowledged_at__isnull=True,
+                                            escalated_at__isnull=True),
+                         name="notification_to_escalate"),
+        ]  # fmt: skip
+        constraints = [
+            # Never twice: one notification per agency per thing that happened.
+            models.UniqueConstraint(
+                fields=["agency", "kind", "subject_id"], name="notification_once_per_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.agency} ({self.case})"
+
+
+class Delivery(models.Model):
+    """One channel of one notification (email, webhook; escalations by email), retried
+    with backoff until sent or out of attempts. Every attempt is a `DeliveryAttempt`."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email to the duty address"
+        WEBHOOK = "webhook", "Webhook"
+        ESCALATION = "escalation", "Escalation email to MASH managers and duty address"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed after every retry"
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"),
+                         name="delivery_due"),
+        ]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification} by {self.channel}: {self.state}"
+
+
+class DeliveryAttempt(models.Model):
+    """When a channel was tried, and what happened: why something has not arrived."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="tries")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    succeeded = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

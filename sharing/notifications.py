@@ -1,0 +1,194 @@
+"""Telling other agencies what happened to a case: who, by when, and that they took it in.
+
+The outbox (DESIGN.md, notifications): `notify` writes one `Notification` per recipient
+agency, and a `Delivery` per channel, inside the caller's transaction, so a placement or
+missing report and its notifications commit together or not at all. The notification row
+*is* the agency's inbox item from the moment of commit: nothing between the database and
+the inbox can lose or delay it. After commit, Celery tasks (sharing.tasks) send the email
+and webhook of each; if Redis is down at that moment, the beat sweep sends them later.
+
+Recipients, by rule: the police force, children's social care and health bodies covering
+the area (the placement's), the placing authority, and every agency holding a share on
+the case; never the agency that caused it, never one twice.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from sharing.models import Agency, Area, Delivery, Notification, Person, Share
+from sharing.services import record_on_chronology
+
+log = logging.getLogger(__name__)
+
+AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
+
+
+def recipients(
+    case, *, caused_by: Agency, area: Area | None = None, placing_authority: Agency | None = None
+) -> list[Agency]:
+    """Who must be told, in a fixed order (area agencies, placing authority, sharers)."""
+    found: dict[int, Agency] = {}
+    if area is not None:
+        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+            found.setdefault(agency.pk, agency)
+    if placing_authority is not None:
+        found.setdefault(placing_authority.pk, placing_authority)
+    sharers = Agency.objects.filter(shares__case=case, shares__revoked_at__isnull=True).distinct()
+    for agency in sharers.order_by("name"):
+        found.setdefault(agency.pk, agency)
+    found.pop(caused_by.pk, None)
+    return list(found.values())
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The same time of day `days` working days (Monday to Friday) later, in local time.
+
+    Bank holidays are not known to the service (yet): a deadline can fall on one.
+    """
+    local = timezone.localtime(start)
+    day = local.date()
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    naive = dt.datetime.combine(day, local.time().replace(tzinfo=None))
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def acknowledge_by(kind: str, start: dt.datetime) -> dt.datetime:
+    """When an unacknowledged notification of this kind is escalated."""
+    if kind in (Notification.Kind.MISSING, Notification.Kind.RETURNED):
+        return start + dt.timedelta(minutes=settings.NOTIFY_MISSING_ACK_MINUTES)
+    if kind == Notification.Kind.RETURN_INTERVIEW_OVERDUE:
+        return start + dt.timedelta(hours=settings.NOTIFY_INTERVIEW_ACK_HOURS)
+    return add_working_days(start, settings.NOTIFY_PLACEMENT_ACK_WORKING_DAYS)
+
+
+def notify(
+    case,
+    kind: str,
+    subject_id: int,
+    summary: str,
+    person: Person,
+    agencies: Iterable[Agency],
+) -> list[Notification]:
+    """Write the notifications and their deliveries now; send them once this commits.
+
+    Must be called inside the transaction of the change it reports. `summary` is what an
+    email may carry: a case reference and what happened, never a child's name.
+    """
+    now = timezone.now()
+    made = []
+    for agency in agencies:
+        notification = Notification.objects.create(
+            agency=agency,
+            case=case,
+            kind=kind,
+            summary=summary,
+            subject_id=subject_id,
+            caused_by=person,
+            caused_by_agency=person.agency,
+            created_at=now,
+            acknowledge_by=acknowledge_by(kind, now),
+        )
+        channels = [Delivery.Channel.EMAIL]
+        if agency.webhook_url:
+            channels.append(Delivery.Channel.WEBHOOK)
+        Delivery.objects.bulk_create(
+            Delivery(notification=notification, channel=channel, next_attempt_at=now)
+            for channel in channels
+        )
+        made.append(notification)
+    ids = [n.pk for n in made]
+    if ids:
+        transaction.on_commit(lambda: send_soon(ids))
+    return made
+
+
+def send_soon(notification_ids: list[int]) -> None:
+    """Queue delivery of these notifications. A broker outage is logged, not raised: the
+    rows are committed and the sweep sends them when Redis is back."""
+    from sharing.tasks import deliver_notification
+
+    for pk in notification_ids:
+        try:
+            deliver_notification.apply_async(args=[pk], retry=False)
+        except Exception:
+            log.warning("could not queue notification %s; the sweep will send it", pk)
+
+
+def inbox(agency: Agency):
+    """The agency's notifications: unacknowledged first, soonest deadline first."""
+    return (
+        Notification.objects.filter(agency=agency)
+        .select_related("case", "caused_by_agency", "acknowledged_by")
+        # Unacknowledged (NULL) first: PostgreSQL would otherwise sort NULLs last.
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "acknowledge_by", "-id")
+    )
+
+
+def unacknowledged_count(agency: Agency | None) -> int:
+    if agency is None:
+        return 0
+    return Notification.objects.filter(agency=agency, acknowledged_at__isnull=True).count()
+
+
+@transaction.atomic
+def acknowledge_notification(
+    request: HttpRequest | None, notification: Notification, person: Person
+) -> Notification:
+    """The recipient agency has taken it in: who and when, on the notification and on
+    the case chronology (what the sending agency sees). Again is harmless."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if notification.acknowledged_at is not None:
+        return notification
+    notification.acknowledged_at = timezone.now()
+    notification.acknowledged_by = person
+    notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    record_on_chronology(
+        notification.case,
+        person,
+        "notification_acknowledged",
+        f"{notification.get_kind_display()}: acknowledged by {person.agency.name} "
+        f"({person.get_full_name() or person.username}).",
+    )
+    record(
+        Action.NOTIFICATION_ACKNOWLEDGED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=notification.case_id,
+        detail={"notification": notification.pk, "kind": notification.kind},
+    )
+    return notification
+
+
+def ensure_view_share(request, case, person: Person, agency: Agency, purpose: str) -> bool:
+    """Give `agency` at least view access to the case, on the placement-notice basis.
+
+    Returns True if a share was made. An agency already holding a share keeps it.
+    """
+    from sharing.services import share_case
+
+    if Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).exists():
+        return False
+    share_case(
+        request,
+        case,
+        person,
+        agency,
+        Share.Level.VIEW,
+        "placement",
+        purpose,
+    )
+    return True
