@@ -48,6 +48,15 @@ class Action(models.TextChoices):
     # Reading the audit log is itself audited.
     ACCESS_REPORT_VIEWED = "access_report_viewed", "Viewed an access report"
     ACCESS_REPORT_EXPORTED = "access_report_exported", "Exported an access report"
+    # Placements, missing children and the notifications they send.
+    PLACEMENT_RECORDED = "placement_recorded", "Recorded a placement"
+    PLACEMENT_ENDED = "placement_ended", "Ended a placement"
+    MISSING_REPORTED = "missing_reported", "Reported a child missing"
+    RETURN_RECORDED = "return_recorded", "Recorded a missing child's return"
+    RETURN_INTERVIEW_RECORDED = "return_interview_recorded", "Recorded a return home interview"
+    NOTIFICATIONS_LISTED = "notifications_listed", "Read the agency's notifications"
+    NOTIFICATION_ACKNOWLEDGED = "notification_acknowledged", "Acknowledged a notification"
+    WEBHOOK_CHANGED = "webhook_changed", "Changed the agency's webhook"
 
 
 class Event(models.Model):

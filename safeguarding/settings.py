@@ -325,11 +325,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A publish to a Redis that is down fails in seconds rather than hanging the request; the
+# outbox rows wait for the sweep. The visibility timeout outlasts any task and the longest
+# retry countdown (an hour), so a waiting retry is not handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguarding.tasks.heartbeat", "schedule": 60.0},
+    "notifications-sweep": {"task": "sharing.tasks.sweep", "schedule": NOTIFY_SWEEP_SECONDS},
+    "notifications-escalate": {
+        "task": "sharing.tasks.escalate",
+        "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
 }
 HEALTH_CHECK_TIMEOUT_SECONDS = 2
 

@@ -81,11 +81,15 @@ def notify(
     summary: str,
     person: Person,
     agencies: Iterable[Agency],
+    *,
+    escalated: bool = False,
 ) -> list[Notification]:
     """Write the notifications and their deliveries now; send them once this commits.
 
     Must be called inside the transaction of the change it reports. `summary` is what an
-    email may carry: a case reference and what happened, never a child's name.
+    email may carry: a case reference and what happened, never a child's name. An
+    `escalated` notification (something already late) goes straight to the agency's MASH
+    managers as well as its duty address.
     """
     now = timezone.now()
     made = []
@@ -100,8 +104,9 @@ def notify(
             caused_by_agency=person.agency,
             created_at=now,
             acknowledge_by=acknowledge_by(kind, now),
+            escalated_at=now if escalated else None,
         )
-        channels = [Delivery.Channel.EMAIL]
+        channels = [Delivery.Channel.ESCALATION if escalated else Delivery.Channel.EMAIL]
         if agency.webhook_url:
             channels.append(Delivery.Channel.WEBHOOK)
         Delivery.objects.bulk_create(
