@@ -9,10 +9,18 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, Child, Entry
-from cases.services import add_entry, create_child_and_case, record_screening
+from cases.models import Case, Child, Entry, MissingEpisode, Placement
+from cases.services import (
+    add_entry,
+    create_child_and_case,
+    record_placement,
+    record_return,
+    record_screening,
+    report_missing,
+)
 from sharing.demo import Partnership
-from sharing.models import LawfulBasis, Share
+from sharing.models import LawfulBasis, Notification, Share
+from sharing.notifications import acknowledge_notification
 from sharing.services import acknowledge_share, share_case
 
 
@@ -121,4 +129,34 @@ def build_cases(partnership: Partnership) -> list[Case]:
         None, tyler, worker, agencies["norfolk_hospital"], Share.Level.CONTRIBUTE,
         LawfulBasis.GDPR_6E_9G, "Health follow-up",
     )  # fmt: skip
+    place_aimee_in_suffolk(partnership, aimee)
     return [aimee, jordan, leah, tyler]
+
+
+def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
+    """The Norfolk case the other way round: a Norfolk child in a Suffolk children's home,
+    Suffolk police told (and acknowledging), then missing, found, and owed an interview."""
+    people, areas = partnership.people, partnership.areas
+    worker, police = people["social.worker"], people["police.officer"]
+    record_placement(
+        None, worker, aimee, area=areas["suffolk"],
+        address="The Willows children’s home, 4 Example Lane, Ipswich", postcode="IP1 1AA",
+        provider_type=Placement.Provider.CHILDRENS_HOME, started_at=_ago(20, hour=16),
+    )  # fmt: skip
+    told = Notification.objects.get(
+        case=aimee, agency=partnership.agencies["suffolk_police"], kind=Notification.Kind.PLACEMENT
+    )
+    acknowledge_notification(None, told, people["suffolk.officer"])
+    episode = report_missing(
+        None, worker, aimee, last_seen_at=_ago(3, hour=21),
+        last_seen_where="Ipswich railway station",
+        circumstances="Did not come back to the home after school; her phone is switched off. "
+        "Staff think she may have gone to Norwich.",
+        risk=MissingEpisode.Risk.HIGH,
+    )  # fmt: skip
+    # Found the next morning: the return home interview by Norfolk is due within 72 hours.
+    record_return(
+        None, police, episode, returned_at=_ago(1, hour=6),
+        how_found="Found by officers at a flat in Norwich with two adults; brought back "
+        "to the home.",
+    )  # fmt: skip

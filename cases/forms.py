@@ -10,9 +10,14 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from cases.models import Child, Entry, Screening, searchable
-from cases.validators import normalise_nhs_number, validate_nhs_number, validate_postcode
-from sharing.models import Agency, LawfulBasis, Share
+from cases.models import Child, Entry, MissingEpisode, Placement, Screening, searchable
+from cases.validators import (
+    normalise_nhs_number,
+    normalise_postcode,
+    validate_nhs_number,
+    validate_postcode,
+)
+from sharing.models import Agency, Area, LawfulBasis, Share
 
 
 class DateInput(forms.MultiWidget):
@@ -379,3 +384,217 @@ class ChronologyFilterForm(forms.Form):
             "from": f["occurred_from"].isoformat() if f["occurred_from"] else None,
             "to": f["occurred_to"].isoformat() if f["occurred_to"] else None,
         }
+
+
+# Placements, missing episodes, returns and return home interviews ---------------------
+
+# A placement may be recorded up to a day before it starts (a planned move tomorrow
+# morning), so the agencies in the new area hear of it before the child arrives. Everything
+# else on these forms has already happened, so none of it may be in the future.
+PLACEMENT_NOTICE_AHEAD = dt.timedelta(days=1)
+TIME_HINT = "Use the 24-hour clock, like 14:30"
+
+
+def _clock(label: str, what: str) -> forms.CharField:
+    """A time typed as HH:MM; `what` names it in messages ("the time last seen")."""
+    return _text(label, 5, missing=f"Enter {what}", help_text=TIME_HINT)
+
+
+def _date(label: str, what: str, **kw) -> DateField:
+    return DateField(label=label, error_messages={"required": f"Enter {what}"}, **kw)
+
+
+def said(when: dt.datetime) -> str:
+    """A moment as the forms' messages say it, in UK time: 3 May 2026 at 14:05."""
+    local = timezone.localtime(when)
+    return f"{local.day} {local:%B %Y at %H:%M}"
+
+
+class MomentsForm(forms.Form):
+    """A form of dates and times typed apart, each pair one moment in UK time.
+
+    `MOMENTS` maps a name to its (date field, time field, what the time is called).
+    clean() puts each moment in cleaned_data under its name; `check_*` add an error to the
+    date if the date alone is wrong, otherwise to the time, and drop the moment.
+    """
+
+    MOMENTS: dict[str, tuple[str, str, str]] = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, (date_field, time_field, what) in self.MOMENTS.items():
+            typed = data.get(time_field)
+            if typed is None:
+                continue
+            try:
+                data[time_field] = time = _time(typed)
+            except forms.ValidationError:
+                self.add_error(time_field, f"Enter {what} using the 24-hour clock, like 14:30")
+                continue
+            if data.get(date_field) is not None:
+                data[name] = timezone.make_aware(dt.datetime.combine(data[date_field], time))
+        return data
+
+    def _refuse(self, name: str, wrong_day: bool, message: str) -> None:
+        date_field, time_field, _ = self.MOMENTS[name]
+        self.add_error(date_field if wrong_day else time_field, message)
+        self.cleaned_data.pop(name, None)
+
+    def check_not_after(self, name: str, latest: dt.datetime, message: str) -> None:
+        when = self.cleaned_data.get(name)
+        if when is not None and when > latest:
+            wrong_day = timezone.localtime(when).date() > timezone.localtime(latest).date()
+            self._refuse(name, wrong_day, message)
+
+    def check_not_before(self, name: str, earliest: dt.datetime, message: str) -> None:
+        when = self.cleaned_data.get(name)
+        if when is not None and when < earliest:
+            wrong_day = timezone.localtime(when).date() < timezone.localtime(earliest).date()
+            self._refuse(name, wrong_day, message)
+
+
+class PlacementForm(MomentsForm):
+    MOMENTS = {"started_at": ("started_on", "started_time", "the time the placement starts")}
+
+    area = forms.ModelChoiceField(
+        label="Placement area",
+        queryset=Area.objects.none(),
+        empty_label="Select the area",
+        error_messages={
+            "required": "Select the area the child is placed in",
+            "invalid_choice": "Select the area the child is placed in",
+        },
+    )
+    address = _text("Address of the placement", 300, widget=forms.Textarea,
+                    missing="Enter the address of the placement")  # fmt: skip
+    postcode = _text("Postcode", 10, missing="Enter the postcode of the placement")
+    provider_type = _choice("Type of placement", Placement.Provider.choices,
+                            "Select the type of placement")  # fmt: skip
+    started_on = _date("Date the placement starts", "the date the placement starts",
+                       past_only=False)  # fmt: skip
+    started_time = _clock("Time the placement starts", "the time the placement starts")
+
+    def __init__(self, *args, current: Placement | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.fields["area"].queryset = Area.objects.order_by("name")
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data["postcode"].strip()
+        validate_postcode(value)
+        return normalise_postcode(value)
+
+    def clean(self):
+        data = super().clean()
+        self.check_not_after(
+            "started_at",
+            timezone.now() + PLACEMENT_NOTICE_AHEAD,
+            "The placement must start no more than 24 hours from now",
+        )
+        if self.current is not None:
+            self.check_not_before(
+                "started_at",
+                self.current.started_at,
+                "The placement must start after the current one started "
+                f"({said(self.current.started_at)})",
+            )
+        return data
+
+
+class EndPlacementForm(MomentsForm):
+    MOMENTS = {"ended_at": ("ended_on", "ended_time", "the time the placement ended")}
+
+    ended_on = _date("Date the placement ended", "the date the placement ended")
+    ended_time = _clock("Time the placement ended", "the time the placement ended")
+    reason = _text("Why did the placement end?", 500, widget=forms.Textarea,
+                   missing="Enter why the placement ended")  # fmt: skip
+
+    def __init__(self, *args, placement: Placement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.placement = placement
+
+    def clean(self):
+        data = super().clean()
+        self.check_not_after("ended_at", timezone.now(), "The placement must have ended by now")
+        self.check_not_before(
+            "ended_at",
+            self.placement.started_at,
+            f"The placement must end after it started ({said(self.placement.started_at)})",
+        )
+        return data
+
+
+RISK_HINT = (
+    "High: serious harm is very likely. Medium: harm is likely but not serious. "
+    "Low: harm is possible but minimal."
+)
+
+
+class MissingForm(MomentsForm):
+    MOMENTS = {"last_seen_at": ("last_seen_on", "last_seen_time", "the time last seen")}
+
+    last_seen_on = _date("Date last seen", "the date the child was last seen")
+    last_seen_time = _clock("Time last seen", "the time the child was last seen")
+    last_seen_where = _text("Where was the child last seen?", 300,
+                            missing="Enter where the child was last seen")  # fmt: skip
+    circumstances = _text("Circumstances", 5000, widget=forms.Textarea,
+                          missing="Enter the circumstances")  # fmt: skip
+    risk = _choice(
+        "Risk grading", MissingEpisode.Risk.choices, "Select the risk grading", help_text=RISK_HINT
+    )
+
+    def clean(self):
+        data = super().clean()
+        self.check_not_after(
+            "last_seen_at", timezone.now(), "The time last seen must be now or in the past"
+        )
+        return data
+
+
+class ReturnForm(MomentsForm):
+    MOMENTS = {"returned_at": ("returned_on", "returned_time", "the time the child returned")}
+
+    returned_on = _date("Date the child returned", "the date the child returned")
+    returned_time = _clock("Time the child returned", "the time the child returned")
+    how_found = _text("How was the child found?", 1000, widget=forms.Textarea,
+                      missing="Enter how the child was found")  # fmt: skip
+
+    def __init__(self, *args, episode: MissingEpisode, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
+    def clean(self):
+        data = super().clean()
+        self.check_not_after(
+            "returned_at", timezone.now(), "The time the child returned must be now or in the past"
+        )
+        self.check_not_before(
+            "returned_at",
+            self.episode.last_seen_at,
+            "The child must have returned after they were last seen "
+            f"({said(self.episode.last_seen_at)})",
+        )
+        return data
+
+
+class ReturnInterviewForm(MomentsForm):
+    MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
+
+    held_on = _date("Date of the interview", "the date of the interview")
+    held_time = _clock("Time of the interview", "the time of the interview")
+    summary = _text("Summary of the interview", 5000, widget=forms.Textarea,
+                    missing="Enter a summary of the interview")  # fmt: skip
+
+    def __init__(self, *args, returned_at: dt.datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.returned_at = returned_at
+
+    def clean(self):
+        data = super().clean()
+        self.check_not_after("held_at", timezone.now(), "The interview must have been held by now")
+        self.check_not_before(
+            "held_at",
+            self.returned_at,
+            f"The interview must be after the child returned ({said(self.returned_at)})",
+        )
+        return data

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -27,7 +28,7 @@ from cases.models import (
     Screening,
     searchable,
 )
-from cases.validators import normalise_nhs_number, normalise_postcode
+from cases.validators import normalise_nhs_number, normalise_postcode, validate_postcode
 from sharing.models import Agency, LawfulBasis, Notification, Person, Share
 from sharing.notifications import AREA_KINDS, ensure_view_share, notify, recipients
 from sharing.services import record_on_chronology, share_case
@@ -372,6 +373,11 @@ def record_placement(
         raise NotAPlacingAuthority(
             "Only a local authority’s children’s services can record a placement."
         )
+    # The pages and API validate first; this keeps any other caller (a command, a script)
+    # from writing an address the police could not find.
+    validate_postcode(postcode)
+    if provider_type not in Placement.Provider.values:
+        raise ValidationError(f"Unknown provider type {provider_type!r}.")
     child = Child.objects.select_for_update().get(pk=case.child_id)
     previous = child.current_placement
     moving = previous is not None and previous.ended_at is None

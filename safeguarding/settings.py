@@ -71,6 +71,11 @@ NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 10)
 NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 30)
 NOTIFY_ESCALATE_SECONDS = env_int("NOTIFY_ESCALATE_SECONDS", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Celery: the queue tasks are sent to and a worker reads (the tests give each test worker
+# a queue of its own), and how long Redis holds a task a worker took but never finished
+# (killed) before handing it to another: longer than any task or retry countdown.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 2 * 3600)
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Hashed static file names need `collectstatic` first; the container image does both.
 STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", False)
@@ -137,6 +142,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sharing.context_processors.inbox",
             ],
         },
     },
@@ -325,13 +331,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-# A publish to a Redis that is down fails in seconds rather than hanging the request; the
-# outbox rows wait for the sweep. The visibility timeout outlasts any task and the longest
-# retry countdown (an hour), so a waiting retry is not handed to a second worker.
+# A publish to a Redis that is down fails at once (no reconnect-and-retry loop: kombu's
+# default waits about 6 s per message) rather than holding up the request; the outbox rows
+# wait for the sweep. A worker's own connection keeps retrying (broker_connection_*). The
+# visibility timeout outlasts any task and the longest retry countdown (an hour), so a
+# waiting retry is not handed to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 2 * 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    "max_retries": 0,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

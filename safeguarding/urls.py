@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from safeguarding import views
 from sharing import api as sharing_api
+from sharing import api_notifications, inbox_views
 from sharing import views as sharing_views
 
 admin.site.site_header = "Safeguarding Hub administration"
@@ -16,6 +17,12 @@ api_v1 = [
     path("me/", sharing_api.me, name="api-me"),
     path("tokens/", sharing_api.tokens, name="api-tokens"),
     path("tokens/<int:token_id>/revoke/", sharing_api.revoke, name="api-token-revoke"),
+    path("notifications/", api_notifications.notifications, name="api-notifications"),
+    path(
+        "notifications/<int:notification_id>/acknowledge/",
+        api_notifications.acknowledge,
+        name="api-notification-acknowledge",
+    ),
     path("", include("cases.api_urls")),
 ]
 
@@ -27,6 +34,11 @@ urlpatterns = [
          name="sign-in-recovery-code"),
     path("two-factor/set-up/", sharing_views.set_up_two_factor, name="two-factor-set-up"),
     path("sign-out/", sharing_views.SignOutView.as_view(), name="sign-out"),
+    path("inbox/", inbox_views.inbox_page, name="inbox"),
+    path("inbox/count/", inbox_views.inbox_count, name="inbox-count"),
+    path("inbox/<int:notification_id>/acknowledge/", inbox_views.inbox_acknowledge,
+         name="inbox-acknowledge"),
+    path("agency/notifications/", inbox_views.agency_deliveries, name="agency-deliveries"),
     path("account/sessions/", sharing_views.sessions, name="sessions"),
     path("account/sessions/sign-out-others/", sharing_views.sign_out_everywhere_else,
          name="sign-out-everywhere-else"),

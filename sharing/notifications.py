@@ -13,10 +13,10 @@ the case; never the agency that caused it, never one twice.
 """
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -26,8 +26,6 @@ from audit.models import Action
 from audit.services import record
 from sharing.models import Agency, Area, Delivery, Notification, Person, Share
 from sharing.services import record_on_chronology
-
-log = logging.getLogger(__name__)
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 
@@ -92,9 +90,8 @@ def notify(
     managers as well as its duty address.
     """
     now = timezone.now()
-    made = []
-    for agency in agencies:
-        notification = Notification.objects.create(
+    made = Notification.objects.bulk_create(
+        Notification(
             agency=agency,
             case=case,
             kind=kind,
@@ -106,30 +103,29 @@ def notify(
             acknowledge_by=acknowledge_by(kind, now),
             escalated_at=now if escalated else None,
         )
-        channels = [Delivery.Channel.ESCALATION if escalated else Delivery.Channel.EMAIL]
-        if agency.webhook_url:
-            channels.append(Delivery.Channel.WEBHOOK)
-        Delivery.objects.bulk_create(
-            Delivery(notification=notification, channel=channel, next_attempt_at=now)
-            for channel in channels
+        for agency in agencies
+    )
+    first = Delivery.Channel.ESCALATION if escalated else Delivery.Channel.EMAIL
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=channel, next_attempt_at=now)
+        for notification in made
+        for channel in (
+            [first, Delivery.Channel.WEBHOOK] if notification.agency.webhook_url else [first]
         )
-        made.append(notification)
-    ids = [n.pk for n in made]
+    )
+    ids = [delivery.pk for delivery in deliveries]
     if ids:
         transaction.on_commit(lambda: send_soon(ids))
     return made
 
 
-def send_soon(notification_ids: list[int]) -> None:
-    """Queue delivery of these notifications. A broker outage is logged, not raised: the
-    rows are committed and the sweep sends them when Redis is back."""
-    from sharing.tasks import deliver_notification
+def send_soon(delivery_ids: list[int]) -> int:
+    """Queue one task per delivery, so no channel waits for another. A broker outage is
+    logged, not raised: the rows are committed and the sweep sends them when Redis is back.
+    """
+    from sharing.tasks import queue_deliveries
 
-    for pk in notification_ids:
-        try:
-            deliver_notification.apply_async(args=[pk], retry=False)
-        except Exception:
-            log.warning("could not queue notification %s; the sweep will send it", pk)
+    return queue_deliveries(delivery_ids)
 
 
 def inbox(agency: Agency):
@@ -155,6 +151,9 @@ def acknowledge_notification(
     """The recipient agency has taken it in: who and when, on the notification and on
     the case chronology (what the sending agency sees). Again is harmless."""
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if person.agency_id is None or person.agency_id != notification.agency_id:
+        # Only the agency told can say it has taken it in; nobody acknowledges for another.
+        raise PermissionDenied("Only the agency this notification went to can acknowledge it.")
     if notification.acknowledged_at is not None:
         return notification
     notification.acknowledged_at = timezone.now()

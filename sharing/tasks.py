@@ -15,8 +15,10 @@ row lock (SELECT ... FOR UPDATE SKIP LOCKED) and marks it sent before committing
 
 A failed attempt is recorded (`DeliveryAttempt`) and retried with exponential backoff,
 NOTIFY_RETRY_SECONDS doubling up to an hour, NOTIFY_MAX_ATTEMPTS times; then the delivery
-is marked failed, where the agency's admin sees it. The beat sweep re-queues whatever is
-pending and due, so an outage of Redis or the worker delays delivery but loses nothing.
+is marked failed, where the agency's admin sees it. An unexpected error in a channel (a
+bug, not an outage) is recorded and retried the same way, never left silent. The beat
+sweep re-queues whatever is pending and due, so an outage of Redis or the worker delays
+delivery but loses nothing.
 """
 
 import datetime as dt
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600
 ERROR_LENGTH = DeliveryAttempt._meta.get_field("error").max_length
+# A task with a countdown can be run a little before the row's next_attempt_at (the two
+# clocks are read at different moments): that is still its turn, not a duplicate.
+EARLY_TOLERANCE = dt.timedelta(seconds=1)
 
 
 class DeliveryFailed(Exception):
@@ -124,11 +129,25 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, *, toleranc
     return fresh and hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: following it would POST the notification
+    (or, for 301-303, drop the body) somewhere the agency admin never set."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def send_webhook(delivery: Delivery) -> None:
     notification = delivery.notification
     agency = notification.agency
     if not agency.webhook_url.startswith(("https://", "http://")):
         raise DeliveryFailed("webhook: the agency has no http(s) webhook address")
+    if not agency.webhook_secret:
+        # Unsigned (or signed with an empty key) a receiver could not trust it at all.
+        raise DeliveryFailed("webhook: the agency has no webhook secret to sign with")
     body = webhook_body(notification)
     timestamp = str(int(time.time()))
     # Only http(s), checked above (and by the field's validator): no file: or custom schemes.
@@ -146,7 +165,7 @@ def send_webhook(delivery: Delivery) -> None:
     )
     try:
         timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as reply:
             status = reply.status
     except urllib.error.HTTPError as error:
         raise DeliveryFailed(f"webhook: HTTP {error.code}") from error
@@ -177,14 +196,22 @@ def attempt(delivery_id: int) -> str:
             .filter(pk=delivery_id, state=Delivery.State.PENDING)
             .first()
         )
-        if delivery is None or delivery.next_attempt_at > timezone.now():
-            return "skipped"
         now = timezone.now()
+        if delivery is None or delivery.next_attempt_at > now + EARLY_TOLERANCE:
+            return "skipped"
         delivery.attempts += 1
         try:
+            # No savepoint (two more round trips per message): the senders read nothing
+            # but the escalation's managers. Should that read fail, recording the attempt
+            # fails too, all rolls back, and the row, still pending, waits for the sweep.
             SENDERS[delivery.channel](delivery)
-        except DeliveryFailed as failure:
-            error = str(failure)[:ERROR_LENGTH]
+        except Exception as failure:
+            if isinstance(failure, DeliveryFailed):
+                error = str(failure)
+            else:  # a bug, not an outage: still recorded, retried and visible to the admin
+                log.exception("delivery %s: unexpected error", delivery.pk)
+                error = f"{delivery.channel}: {type(failure).__name__}: {failure}"
+            error = error[:ERROR_LENGTH]
             DeliveryAttempt.objects.create(delivery=delivery, succeeded=False, error=error)
             delivery.last_error = error
             if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -205,30 +232,44 @@ def attempt(delivery_id: int) -> str:
         delivery.save(update_fields=["attempts", "state", "next_attempt_at", "sent_at",
                                      "last_error"])  # fmt: skip
     if retry_in is not None:
-        _queue(delivery_id, countdown=retry_in)
+        queue_deliveries([delivery_id], countdown=retry_in)
     return outcome
 
 
-def _queue(delivery_id: int, countdown: float = 0) -> None:
-    """Queue a delivery; if the broker is down the sweep will find it (it stays pending)."""
-    try:
-        deliver.apply_async(args=[delivery_id], countdown=countdown, retry=False)
-    except Exception:  # the broker is unavailable
-        log.warning("could not queue delivery %s; the sweep will", delivery_id)
+def queue_deliveries(delivery_ids: list[int], countdown: float = 0) -> int:
+    """Queue one `deliver` task per delivery; returns how many were queued.
+
+    If the broker is down, stop at the first failure (each try would fail the same way,
+    and a person is waiting for their page): the rows stay pending and the sweep sends
+    them when Redis is back.
+    """
+    for queued, pk in enumerate(delivery_ids):
+        try:
+            deliver.apply_async(args=[pk], countdown=countdown or None, retry=False)
+        except Exception as error:  # the broker is unavailable
+            log.warning(
+                "could not queue %d deliveries (%s: %s); the sweep will send them",
+                len(delivery_ids) - queued,
+                type(error).__name__,
+                error,
+            )
+            return queued
+    return len(delivery_ids)
 
 
 @shared_task(name="sharing.tasks.deliver")
 def deliver(delivery_id: int) -> str:
+    """One channel of one notification: safe to run twice (see `attempt`)."""
     return attempt(delivery_id)
 
 
 @shared_task(name="sharing.tasks.deliver_notification")
-def deliver_notification(notification_id: int) -> list[str]:
-    """Send every channel of a just-committed notification, each in its own attempt."""
+def deliver_notification(notification_id: int) -> int:
+    """Queue every pending channel of a notification, each as its own `deliver` task."""
     ids = Delivery.objects.filter(
         notification_id=notification_id, state=Delivery.State.PENDING
     ).values_list("pk", flat=True)
-    return [attempt(pk) for pk in ids]
+    return queue_deliveries(list(ids))
 
 
 @shared_task(name="sharing.tasks.sweep")
@@ -243,9 +284,7 @@ def sweep(limit: int = 500) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in due:
-        _queue(pk)
-    return len(due)
+    return queue_deliveries(due)
 
 
 @shared_task(name="sharing.tasks.escalate")
@@ -297,7 +336,7 @@ def escalate() -> int:
                 [interview.agency],
                 escalated=True,
             )
-        transaction.on_commit(lambda: [_queue(pk) for pk in queued])
+        transaction.on_commit(lambda: queue_deliveries(queued))
     return len(overdue) + len(late)
 
 

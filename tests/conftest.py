@@ -4,13 +4,25 @@
 the same code as `manage.py load_demo`, so the tests and the demo describe one world.
 """
 
+import contextlib
+import email
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from sharing.demo import Partnership, build_partnership
 
 PASSWORD = "correct-horse-battery"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -113,47 +125,235 @@ def current_code(person) -> str:
     return code_of(TOTPDevice.objects.get(user=person, confirmed=True))
 
 
-@pytest.fixture
-def celery_worker(transactional_db, settings):
-    """A real Celery worker process on a queue of its own, against the test database.
+def free_port() -> int:
+    """A TCP port on the loopback nobody is listening on (for receivers the test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    Yields the queue name: send tasks there with `apply_async(queue=...)`.
+
+def database_url_for_worker() -> str:
+    """The test database, as a URL a worker subprocess can read from its environment.
+
+    A Unix-socket server (the embedded one) has its directory in OPTIONS["host"], which is
+    where dj-database-url puts `?host=`; it goes back into the URL the same way.
     """
-    import subprocess
-    import sys
-    import time
-    import uuid
+    from urllib.parse import quote, urlencode
 
     from django.db import connection
 
+    db = connection.settings_dict
+    query = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)}
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        query["host"], host = host, ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    url = f"postgresql://{credentials}@{host}{port}/{quote(db['NAME'])}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@contextlib.contextmanager
+def sending_to_broker(url: str):
+    """Make this process publish to another broker (a throwaway Redis) for a while.
+
+    Celery caches its connection and producer pools, so both are dropped on the way in
+    and out; kombu keeps one pool per broker address, so switching back reuses the old.
+    """
+    from safeguarding.celery import app
+
+    def switch(to: str) -> None:
+        app.conf.broker_url = to
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    before = app.conf.broker_url
+    switch(url)
+    try:
+        yield
+    finally:
+        switch(before)
+
+
+@dataclass
+class Worker:
+    """One real `celery worker` subprocess."""
+
+    hostname: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL: what an out-of-memory kill or a pulled plug does. No cleanup at all."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(15)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_worker(transactional_db, settings):
+    """Start real Celery workers for this test, all on a queue of the test's own.
+
+    `start_worker(env={...}, pool="solo", concurrency=1)` returns a running `Worker`; any
+    number may be started (one after another killed, say), all stopped at the end. Tasks
+    sent from this process go to the test's queue by default, and so do tasks a worker
+    sends itself (retries, the sweep's), since its CELERY_TASK_DEFAULT_QUEUE is the same:
+    no other worker can take them, and the worker takes no other test's tasks. Settings a
+    worker needs (a broker, an SMTP server, short retries) go in `env`: it reads them at
+    start, as production does.
+    """
     from safeguarding.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    hostname = f"{queue}@localhost"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or ''}"
-        f":{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    if db["HOST"] and db["HOST"].startswith("/"):  # a Unix socket (the embedded server)
-        env["DATABASE_URL"] = f"postgresql://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo",
-         f"--queues={queue}", f"--hostname={hostname}", "--loglevel=WARNING",
-         "--without-mingle", "--without-gossip"],
-        env=env,
-    )  # fmt: skip
-    try:
+    started: list[Worker] = []
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+
+    def _start(
+        env: dict[str, str] | None = None, *, pool: str = "solo", concurrency: int = 1
+    ) -> Worker:
+        hostname = f"{queue}-{len(started)}@localhost"
+        worker_env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_worker(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            **(env or {}),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", f"--pool={pool}",
+             f"--concurrency={concurrency}", f"--queues={queue}", f"--hostname={hostname}",
+             "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            env=worker_env,
+            cwd=ROOT,
+        )  # fmt: skip
+        worker = Worker(hostname, process)
+        started.append(worker)
         deadline = time.monotonic() + 30
         while not app.control.ping(destination=[hostname], timeout=0.5):
-            assert worker.poll() is None, "the Celery worker exited while starting"
+            assert process.poll() is None, "the Celery worker exited while starting"
             assert time.monotonic() < deadline, "the Celery worker did not answer within 30 s"
-        yield queue
+        return worker
+
+    _start.queue = queue
+    try:
+        yield _start
     finally:
-        worker.terminate()
-        worker.wait(15)
+        for worker in started:
+            worker.stop()
+        app.conf.task_default_queue = default_queue
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """A real Celery worker process on a queue of its own, against the test database.
+
+    Yields the queue name: tasks sent from the test go there by default, and
+    `apply_async(queue=...)` names it outright.
+    """
+    start_worker()
+    return start_worker.queue
+
+
+@dataclass
+class ReceivedEmail:
+    message_id: str
+    to: list[str]
+    subject: str
+    at: float  # time.monotonic() when accepted
+
+
+class SmtpReceiver:
+    """A real SMTP server (aiosmtpd) on a loopback port, in a thread of the test process.
+
+    `stall_next()` makes the next DATA hang until `release()`, then refuse it (451), as a
+    server does whose client vanished before it said 250: that message was not delivered.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[ReceivedEmail] = []
+        self.controller = None
+        self._stall = False
+        self.stalled = threading.Event()
+        self._released = threading.Event()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a worker needs to send its email here."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+            "EMAIL_USE_TLS": "0",
+            "EMAIL_TIMEOUT": "20",
+        }
+
+    def start(self) -> "SmtpReceiver":
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self._released.set()
+            self.controller.stop()
+            self.controller = None
+
+    def stall_next(self) -> None:
+        self._stall = True
+
+    def release(self) -> None:
+        self._released.set()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        import asyncio
+
+        if self._stall:
+            self._stall = False
+            self.stalled.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Client gone before the end of data; not delivered"
+        message = email.message_from_bytes(envelope.content)
+        self.messages.append(
+            ReceivedEmail(
+                message_id=message["Message-ID"],
+                to=list(envelope.rcpt_tos),
+                subject=str(message["Subject"]),
+                at=time.monotonic(),
+            )
+        )
+        return "250 2.0.0 Accepted"
+
+    def ids(self) -> list[str]:
+        return [m.message_id for m in self.messages]
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[ReceivedEmail]:
+        """Wait until at least `count` messages have arrived; fail after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            assert time.monotonic() < deadline, (
+                f"{len(self.messages)} of {count} emails arrived within {timeout} s"
+            )
+            time.sleep(0.05)
+        return list(self.messages)
+
+
+@pytest.fixture
+def smtp_receiver():
+    """A running SMTP receiver; `smtp_receiver.env` configures a worker to send to it."""
+    receiver = SmtpReceiver(free_port()).start()
+    yield receiver
+    receiver.stop()
 
 
 def events(action, **filters):
@@ -190,3 +390,48 @@ def share(people, agencies):
         )  # fmt: skip
 
     return _share
+
+
+@pytest.fixture
+def place(partnership):
+    """Record a placement: `place(case, "suffolk")`, by social.worker unless `by=`."""
+    from django.utils import timezone
+
+    from cases.services import record_placement
+
+    def _place(case, area: str = "suffolk", *, by: str = "social.worker", at=None):
+        return record_placement(
+            None,
+            partnership.people[by],
+            case,
+            area=partnership.areas[area],
+            address="1 Test Street",
+            postcode="ip1 1aa",
+            provider_type="childrens_home",
+            started_at=at or timezone.now(),
+        )
+
+    return _place
+
+
+@pytest.fixture
+def missing(people):
+    """Report a child missing: `missing(case)`, by police.officer unless `by=`."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.services import report_missing
+
+    def _missing(case, *, by: str = "police.officer", risk: str = "high"):
+        return report_missing(
+            None,
+            people[by],
+            case,
+            last_seen_at=timezone.now() - dt.timedelta(hours=1),
+            last_seen_where="Outside the home",
+            circumstances="Did not come back from school.",
+            risk=risk,
+        )
+
+    return _missing

@@ -43,6 +43,11 @@ PAGE_EVENTS = {
     "case-close": [A.CASE_VIEWED],
     "share-revoke": [A.SHARE_REVOKED],
     "share-acknowledge": [A.SHARE_ACKNOWLEDGED],
+    "placement-new": [A.CASE_VIEWED],
+    "placement-end": [A.CASE_VIEWED],
+    "missing-new": [A.CASE_VIEWED],
+    "missing-returned": [A.CASE_VIEWED],
+    "return-interview": [A.CASE_VIEWED],
 }
 
 # And by (method, URL name) for the API, through a signed-in session.
@@ -63,6 +68,12 @@ API_EVENTS = {
     ("post", "api-share-acknowledge"): [A.SHARE_ACKNOWLEDGED],
     ("post", "api-share-revoke"): [A.SHARE_REVOKED],
     ("post", "api-case-emergency-access"): [A.EMERGENCY_ACCESS],
+    ("get", "api-case-placements"): [A.CASE_VIEWED],
+    # Placed in Suffolk: its police force and children's services are given view at once.
+    ("post", "api-case-placements"): [A.SHARED, A.SHARED, A.PLACEMENT_RECORDED],
+    ("get", "api-case-missing-episodes"): [A.CASE_VIEWED],
+    ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED],
+    ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
 }
 
 # What someone who may not gets recorded: the refusal, and nothing else. Lists simply

@@ -1,9 +1,10 @@
 """The case API's permission matrix: every endpoint, for each demo person, and signed out.
 
 One case, opened by social.worker (Norfolk children's services, which manages it) and
-shared `view` with Norfolk Constabulary. Who may do what follows the access model of
-DESIGN.md, by agency: anyone else gets 404, exactly as if the case did not exist; a list
-shows them nothing of it. With no credentials every endpoint answers 401.
+shared `view` with Norfolk Constabulary (with a missing episode, for the return endpoint).
+Who may do what follows the access model of DESIGN.md, by agency: anyone else gets 404,
+exactly as if the case did not exist; a list shows them nothing of it. With no
+credentials every endpoint answers 401.
 """
 
 import datetime as dt
@@ -17,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import api_urls
-from sharing.models import Person
+from cases.models import MissingEpisode
+from sharing.models import Area, Person
 from sharing.tokens import create_token
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +39,12 @@ class To:
     target: str | None = None  # the world's object whose id is in the URL
     body: Callable[[SimpleNamespace], dict] | None = None
     finds: str | None = None  # the world's object a person who may see it finds listed
+    within: Callable[[SimpleNamespace], int] | None = None  # a second id, inside the target
 
     def __call__(self, world: SimpleNamespace) -> str:
         args = [getattr(world, self.target).pk] if self.target else []
+        if self.within:
+            args.append(self.within(world))
         return reverse(self.url_name, args=args)
 
 
@@ -51,6 +56,35 @@ def new_entry(world) -> dict:
 def new_share(world) -> dict:
     return {"agency": world.hospital.pk, "level": "view", "lawful_basis": "ca2004_s11",
             "purpose": "Attendance at A&E"}  # fmt: skip
+
+
+def new_placement(world) -> dict:
+    return {"area": Area.objects.get(name="Suffolk").pk, "address": "1 Example Road, Ipswich",
+            "postcode": "IP1 1AA", "provider_type": "childrens_home",
+            "started_at": (timezone.now() - dt.timedelta(hours=1)).isoformat()}  # fmt: skip
+
+
+def new_missing(world) -> dict:
+    return {"last_seen_at": (timezone.now() - dt.timedelta(hours=3)).isoformat(),
+            "last_seen_where": "Norwich bus station", "circumstances": "Did not come home",
+            "risk": "high"}  # fmt: skip
+
+
+def a_return(world) -> dict:
+    return {"returned_at": timezone.now().isoformat(), "how_found": "Came home herself"}
+
+
+def episode(world) -> int:
+    """A missing episode on the world's case, made on first use. Made straight in its table,
+    so that making it records nothing: the audit walk counts what the request records."""
+    if not hasattr(world, "episode"):
+        worker = Person.objects.get(username="social.worker")
+        world.episode = MissingEpisode.objects.create(
+            case=world.case, last_seen_at=timezone.now() - dt.timedelta(hours=5),
+            last_seen_where="School", circumstances="Left at lunchtime", risk="medium",
+            reported_by=worker, reporting_agency=worker.agency,
+        )  # fmt: skip
+    return world.episode.pk
 
 
 REASON = "Found at 2am in our area; need the history before the interview"
@@ -79,6 +113,14 @@ CASE_API = [
     ("post", To("api-share-acknowledge", "police_share"),
      NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS),
     ("post", To("api-share-revoke", "police_share"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("get", To("api-case-placements", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-placements", "case", body=new_placement),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("get", To("api-case-missing-episodes", "case"), SEE_IT, OUTSIDERS),
+    ("post", To("api-case-missing-episodes", "case", body=new_missing),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+    ("post", To("api-case-missing-episode-returned", "case", body=a_return, within=episode),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
     # Break glass is for those who cannot see the case; those who can are told so.
     ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),

@@ -2,18 +2,22 @@
 
 The world: a case opened by social.worker (Norfolk children's services, which manages it)
 and shared `view` with Norfolk Constabulary. Suffolk police and the hospital have nothing.
+The placement and missing pages find the child placed, missing, or returned and owed a
+return home interview, as they need (see `_placed` and `_episode`).
 Anything a person may not see answers 404, never 403, and never shows the child's name.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from cases.models import Case, Entry
-from sharing.models import Share
+from cases.models import Case, Child, Entry, MissingEpisode, Placement, ReturnInterview
+from sharing.models import Area, Share
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +33,42 @@ class World:
     case: Case
     entry: Entry
     police_share: Share
+
+
+def _placed(w: World) -> World:
+    """The child placed in Cambridgeshire, where no demo agency works (so nobody else gains
+    access), made on first use straight in its table: making it records nothing, so the
+    audit walk (tests/test_audit_events.py) counts only what the request records."""
+    child = w.case.child
+    if child.current_placement_id is None:
+        placement = Placement.objects.create(
+            case=w.case, placing_authority=w.case.lead_agency,
+            area=Area.objects.get(name="Cambridgeshire"), address="2 Example Road, Ely",
+            postcode="CB7 4AA", provider_type="foster_care",
+            started_at=timezone.now() - dt.timedelta(days=10), recorded_by=w.case.opened_by,
+        )  # fmt: skip
+        Child.objects.filter(pk=child.pk).update(current_placement=placement, looked_after=True)
+        child.current_placement = placement
+    return w
+
+
+def _episode(w: World, *, returned: bool) -> MissingEpisode:
+    """A missing episode on the case, made on first use (as `_placed`): still missing, or
+    returned with its return home interview owed by the case's lead agency."""
+    name = "returned_episode" if returned else "missing_episode"
+    if not hasattr(w, name):
+        now = timezone.now()
+        episode = MissingEpisode.objects.create(
+            case=w.case, last_seen_at=now - dt.timedelta(hours=48), last_seen_where="Ely",
+            circumstances="Not back from school", risk="medium", reported_by=w.case.opened_by,
+            reporting_agency=w.case.lead_agency,
+            returned_at=now - dt.timedelta(hours=30) if returned else None,
+        )  # fmt: skip
+        if returned:
+            ReturnInterview.objects.create(episode=episode, agency=w.case.lead_agency,
+                                           due_at=now + dt.timedelta(hours=42))  # fmt: skip
+        setattr(w, name, episode)
+    return getattr(w, name)
 
 
 def _case(w: World, name: str) -> str:
@@ -58,6 +98,19 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
     ("case-close", "get", lambda w: _case(w, "case-close"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("placement-new", "get", lambda w: _case(w, "placement-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("placement-end", "get", lambda w: _case(_placed(w), "placement-end"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("missing-new", "get", lambda w: _case(w, "missing-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    ("missing-returned", "get",
+     lambda w: reverse("missing-returned", args=[w.case.pk, _episode(w, returned=False).pk]),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+    # Contribute access, and the agency that owes the interview (tests/test_placement_pages).
+    ("return-interview", "get",
+     lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
     ("share-revoke", "post", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
     # Only the agency a share is to may acknowledge it; to anyone else it does not exist.
@@ -67,7 +120,8 @@ CASE_PAGES = [
 ]  # fmt: skip
 
 CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend",
-                 "screening-new", "case-share", "case-close"}  # fmt: skip
+                 "screening-new", "case-share", "case-close", "placement-new", "placement-end",
+                 "missing-new", "missing-returned", "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 ALLOWED = [

@@ -18,6 +18,10 @@ PAGES = [
     ("/admin/sharing/person/", "admin.ncc", "police.mash", 302),
     ("/admin/sharing/agency/", "platform.admin", "admin.ncc", 403),
     ("/admin/sharing/area/", "platform.admin", "admin.ncc", 403),
+    # Every person's agency has an inbox; only agency admins see what failed to arrive.
+    ("/inbox/", "suffolk.officer", None, None),
+    ("/inbox/count/", "suffolk.officer", None, None),
+    ("/agency/notifications/", "admin.ncc", "social.worker", 403),
 ]
 
 API = [
@@ -25,6 +29,7 @@ API = [
     ("get", "/api/v1/tokens/", "suffolk.officer"),
     ("get", "/api/schema/", "suffolk.officer"),
     ("get", "/api/docs/", "suffolk.officer"),
+    ("get", "/api/v1/notifications/", "suffolk.officer"),
 ]
 
 
@@ -96,10 +101,12 @@ def test_every_url_is_in_the_matrix_or_known_public():
 
     covered = {p for p, *_ in PAGES} | {p for _, p, _ in API}
     # The sign-in steps and health check are open by design; the POST-only actions are
-    # tried for someone who may not in their own files (test_api_tokens, test_sessions).
+    # tried for someone who may not in their own files (test_api_tokens, test_sessions,
+    # test_notification_api, test_inbox_pages).
     public_or_step = {
         "sign-in", "sign-in-code", "sign-in-recovery-code", "two-factor-set-up", "sign-out",
         "healthz", "sign-out-everywhere-else", "revoke-token", "api-token-revoke",
+        "api-notification-acknowledge", "inbox-acknowledge",
     }  # fmt: skip
     names = {
         name

@@ -35,6 +35,8 @@ CSV_HEADER = [
     "Restricted", "What happened", "Amends entry", "Amendment reason",
     "Superseded by entry",
 ]  # fmt: skip
+# The case page lists the newest missing episodes; all of them are on the chronology.
+MISSING_EPISODES_SHOWN = 5
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -88,6 +90,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             and entry.category in Entry.RECORDABLE
             and not hasattr(entry, "superseded_by")
         )
+    episodes = list(selectors.missing_episodes(case)[: MISSING_EPISODES_SHOWN + 1])
     now = timezone.now()
     accesses = list(selectors.emergency_accesses(case))
     mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
@@ -100,6 +103,9 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "child": case.child,
             "aliases": list(case.child.aliases.all()),
             "latest_screening": selectors.latest_screening(case),
+            "current_placement": selectors.current_placement(case),
+            "missing_episodes": episodes[:MISSING_EPISODES_SHOWN],
+            "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
             "may_contribute": may_contribute,
             "may_manage": may_manage,
             "shares": list(selectors.agencies_with_access(case)) if may_manage else [],
