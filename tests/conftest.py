@@ -137,8 +137,10 @@ def celery_worker(transactional_db, settings):
         f":{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
     }
-    if db["HOST"] and db["HOST"].startswith("/"):  # a Unix socket (the embedded server)
-        env["DATABASE_URL"] = f"postgresql://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
+    # The embedded server listens on a Unix socket, given as HOST or in OPTIONS["host"].
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
+    if host and host.startswith("/"):
+        env["DATABASE_URL"] = f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo",
          f"--queues={queue}", f"--hostname={hostname}", "--loglevel=WARNING",

@@ -4,15 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_case_actions'),
+        ("audit", "0003_case_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Failed to sign in'), ('locked_out', 'Locked out after failed sign-ins'), ('sign_out', 'Signed out'), ('sign_out_everywhere', 'Signed out of every other session'), ('session_expired', 'Session reached its maximum lifetime'), ('second_factor_verified', 'Verified a second factor'), ('second_factor_failed', 'Entered a wrong second-factor code'), ('recovery_code_used', 'Used a recovery code'), ('second_factor_enrolled', 'Set up two-factor sign-in'), ('second_factor_reset', "Reset a person's two-factor sign-in"), ('token_created', 'Created an API token'), ('token_revoked', 'Revoked an API token'), ('token_refused', 'Presented an unusable API token'), ('api_request', 'Called the API'), ('permission_refused', 'Was refused access'), ('admin_change', 'Changed a record in administration'), ('search', 'Searched for a child'), ('child_created', 'Recorded a child'), ('duplicate_warned', 'Was warned of a possible duplicate child'), ('case_opened', 'Opened a case'), ('case_listed', 'Listed cases'), ('case_viewed', 'Viewed a case'), ('case_closed', 'Closed a case'), ('chronology_exported', 'Exported or printed a chronology'), ('entry_added', 'Added a chronology entry'), ('entry_amended', 'Amended a chronology entry'), ('screening_recorded', 'Recorded a CSE screening'), ('shared', 'Shared a case'), ('share_acknowledged', 'Acknowledged a share'), ('share_revoked', 'Revoked a share'), ('emergency_access', 'Used emergency access'), ('emergency_access_reviewed', 'Reviewed an emergency access'), ('access_report_viewed', 'Viewed an access report'), ('access_report_exported', 'Exported an access report')], max_length=40),
+            model_name="event",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Failed to sign in"),
+                    ("locked_out", "Locked out after failed sign-ins"),
+                    ("sign_out", "Signed out"),
+                    ("sign_out_everywhere", "Signed out of every other session"),
+                    ("session_expired", "Session reached its maximum lifetime"),
+                    ("second_factor_verified", "Verified a second factor"),
+                    ("second_factor_failed", "Entered a wrong second-factor code"),
+                    ("recovery_code_used", "Used a recovery code"),
+                    ("second_factor_enrolled", "Set up two-factor sign-in"),
+                    ("second_factor_reset", "Reset a person's two-factor sign-in"),
+                    ("token_created", "Created an API token"),
+                    ("token_revoked", "Revoked an API token"),
+                    ("token_refused", "Presented an unusable API token"),
+                    ("api_request", "Called the API"),
+                    ("permission_refused", "Was refused access"),
+                    ("admin_change", "Changed a record in administration"),
+                    ("search", "Searched for a child"),
+                    ("child_created", "Recorded a child"),
+                    ("duplicate_warned", "Was warned of a possible duplicate child"),
+                    ("case_opened", "Opened a case"),
+                    ("case_listed", "Listed cases"),
+                    ("case_viewed", "Viewed a case"),
+                    ("case_closed", "Closed a case"),
+                    ("chronology_exported", "Exported or printed a chronology"),
+                    ("entry_added", "Added a chronology entry"),
+                    ("entry_amended", "Amended a chronology entry"),
+                    ("screening_recorded", "Recorded a CSE screening"),
+                    ("shared", "Shared a case"),
+                    ("share_acknowledged", "Acknowledged a share"),
+                    ("share_revoked", "Revoked a share"),
+                    ("emergency_access", "Used emergency access"),
+                    ("emergency_access_reviewed", "Reviewed an emergency access"),
+                    ("access_report_viewed", "Viewed an access report"),
+                    ("access_report_exported", "Exported an access report"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
