@@ -77,6 +77,8 @@ class Event(models.Model):
                 fields=["target_type", "target_id", "occurred_at"], name="audit_event_target"
             ),
             models.Index(fields=["action", "occurred_at"], name="audit_event_action_time"),
+            # Information governance reads everything its agency's people did.
+            models.Index(fields=["actor_agency_id", "occurred_at"], name="audit_event_agency_time"),
         ]
 
     def __str__(self) -> str:
