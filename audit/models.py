@@ -86,8 +86,53 @@ class Event(models.Model):
                 fields=["target_type", "target_id", "occurred_at"], name="audit_event_target"
             ),
             models.Index(fields=["action", "occurred_at"], name="audit_event_action_time"),
+            # Information governance reads everything its agency's people did.
+            models.Index(fields=["actor_agency_id", "occurred_at"], name="audit_event_agency_time"),
         ]
 
     def __str__(self) -> str:
         who = self.actor_username or "anonymous"
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {who} {self.action}"
+
+
+GENESIS_HASH = "0" * 64
+
+
+class Seal(models.Model):
+    """One link of the hash chain over the event log (see audit/sealing.py).
+
+    A seal covers the events with id in (previous seal's last_event_id, last_event_id]:
+    `first_event_id` is the previous seal's last plus one (1 for the first seal), `gaps`
+    lists the id ranges inside that had no row when it was sealed (rolled-back inserts
+    leave sequence gaps), and `digests` holds an 8-byte keyed digest of every event in id
+    order, so verification can name the event that changed. Append-only, like events.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    sealed_at = models.DateTimeField(default=timezone.now)
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.IntegerField()
+    # [[from, to], ...] inclusive id ranges with no row, ascending.
+    gaps = models.JSONField(default=list, blank=True)
+    digests = models.BinaryField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["last_event_id"]
+        constraints = [
+            # Two sealers racing cannot fork the chain: both would claim the same
+            # predecessor (and, usually, the same range); the second insert fails.
+            models.UniqueConstraint(fields=["last_event_id"], name="audit_seal_last_event_unique"),
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_seal_previous_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first_event_id__gte=1)
+                & models.Q(last_event_id__gte=models.F("first_event_id"))
+                & models.Q(event_count__gte=1),
+                name="audit_seal_range_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.pk}: events {self.first_event_id}–{self.last_event_id}"

@@ -576,3 +576,89 @@ class ReturnSerializer(serializers.Serializer):
                 f"The child was last seen {seen:%d %b %Y %H:%M}: give a time after that."
             )
         return value
+
+
+# --- access reports (cases/api_access.py) ---------------------------------------------------
+
+from audit import reports  # noqa: E402 - with the serializers that use it
+from audit.models import Action  # noqa: E402
+
+
+class EventSerializer(serializers.Serializer):
+    """One audit event, as an access report shows it."""
+
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    action = serializers.CharField(help_text="What was done, as a code (`case_viewed`...).")
+    action_label = serializers.CharField(source="get_action_display")
+    actor_id = serializers.IntegerField(allow_null=True, help_text="Who; null if anonymous.")
+    actor_username = serializers.CharField(allow_blank=True)
+    actor_agency_id = serializers.IntegerField(allow_null=True)
+    actor_agency = serializers.CharField(allow_blank=True, help_text="Their agency then.")
+    target_type = serializers.CharField(allow_blank=True, help_text="case, child, person...")
+    target_id = serializers.CharField(allow_blank=True)
+    under = serializers.SerializerMethodField(
+        help_text="For a read of a case: the share or emergency access it was made under."
+    )
+    request_id = serializers.CharField(allow_blank=True)
+    client_address = serializers.CharField(allow_null=True)
+    detail = serializers.DictField(help_text="Small machine-readable facts; never case text.")
+
+    def get_under(self, event) -> str:
+        return reports.under(event)
+
+
+class EventFilterSerializer(serializers.Serializer):
+    case = QueryId(required=False, help_text="Only events about this case.")
+    child = QueryId(
+        required=False,
+        help_text="Only events about this child: the child, their cases, searches that "
+        "showed them.",
+    )
+    actor = Text(required=False, max_length=150, help_text="A username, or a person's id.")
+    action = serializers.ChoiceField(choices=Action.choices, required=False)
+    occurred_from = serializers.DateField(required=False, help_text="On or after this day.")
+    occurred_to = serializers.DateField(required=False, help_text="On or before this day.")
+
+    def validate(self, data: dict) -> dict:
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"occurred_to": ["Give a day on or after occurred_from."]}
+            )
+        return data
+
+
+class PersonSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name", allow_blank=True)
+    agency = AgencySerializer(allow_null=True)
+
+
+class EmergencyAccessReviewSerializer(serializers.ModelSerializer):
+    """An emergency access and its review by information governance."""
+
+    reference = serializers.CharField(source="case.reference")
+    person = PersonSummarySerializer(help_text="Who used the emergency access.")
+    reviewed_by = serializers.StringRelatedField(allow_null=True)
+
+    class Meta:
+        model = EmergencyAccess
+        fields = ["id", "case", "reference", "person", "reason", "granted_at", "expires_at",
+                  "reviewed_at", "reviewed_by", "review_note"]  # fmt: skip
+
+
+class EmergencyAccessFilterSerializer(serializers.Serializer):
+    reviewed = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        help_text="true: only those reviewed; false: only those awaiting review.",
+    )
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = Text(
+        max_length=EmergencyAccess._meta.get_field("review_note").max_length,
+        help_text="What the review found. Kept with the access; not put on the chronology.",
+    )

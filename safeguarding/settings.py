@@ -5,6 +5,8 @@ top, in one place. The defaults are safe for production; `make run` (through
 `safeguarding.devservices`) sets DEBUG and points the app at embedded servers.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,6 +81,14 @@ CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS",
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Hashed static file names need `collectstatic` first; the container image does both.
 STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", False)
+# The key of the audit log's hash chain (audit/sealing.py). Set it in production and keep
+# it out of the database, so that not even a database superuser can forge seals. Unset, it
+# is derived from SECRET_KEY (below), and rotating SECRET_KEY then breaks verification.
+AUDIT_SEAL_KEY = env_str("AUDIT_SEAL_KEY", "")
+# How often beat seals new audit events, and how long the sealer may wait for the brief
+# lock that tells it which events are final (it skips the round rather than wait longer).
+AUDIT_SEAL_INTERVAL_SECONDS = env_int("AUDIT_SEAL_INTERVAL_SECONDS", 10)
+AUDIT_SEAL_LOCK_TIMEOUT_MS = env_int("AUDIT_SEAL_LOCK_TIMEOUT_MS", 50)
 # ------------------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -86,6 +96,10 @@ if not SECRET_KEY:
         "SECRET_KEY is not set. `make run` and `make test` set one for you; "
         "in production generate one and pass it in the environment."
     )
+if not AUDIT_SEAL_KEY:
+    AUDIT_SEAL_KEY = hmac.new(
+        SECRET_KEY.encode(), b"safeguarding.audit-seal", hashlib.sha256
+    ).hexdigest()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -350,6 +364,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-escalate": {
         "task": "sharing.tasks.escalate",
         "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    # Idempotent; a run that queued behind a backlog is dropped, since the next one comes.
+    "audit-seal": {
+        "task": "audit.tasks.seal_audit_log",
+        "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+        "options": {"expires": 3 * AUDIT_SEAL_INTERVAL_SECONDS},
     },
 }
 HEALTH_CHECK_TIMEOUT_SECONDS = 2

@@ -24,6 +24,7 @@ api_v1 = [
         name="api-notification-acknowledge",
     ),
     path("", include("cases.api_urls")),
+    path("", include("cases.access_api_urls")),
 ]
 
 urlpatterns = [
@@ -45,6 +46,7 @@ urlpatterns = [
     path("account/tokens/", sharing_views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", sharing_views.revoke, name="revoke-token"),
     path("", include("cases.urls")),
+    path("", include("cases.access_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

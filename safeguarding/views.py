@@ -13,7 +13,6 @@ from safeguarding.health import broker_state, database_state, heartbeat_age_seco
 UPCOMING = [
     ("Notifications", "Placements and missing episodes, told to the agencies that must know."),
     ("MASH triage", "The daily screen: new contacts, RAG ratings and partner checks."),
-    ("Access reports", "Who looked at which child, and on what lawful basis."),
 ]
 
 

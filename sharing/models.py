@@ -259,6 +259,12 @@ class EmergencyAccess(models.Model):
     reason = models.CharField(max_length=1000)
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # Reviewed afterwards by information governance at the agency that manages the case.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    review_note = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         verbose_name_plural = "emergency accesses"

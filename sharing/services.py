@@ -216,5 +216,46 @@ def grant_emergency_access(
     return access
 
 
+class AlreadyReviewed(Exception):
+    """An emergency access is reviewed once; a second review would rewrite the first."""
+
+
+@transaction.atomic
+def review_emergency_access(
+    request: HttpRequest | None, person: Person, access: EmergencyAccess, note: str
+) -> EmergencyAccess:
+    """Information governance marks an emergency access reviewed, with a note.
+
+    The caller has already checked that `person` is information governance at an agency
+    that manages the case. The note stays on the access: it may judge a colleague, so it
+    goes neither into the audit detail nor onto the chronology other agencies read.
+    """
+    access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
+    if access.reviewed_at is not None:
+        raise AlreadyReviewed("This emergency access has already been reviewed.")
+    access.reviewed_at = timezone.now()
+    access.reviewed_by = person
+    access.review_note = note
+    access.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    user = access.person
+    record_on_chronology(
+        access.case,
+        person,
+        "emergency_access",
+        f"Emergency access used by {user.get_full_name() or user.username} ({user.agency}) "
+        f"from {timezone.localtime(access.granted_at):%d %b %Y %H:%M} was reviewed by "
+        f"{person.get_full_name() or person.username}, information governance.",
+    )
+    record(
+        Action.EMERGENCY_ACCESS_REVIEWED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=access.case_id,
+        detail={"access": access.pk, "person": access.person_id},
+    )
+    return access
+
+
 def default_basis_for_lead_agency() -> str:
     return LawfulBasis.CA2004_S11

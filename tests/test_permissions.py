@@ -113,9 +113,10 @@ def test_every_url_is_in_the_matrix_or_known_public():
         for name, _ in get_resolver().reverse_dict.items()
         if isinstance(name, str) and "admin" not in name
     }
+    from tests.test_access_reports_permissions import COVERED_URL_NAMES as ACCESS_NAMES
     from tests.test_case_api_permissions import COVERED_URL_NAMES as CASE_API_NAMES
     from tests.test_case_pages_permissions import COVERED_URL_NAMES as CASE_PAGE_NAMES
 
-    elsewhere = public_or_step | set(CASE_PAGE_NAMES) | set(CASE_API_NAMES)
+    elsewhere = public_or_step | set(CASE_PAGE_NAMES) | set(CASE_API_NAMES) | set(ACCESS_NAMES)
     unlisted = {n for n in names if n not in elsewhere and reverse(n) not in covered}
     assert unlisted == set()

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from audit import reports
 from audit.models import Action
 from audit.services import record
 from cases import selectors
@@ -30,6 +31,8 @@ from cases.views._common import (
 )
 from sharing.models import Agency
 
+# How many of the latest events the case page's "recent activity" panel shows.
+RECENT_ACTIVITY = 10
 CSV_HEADER = [
     "Entry", "When it happened", "Recorded at", "Agency", "Recorded by", "Category",
     "Restricted", "What happened", "Amends entry", "Amendment reason",
@@ -95,6 +98,12 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     accesses = list(selectors.emergency_accesses(case))
     mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
     _viewed(request, case, "case", page=page_obj.number, filters=form.described)
+    recent = []
+    if may_manage:
+        # Those who manage a case see who has been reading and changing it (this read too).
+        recent = list(reports.case_events([case.pk])[:RECENT_ACTIVITY])
+        for event in recent:
+            event.under = reports.under(event)
     return render(
         request,
         "cases/case.html",
@@ -111,6 +120,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shares": list(selectors.agencies_with_access(case)) if may_manage else [],
             "emergency_accesses": accesses if may_manage else [],
             "my_emergency_access": mine[0] if mine else None,
+            "recent_activity": recent,
             "now": now,
             "form": form,
             "filtered": form.is_bound,

@@ -1,0 +1,227 @@
+"""Access reports: reading the audit log back, for the people entitled to read it.
+
+Who may see what (decided in `cases`, which knows cases and people; this module takes ids,
+because audit depends on no other app of ours):
+
+- A person's "managed cases" are `cases.selectors.visible_cases(person, "manage")`: the
+  cases their agency manages.
+- Anyone may see the access history of a case they manage. A case they may not manage
+  answers 404, so its existence is not leaked, as everywhere else.
+- Only information-governance officers (role `information_governance`) see other people's
+  activity beyond their managed cases. Their scope is the events about their agency's
+  managed cases and those cases' children, plus every event by a person of their own
+  agency (`actor_agency_id`, as it was when the event was written), whatever it was about.
+  Everyone else gets 403 on the information-governance pages and API endpoints; the API's
+  event list shows them the events on the cases they manage, and nothing more.
+- Events about a case have target_type "case" and target_id the case's id; about a child,
+  target_type "child". A search names the children it showed only in detail["children"],
+  so searches for a child come into scope only when the report is filtered by a child
+  who is itself in scope (there is no index to find them otherwise).
+- Reads of a case carry in their detail the basis they were made under: `"via": "share"`
+  with the share's id and level, or `"via": "emergency_access"` with the access's id.
+  `under` turns that into the words a report shows.
+
+Reading these reports is itself audited (`access_report_viewed`, `access_report_exported`)
+by the views that show them, never with free text from a case in the detail.
+"""
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audit.models import Action, Event
+
+CSV_HEADER = ["When", "Person", "Agency", "Action", "Target", "Under", "Request id",
+              "Client address", "Detail"]  # fmt: skip
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Events that name the children they showed in detail["children"], not in their target.
+SHOWING_CHILDREN = [Action.SEARCH, Action.DUPLICATE_WARNED]
+# Keys of a read's detail that say what it was read under (shown as `under`).
+BASIS_KEYS = {"via", "share", "level", "access"}
+NEWEST_FIRST = ("-occurred_at", "-id")
+# Dates outside this range match every event or none; clamped so a far date cannot overflow.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(9999, 12, 30)
+
+
+def _target_ids(ids: Iterable[Any] | QuerySet) -> list[str] | QuerySet:
+    """Ids as target_id holds them (text): a list, or a subquery already selecting text."""
+    if isinstance(ids, QuerySet):
+        return ids
+    return [str(i) for i in ids]
+
+
+def about_cases(case_ids: Iterable[Any] | QuerySet) -> Q:
+    return Q(target_type="case", target_id__in=_target_ids(case_ids))
+
+
+def about_children(child_ids: Iterable[Any] | QuerySet) -> Q:
+    return Q(target_type="child", target_id__in=_target_ids(child_ids))
+
+
+def showing_child(child_id: int) -> Q:
+    """Searches (and duplicate warnings) that showed this child."""
+    return Q(action__in=SHOWING_CHILDREN, detail__children__contains=[int(child_id)])
+
+
+def events_in_scope(
+    *,
+    case_ids: Iterable[Any] | QuerySet,
+    child_ids: Iterable[Any] | QuerySet | None = None,
+    agency_id: int | None = None,
+    searches_for: int | None = None,
+) -> QuerySet:
+    """The events a reader may see: about these cases or children, by the people of
+    `agency_id` (if given), and searches that showed `searches_for` (a child in scope).
+
+    `case_ids` and `child_ids` may be subqueries selecting text ids, so that a scope of
+    thousands of cases stays one query.
+    """
+    scope = about_cases(case_ids)
+    if child_ids is not None:
+        scope |= about_children(child_ids)
+    if agency_id is not None:
+        scope |= Q(actor_agency_id=agency_id)
+    if searches_for is not None:
+        scope |= showing_child(searches_for)
+    return Event.objects.filter(scope)
+
+
+def case_events(case_ids: Iterable[Any] | QuerySet) -> QuerySet:
+    """Everything recorded about these cases, newest first: a case's access history."""
+    return Event.objects.filter(about_cases(case_ids)).order_by(*NEWEST_FIRST)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    day = min(max(day, EARLIEST), LATEST)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def filter_events(
+    qs: QuerySet,
+    *,
+    case_ids: Iterable[Any] | QuerySet | None = None,
+    child_id: int | None = None,
+    child_case_ids: Iterable[Any] | QuerySet | None = None,
+    actor: int | str | None = None,
+    action: str | None = None,
+    occurred_from: dt.date | None = None,
+    occurred_to: dt.date | None = None,
+) -> QuerySet:
+    """Narrow `qs` (already scoped to the reader) to what a report asks for, newest first.
+
+    A child's events are those about the child, about any of `child_case_ids` (the
+    child's cases) and the searches that showed the child. `actor` is a person's id (an
+    int) or username (a string; one of digits matches either). Days are whole local days.
+    """
+    if case_ids is not None:
+        qs = qs.filter(about_cases(case_ids))
+    if child_id is not None:
+        child = about_children([child_id]) | showing_child(child_id)
+        if child_case_ids is not None:
+            child |= about_cases(child_case_ids)
+        qs = qs.filter(child)
+    if isinstance(actor, int):
+        qs = qs.filter(actor_id=actor)
+    elif actor:
+        by_name = Q(actor_username=actor)
+        if actor.isascii() and actor.isdigit() and int(actor) < 2**63:
+            by_name |= Q(actor_id=int(actor))
+        qs = qs.filter(by_name)
+    if action:
+        qs = qs.filter(action=action)
+    # Bounds on occurred_at itself (not its date), so the indexes on it serve the query.
+    if occurred_from:
+        qs = qs.filter(occurred_at__gte=_start_of(occurred_from))
+    if occurred_to and occurred_to < LATEST:
+        qs = qs.filter(occurred_at__lt=_start_of(occurred_to + dt.timedelta(days=1)))
+    return qs.order_by(*NEWEST_FIRST)
+
+
+def under(event: Event) -> str:
+    """Under which share or emergency access a read was made, in words ("" if not said)."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    via = detail.get("via")
+    if via == "share":
+        level = detail.get("level")
+        return f"Under share #{detail.get('share')}" + (f" ({level})" if level else "")
+    if via == "emergency_access":
+        return f"Emergency access #{detail.get('access')}"
+    if via == "none":
+        return "No share or emergency access"
+    return ""
+
+
+def target(event: Event) -> str:
+    """What the event was about, as "case 12" (empty if nothing in particular)."""
+    if not event.target_type:
+        return ""
+    return f"{event.target_type} {event.target_id}".strip()
+
+
+def other_detail(event: Event) -> dict:
+    """The event's detail without what `under` already says."""
+    detail = event.detail if isinstance(event.detail, dict) else {"detail": event.detail}
+    if "via" not in detail:
+        return detail
+    return {key: value for key, value in detail.items() if key not in BASIS_KEYS}
+
+
+def describe_detail(event: Event) -> str:
+    """The rest of the detail as short "key: value" pairs, for a table cell."""
+    parts = []
+    for key, value in other_detail(event).items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "none"
+        elif isinstance(value, dict):
+            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        elif value in (None, ""):
+            continue
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_row(event: Event) -> list[str]:
+    return [
+        _cell(v)
+        for v in (
+            f"{timezone.localtime(event.occurred_at):%Y-%m-%d %H:%M:%S}",
+            event.actor_username,
+            event.actor_agency,
+            event.get_action_display(),
+            target(event),
+            under(event),
+            event.request_id,
+            event.client_address,
+            json.dumps(event.detail, sort_keys=True, ensure_ascii=False),
+        )
+    ]
+
+
+class _Echo:
+    """csv.writer writes into this, which hands each line straight back to be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(events: Iterable[Event]) -> Iterator[str]:
+    """The events as CSV lines, header first, after a byte order mark (so spreadsheet
+    programs read UTF-8), every cell defused against formulas. Lazy: give it an
+    `.iterator()` and a StreamingHttpResponse streams it."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(CSV_HEADER)
+    for event in events:
+        yield writer.writerow(csv_row(event))
