@@ -245,7 +245,11 @@ def test_ending_a_placement_before_it_started_or_in_the_future_is_refused(
     assert "The placement must end after it started" in page and "Typed the wrong day" in page
     late = {**moment("ended_on", "ended_time", timezone.now() + dt.timedelta(hours=3)),
             "reason": "Planned"}  # fmt: skip
-    assert "The placement must have ended by now" in text_of(client.post(url, late))
+    page = text_of(client.post(url, late))
+    # Near midnight the time falls tomorrow, and the date itself is refused first.
+    assert "The placement must have ended by now" in page or (
+        "must be today or in the past" in page
+    )
     blank = text_of(client.post(url, {}))
     assert (
         "Enter the date the placement ended" in blank and "Enter why the placement ended" in blank
