@@ -521,6 +521,16 @@ def report_missing(
         target_id=case.pk,
         detail={"episode": episode.pk, "risk": risk},
     )
+    area = area_for(case)
+    if area is not None:
+        # The agencies covering where the child is are told, so they must be able to open
+        # the case (a placement has usually shared it with them already).
+        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+            if agency != person.agency:
+                ensure_view_share(
+                    request, case, person, agency, f"Child reported missing in {area.name}",
+                    lawful_basis=LawfulBasis.CA2004_S11,
+                )  # fmt: skip
     notify(
         case,
         Notification.Kind.MISSING,
@@ -530,7 +540,7 @@ def report_missing(
         recipients(
             case,
             caused_by=person.agency,
-            area=area_for(case),
+            area=area,
             placing_authority=placing_authority_for(case),
         ),
     )

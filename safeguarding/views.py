@@ -11,7 +11,6 @@ from safeguarding.health import broker_state, database_state, heartbeat_age_seco
 
 # What the next issues add, so people see where the service is going.
 UPCOMING = [
-    ("Notifications", "Placements and missing episodes, told to the agencies that must know."),
     ("MASH triage", "The daily screen: new contacts, RAG ratings and partner checks."),
 ]
 

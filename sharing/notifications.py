@@ -177,8 +177,16 @@ def acknowledge_notification(
     return notification
 
 
-def ensure_view_share(request, case, person: Person, agency: Agency, purpose: str) -> bool:
-    """Give `agency` at least view access to the case, on the placement-notice basis.
+def ensure_view_share(
+    request,
+    case,
+    person: Person,
+    agency: Agency,
+    purpose: str,
+    lawful_basis: str = "placement",
+) -> bool:
+    """Give `agency` at least view access to the case (by rule, not by a manager's choice:
+    an agency told about a child must be able to open the case).
 
     Returns True if a share was made. An agency already holding a share keeps it.
     """
@@ -192,7 +200,7 @@ def ensure_view_share(request, case, person: Person, agency: Agency, purpose: st
         person,
         agency,
         Share.Level.VIEW,
-        "placement",
+        lawful_basis,
         purpose,
     )
     return True

@@ -72,7 +72,8 @@ API_EVENTS = {
     # Placed in Suffolk: its police force and children's services are given view at once.
     ("post", "api-case-placements"): [A.SHARED, A.SHARED, A.PLACEMENT_RECORDED],
     ("get", "api-case-missing-episodes"): [A.CASE_VIEWED],
-    ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED],
+    # The hospital covering the area is told, so it is given view access to open the case.
+    ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
 }
 

@@ -659,3 +659,18 @@ def test_a_webhook_signature_verifies_only_for_the_same_secret_body_and_a_recent
     old = str(int(time.time()) - 3600)
     assert not verify("s3cret", old, body, sign("s3cret", old, body))
     assert not verify("s3cret", "not-a-time", body, signature)
+
+
+def test_agencies_told_of_a_missing_child_can_open_the_case(open_case_for, missing, people):
+    """No placement: Norfolk's hospital covers the placing authority's area, is told, and
+    so is given view access (on the duty to safeguard) rather than a notification it
+    cannot follow."""
+    from cases.selectors import can
+
+    case = open_case_for("social.worker", first_name="Told")
+    assert not can(people["health.nurse"], case, "view")
+    missing(case, by="social.worker")
+    assert Notification.objects.filter(case=case, agency=people["health.nurse"].agency).exists()
+    assert can(people["health.nurse"], case, "view")
+    share = Share.objects.get(case=case, agency=people["health.nurse"].agency)
+    assert (share.level, share.lawful_basis) == ("view", LawfulBasis.CA2004_S11)

@@ -543,7 +543,10 @@ def test_each_form_records_exactly_its_events(case, people, partnership):
     ]  # fmt: skip
     end = {**moment("ended_on", "ended_time", ago(hours=1)), "reason": "Moved home"}
     assert written(reverse("placement-end", args=[case.pk]), end) == [A.PLACEMENT_ENDED]
-    assert written(reverse("missing-new", args=[case.pk]), missing_form()) == [A.MISSING_REPORTED]
+    # No placement now: Norfolk's police and hospital are told, so they get view access.
+    assert written(reverse("missing-new", args=[case.pk]), missing_form()) == [
+        A.MISSING_REPORTED, A.SHARED, A.SHARED,
+    ]  # fmt: skip
     episode = MissingEpisode.objects.get(case=case)
     back = {**moment("returned_on", "returned_time", ago(hours=1)), "how_found": "Came home"}
     url = reverse("missing-returned", args=[case.pk, episode.pk])
