@@ -28,7 +28,7 @@ from cases.api import (
     casework,
     page,
 )
-from cases.models import Case, Placement
+from cases.models import Case
 from cases.services import (
     AlreadyReturned,
     NotAPlacingAuthority,
@@ -53,12 +53,6 @@ ALREADY_RETURNED = OpenApiResponse(
     s.ProblemSerializer,
     description="The child's return from this episode is already recorded: nothing changed.",
 )
-
-
-def _placements(case: Case) -> QuerySet:
-    return Placement.objects.filter(case=case).select_related(
-        "placing_authority", "area", "recorded_by"
-    )
 
 
 def _episodes(case: Case) -> QuerySet:
@@ -102,7 +96,7 @@ def placements(request: Request, case_id: int) -> Response:
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
         _query(request)
-        paginator, rows = _paged(request, _placements(found), "-started_at", "-id")
+        paginator, rows = _paged(request, selectors.placements(found), "-started_at", "-id")
         _read(request, found, view="placements", placements=[row.pk for row in rows])
         return paginator.get_paginated_response(s.PlacementSerializer(rows, many=True).data)
 

@@ -231,6 +231,15 @@ def emergency_accesses(case: Case) -> QuerySet:
     )
 
 
+def placements(case: Case) -> QuerySet:
+    """Every placement recorded on the case, latest start first."""
+    return (
+        Placement.objects.filter(case=case)
+        .select_related("placing_authority", "area", "recorded_by")
+        .order_by("-started_at", "-id")
+    )
+
+
 def current_placement(case: Case) -> Placement | None:
     """The child's current placement if it was recorded on this case (a child's placement on
     another case is that case's business, and may not be visible to the person)."""

@@ -26,6 +26,7 @@ from audit.models import Action
 from audit.services import record
 from sharing.models import Agency, Area, Delivery, Notification, Person, Share
 from sharing.services import record_on_chronology
+from sharing.tasks import queue_deliveries
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 
@@ -115,17 +116,9 @@ def notify(
     )
     ids = [delivery.pk for delivery in deliveries]
     if ids:
-        transaction.on_commit(lambda: send_soon(ids))
+        # One task per delivery after commit; if Redis is down the sweep sends them later.
+        transaction.on_commit(lambda: queue_deliveries(ids))
     return made
-
-
-def send_soon(delivery_ids: list[int]) -> int:
-    """Queue one task per delivery, so no channel waits for another. A broker outage is
-    logged, not raised: the rows are committed and the sweep sends them when Redis is back.
-    """
-    from sharing.tasks import queue_deliveries
-
-    return queue_deliveries(delivery_ids)
 
 
 def inbox(agency: Agency):

@@ -263,15 +263,6 @@ def deliver(delivery_id: int) -> str:
     return attempt(delivery_id)
 
 
-@shared_task(name="sharing.tasks.deliver_notification")
-def deliver_notification(notification_id: int) -> int:
-    """Queue every pending channel of a notification, each as its own `deliver` task."""
-    ids = Delivery.objects.filter(
-        notification_id=notification_id, state=Delivery.State.PENDING
-    ).values_list("pk", flat=True)
-    return queue_deliveries(list(ids))
-
-
 @shared_task(name="sharing.tasks.sweep")
 def sweep(limit: int = 500) -> int:
     """Re-queue pending deliveries that are due: what a lost task or a broker outage left.
