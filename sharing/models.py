@@ -288,13 +288,24 @@ class Notification(models.Model):
         MISSING = "missing", "Child missing"
         RETURNED = "returned", "Missing child returned"
         RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
+        PARTNER_CHECK = "partner_check", "MASH partner check requested"
+        CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
+    # About a case, or (MASH work before any case is opened) about a contact.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="notifications", null=True,
+        blank=True,
+    )  # fmt: skip
+    contact = models.ForeignKey(
+        "cases.Contact", on_delete=models.PROTECT, related_name="notifications", null=True,
+        blank=True,
+    )  # fmt: skip
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # Short and safe to email: no names of children, no circumstances.
     summary = models.CharField(max_length=300)
-    # What it is about, by kind: the placement, missing episode or return interview id.
+    # What it is about, by kind: the placement, missing episode, return interview,
+    # partner check or contact id.
     subject_id = models.BigIntegerField()
     caused_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     caused_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -319,7 +330,11 @@ class Notification(models.Model):
             # Never twice: one notification per agency per thing that happened.
             models.UniqueConstraint(
                 fields=["agency", "kind", "subject_id"], name="notification_once_per_agency"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(contact__isnull=False),
+                name="notification_about_something",
+            ),
         ]
 
     def __str__(self) -> str:
