@@ -541,3 +541,14 @@ class TestQueries:
             counts.append(len(queries))
         assert counts[0] == counts[1], counts
         assert counts[0] <= 20
+
+
+def test_a_child_known_only_through_a_contact_is_found_for_the_next_one(sign_in, make_contact):
+    """No case yet, but the nurse's agency recorded the child and the MASH received the
+    contact: both find the child again rather than record them twice."""
+    first = make_contact(first_name="Quillon", last_name="Onlycontact")
+    for username in ["health.nurse", "mash.manager"]:
+        page = body(sign_in(username).get(reverse("contact-new"), {"name": "Quillon"}))
+        assert f"?child={first.child.pk}" in page
+    page = body(sign_in("police.officer").get(reverse("contact-new"), {"name": "Quillon"}))
+    assert "0 children found" in page and f"?child={first.child.pk}" not in page

@@ -72,7 +72,7 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
         child_id = int(child_id)
     except (TypeError, ValueError):
         raise Http404("No such child") from None
-    child = selectors.search_children(request.user).filter(pk=child_id).first()
+    child = selectors.search_children(request.user, for_contact=True).filter(pk=child_id).first()
     if child is None:
         selectors.record_refusal(request, request.user, "child", child_id, "view")
         raise Http404("No such child")
@@ -92,7 +92,8 @@ def _search_step(request: HttpRequest) -> HttpResponse:
     page_obj = None
     if searched and form.is_valid():
         terms = form.terms
-        page_obj = _page(request, selectors.search_children(request.user, **terms))
+        found = selectors.search_children(request.user, for_contact=True, **terms)
+        page_obj = _page(request, found)
         born = terms["date_of_birth"]
         record(
             Action.SEARCH,
