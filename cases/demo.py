@@ -9,9 +9,19 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case, Child, Entry, MissingEpisode, Placement
+from cases.mash_services import (
+    answer_check,
+    assign_contact,
+    check_due,
+    decide_contact,
+    rate_contact,
+    record_contact,
+    request_checks,
+)
+from cases.models import Case, Child, Contact, Entry, MissingEpisode, PartnerCheck, Placement, Rag
 from cases.services import (
     add_entry,
+    create_child,
     create_child_and_case,
     record_placement,
     record_return,
@@ -130,6 +140,7 @@ def build_cases(partnership: Partnership) -> list[Case]:
         LawfulBasis.GDPR_6E_9G, "Health follow-up",
     )  # fmt: skip
     place_aimee_in_suffolk(partnership, aimee)
+    build_mash_morning(partnership, jordan=jordan)
     return [aimee, jordan, leah, tyler]
 
 
@@ -160,3 +171,142 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
         how_found="Found by officers at a flat in Norwich with two adults; brought back "
         "to the home.",
     )  # fmt: skip
+
+
+def _hours_ago(hours: float) -> dt.datetime:
+    return (timezone.now() - dt.timedelta(hours=hours)).replace(second=0, microsecond=0)
+
+
+def _asked_earlier(checks, hours: float) -> None:
+    """Move checks (and their inbox items) back in time, as if asked `hours` ago: the demo
+    is built in a moment, but a morning's queue has checks asked yesterday."""
+    for check in checks:
+        asked = _hours_ago(hours)
+        due = check_due(check.contact.rag, asked)
+        PartnerCheck.objects.filter(pk=check.pk).update(requested_at=asked, due_at=due)
+        Notification.objects.filter(kind="partner_check", subject_id=check.pk).update(
+            created_at=asked, acknowledge_by=due
+        )
+
+
+def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contact]:
+    """A morning's queue at the Norfolk MASH: contacts in every state and RAG rating, some
+    overdue, partner checks answered and not, and one child (Jordan) missing right now."""
+    people, agencies, norfolk = (
+        partnership.people,
+        partnership.agencies,
+        partnership.areas["norfolk"],
+    )
+    manager, nurse, police = (
+        people["mash.manager"],
+        people["health.nurse"],
+        people["police.officer"],
+    )
+    constabulary, hospital = agencies["norfolk_police"], agencies["norfolk_hospital"]
+
+    def child(first, last, born, **more):
+        return create_child(
+            None, nurse, child_fields={"first_name": first, "last_name": last,
+                                       "date_of_birth": born, **more}, aliases=[],
+        )  # fmt: skip
+
+    def contact(by, who, hours, concern, *, public=False):
+        person = people[by]
+        return record_contact(
+            None, person, who, area=norfolk,
+            referrer_type=Contact.ReferrerType.PUBLIC if public
+            else Contact.ReferrerType.PROFESSIONAL,
+            referrer_name="A neighbour (name withheld)" if public else person.get_full_name(),
+            referrer_role="Neighbour" if public else person.job_title,
+            referrer_phone="01632 960 123" if public else "",
+            referrer_email="" if public else person.email,
+            received_at=_hours_ago(hours), concern=concern,
+        )  # fmt: skip
+
+    skye = child("Skye", "Marlow", dt.date(2012, 2, 11), gender=Child.Gender.FEMALE)
+    new_soon = contact("health.nurse", skye, 1, "Attended the emergency department drunk at "
+                       "02:00 with a man in his thirties who gave a false name.")  # fmt: skip
+    rowan = child("Rowan", "Ashby", dt.date(2011, 8, 3), gender=Child.Gender.MALE)
+    new_late = contact("police.officer", rowan, 7, "Found in a car with three adults known "
+                       "for drug supply; had £300 in cash.")  # fmt: skip
+
+    ellis = child("Ellis", "Varga", dt.date(2010, 12, 19), gender=Child.Gender.FEMALE)
+    red = contact("health.nurse", ellis, 6, "Disclosed to the school nurse that she is "
+                  "‘paying off a debt’ to an older boyfriend.")  # fmt: skip
+    rate_contact(None, manager, red, Rag.RED, "Disclosure suggests exploitation is happening now.")
+    checks = request_checks(
+        None,
+        manager,
+        red,
+        [constabulary, hospital],
+        "What do you hold on Ellis and on any adult linked to her?",
+    )
+    _asked_earlier(checks, 5)
+    answer_check(None, police, next(c for c in checks if c.agency == constabulary),
+                 "Two missing episodes this year; seen with an adult of interest.",
+                 "The adult is subject to a live operation: for the MASH only.")  # fmt: skip
+
+    noor = child("Noor", "Hadley", dt.date(2013, 5, 27), gender=Child.Gender.FEMALE)
+    amber = contact("police.officer", noor, 3, "Picked up at 01:00 from a takeaway by a "
+                    "taxi paid for by someone she would not name.")  # fmt: skip
+    rate_contact(None, manager, amber, Rag.AMBER, "Concerning but she is home and safe today.")
+    checks = request_checks(
+        None,
+        manager,
+        amber,
+        [constabulary, hospital],
+        "Any attendances, reports or intelligence in the last year?",
+    )
+    _asked_earlier(checks, 2)
+    answer_check(
+        None,
+        nurse,
+        next(c for c in checks if c.agency == hospital),
+        "One attendance in March for an overdose; discharged to her mother.",
+    )
+
+    green_child = child("Kai", "Lindqvist", dt.date(2014, 10, 8), gender=Child.Gender.MALE)
+    green = contact("health.nurse", green_child, 50, "Spending a lot of time online with "
+                    "people he has not met; parents worried.", public=True)  # fmt: skip
+    rate_contact(None, manager, green, Rag.GREEN, "Parents engaged; no sign of contact offline.")
+    assign_contact(None, manager, green, people["social.worker"])
+
+    ready_child = child("Mia", "Okonjo", dt.date(2012, 7, 15), gender=Child.Gender.FEMALE)
+    ready = contact("police.officer", ready_child, 20, "Reported by her mother for staying out "
+                    "overnight twice this week.")  # fmt: skip
+    rate_contact(None, manager, ready, Rag.AMBER, "Pattern of going missing.")
+    assign_contact(None, manager, ready, manager)
+    (check,) = request_checks(None, manager, ready, [hospital], "Any attendances?")
+    _asked_earlier([check], 18)
+    answer_check(None, nurse, check, "Nothing held on Mia.")
+
+    decided = contact("health.nurse", jordan.child, 30, "Jordan told a nurse that older "
+                      "teenagers give him cannabis to carry.")  # fmt: skip
+    rate_contact(None, manager, decided, Rag.AMBER, "Possible criminal and sexual exploitation.")
+    decide_contact(None, manager, decided, Contact.Decision.STRATEGY_DISCUSSION,
+                   "Open case; strategy discussion with police and school today.")  # fmt: skip
+    nfa_child = child("Theo", "Brandt", dt.date(2015, 1, 9), gender=Child.Gender.MALE)
+    nfa = contact("police.officer", nfa_child, 40, "Seen alone in the park after dark.")
+    rate_contact(None, manager, nfa, Rag.GREEN, "One-off; he was waiting for his father.")
+    decide_contact(None, manager, nfa, Contact.Decision.NO_FURTHER_ACTION,
+                   "Father confirmed; no concerns known to any agency.")  # fmt: skip
+    moved_child = child("Ava", "Sorensen", dt.date(2011, 4, 2), gender=Child.Gender.FEMALE)
+    moved = contact("health.nurse", moved_child, 26, "Family has moved to Ipswich; "
+                    "concerns about an older partner.")  # fmt: skip
+    rate_contact(None, manager, moved, Rag.GREEN, "Lives in Suffolk now.")
+    decide_contact(
+        None,
+        manager,
+        moved,
+        Contact.Decision.TRANSFER,
+        "The family now lives in Suffolk.",
+        transfer_to=agencies["suffolk_childrens"],
+    )
+
+    # One child missing right now: Jordan, reported by the police last night.
+    report_missing(
+        None, police, jordan, last_seen_at=_hours_ago(10), last_seen_where="Norwich bus station",
+        circumstances="Did not come home after school; friends say he went to meet older boys.",
+        risk=MissingEpisode.Risk.HIGH,
+    )  # fmt: skip
+    return [new_soon, new_late, red, amber, green, ready, decided, nfa, moved]

@@ -103,6 +103,15 @@ def create_child_and_case(
 
     A looked-after child's responsible authority is given `view` at once.
     """
+    child = create_child(request, person, child_fields=child_fields, aliases=aliases)
+    return open_case(request, person, child, concern=concern)
+
+
+@transaction.atomic
+def create_child(
+    request: HttpRequest | None, person: Person, *, child_fields: dict, aliases: list[str]
+) -> Child:
+    """Record a child (no case yet: a contact to the MASH may come first)."""
     fields = dict(child_fields)
     fields["nhs_number"] = normalise_nhs_number(fields.get("nhs_number", ""))
     if fields.get("postcode"):
@@ -115,7 +124,7 @@ def create_child_and_case(
     record(
         Action.CHILD_CREATED, request=request, actor=person, target_type="child", target_id=child.pk
     )
-    return open_case(request, person, child, concern=concern)
+    return child
 
 
 @transaction.atomic

@@ -65,6 +65,15 @@ NOTIFY_MISSING_ACK_MINUTES = env_int("NOTIFY_MISSING_ACK_MINUTES", 15)
 NOTIFY_PLACEMENT_ACK_WORKING_DAYS = env_int("NOTIFY_PLACEMENT_ACK_WORKING_DAYS", 1)
 NOTIFY_INTERVIEW_ACK_HOURS = env_int("NOTIFY_INTERVIEW_ACK_HOURS", 4)
 RETURN_INTERVIEW_HOURS = env_int("RETURN_INTERVIEW_HOURS", 72)
+# MASH triage (cases.mash): when a contact's decision is due after receipt, by RAG rating
+# (red and amber in elapsed hours, green in working days), and when a partner check is
+# due after it is asked. An unrated contact is due as if red: it must be rated first.
+MASH_DECISION_RED_HOURS = env_int("MASH_DECISION_RED_HOURS", 4)
+MASH_DECISION_AMBER_HOURS = env_int("MASH_DECISION_AMBER_HOURS", 24)
+MASH_DECISION_GREEN_WORKING_DAYS = env_int("MASH_DECISION_GREEN_WORKING_DAYS", 3)
+MASH_CHECK_RED_HOURS = env_int("MASH_CHECK_RED_HOURS", 2)
+MASH_CHECK_AMBER_HOURS = env_int("MASH_CHECK_AMBER_HOURS", 12)
+MASH_CHECK_GREEN_WORKING_DAYS = env_int("MASH_CHECK_GREEN_WORKING_DAYS", 2)
 # Delivery by email and webhook: attempts per channel, the first retry's wait (doubling
 # each time, at most an hour), how often the sweep re-queues anything not yet sent, and
 # how often escalations are looked for.

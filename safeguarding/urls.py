@@ -25,6 +25,7 @@ api_v1 = [
     ),
     path("", include("cases.api_urls")),
     path("", include("cases.access_api_urls")),
+    path("", include("cases.mash_api_urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +48,7 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", sharing_views.revoke, name="revoke-token"),
     path("", include("cases.urls")),
     path("", include("cases.access_urls")),
+    path("", include("cases.mash_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

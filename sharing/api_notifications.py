@@ -87,7 +87,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         help_text="What it is about, by kind: the placement, missing episode or return home "
         "interview id on the case."
     )
-    case_reference = serializers.CharField(source="case.reference")
+    case_reference = serializers.CharField(
+        source="reference",
+        help_text="The case reference; for MASH work before a case is opened, the contact's.",
+    )
     caused_by_agency = SenderSerializer(help_text="The agency whose action this reports.")
     acknowledge_by = serializers.DateTimeField(
         help_text="When it is escalated to your agency's MASH managers if not acknowledged."

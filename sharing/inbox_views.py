@@ -65,7 +65,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         detail={
             "page": page_obj.number,
             "notifications": [n.pk for n in page_obj],
-            "cases": sorted({n.case_id for n in page_obj}),
+            "cases": sorted({n.case_id for n in page_obj if n.case_id}),
         },
     )
     return render(
@@ -95,8 +95,8 @@ def inbox_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
         messages.success(
             request,
             f"You acknowledged ‘{notification.get_kind_display()}’ for case "
-            f"{notification.case.reference}. {notification.caused_by_agency.name} can see "
-            "this on the case’s chronology.",
+            f"{notification.reference}. {notification.caused_by_agency.name} can see "
+            "that you have.",
         )
     return redirect(safe_next(request, reverse("inbox")))
 

@@ -338,7 +338,14 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.agency} ({self.case})"
+        return f"{self.get_kind_display()} → {self.agency} ({self.reference})"
+
+    @property
+    def reference(self) -> str:
+        """The case reference, or the contact's while the MASH has opened no case."""
+        if self.case_id is not None:
+            return self.case.reference
+        return self.contact.reference
 
 
 class Delivery(models.Model):

@@ -82,26 +82,31 @@ def notify(
     agencies: Iterable[Agency],
     *,
     escalated: bool = False,
+    contact=None,
+    due: dt.datetime | None = None,
 ) -> list[Notification]:
     """Write the notifications and their deliveries now; send them once this commits.
 
     Must be called inside the transaction of the change it reports. `summary` is what an
     email may carry: a case reference and what happened, never a child's name. An
     `escalated` notification (something already late) goes straight to the agency's MASH
-    managers as well as its duty address.
+    managers as well as its duty address. MASH work before a case exists is about a
+    `contact` (case None); `due` overrides the kind's acknowledgement deadline (a partner
+    check is due when the MASH needs its answer).
     """
     now = timezone.now()
     made = Notification.objects.bulk_create(
         Notification(
             agency=agency,
             case=case,
+            contact=contact,
             kind=kind,
             summary=summary,
             subject_id=subject_id,
             caused_by=person,
             caused_by_agency=person.agency,
             created_at=now,
-            acknowledge_by=acknowledge_by(kind, now),
+            acknowledge_by=due or acknowledge_by(kind, now),
             escalated_at=now if escalated else None,
         )
         for agency in agencies
@@ -125,7 +130,7 @@ def inbox(agency: Agency):
     """The agency's notifications: unacknowledged first, soonest deadline first."""
     return (
         Notification.objects.filter(agency=agency)
-        .select_related("case", "caused_by_agency", "acknowledged_by")
+        .select_related("case", "contact", "caused_by_agency", "acknowledged_by")
         # Unacknowledged (NULL) first: PostgreSQL would otherwise sort NULLs last.
         .order_by(F("acknowledged_at").desc(nulls_first=True), "acknowledge_by", "-id")
     )
@@ -152,19 +157,21 @@ def acknowledge_notification(
     notification.acknowledged_at = timezone.now()
     notification.acknowledged_by = person
     notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    record_on_chronology(
-        notification.case,
-        person,
-        "notification_acknowledged",
-        f"{notification.get_kind_display()}: acknowledged by {person.agency.name} "
-        f"({person.get_full_name() or person.username}).",
-    )
+    if notification.case_id is not None:
+        record_on_chronology(
+            notification.case,
+            person,
+            "notification_acknowledged",
+            f"{notification.get_kind_display()}: acknowledged by {person.agency.name} "
+            f"({person.get_full_name() or person.username}).",
+        )
+    about_case = notification.case_id is not None
     record(
         Action.NOTIFICATION_ACKNOWLEDGED,
         request=request,
         actor=person,
-        target_type="case",
-        target_id=notification.case_id,
+        target_type="case" if about_case else "contact",
+        target_id=notification.case_id if about_case else notification.contact_id,
         detail={"notification": notification.pk, "kind": notification.kind},
     )
     return notification

@@ -103,7 +103,7 @@ def webhook_body(notification: Notification) -> bytes:
     payload = {
         "id": notification.pk,
         "kind": notification.kind,
-        "case_reference": notification.case.reference,
+        "case_reference": notification.reference,
         "summary": notification.summary,
         "created_at": notification.created_at.isoformat(),
         "acknowledge_by": notification.acknowledge_by.isoformat(),
@@ -191,7 +191,7 @@ def attempt(delivery_id: int) -> str:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__agency", "notification__case")
+            .select_related("notification__agency", "notification__case", "notification__contact")
             .select_related("notification__caused_by_agency")
             .filter(pk=delivery_id, state=Delivery.State.PENDING)
             .first()
@@ -335,6 +335,6 @@ def failed_for(agency: Agency):
     """Deliveries to this agency that ran out of retries: the agency admin's worry list."""
     return (
         Delivery.objects.filter(notification__agency=agency, state=Delivery.State.FAILED)
-        .select_related("notification__case")
+        .select_related("notification__case", "notification__contact")
         .order_by("-notification__created_at")
     )

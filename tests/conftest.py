@@ -435,3 +435,40 @@ def missing(people):
         )
 
     return _missing
+
+
+@pytest.fixture
+def make_contact(partnership):
+    """Record a contact to the Norfolk MASH: `make_contact(by="health.nurse", rag="amber")`.
+
+    A new child unless `child=` is given; rated by mash.manager when `rag=` is given."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.mash_services import rate_contact, record_contact
+    from cases.models import Child, searchable
+
+    def _contact(*, by="health.nurse", child=None, rag=None, received_at=None, area="norfolk",
+                 concern="Seen getting into cars with older men after school.",
+                 first_name="Contact", last_name="Testchild"):  # fmt: skip
+        person = partnership.people[by]
+        if child is None:
+            child = Child.objects.create(
+                first_name=first_name, last_name=last_name, gender="female",
+                date_of_birth=dt.date(2011, 3, 4), created_by=person,
+                search_text=searchable(f"{first_name} {last_name}"),
+            )  # fmt: skip
+        contact = record_contact(
+            None, person, child, area=partnership.areas[area], referrer_type="professional",
+            referrer_name=person.get_full_name(), referrer_role=person.job_title,
+            referrer_email=person.email, received_at=received_at or timezone.now(),
+            concern=concern,
+        )  # fmt: skip
+        if rag:
+            contact = rate_contact(
+                None, partnership.people["mash.manager"], contact, rag, "Rated in a test."
+            )
+        return contact
+
+    return _contact

@@ -59,7 +59,10 @@ def test_load_demo_adds_fictional_cases_shared_as_the_issue_describes(settings):
     worker = Person.objects.get(username="social.worker")
     visible = {c.child.first_name for c in selectors.visible_cases(officer)}
     assert visible == {"Aimee", "Jordan"}
-    assert {c.child.first_name for c in selectors.visible_cases(nurse)} == {"Aimee", "Tyler"}
+    # Jordan is missing in the demo morning: the area's hospital is told, and may open it.
+    assert {c.child.first_name for c in selectors.visible_cases(nurse)} == {
+        "Aimee", "Jordan", "Tyler",
+    }  # fmt: skip
     # Aimee is placed in Suffolk: its police force was told and given view of her case.
     assert {c.child.first_name for c in selectors.visible_cases(suffolk)} == {"Aimee"}
     # One case no one but children's services sees.
@@ -73,3 +76,28 @@ def test_load_demo_adds_fictional_cases_shared_as_the_issue_describes(settings):
     assert restricted.agency.name == "Norfolk Constabulary"
     assert restricted not in selectors.chronology(aimee, worker)
     assert restricted in selectors.chronology(aimee, officer)
+
+
+def test_load_demo_gives_the_norfolk_mash_a_morning_queue(settings):
+    """Contacts in every state and RAG rating, some overdue, checks answered and not, and
+    one child missing now (issue 7's demo)."""
+    from django.utils import timezone
+
+    from cases.mash_selectors import missing_in_area, triage_queue
+    from cases.models import Contact, PartnerCheck
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    norfolk = Agency.objects.get(name="Norfolk County Council Children's Services")
+    contacts = Contact.objects.filter(mash=norfolk)
+    assert set(contacts.values_list("state", flat=True)) == {"new", "open", "decided"}
+    assert set(contacts.values_list("rag", flat=True)) == {"", "red", "amber", "green"}
+    queue = triage_queue(norfolk)
+    assert any(c.overdue for c in queue) and not all(c.overdue for c in queue)
+    checks = PartnerCheck.objects.filter(contact__mash=norfolk)
+    assert checks.filter(answered_at__isnull=True).exists()
+    assert checks.filter(answered_at__isnull=False).exists()
+    assert checks.filter(answered_at__isnull=True, due_at__lt=timezone.now()).exists()
+    assert [e.case.child.first_name for e in missing_in_area(norfolk)] == ["Jordan"]
+    assert Contact.objects.filter(decision="strategy_discussion", case__isnull=False).exists()
+    assert Contact.objects.filter(mash__name__startswith="Suffolk").count() == 1

@@ -7,111 +7,375 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_placements_missing'),
-        ('sharing', '0005_notifications'),
+        ("cases", "0004_placements_missing"),
+        ("sharing", "0005_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='entry',
-            name='category',
-            field=models.CharField(choices=[('concern', 'Concern'), ('disclosure', 'Disclosure'), ('intelligence', 'Intelligence'), ('health_attendance', 'Health attendance'), ('education', 'Education'), ('missing', 'Missing'), ('placement', 'Placement'), ('strategy_discussion', 'Strategy discussion'), ('note', 'Note'), ('case_opened', 'Case opened'), ('case_closed', 'Case closed'), ('screening', 'CSE screening'), ('share', 'Shared'), ('share_acknowledged', 'Share acknowledged'), ('share_revoked', 'Share revoked'), ('emergency_access', 'Emergency access'), ('placement_ended', 'Placement ended'), ('returned', 'Returned from missing'), ('return_interview', 'Return home interview'), ('notification_acknowledged', 'Notification acknowledged'), ('mash_contact', 'Contact to the MASH'), ('mash_rating', 'MASH RAG rating'), ('partner_check', 'Partner check answer'), ('mash_decision', 'MASH decision')], max_length=30),
+            model_name="entry",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("concern", "Concern"),
+                    ("disclosure", "Disclosure"),
+                    ("intelligence", "Intelligence"),
+                    ("health_attendance", "Health attendance"),
+                    ("education", "Education"),
+                    ("missing", "Missing"),
+                    ("placement", "Placement"),
+                    ("strategy_discussion", "Strategy discussion"),
+                    ("note", "Note"),
+                    ("case_opened", "Case opened"),
+                    ("case_closed", "Case closed"),
+                    ("screening", "CSE screening"),
+                    ("share", "Shared"),
+                    ("share_acknowledged", "Share acknowledged"),
+                    ("share_revoked", "Share revoked"),
+                    ("emergency_access", "Emergency access"),
+                    ("placement_ended", "Placement ended"),
+                    ("returned", "Returned from missing"),
+                    ("return_interview", "Return home interview"),
+                    ("notification_acknowledged", "Notification acknowledged"),
+                    ("mash_contact", "Contact to the MASH"),
+                    ("mash_rating", "MASH RAG rating"),
+                    ("partner_check", "Partner check answer"),
+                    ("mash_decision", "MASH decision"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('referrer_type', models.CharField(choices=[('professional', 'A professional, for their agency'), ('public', 'A member of the public')], max_length=20)),
-                ('referrer_name', models.CharField(max_length=200)),
-                ('referrer_role', models.CharField(max_length=200, verbose_name='role or relationship to the child')),
-                ('referrer_phone', models.CharField(blank=True, max_length=30, verbose_name='telephone')),
-                ('referrer_email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('received_at', models.DateTimeField(verbose_name='when received')),
-                ('concern', models.TextField(max_length=5000, verbose_name='what was reported')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('state', models.CharField(choices=[('new', 'New: to be rated'), ('open', 'Rated: being worked on'), ('decided', 'Decided')], default='new', max_length=10)),
-                ('rag', models.CharField(blank=True, choices=[('red', 'Red'), ('amber', 'Amber'), ('green', 'Green')], max_length=5, verbose_name='RAG rating')),
-                ('due_at', models.DateTimeField(verbose_name='decision due')),
-                ('decision', models.CharField(blank=True, choices=[('strategy_discussion', 'Strategy discussion (s.47)'), ('assessment', 'Child and family assessment (s.17)'), ('early_help', 'Early help'), ('advice', 'Advice and information'), ('no_further_action', 'No further action'), ('transfer', 'Transfer to another authority’s MASH')], max_length=30)),
-                ('rationale', models.TextField(blank=True, max_length=5000)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(help_text='The local authority area where the child lives.', on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='sharing.area')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts_assigned', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, help_text='The case the decision opened or linked.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='cases.case')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='cases.child')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mash', models.ForeignKey(help_text="The children's services whose MASH received the contact.", on_delete=django.db.models.deletion.PROTECT, related_name='contacts_received', to='sharing.agency')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referring_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts_made', to='sharing.agency')),
-                ('transfer_to', models.ForeignKey(blank=True, help_text='The MASH a transferred contact went to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                (
+                    "referrer_type",
+                    models.CharField(
+                        choices=[
+                            ("professional", "A professional, for their agency"),
+                            ("public", "A member of the public"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("referrer_name", models.CharField(max_length=200)),
+                (
+                    "referrer_role",
+                    models.CharField(
+                        max_length=200, verbose_name="role or relationship to the child"
+                    ),
+                ),
+                (
+                    "referrer_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="telephone"),
+                ),
+                (
+                    "referrer_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="when received")),
+                ("concern", models.TextField(max_length=5000, verbose_name="what was reported")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New: to be rated"),
+                            ("open", "Rated: being worked on"),
+                            ("decided", "Decided"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        blank=True,
+                        choices=[("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+                        max_length=5,
+                        verbose_name="RAG rating",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="decision due")),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("strategy_discussion", "Strategy discussion (s.47)"),
+                            ("assessment", "Child and family assessment (s.17)"),
+                            ("early_help", "Early help"),
+                            ("advice", "Advice and information"),
+                            ("no_further_action", "No further action"),
+                            ("transfer", "Transfer to another authority’s MASH"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True, max_length=5000)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        help_text="The local authority area where the child lives.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to="sharing.area",
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts_assigned",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The case the decision opened or linked.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts",
+                        to="cases.child",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mash",
+                    models.ForeignKey(
+                        help_text="The children's services whose MASH received the contact.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts_received",
+                        to="sharing.agency",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referring_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contacts_made",
+                        to="sharing.agency",
+                    ),
+                ),
+                (
+                    "transfer_to",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The MASH a transferred contact went to.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sharing.agency",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ContactRating',
+            name="ContactRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rag', models.CharField(choices=[('red', 'Red'), ('amber', 'Amber'), ('green', 'Green')], max_length=5)),
-                ('reason', models.CharField(max_length=1000)),
-                ('rated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField()),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='cases.contact')),
-                ('rated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        choices=[("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+                        max_length=5,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=1000)),
+                ("rated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="cases.contact",
+                    ),
+                ),
+                (
+                    "rated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PartnerCheck',
+            name="PartnerCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.TextField(max_length=2000, verbose_name='what the MASH asks')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answer', models.TextField(blank=True, max_length=5000, verbose_name='what the agency holds')),
-                ('restricted_answer', models.TextField(blank=True, help_text="For the MASH's decision only: not shared on with other agencies.", max_length=5000, verbose_name='restricted part')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partner_checks', to='sharing.agency')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='cases.contact')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.TextField(max_length=2000, verbose_name="what the MASH asks")),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answer",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="what the agency holds"
+                    ),
+                ),
+                (
+                    "restricted_answer",
+                    models.TextField(
+                        blank=True,
+                        help_text="For the MASH's decision only: not shared on with other agencies.",
+                        max_length=5000,
+                        verbose_name="restricted part",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partner_checks",
+                        to="sharing.agency",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checks",
+                        to="cases.contact",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('state', 'decided'), _negated=True), fields=['mash', 'due_at'], name='contact_queue'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("state", "decided"), _negated=True),
+                fields=["mash", "due_at"],
+                name="contact_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['mash', '-received_at'], name='contact_mash_received'),
+            model_name="contact",
+            index=models.Index(fields=["mash", "-received_at"], name="contact_mash_received"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['referring_agency', '-received_at'], name='contact_referrer'),
+            model_name="contact",
+            index=models.Index(
+                fields=["referring_agency", "-received_at"], name="contact_referrer"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['child', '-received_at'], name='contact_child'),
+            model_name="contact",
+            index=models.Index(fields=["child", "-received_at"], name="contact_child"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'decided'), _negated=True), models.Q(models.Q(('decision', ''), _negated=True), ('decided_at__isnull', False)), _connector='OR'), name='contact_decided_has_decision'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "decided"), _negated=True),
+                    models.Q(
+                        models.Q(("decision", ""), _negated=True), ("decided_at__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="contact_decided_has_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'new'), models.Q(('rag', ''), _negated=True), _connector='OR'), name='contact_rated_has_rag'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state", "new"), models.Q(("rag", ""), _negated=True), _connector="OR"
+                ),
+                name="contact_rated_has_rag",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contactrating',
-            index=models.Index(fields=['contact', 'rated_at'], name='rating_contact_time'),
+            model_name="contactrating",
+            index=models.Index(fields=["contact", "rated_at"], name="rating_contact_time"),
         ),
         migrations.AddIndex(
-            model_name='partnercheck',
-            index=models.Index(condition=models.Q(('answered_at__isnull', True)), fields=['agency', 'due_at'], name='check_outstanding'),
+            model_name="partnercheck",
+            index=models.Index(
+                condition=models.Q(("answered_at__isnull", True)),
+                fields=["agency", "due_at"],
+                name="check_outstanding",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnercheck',
-            constraint=models.UniqueConstraint(fields=('contact', 'agency'), name='check_once_per_agency'),
+            model_name="partnercheck",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "agency"), name="check_once_per_agency"
+            ),
+        ),
+        # Contact references (MASH-2026-000123) are numbered like case references.
+        migrations.RunSQL(
+            "CREATE SEQUENCE cases_contact_reference_seq;",
+            "DROP SEQUENCE IF EXISTS cases_contact_reference_seq;",
         ),
     ]

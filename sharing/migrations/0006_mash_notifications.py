@@ -5,30 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_mash_contacts'),
-        ('sharing', '0005_notifications'),
+        ("cases", "0005_mash_contacts"),
+        ("sharing", "0005_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='cases.contact'),
+            model_name="notification",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to="cases.contact",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='cases.case'),
+            model_name="notification",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to="cases.case",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('placement', 'Child placed in your area'), ('placement_ended', 'Placement ended'), ('missing', 'Child missing'), ('returned', 'Missing child returned'), ('return_interview_overdue', 'Return home interview overdue'), ('partner_check', 'MASH partner check requested'), ('contact_outcome', 'MASH decision on your contact')], max_length=30),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("placement", "Child placed in your area"),
+                    ("placement_ended", "Placement ended"),
+                    ("missing", "Child missing"),
+                    ("returned", "Missing child returned"),
+                    ("return_interview_overdue", "Return home interview overdue"),
+                    ("partner_check", "MASH partner check requested"),
+                    ("contact_outcome", "MASH decision on your contact"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('case__isnull', False), ('contact__isnull', False), _connector='OR'), name='notification_about_something'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("case__isnull", False), ("contact__isnull", False), _connector="OR"
+                ),
+                name="notification_about_something",
+            ),
         ),
     ]

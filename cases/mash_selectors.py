@@ -1,0 +1,282 @@
+"""MASH triage, reads: who may see a contact or a check, the queue and the counts beside it.
+
+Who sees what:
+- the receiving MASH's people (its children's services agency) see the whole contact,
+  every check and every answer, restricted parts included; its MASH managers act on it;
+- the referring agency's people see the contact they made, its state and its outcome,
+  never the partners' answers;
+- a partner sees only the checks asked of it (and the child's identity, to find its
+  records), never the contact's other checks or answers.
+Anyone else is answered 404, and the refusal is recorded (cases.selectors.record_refusal).
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from cases.models import (
+    Contact,
+    MissingEpisode,
+    PartnerCheck,
+    Rag,
+    ReturnInterview,
+    RiskLevel,
+    Screening,
+)
+from cases.selectors import _agency_rows, record_refusal
+from sharing.models import Agency, Notification, Person
+
+MASH = "mash"
+REFERRER = "referrer"
+
+
+def contact_access(person: Person, contact: Contact) -> str | None:
+    """MASH (the whole contact), REFERRER (what it reported and the outcome), or None."""
+    if person.agency_id is None:
+        return None
+    if person.agency_id == contact.mash_id:
+        return MASH
+    if person.agency_id == contact.referring_agency_id:
+        return REFERRER
+    return None
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found") from None
+
+
+def contact_for(
+    person: Person, contact_id, *, request: HttpRequest | None = None, need: str = "view"
+) -> tuple[Contact, str]:
+    """The contact and how much of it the person may see; 404 (recorded) otherwise.
+
+    `need="manage"` asks for a MASH manager of the receiving authority.
+    """
+    contact_id = _as_int(contact_id)
+    contact = (
+        Contact.objects.select_related(
+            "child", "area", "mash", "referring_agency", "recorded_by", "assigned_to",
+            "decided_by", "transfer_to", "case",
+        )
+        .filter(pk=contact_id)
+        .first()
+    )  # fmt: skip
+    access = contact_access(person, contact) if contact else None
+    if need == "manage" and not (access == MASH and person.role == Person.Role.MASH_MANAGER):
+        access = None
+    if access is None:
+        if request is not None:
+            record_refusal(request, person, "contact", contact_id, need)
+        raise Http404("No such contact")
+    return contact, access
+
+
+def check_for(
+    person: Person, check_id, *, request: HttpRequest | None = None, need: str = "view"
+) -> PartnerCheck:
+    """A check, for the agency asked (`need="answer"` too) or the MASH that asked it."""
+    check_id = _as_int(check_id)
+    check = (
+        PartnerCheck.objects.select_related(
+            "contact__child", "contact__mash", "agency", "requested_by", "answered_by"
+        )
+        .filter(pk=check_id)
+        .first()
+    )
+    allowed = check is not None and person.agency_id is not None
+    if allowed:
+        asked = person.agency_id == check.agency_id
+        asking = person.agency_id == check.contact.mash_id
+        allowed = asked if need == "answer" else (asked or asking)
+    if not allowed:
+        if request is not None:
+            record_refusal(request, person, "check", check_id, need)
+        raise Http404("No such check")
+    return check
+
+
+def _with_checks(contacts: QuerySet, now: dt.datetime) -> QuerySet:
+    return contacts.annotate(
+        checks_asked=Count("checks", distinct=True),
+        checks_outstanding=Count("checks", filter=Q(checks__answered_at__isnull=True),
+                                 distinct=True),
+        checks_overdue=Count(
+            "checks", filter=Q(checks__answered_at__isnull=True, checks__due_at__lt=now),
+            distinct=True,
+        ),
+    )  # fmt: skip
+
+
+# The triage screen's state filter: stored states, and two views of "open".
+STATE_FILTERS = {
+    "new": ("New: to be rated", Q(state=Contact.State.NEW)),
+    "checks": ("Waiting for partner checks", Q(state=Contact.State.OPEN, checks_outstanding__gt=0)),
+    "ready": ("Ready to decide", Q(state=Contact.State.OPEN, checks_outstanding=0)),
+    "decided": ("Decided", Q(state=Contact.State.DECIDED)),
+}
+UNASSIGNED = "none"
+
+
+def triage_queue(
+    agency: Agency,
+    *,
+    rag: str = "",
+    state: str = "",
+    assignee: str = "",
+    referrer: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    """The MASH's contacts by time left (undecided unless `state="decided"`), each with
+    its outstanding and overdue partner checks, in one query."""
+    now = now or timezone.now()
+    contacts = _with_checks(Contact.objects.filter(mash=agency), now).select_related(
+        "child", "referring_agency", "assigned_to", "case"
+    )
+    if state == "decided":
+        contacts = contacts.filter(STATE_FILTERS["decided"][1]).order_by("-decided_at", "-id")
+    else:
+        contacts = contacts.exclude(state=Contact.State.DECIDED)
+        if state in STATE_FILTERS:
+            contacts = contacts.filter(STATE_FILTERS[state][1])
+        contacts = contacts.order_by("due_at", "id")
+    if rag == "unrated":
+        contacts = contacts.filter(rag="")
+    elif rag in Rag.values:
+        contacts = contacts.filter(rag=rag)
+    if assignee == UNASSIGNED:
+        contacts = contacts.filter(assigned_to__isnull=True)
+    elif assignee:
+        contacts = contacts.filter(assigned_to_id=_as_int(assignee))
+    if referrer:
+        contacts = contacts.filter(referring_agency_id=referrer)
+    return contacts.annotate(overdue=Q(due_at__lt=now) & ~Q(state=Contact.State.DECIDED))
+
+
+def colleagues(agency: Agency) -> QuerySet:
+    """Whom a MASH manager can assign a contact to: active people of the MASH's agency."""
+    return Person.objects.filter(agency=agency, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def referring_agencies(agency: Agency) -> QuerySet:
+    """Agencies that have made contacts to this MASH (the queue's referrer filter)."""
+    return Agency.objects.filter(
+        Exists(Contact.objects.filter(mash=agency, referring_agency=OuterRef("pk")))
+    ).order_by("name")
+
+
+def contact_checks(contact: Contact) -> QuerySet:
+    return contact.checks.select_related("agency", "requested_by", "answered_by").order_by(
+        "agency__name"
+    )
+
+
+def contact_ratings(contact: Contact) -> QuerySet:
+    return contact.ratings.select_related("rated_by").order_by("rated_at", "pk")
+
+
+def checks_asked_of(agency: Agency) -> QuerySet:
+    """A partner's checks: unanswered first, soonest due first."""
+    return (
+        PartnerCheck.objects.filter(agency=agency)
+        .select_related("contact__child", "contact__mash", "answered_by")
+        .order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")
+    )
+
+
+def contacts_made_by(agency: Agency) -> QuerySet:
+    """The contacts an agency has made, newest first (what a referrer follows up)."""
+    return (
+        Contact.objects.filter(referring_agency=agency)
+        .select_related("child", "mash")
+        .order_by("-received_at", "-id")
+    )
+
+
+def missing_in_area(agency: Agency) -> QuerySet:
+    """Children still missing whom the authority answers for: placed in its area, looked
+    after by it, or on a case it leads."""
+    placed_here = Q(
+        case__child__current_placement__area__agencies=agency,
+        case__child__current_placement__ended_at__isnull=True,
+    )
+    ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
+    matching = MissingEpisode.objects.filter(returned_at__isnull=True).filter(placed_here | ours)
+    return (
+        MissingEpisode.objects.filter(pk__in=matching.values("pk"))
+        .select_related("case__child", "reporting_agency")
+        .order_by("last_seen_at", "id")
+    )
+
+
+INTERVIEW_DUE_SOON = dt.timedelta(hours=24)
+
+
+def interviews_due(agency: Agency, now: dt.datetime | None = None) -> QuerySet:
+    """Return home interviews the authority owes: overdue, or due within a day."""
+    now = now or timezone.now()
+    return (
+        ReturnInterview.objects.filter(
+            agency=agency, completed_at__isnull=True, due_at__lte=now + INTERVIEW_DUE_SOON
+        )
+        .select_related("episode__case__child")
+        .order_by("due_at", "id")
+    )
+
+
+HIGH_RISK_DAYS = 7
+
+
+def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """High-risk CSE screenings in the last 7 days on cases the person's agency can see."""
+    now = now or timezone.now()
+    return (
+        Screening.objects.filter(
+            risk_level=RiskLevel.HIGH,
+            screened_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
+            case__in=_agency_rows(person).values("content_object_id"),
+        )
+        .select_related("case__child", "agency")
+        .order_by("-screened_at", "-id")
+    )
+
+
+def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
+    """The counts behind the triage screen, in six queries whatever the numbers."""
+    now = now or timezone.now()
+    agency = person.agency
+    queue = _with_checks(
+        Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED), now
+    )
+    undecided = Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED)
+    counts = undecided.aggregate(
+        total=Count("id"),
+        unrated=Count("id", filter=Q(rag="")),
+        red=Count("id", filter=Q(rag=Rag.RED)),
+        amber=Count("id", filter=Q(rag=Rag.AMBER)),
+        green=Count("id", filter=Q(rag=Rag.GREEN)),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+    )
+    checks = PartnerCheck.objects.filter(
+        contact__in=queue.values("pk"), answered_at__isnull=True
+    ).aggregate(
+        outstanding=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+    )
+    return {
+        "queue": counts,
+        "checks": checks,
+        "missing": missing_in_area(agency).count(),
+        "unacknowledged": Notification.objects.filter(
+            agency=agency, acknowledged_at__isnull=True
+        ).count(),
+        "interviews_due": interviews_due(agency, now).count(),
+        "high_risk_screenings": recent_high_risk_screenings(person, now).count(),
+    }
