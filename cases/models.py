@@ -130,6 +130,11 @@ class Case(models.Model):
             ("contribute_case", "Can add to the chronology of the case"),
             ("manage_case", "Can share, close and manage the case"),
         ]
+        indexes = [
+            # Case lists, newest first: an agency that sees many cases reads one page of
+            # this index, checking each case against its permission rows.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -44,7 +44,7 @@ from cases.models import Case, searchable
 from sharing.models import Agency, Area
 
 # Bump when the shape of the data changes: `make bench` rebuilds databases of an older one.
-VERSION = 1
+VERSION = 2
 SEARCH_TERM = "quorvel"
 BENCH_CASE_ENTRIES = 1000
 MARKER_TABLE = "bench_synthetic_build"
@@ -88,7 +88,7 @@ def _national_counties(seed: int) -> tuple[CountySpec, ...]:
     sizes = [max(2_000, round(cases * w / total)) for w in weights]
     sizes[-1] += cases - sum(sizes)
     # 450 agencies: the big county has 12, each other county 7, and 25 of them an 8th.
-    agencies_left = 450 - (4 + BIG_COUNTY.health + BIG_COUNTY.education + BIG_COUNTY.other)
+    agencies_left = 450 - (2 + BIG_COUNTY.health + BIG_COUNTY.education + BIG_COUNTY.other)
     extra = agencies_left - 7 * count
     specs = []
     entries_left = entries
@@ -389,6 +389,10 @@ class Command(BaseCommand):
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, next_id]
                 )
             cursor.execute("SELECT setval('cases_case_reference_seq', %s)", [self.references])
+            if self.contact_refs:
+                cursor.execute(
+                    "SELECT setval('cases_contact_reference_seq', %s)", [self.contact_refs]
+                )
             cursor.execute(
                 f"INSERT INTO {MARKER_TABLE} (tier, seed, version, anchor, finished_at, seconds, "
                 "info) VALUES (%s, %s, %s, %s, now(), %s, %s) ON CONFLICT (tier) DO UPDATE SET "
@@ -895,7 +899,7 @@ class Command(BaseCommand):
             contact_id = first + k
             self.contact_refs += 1
             reference = (
-                f"MASH-{(self.epoch + dt.timedelta(minutes=at)).year}-{self.contact_refs:07d}"
+                f"MASH-{(self.epoch + dt.timedelta(minutes=at)).year}-{self.contact_refs:06d}"
             )
             index = min(n_cases - 1, int(rng.random() ** 0.5 * n_cases))  # recent children
             child_id = county.child0 + index
