@@ -190,13 +190,47 @@ def checks_asked_of(agency: Agency) -> QuerySet:
     )
 
 
+def _child_known_to(agency: Agency):
+    """Whether the agency knows the contact's child by itself: it recorded the child, or
+    it holds a case of the child. A contact linked by NHS number to a child only another
+    agency knows must not show that agency's record (its name, date of birth) to the
+    referrer."""
+    from cases.models import Case, Child
+
+    visible = Case.objects.filter(
+        child=OuterRef("child"),
+        pk__in=_agency_rows_for_agency(agency).values("content_object_id"),
+    )
+    recorded = Child.objects.filter(pk=OuterRef("child"), created_by__agency=agency)
+    return Exists(recorded) | Exists(visible)
+
+
+def _agency_rows_for_agency(agency: Agency) -> QuerySet:
+    from cases.models import CaseGroupObjectPermission
+
+    return CaseGroupObjectPermission.objects.filter(
+        group_id=agency.group_id,
+        permission__codename="view_case",
+        permission__content_type__app_label="cases",
+    )
+
+
 def contacts_made_by(agency: Agency) -> QuerySet:
-    """The contacts an agency has made, newest first (what a referrer follows up)."""
+    """The contacts an agency has made, newest first (what a referrer follows up), each
+    saying whether the agency may be shown the child's name (`child_known`)."""
     return (
         Contact.objects.filter(referring_agency=agency)
         .select_related("child", "mash")
+        .annotate(child_known=_child_known_to(agency))
         .order_by("-received_at", "-id")
     )
+
+
+def child_known(person: Person, contact: Contact) -> bool:
+    """Whether the child's record may be shown to this person with the contact."""
+    if contact_access(person, contact) == MASH:
+        return True
+    return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person.agency)).exists()
 
 
 def missing_in_area(agency: Agency) -> QuerySet:

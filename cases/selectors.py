@@ -155,12 +155,23 @@ def emergency_cases(person: Person) -> QuerySet:
 
 
 def search_children(
-    person: Person, *, name: str = "", date_of_birth: dt.date | None = None, nhs_number: str = ""
+    person: Person,
+    *,
+    name: str = "",
+    date_of_birth: dt.date | None = None,
+    nhs_number: str = "",
+    for_contact: bool = False,
 ) -> QuerySet:
-    """Children with at least one case the person's agency may see, matching every term."""
-    children = Child.objects.filter(
-        cases__in=_agency_rows(person).values("content_object_id")
-    ).distinct()
+    """Children with at least one case the person's agency may see, matching every term.
+
+    `for_contact` (recording a contact to the MASH) also finds children the agency
+    recorded itself and, for a MASH, children whose contacts it received: a child known
+    only through a contact has no case yet, and must not be recorded twice.
+    """
+    known = Q(cases__in=_agency_rows(person).values("content_object_id"))
+    if for_contact and person.agency_id is not None:
+        known |= Q(created_by__agency_id=person.agency_id) | Q(contacts__mash_id=person.agency_id)
+    children = Child.objects.filter(known).distinct()
     if name.strip():
         children = children.filter(search_text__contains=searchable(name.strip()))
     if date_of_birth:
