@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := $(PY) -m safeguarding.devservices
 
-.PHONY: run test lint format install assets clean
+.PHONY: run test bench lint format install assets clean
 
 run: install assets
 	$(DEV) run
@@ -15,6 +15,11 @@ test: install assets
 	$(DEV) exec -- $(PY) manage.py check --fail-level WARNING
 	$(DEV) exec -- $(PY) manage.py makemigrations --check --dry-run
 	$(DEV) exec -- $(PY) -m pytest
+
+# Builds the synthetic county and national databases if missing (minutes), then times the
+# MASH pages on both (bench/README.md).
+bench: install assets
+	$(DEV) exec -- $(PY) bench/pages.py
 
 install: $(VENV)/.installed
 

@@ -236,14 +236,18 @@ def child_known(person: Person, contact: Contact) -> bool:
 def missing_in_area(agency: Agency) -> QuerySet:
     """Children still missing whom the authority answers for: placed in its area, looked
     after by it, or on a case it leads."""
-    placed_here = Q(
-        case__child__current_placement__area__agencies=agency,
-        case__child__current_placement__ended_at__isnull=True,
-    )
+    # The area test is an EXISTS (no join to the agency's areas, so no duplicates to
+    # remove): the query starts from the few episodes still open (a partial index) rather
+    # than joining every episode in the country to its case (bench/README.md).
+    placed_here = Exists(
+        Agency.areas.through.objects.filter(
+            agency=agency, area=OuterRef("case__child__current_placement__area")
+        )
+    ) & Q(case__child__current_placement__ended_at__isnull=True)
     ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
-    matching = MissingEpisode.objects.filter(returned_at__isnull=True).filter(placed_here | ours)
     return (
-        MissingEpisode.objects.filter(pk__in=matching.values("pk"))
+        MissingEpisode.objects.filter(returned_at__isnull=True)
+        .filter(placed_here | ours)
         .select_related("case__child", "reporting_agency")
         .order_by("last_seen_at", "id")
     )

@@ -130,6 +130,11 @@ class Case(models.Model):
             ("contribute_case", "Can add to the chronology of the case"),
             ("manage_case", "Can share, close and manage the case"),
         ]
+        indexes = [
+            # Case lists, newest first: an agency that sees many cases reads one page of
+            # this index, checking each case against its permission rows.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -250,7 +255,14 @@ class Screening(models.Model):
     notes = models.TextField(max_length=2000, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["case", "-screened_at"], name="screening_case_time")]
+        indexes = [
+            models.Index(fields=["case", "-screened_at"], name="screening_case_time"),
+            # The triage screen's high-risk screenings of the last 7 days.
+            models.Index(
+                fields=["-screened_at"], condition=models.Q(risk_level="high"),
+                name="screening_high_recent",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.case} {self.risk_level} {self.screened_at:%Y-%m-%d}"
@@ -479,6 +491,8 @@ class Contact(models.Model):
             models.Index(fields=["mash", "-received_at"], name="contact_mash_received"),
             models.Index(fields=["referring_agency", "-received_at"], name="contact_referrer"),
             models.Index(fields=["child", "-received_at"], name="contact_child"),
+            # The queue's referrer filter: which agencies have made contacts to this MASH.
+            models.Index(fields=["mash", "referring_agency"], name="contact_mash_referrer"),
         ]  # fmt: skip
         constraints = [
             models.CheckConstraint(

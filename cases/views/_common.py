@@ -16,8 +16,8 @@ PRINT_LIMIT = 2000
 DUPLICATE_CHECK_SALT = "cases.duplicate-check"
 
 
-def _page(request: HttpRequest, rows, per_page: int = PER_PAGE) -> Page:
-    return paginate(request, rows, per_page)
+def _page(request: HttpRequest, rows, per_page: int = PER_PAGE, count: int | None = None) -> Page:
+    return paginate(request, rows, per_page, count)
 
 
 def _posted(request: HttpRequest):

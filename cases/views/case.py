@@ -49,7 +49,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases shared with the person's agency, and any they hold through emergency access."""
     person = request.user
-    page_obj = _page(request, selectors.visible_cases(person))
+    page_obj = _page(
+        request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
+    )
     emergency = list(selectors.emergency_cases(person))
     record(
         Action.CASE_LISTED,
