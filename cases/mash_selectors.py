@@ -233,9 +233,12 @@ def child_known(person: Person, contact: Contact) -> bool:
     return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person.agency)).exists()
 
 
-def missing_in_area(agency: Agency) -> QuerySet:
-    """Children still missing whom the authority answers for: placed in its area, looked
-    after by it, or on a case it leads."""
+def missing_in_area(person: Person) -> QuerySet:
+    """Children still missing whom the person's authority answers for (placed in its area,
+    looked after by it, or on a case it leads), on cases its agency may see: it may answer
+    for a child whose case another agency has not shared with it, and must not see that
+    one here."""
+    agency = person.agency
     # The area test is an EXISTS (no join to the agency's areas, so no duplicates to
     # remove): the query starts from the few episodes still open (a partial index) rather
     # than joining every episode in the country to its case (bench/README.md).
@@ -248,6 +251,7 @@ def missing_in_area(agency: Agency) -> QuerySet:
     return (
         MissingEpisode.objects.filter(returned_at__isnull=True)
         .filter(placed_here | ours)
+        .filter(case__in=_agency_rows(person).values("content_object_id"))
         .select_related("case__child", "reporting_agency")
         .order_by("last_seen_at", "id")
     )
@@ -256,12 +260,16 @@ def missing_in_area(agency: Agency) -> QuerySet:
 INTERVIEW_DUE_SOON = dt.timedelta(hours=24)
 
 
-def interviews_due(agency: Agency, now: dt.datetime | None = None) -> QuerySet:
-    """Return home interviews the authority owes: overdue, or due within a day."""
+def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """Return home interviews the person's authority owes, overdue or due within a day, on
+    cases its agency may see."""
     now = now or timezone.now()
     return (
         ReturnInterview.objects.filter(
-            agency=agency, completed_at__isnull=True, due_at__lte=now + INTERVIEW_DUE_SOON
+            agency_id=person.agency_id,
+            completed_at__isnull=True,
+            due_at__lte=now + INTERVIEW_DUE_SOON,
+            episode__case__in=_agency_rows(person).values("content_object_id"),
         )
         .select_related("episode__case__child")
         .order_by("due_at", "id")
@@ -311,10 +319,10 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
     return {
         "queue": counts,
         "checks": checks,
-        "missing": missing_in_area(agency).count(),
+        "missing": missing_in_area(person).count(),
         "unacknowledged": Notification.objects.filter(
             agency=agency, acknowledged_at__isnull=True
         ).count(),
-        "interviews_due": interviews_due(agency, now).count(),
+        "interviews_due": interviews_due(person, now).count(),
         "high_risk_screenings": recent_high_risk_screenings(person, now).count(),
     }

@@ -9,15 +9,19 @@ from django.views.decorators.http import require_GET
 
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 
-# What the next issues add, so people see where the service is going.
-UPCOMING = [
-    ("MASH triage", "The daily screen: new contacts, RAG ratings and partner checks."),
-]
+# What the next issues add, so people see where the service is going (nothing just now).
+UPCOMING: list[tuple[str, str]] = []
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"upcoming": UPCOMING})
+    from cases.views.triage import is_triage_manager
+
+    return render(
+        request,
+        "home.html",
+        {"upcoming": UPCOMING, "triage_manager": is_triage_manager(request.user)},
+    )
 
 
 @never_cache
