@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DEV := $(PY) -m safeguarding.devservices
+# `make test` runs pytest in this many processes at once (pytest-xdist; 0: in this one).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint format install assets clean
 
@@ -14,7 +16,7 @@ test: install assets
 	$(VENV)/bin/ruff format --check .
 	$(DEV) exec -- $(PY) manage.py check --fail-level WARNING
 	$(DEV) exec -- $(PY) manage.py makemigrations --check --dry-run
-	$(DEV) exec -- $(PY) -m pytest
+	$(DEV) exec -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist load
 
 install: $(VENV)/.installed
 
