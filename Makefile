@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DEV := $(PY) -m safeguarding.devservices
+# `make test` runs pytest in this many processes at once (pytest-xdist; 0: in this one).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test bench lint format install assets clean
 
@@ -14,7 +16,7 @@ test: install assets
 	$(VENV)/bin/ruff format --check .
 	$(DEV) exec -- $(PY) manage.py check --fail-level WARNING
 	$(DEV) exec -- $(PY) manage.py makemigrations --check --dry-run
-	$(DEV) exec -- $(PY) -m pytest
+	$(DEV) exec -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist load
 
 # Builds the synthetic county and national databases if missing (minutes), then times the
 # MASH pages on both (bench/README.md).

@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,6 +24,57 @@ from sharing.demo import Partnership, build_partnership
 
 PASSWORD = "correct-horse-battery"
 ROOT = Path(__file__).resolve().parent.parent
+# `make test` runs the suite in several processes at once (pytest-xdist, `-n`): this one's
+# name, "gw0", "gw1" and so on, or "" when pytest runs alone (`-n 0`).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def redis_url_of_this_process(url: str) -> str:
+    """REDIS_URL moved to a Redis database of this test process's own under pytest-xdist.
+
+    pytest-django gives each process its own test database (test_<name>_gw0, ...). The
+    Redis is shared, so each takes database <the URL's own> + <its number>: `empty_cache`
+    empties its database (FLUSHDB) before every test, and Celery keeps more there than the
+    queues (the unacknowledged tasks a visibility timeout hands back, the worker heartbeat),
+    so a prefix on the keys would not be enough. Alone, the URL is used as it is.
+    """
+    if not XDIST_WORKER:
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + int(XDIST_WORKER.removeprefix("gw"))
+    if parts.scheme not in ("redis", "rediss") or number > 15:
+        raise pytest.UsageError(
+            f"cannot give test process {XDIST_WORKER} a Redis database of its own in "
+            f"{url}: use a redis:// URL, and at most 16 processes (-n) from database 0"
+        )
+    return parts._replace(path=f"/{number}").geturl()
+
+
+def use_broker(url: str) -> None:
+    """Make this process's Celery app publish to `url` from now on.
+
+    Celery caches its connection and producer pools, so both are dropped; kombu keeps one
+    pool per broker address, so switching back reuses the old.
+    """
+    from safeguarding.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, point this process's cache and Celery at its own Redis database."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    url = redis_url_of_this_process(settings.REDIS_URL)
+    if url == settings.REDIS_URL:
+        return
+    caches = {alias: {**cache, "LOCATION": url} for alias, cache in settings.CACHES.items()}
+    # For the whole run; it also drops any cache connection made with the old settings.
+    override_settings(REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=caches).enable()
+    use_broker(url)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -155,24 +207,15 @@ def database_url_for_worker() -> str:
 
 @contextlib.contextmanager
 def sending_to_broker(url: str):
-    """Make this process publish to another broker (a throwaway Redis) for a while.
-
-    Celery caches its connection and producer pools, so both are dropped on the way in
-    and out; kombu keeps one pool per broker address, so switching back reuses the old.
-    """
+    """Make this process publish to another broker (a throwaway Redis) for a while."""
     from safeguarding.celery import app
 
-    def switch(to: str) -> None:
-        app.conf.broker_url = to
-        app._pool = None
-        app.amqp._producer_pool = None
-
     before = app.conf.broker_url
-    switch(url)
+    use_broker(url)
     try:
         yield
     finally:
-        switch(before)
+        use_broker(before)
 
 
 @dataclass
@@ -210,7 +253,8 @@ def start_worker(transactional_db, settings):
     """
     from safeguarding.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    # Unique to the test, and named after the xdist process (whose Redis database it is in).
+    queue = f"test-{XDIST_WORKER or 'main'}-{uuid.uuid4().hex[:12]}"
     started: list[Worker] = []
     default_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
