@@ -30,6 +30,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.models import Action
@@ -198,6 +200,23 @@ def triage(request: HttpRequest) -> HttpResponse:
     return _queue(request, person, request.get_full_path())
 
 
+def _assign_options(people: list[Person]):
+    """Each row's assignee <option>s, escaped once for the page: a MASH of hundreds of
+    people would otherwise cost a template loop per row (bench/README.md)."""
+    names = [(str(p.pk), escape(p.get_full_name() or p.username)) for p in people]
+
+    def options(selected_id: int | None) -> str:
+        chosen = str(selected_id) if selected_id else None
+        first = f'<option value="{UNASSIGNED}"{"" if chosen else " selected"}>Not assigned</option>'
+        rest = "".join(
+            f'<option value="{pk}"{" selected" if pk == chosen else ""}>{name}</option>'
+            for pk, name in names
+        )
+        return mark_safe(first + rest)  # noqa: S308 - every name escaped above
+
+    return options
+
+
 def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
     """The triage screen for `request.GET`'s filters (all of it, or the htmx partial)."""
     now = timezone.now()
@@ -208,9 +227,11 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
     page_obj = None
     if not form.errors:
         page_obj = paginate(request, triage_queue(agency, **form.filters, now=now), PER_PAGE)
+        options = _assign_options(people)
         for contact in page_obj:
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)
+            contact.assign_options = options(contact.assigned_to_id)
     summary = _side(person, now)
     record(
         Action.TRIAGE_VIEWED,
