@@ -61,7 +61,7 @@ from cases.mash_services import (
 )
 from cases.models import Contact
 from cases.services import create_child, possible_duplicates
-from sharing.models import Agency, Person
+from sharing.models import Person
 
 TAGS = ["MASH triage"]
 _ID = {"type": "integer", "minimum": 1, "maximum": s.BIGINT}
@@ -100,18 +100,9 @@ DECIDED = "This contact has been decided: it can no longer be changed."
 # --- helpers --------------------------------------------------------------------------------
 
 
-def runs_a_mash(person: Person) -> bool:
-    """A MASH manager of a children's services agency: the triage queue and counts are theirs."""
-    return (
-        person.role == Person.Role.MASH_MANAGER
-        and person.agency_id is not None
-        and person.agency.kind == Agency.Kind.SOCIAL_CARE
-    )
-
-
 def _mash_manager(request: Request) -> Person:
     person = request.user
-    if not runs_a_mash(person):
+    if not mash_selectors.runs_a_mash(person):
         _audit(request, Action.PERMISSION_REFUSED, "", "", why="mash managers only")
         raise PermissionDenied("Only MASH managers of a children's services agency can use this.")
     return person

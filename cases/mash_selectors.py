@@ -32,6 +32,17 @@ MASH = "mash"
 REFERRER = "referrer"
 
 
+def runs_a_mash(person: Person) -> bool:
+    """A MASH manager of a children's services agency: whose MASH receives contacts, so the
+    triage screen, its lists, the dashboard and the API's queue and counts are theirs."""
+    return (
+        person.is_authenticated
+        and person.role == Person.Role.MASH_MANAGER
+        and person.agency_id is not None
+        and person.agency.kind == Agency.Kind.SOCIAL_CARE
+    )
+
+
 def contact_access(person: Person, contact: Contact) -> str | None:
     """MASH (the whole contact), REFERRER (what it reported and the outcome), or None."""
     if person.agency_id is None:

@@ -15,12 +15,12 @@ UPCOMING: list[tuple[str, str]] = []
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from cases.views.triage import is_triage_manager
+    from cases.mash_selectors import runs_a_mash
 
     return render(
         request,
         "home.html",
-        {"upcoming": UPCOMING, "triage_manager": is_triage_manager(request.user)},
+        {"upcoming": UPCOMING, "triage_manager": runs_a_mash(request.user)},
     )
 
 

@@ -62,19 +62,9 @@ RAG_FILTERS = [("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("unrated
 # --- who may ---------------------------------------------------------------------------------
 
 
-def is_triage_manager(person: Person) -> bool:
-    """A MASH manager of a children's services agency: whose MASH receives contacts."""
-    agency = person.agency if person.agency_id else None
-    return (
-        person.role == Person.Role.MASH_MANAGER
-        and agency is not None
-        and agency.kind == Agency.Kind.SOCIAL_CARE
-    )
-
-
 def _manager(request: HttpRequest) -> Person:
     person = request.user
-    if not is_triage_manager(person):
+    if not mash_selectors.runs_a_mash(person):
         record(Action.PERMISSION_REFUSED, request=request, detail=MANAGERS_ONLY)
         raise PermissionDenied
     return person
