@@ -296,7 +296,8 @@ class TriageSummarySerializer(serializers.Serializer):
         help_text="Return home interviews overdue or due within a day."
     )
     high_risk_screenings = serializers.IntegerField(
-        help_text="High-risk CSE screenings in the last 7 days on cases your agency can see."
+        help_text="High-risk CSE screenings in the last 7 days on cases your agency can see, "
+        "counted up to 101: 101 means more than 100 (the list pages through them all)."
     )
 
 

@@ -28,7 +28,7 @@ from tests.conftest import events
 pytestmark = pytest.mark.django_db
 
 # The triage screen's queries, whatever the queue holds (see the last test).
-TRIAGE_QUERIES = 18
+TRIAGE_QUERIES = 19
 HIGH_RISK = ["missing", "older_partner", "money_or_gifts", "substance_misuse", "sexual_health"]
 
 
@@ -514,3 +514,19 @@ def test_the_triage_screen_takes_the_same_queries_for_1_contact_or_50(
         manager.get(reverse("triage"), {"rag": "red", "assignee": people["social.worker"].pk})
     counts = [len(one), len(fifty), len(filtered)]
     assert counts == [TRIAGE_QUERIES] * 3, [q["sql"][:100] for q in fifty.captured_queries]
+
+
+def test_high_risk_screenings_are_counted_up_to_more_than_100(manager, people, open_case_for):
+    """The count stops after 101 (what a page costs, not the country's week); the screen
+    says "More than 100" and the list still pages through every one."""
+    from cases.mash_selectors import HIGH_RISK_COUNT_CAP, triage_summary
+    from cases.models import Screening
+
+    case = open_case_for("social.worker", first_name="Many", last_name="Screenings")
+    Screening.objects.bulk_create(
+        Screening(case=case, screened_by=people["social.worker"], agency=case.lead_agency,
+                  indicators=["missing"], risk_level="high")
+        for _ in range(HIGH_RISK_COUNT_CAP + 5)
+    )  # fmt: skip
+    assert triage_summary(people["mash.manager"])["high_risk_screenings"] == 101
+    assert "More than 100" in manager.get(reverse("triage")).content.decode()
