@@ -28,7 +28,7 @@ from tests.conftest import events
 pytestmark = pytest.mark.django_db
 
 # The triage screen's queries, whatever the queue holds (see the last test).
-TRIAGE_QUERIES = 19
+TRIAGE_QUERIES = 18  # 19 when the authority owes interviews (one more indexed step)
 HIGH_RISK = ["missing", "older_partner", "money_or_gifts", "substance_misuse", "sexual_health"]
 
 
