@@ -613,7 +613,11 @@ def test_the_entry_form_refuses_the_future_and_keeps_what_was_typed(sign_in, ope
     assert re.search(r'name="restricted" type="checkbox" value="on"\s+checked', page)
     soon = timezone.localtime() + dt.timedelta(minutes=30)
     if soon.date() == timezone.localdate():
-        page = html(client.post(url, entry_form(occurred_time=f"{soon:%H:%M}")))
+        # Today's date with it: the form's default date is an hour ago (yesterday, just
+        # after midnight).
+        today = {"occurred_on_day": str(soon.day), "occurred_on_month": str(soon.month),
+                 "occurred_on_year": str(soon.year)}  # fmt: skip
+        page = html(client.post(url, entry_form(occurred_time=f"{soon:%H:%M}", **today)))
         assert "The time it happened must be in the past" in page
     page = html(client.post(url, entry_form(category="", occurred_time="25:99", text="")))
     for message in ["Select a category", "using the 24-hour clock", "Enter what happened"]:
