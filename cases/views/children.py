@@ -28,6 +28,12 @@ from safeguarding.throttling import within_rate
 @require_GET
 def children(request: HttpRequest) -> HttpResponse:
     """Find a child by name or alias, date of birth or NHS number, among those visible."""
+    return search_step(request, "cases/children.html")
+
+
+def search_step(request: HttpRequest, template: str, *, for_contact: bool = False) -> HttpResponse:
+    """The child search, rate-limited and audited, rendered with `template` (also the first
+    step of recording a contact, which finds children known only through contacts too)."""
     searched = any(key in request.GET for key in SearchForm.FIELDS)
     if searched and not within_rate(
         "child-search", str(request.user.pk), settings.SEARCH_RATE_PER_MINUTE
@@ -40,24 +46,23 @@ def children(request: HttpRequest) -> HttpResponse:
     page_obj = None
     if searched and form.is_valid():
         terms = form.terms
-        page_obj = _page(request, selectors.search_children(request.user, **terms))
+        found = selectors.search_children(request.user, for_contact=for_contact, **terms)
+        page_obj = _page(request, found)
         # What was searched for is recorded (an access report must be able to say who
         # looked for a child), with how many were found and which were shown.
         born = terms["date_of_birth"]
-        record(
-            Action.SEARCH,
-            request=request,
-            target_type="child",
-            detail={
-                "name": terms["name"],
-                "date_of_birth": born.isoformat() if born else "",
-                "nhs_number": terms["nhs_number"],
-                "results": page_obj.paginator.count,
-                "page": page_obj.number,
-                "children": [child.pk for child in page_obj],
-            },
-        )
-    return render(request, "cases/children.html", {"form": form, "page_obj": page_obj})
+        detail = {
+            "name": terms["name"],
+            "date_of_birth": born.isoformat() if born else "",
+            "nhs_number": terms["nhs_number"],
+            "results": page_obj.paginator.count,
+            "page": page_obj.number,
+            "children": [child.pk for child in page_obj],
+        }
+        if for_contact:
+            detail["for"] = "contact"
+        record(Action.SEARCH, request=request, target_type="child", detail=detail)
+    return render(request, template, {"form": form, "page_obj": page_obj})
 
 
 def _confirmed_for(form: ChildForm, details: str) -> bool:

@@ -6,7 +6,6 @@ reported and the outcome, and a partner sees only the checks asked of it. Anyone
 answered 404 and the refusal recorded. Every read is recorded before the page is rendered.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_GET
 from audit.models import Action
 from audit.services import record
 from cases import mash_selectors, selectors
-from cases.forms import SearchForm
 from cases.forms_mash import (
     RESTRICTED_HINT,
     AnswerForm,
@@ -43,8 +41,12 @@ from cases.models import Child, Contact, PartnerCheck
 from cases.services import create_child, possible_duplicates
 from cases.validators import normalise_nhs_number
 from cases.views._common import _page, _posted
-from cases.views.children import _confirmation, _confirmed_for, _duplicate_warning
-from safeguarding.throttling import within_rate
+from cases.views.children import (
+    _confirmation,
+    _confirmed_for,
+    _duplicate_warning,
+    search_step,
+)
 
 
 def _refused_by_service(form, error: ValidationError) -> None:
@@ -81,35 +83,7 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
 
 def _search_step(request: HttpRequest) -> HttpResponse:
     """Step 1: find the child among those the person may see, or record a new one."""
-    searched = any(key in request.GET for key in SearchForm.FIELDS)
-    if searched and not within_rate(
-        "child-search", str(request.user.pk), settings.SEARCH_RATE_PER_MINUTE
-    ):
-        record(Action.PERMISSION_REFUSED, request=request, detail={"why": "search rate"})
-        limit = {"limit": settings.SEARCH_RATE_PER_MINUTE}
-        return render(request, "cases/search_limit.html", limit, status=429)
-    form = SearchForm(request.GET if searched else None)
-    page_obj = None
-    if searched and form.is_valid():
-        terms = form.terms
-        found = selectors.search_children(request.user, for_contact=True, **terms)
-        page_obj = _page(request, found)
-        born = terms["date_of_birth"]
-        record(
-            Action.SEARCH,
-            request=request,
-            target_type="child",
-            detail={
-                "name": terms["name"],
-                "date_of_birth": born.isoformat() if born else "",
-                "nhs_number": terms["nhs_number"],
-                "results": page_obj.paginator.count,
-                "page": page_obj.number,
-                "children": [child.pk for child in page_obj],
-                "for": "contact",
-            },
-        )
-    return render(request, "mash/contact_find_child.html", {"form": form, "page_obj": page_obj})
+    return search_step(request, "mash/contact_find_child.html", for_contact=True)
 
 
 @login_required
