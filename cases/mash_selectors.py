@@ -213,38 +213,27 @@ def checks_asked_of(agency: Agency) -> QuerySet:
     )
 
 
-def _child_known_to(agency: Agency):
-    """Whether the agency knows the contact's child by itself: it recorded the child, or
-    it holds a case of the child. A contact linked by NHS number to a child only another
-    agency knows must not show that agency's record (its name, date of birth) to the
-    referrer."""
+def _child_known_to(person: Person):
+    """Whether the person's agency knows the contact's child by itself: it recorded the
+    child, or it holds a case of the child. A contact linked by NHS number to a child only
+    another agency knows must not show that agency's record (its name, date of birth) to
+    the referrer."""
     from cases.models import Case, Child
 
     visible = Case.objects.filter(
-        child=OuterRef("child"),
-        pk__in=_agency_rows_for_agency(agency).values("content_object_id"),
+        child=OuterRef("child"), pk__in=_agency_rows(person).values("content_object_id")
     )
-    recorded = Child.objects.filter(pk=OuterRef("child"), created_by__agency=agency)
+    recorded = Child.objects.filter(pk=OuterRef("child"), created_by__agency=person.agency_id)
     return Exists(recorded) | Exists(visible)
 
 
-def _agency_rows_for_agency(agency: Agency) -> QuerySet:
-    from cases.models import CaseGroupObjectPermission
-
-    return CaseGroupObjectPermission.objects.filter(
-        group_id=agency.group_id,
-        permission__codename="view_case",
-        permission__content_type__app_label="cases",
-    )
-
-
-def contacts_made_by(agency: Agency) -> QuerySet:
-    """The contacts an agency has made, newest first (what a referrer follows up), each
-    saying whether the agency may be shown the child's name (`child_known`)."""
+def contacts_made_by(person: Person) -> QuerySet:
+    """The contacts the person's agency has made, newest first (what a referrer follows
+    up), each saying whether the child's name may be shown (`child_known`)."""
     return (
-        Contact.objects.filter(referring_agency=agency)
+        Contact.objects.filter(referring_agency_id=person.agency_id)
         .select_related("child", "mash")
-        .annotate(child_known=_child_known_to(agency))
+        .annotate(child_known=_child_known_to(person))
         .order_by("-received_at", "-id")
     )
 
@@ -253,7 +242,7 @@ def child_known(person: Person, contact: Contact) -> bool:
     """Whether the child's record may be shown to this person with the contact."""
     if contact_access(person, contact) == MASH:
         return True
-    return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person.agency)).exists()
+    return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person)).exists()
 
 
 def missing_in_area(person: Person) -> QuerySet:

@@ -226,7 +226,7 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
     if person.agency_id is None:
         rows = Contact.objects.none()
     else:
-        rows = mash_selectors.contacts_made_by(person.agency)
+        rows = mash_selectors.contacts_made_by(person)
     page_obj = _page(request, rows)
     record(
         Action.CONTACTS_LISTED,
