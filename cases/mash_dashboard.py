@@ -20,13 +20,12 @@ from django.db.models import (
     F,
     FloatField,
     Q,
-    QuerySet,
 )
 from django.db.models.functions import Extract, TruncDate, TruncWeek
 from django.utils import timezone
 
-from cases.models import Contact, MissingEpisode, PartnerCheck, Rag
-from cases.selectors import _agency_rows
+from cases.mash_selectors import episodes_answered_for
+from cases.models import Contact, PartnerCheck, Rag
 from sharing.models import Person
 
 DAYS = 30
@@ -49,26 +48,6 @@ def _hours(start: str, end: str):
         Extract(ExpressionWrapper(F(end) - F(start), output_field=DurationField()), "epoch")
         / 3600.0
     )
-
-
-def _visible(person: Person) -> QuerySet:
-    return _agency_rows(person).values("content_object_id")
-
-
-# --- the side lists, restricted to what the MASH's agency may see ---------------------------
-
-
-def area_episodes(person: Person) -> QuerySet:
-    """Every missing episode, returned or not, in missing_in_area's scope (placed in the
-    area, looked after by the authority, or on a case it leads), on cases it may see."""
-    agency = person.agency
-    placed_here = Q(
-        case__child__current_placement__area__agencies=agency,
-        case__child__current_placement__ended_at__isnull=True,
-    )
-    ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
-    matching = MissingEpisode.objects.filter(placed_here | ours).values("pk")
-    return MissingEpisode.objects.filter(pk__in=matching, case__in=_visible(person))
 
 
 # --- the figures -----------------------------------------------------------------------------
@@ -156,7 +135,7 @@ def missing_per_week(person: Person, today: dt.date) -> list[tuple[dt.date, int]
     first = _monday(today) - dt.timedelta(weeks=WEEKS - 1)
     counts = {
         week.date() if isinstance(week, dt.datetime) else week: n
-        for week, n in area_episodes(person)
+        for week, n in episodes_answered_for(person)
         .filter(reported_at__gte=_local_midnight(first))
         .annotate(week=TruncWeek("reported_at", tzinfo=timezone.get_current_timezone()))
         .values("week")

@@ -245,25 +245,31 @@ def child_known(person: Person, contact: Contact) -> bool:
     return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person)).exists()
 
 
-def missing_in_area(person: Person) -> QuerySet:
-    """Children still missing whom the person's authority answers for (placed in its area,
-    looked after by it, or on a case it leads), on cases its agency may see: it may answer
-    for a child whose case another agency has not shared with it, and must not see that
-    one here."""
+def episodes_answered_for(person: Person) -> QuerySet:
+    """Missing episodes, returned or not, whom the person's authority answers for (the child
+    placed in its area, looked after by it, or on a case it leads), on cases its agency may
+    see: it may answer for a child whose case another agency has not shared with it, and
+    must not see that one."""
     agency = person.agency
     # The area test is an EXISTS (no join to the agency's areas, so no duplicates to
-    # remove): the query starts from the few episodes still open (a partial index) rather
-    # than joining every episode in the country to its case (bench/README.md).
+    # remove) and rows are not joined to every case in the country first (bench/README.md).
     placed_here = Exists(
         Agency.areas.through.objects.filter(
             agency=agency, area=OuterRef("case__child__current_placement__area")
         )
     ) & Q(case__child__current_placement__ended_at__isnull=True)
     ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
+    return MissingEpisode.objects.filter(placed_here | ours).filter(
+        case__in=_agency_rows(person).values("content_object_id")
+    )
+
+
+def missing_in_area(person: Person) -> QuerySet:
+    """Children still missing whom the person's authority answers for, longest missing
+    first; starts from the few episodes still open (a partial index)."""
     return (
-        MissingEpisode.objects.filter(returned_at__isnull=True)
-        .filter(placed_here | ours)
-        .filter(case__in=_agency_rows(person).values("content_object_id"))
+        episodes_answered_for(person)
+        .filter(returned_at__isnull=True)
         .select_related("case__child", "reporting_agency")
         .order_by("last_seen_at", "id")
     )
