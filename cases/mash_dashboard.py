@@ -1,4 +1,4 @@
-"""The MASH dashboard's figures, and the side lists of the triage screen, as selectors.
+"""The MASH dashboard's figures, as selectors (the side lists are in cases.mash_selectors).
 
 Every figure is an aggregate query on the MASH's own data (its contacts and the checks it
 asked), or on the cases its agency may see: nothing about a child whose case the agency
