@@ -49,9 +49,14 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
 # The project itself, non-editable. Its dependencies are already installed above.
 COPY manage.py ./
 COPY safeguarding ./safeguarding
+COPY audit ./audit
+COPY people ./people
 COPY cases ./cases
 COPY sharing ./sharing
-COPY audit ./audit
+COPY notifications ./notifications
+COPY missing ./missing
+COPY triage ./triage
+COPY reports ./reports
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info
 

@@ -39,8 +39,9 @@ PER_ROUND = 30
 
 def build():
     from cases.services import add_entry, create_child_and_case
-    from sharing.demo import build_partnership
-    from sharing.models import Agency, LawfulBasis, Person
+    from people.demo import build_partnership
+    from people.models import Agency, Person
+    from sharing.models import LawfulBasis
     from sharing.services import share_case
 
     build_partnership()

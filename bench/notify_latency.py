@@ -163,7 +163,7 @@ class InboxPoller(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
-        from sharing.models import Notification
+        from notifications.models import Notification
 
         last = 0
         try:
@@ -227,8 +227,9 @@ def build():
 
     from django.utils import timezone
 
-    from cases.services import create_child_and_case, record_placement
-    from sharing.demo import build_partnership
+    from cases.services import create_child_and_case
+    from missing.services import record_placement
+    from people.demo import build_partnership
     from sharing.models import LawfulBasis
     from sharing.services import share_case
 
@@ -256,8 +257,8 @@ def report(person, case) -> tuple[float, list[int]]:
     from django.db import transaction
     from django.utils import timezone
 
-    from cases.services import report_missing
-    from sharing.models import Notification
+    from missing.services import report_missing
+    from notifications.models import Notification
 
     committed: list[float] = []
     with transaction.atomic():
@@ -328,7 +329,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from sharing.models import Agency
+    from people.models import Agency
 
     worker = poller = None
     try:

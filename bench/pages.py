@@ -57,7 +57,7 @@ def built(url: str, tier: str, seed: int) -> bool:
     """Whether the tier's database exists and its build finished with this seed and version."""
     import psycopg2
 
-    from cases.management.commands.generate_synthetic import MARKER_TABLE, VERSION
+    from safeguarding.management.commands.generate_synthetic import MARKER_TABLE, VERSION
 
     try:
         connection = psycopg2.connect(url)
@@ -137,9 +137,9 @@ def measure(tier: str, requests: int, warmup: int) -> dict:
     from django.urls import NoReverseMatch, reverse
 
     from cases import selectors
-    from cases.management.commands.generate_synthetic import MARKER_TABLE
     from cases.models import Case
-    from sharing.models import Person
+    from people.models import Person
+    from safeguarding.management.commands.generate_synthetic import MARKER_TABLE
 
     # Not setup_test_environment(): it instruments every template render (a signal and a
     # copy of the context each time), which is the test client's cost, not the server's.

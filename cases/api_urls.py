@@ -3,7 +3,7 @@ and missing episodes."""
 
 from django.urls import path
 
-from cases import api, api_placements
+from cases import api
 
 urlpatterns = [
     path("children/", api.children, name="api-children"),
@@ -16,12 +16,6 @@ urlpatterns = [
     path("cases/<int:case_id>/shares/", api.shares, name="api-case-shares"),
     path("cases/<int:case_id>/emergency-access/", api.emergency_access,
          name="api-case-emergency-access"),
-    path("cases/<int:case_id>/placements/", api_placements.placements,
-         name="api-case-placements"),
-    path("cases/<int:case_id>/missing-episodes/", api_placements.missing_episodes,
-         name="api-case-missing-episodes"),
-    path("cases/<int:case_id>/missing-episodes/<int:episode_id>/returned/",
-         api_placements.returned, name="api-case-missing-episode-returned"),
     path("shares/<int:share_id>/acknowledge/", api.acknowledge, name="api-share-acknowledge"),
     path("shares/<int:share_id>/revoke/", api.revoke, name="api-share-revoke"),
 ]  # fmt: skip

@@ -10,14 +10,16 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from cases.models import Child, Entry, MissingEpisode, Placement, Screening, searchable
+from cases.models import Child, Entry, Screening, searchable
 from cases.validators import (
     normalise_nhs_number,
     normalise_postcode,
     validate_nhs_number,
     validate_postcode,
 )
-from sharing.models import Agency, Area, LawfulBasis, Share
+from missing.models import MissingEpisode, Placement
+from people.models import Agency, Area
+from sharing.models import LawfulBasis, Share
 
 
 class DateInput(forms.MultiWidget):

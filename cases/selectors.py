@@ -15,18 +15,11 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
-from cases.models import (
-    Case,
-    CaseGroupObjectPermission,
-    Child,
-    Entry,
-    MissingEpisode,
-    Placement,
-    Screening,
-    searchable,
-)
+from cases.models import Case, CaseGroupObjectPermission, Child, Entry, Screening, searchable
 from cases.validators import normalise_nhs_number
-from sharing.models import EmergencyAccess, Person, Share
+from missing.models import MissingEpisode, Placement
+from people.models import Person
+from sharing.models import EmergencyAccess, Share
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
@@ -268,11 +261,9 @@ def placements(case: Case) -> QuerySet:
 def current_placement(case: Case) -> Placement | None:
     """The child's current placement if it was recorded on this case (a child's placement on
     another case is that case's business, and may not be visible to the person)."""
-    if case.child.current_placement_id is None:
-        return None
     return (
         Placement.objects.select_related("area", "placing_authority")
-        .filter(pk=case.child.current_placement_id, case=case, ended_at__isnull=True)
+        .filter(child_id=case.child_id, case=case, ended_at__isnull=True)
         .first()
     )
 

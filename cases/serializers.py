@@ -17,17 +17,11 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from cases import validators as postcode_rules
-from cases.models import (
-    Case,
-    Child,
-    Entry,
-    MissingEpisode,
-    Placement,
-    ReturnInterview,
-    Screening,
-)
+from cases.models import Case, Child, Entry, Screening
 from cases.validators import normalise_nhs_number, validate_nhs_number
-from sharing.models import Agency, Area, EmergencyAccess, LawfulBasis, Share
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from people.models import Agency, Area
+from sharing.models import EmergencyAccess, LawfulBasis, Share
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
 SOME_TEXT = r"^\s*[^\s\x00][^\x00]*$"

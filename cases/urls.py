@@ -1,5 +1,4 @@
-"""Pages for children, cases, the chronology, screenings, shares, emergency access,
-placements and missing episodes."""
+"""Pages for children, cases, the chronology, screenings, shares and emergency access."""
 
 from django.urls import path
 
@@ -18,13 +17,6 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", views.case_close, name="case-close"),
     path("cases/<int:case_id>/print/", views.case_print, name="case-print"),
     path("cases/<int:case_id>/export.csv", views.case_export, name="case-export"),
-    path("cases/<int:case_id>/placements/new/", views.placement_new, name="placement-new"),
-    path("cases/<int:case_id>/placements/end/", views.placement_end, name="placement-end"),
-    path("cases/<int:case_id>/missing/new/", views.missing_new, name="missing-new"),
-    path("cases/<int:case_id>/missing/<int:episode_id>/returned/", views.missing_returned,
-         name="missing-returned"),
-    path("cases/<int:case_id>/missing/<int:episode_id>/interview/", views.return_interview,
-         name="return-interview"),
     path("shares/", views.shares, name="shares"),
     path("shares/<int:share_id>/acknowledge/", views.share_acknowledge,
          name="share-acknowledge"),

@@ -59,13 +59,13 @@ EMAIL_BACKEND = env_str(
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 # The address people reach the service at, for links in notification emails and webhooks.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
-# Notifications (sharing.notifications): when an unacknowledged one is escalated to the
+# Notifications (notifications.services): when an unacknowledged one is escalated to the
 # agency's MASH managers, by kind; when a return home interview is due after a return.
 NOTIFY_MISSING_ACK_MINUTES = env_int("NOTIFY_MISSING_ACK_MINUTES", 15)
 NOTIFY_PLACEMENT_ACK_WORKING_DAYS = env_int("NOTIFY_PLACEMENT_ACK_WORKING_DAYS", 1)
 NOTIFY_INTERVIEW_ACK_HOURS = env_int("NOTIFY_INTERVIEW_ACK_HOURS", 4)
 RETURN_INTERVIEW_HOURS = env_int("RETURN_INTERVIEW_HOURS", 72)
-# MASH triage (cases.mash): when a contact's decision is due after receipt, by RAG rating
+# MASH triage (triage.services): when a contact's decision is due after receipt, by RAG rating
 # (red and amber in elapsed hours, green in working days), and when a partner check is
 # due after it is asked. An unrated contact is due as if red: it must be rated first.
 MASH_DECISION_RED_HOURS = env_int("MASH_DECISION_RED_HOURS", 4)
@@ -128,9 +128,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
-    "sharing",
-    "cases",
     "audit",
+    "people",
+    "cases",
+    "sharing",
+    "notifications",
+    "missing",
+    "triage",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -143,8 +148,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "sharing.middleware.SessionLifetimeMiddleware",
-    "sharing.middleware.SecondFactorRequiredMiddleware",
+    "people.middleware.SessionLifetimeMiddleware",
+    "people.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "safeguarding.middleware.SecurityHeadersMiddleware",
@@ -165,7 +170,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "sharing.context_processors.inbox",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -175,7 +180,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "sharing.Person"
+AUTH_USER_MODEL = "people.Person"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out account is refused before its password is even checked.
     "axes.backends.AxesStandaloneBackend",
@@ -203,7 +208,7 @@ LOGOUT_REDIRECT_URL = "sign-in"
 # Sessions live in the database so any number of web processes can serve a person; our
 # store records whose each session is, so a person can see theirs and end the others.
 # Saving on every request turns SESSION_COOKIE_AGE into an idle timeout.
-SESSION_ENGINE = "sharing.sessions"
+SESSION_ENGINE = "people.sessions"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -256,8 +261,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "sharing.authentication.TokenAuthentication",
-        "sharing.authentication.VerifiedSessionAuthentication",
+        "people.authentication.TokenAuthentication",
+        "people.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -301,7 +306,7 @@ AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "sharing.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 AXES_VERBOSE = False
@@ -369,9 +374,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguarding.tasks.heartbeat", "schedule": 60.0},
-    "notifications-sweep": {"task": "sharing.tasks.sweep", "schedule": NOTIFY_SWEEP_SECONDS},
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": NOTIFY_SWEEP_SECONDS},
     "notifications-escalate": {
-        "task": "sharing.tasks.escalate",
+        "task": "notifications.tasks.escalate",
         "schedule": NOTIFY_ESCALATE_SECONDS,
     },
     # Idempotent; a run that queued behind a backlog is dropped, since the next one comes.

@@ -3,52 +3,55 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from notifications import api as notifications_api
+from notifications import views as notifications_views
+from people import api as people_api
+from people import views as people_views
 from safeguarding import views
-from sharing import api as sharing_api
-from sharing import api_notifications, inbox_views
-from sharing import views as sharing_views
 
 admin.site.site_header = "Safeguarding Hub administration"
 admin.site.site_title = "Safeguarding Hub administration"
 # The admin uses the service's own sign-in (with its second factor), so there is one way in.
-admin.site.login = sharing_views.SignInView.as_view()
+admin.site.login = people_views.SignInView.as_view()
 
 api_v1 = [
-    path("me/", sharing_api.me, name="api-me"),
-    path("tokens/", sharing_api.tokens, name="api-tokens"),
-    path("tokens/<int:token_id>/revoke/", sharing_api.revoke, name="api-token-revoke"),
-    path("notifications/", api_notifications.notifications, name="api-notifications"),
+    path("me/", people_api.me, name="api-me"),
+    path("tokens/", people_api.tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", people_api.revoke, name="api-token-revoke"),
+    path("notifications/", notifications_api.notifications, name="api-notifications"),
     path(
         "notifications/<int:notification_id>/acknowledge/",
-        api_notifications.acknowledge,
+        notifications_api.acknowledge,
         name="api-notification-acknowledge",
     ),
     path("", include("cases.api_urls")),
-    path("", include("cases.access_api_urls")),
-    path("", include("cases.mash_api_urls")),
+    path("", include("missing.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("triage.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("sign-in/", sharing_views.SignInView.as_view(), name="sign-in"),
-    path("sign-in/code/", sharing_views.sign_in_code, name="sign-in-code"),
-    path("sign-in/recovery-code/", sharing_views.sign_in_recovery_code,
+    path("sign-in/", people_views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/code/", people_views.sign_in_code, name="sign-in-code"),
+    path("sign-in/recovery-code/", people_views.sign_in_recovery_code,
          name="sign-in-recovery-code"),
-    path("two-factor/set-up/", sharing_views.set_up_two_factor, name="two-factor-set-up"),
-    path("sign-out/", sharing_views.SignOutView.as_view(), name="sign-out"),
-    path("inbox/", inbox_views.inbox_page, name="inbox"),
-    path("inbox/count/", inbox_views.inbox_count, name="inbox-count"),
-    path("inbox/<int:notification_id>/acknowledge/", inbox_views.inbox_acknowledge,
+    path("two-factor/set-up/", people_views.set_up_two_factor, name="two-factor-set-up"),
+    path("sign-out/", people_views.SignOutView.as_view(), name="sign-out"),
+    path("inbox/", notifications_views.inbox_page, name="inbox"),
+    path("inbox/count/", notifications_views.inbox_count, name="inbox-count"),
+    path("inbox/<int:notification_id>/acknowledge/", notifications_views.inbox_acknowledge,
          name="inbox-acknowledge"),
-    path("agency/notifications/", inbox_views.agency_deliveries, name="agency-deliveries"),
-    path("account/sessions/", sharing_views.sessions, name="sessions"),
-    path("account/sessions/sign-out-others/", sharing_views.sign_out_everywhere_else,
+    path("agency/notifications/", notifications_views.agency_deliveries, name="agency-deliveries"),
+    path("account/sessions/", people_views.sessions, name="sessions"),
+    path("account/sessions/sign-out-others/", people_views.sign_out_everywhere_else,
          name="sign-out-everywhere-else"),
-    path("account/tokens/", sharing_views.tokens, name="tokens"),
-    path("account/tokens/<int:token_id>/revoke/", sharing_views.revoke, name="revoke-token"),
+    path("account/tokens/", people_views.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", people_views.revoke, name="revoke-token"),
     path("", include("cases.urls")),
-    path("", include("cases.access_urls")),
-    path("", include("cases.mash_urls")),
+    path("", include("missing.urls")),
+    path("", include("reports.urls")),
+    path("", include("triage.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,7 +15,7 @@ UPCOMING: list[tuple[str, str]] = []
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from cases.mash_selectors import runs_a_mash
+    from triage.selectors import runs_a_mash
 
     return render(
         request,

@@ -3,10 +3,4 @@ from django.apps import AppConfig
 
 class SharingConfig(AppConfig):
     name = "sharing"
-    verbose_name = "Agencies and people"
-
-    def ready(self) -> None:
-        from sharing import (
-            schema,  # noqa: F401  (describes our authentication in the OpenAPI schema)
-            signals,  # noqa: F401  (connects the audit receivers)
-        )
+    verbose_name = "Shares and emergency access"

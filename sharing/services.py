@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
-from sharing.models import Agency, EmergencyAccess, LawfulBasis, Person, Share
+from people.models import Agency, Person
+from sharing.models import EmergencyAccess, LawfulBasis, Share
 
 # What each share level lets an agency do; a higher level includes the lower ones.
 LEVEL_PERMISSIONS = {

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sharing.demo import Partnership, build_partnership
+from people.demo import Partnership, build_partnership
 
 PASSWORD = "correct-horse-battery"
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def sign_in(client, people):
 def current_code(person) -> str:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from sharing.two_factor import current_code as code_of
+    from people.two_factor import current_code as code_of
 
     return code_of(TOTPDevice.objects.get(user=person, confirmed=True))
 
@@ -441,7 +441,7 @@ def place(partnership):
     """Record a placement: `place(case, "suffolk")`, by social.worker unless `by=`."""
     from django.utils import timezone
 
-    from cases.services import record_placement
+    from missing.services import record_placement
 
     def _place(case, area: str = "suffolk", *, by: str = "social.worker", at=None):
         return record_placement(
@@ -465,7 +465,7 @@ def missing(people):
 
     from django.utils import timezone
 
-    from cases.services import report_missing
+    from missing.services import report_missing
 
     def _missing(case, *, by: str = "police.officer", risk: str = "high"):
         return report_missing(
@@ -490,8 +490,8 @@ def make_contact(partnership):
 
     from django.utils import timezone
 
-    from cases.mash_services import rate_contact, record_contact
     from cases.models import Child, searchable
+    from triage.services import rate_contact, record_contact
 
     def _contact(*, by="health.nurse", child=None, rag=None, received_at=None, area="norfolk",
                  concern="Seen getting into cars with older men after school.",

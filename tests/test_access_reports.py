@@ -22,7 +22,8 @@ from schemathesis import GenerationMode
 from audit.models import Action, Event
 from audit.services import record
 from cases.models import Entry
-from sharing.models import EmergencyAccess, Person
+from people.models import Person
+from sharing.models import EmergencyAccess
 from sharing.services import grant_emergency_access
 from tests.conftest import events, verify_second_factor
 from tests.test_api_fuzz import (

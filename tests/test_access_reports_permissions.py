@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from audit.models import Action, Event
 from audit.services import record
+from people.tokens import create_token
 from sharing.models import EmergencyAccess
 from sharing.services import grant_emergency_access
-from sharing.tokens import create_token
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def world(open_case_for, share, people):
 
 
 def signed_in_as(username: str) -> Client:
-    from sharing.models import Person
+    from people.models import Person
     from tests.conftest import verify_second_factor
 
     client = Client()
@@ -220,7 +220,8 @@ def test_api_without_credentials_is_401(world, people, client, row):
 
 
 def test_the_matrix_covers_every_access_page_and_endpoint():
-    from cases import access_api_urls, access_urls
+    from reports import api_urls as access_api_urls
+    from reports import urls as access_urls
 
     names = {p.name for p in access_urls.urlpatterns + access_api_urls.urlpatterns}
     assert names == COVERED_URL_NAMES

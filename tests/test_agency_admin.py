@@ -3,13 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from sharing.models import Person
+from people.models import Person
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_agency_admin_sees_only_their_own_agencys_people(sign_in):
-    page = sign_in("admin.ncc").get(reverse("admin:sharing_person_changelist")).content.decode()
+    page = sign_in("admin.ncc").get(reverse("admin:people_person_changelist")).content.decode()
     assert "social.worker" in page
     assert "mash.manager" in page
     assert "police.officer" not in page
@@ -18,7 +18,7 @@ def test_an_agency_admin_sees_only_their_own_agencys_people(sign_in):
 
 def test_an_agency_admin_cannot_open_another_agencys_person(sign_in, people):
     client = sign_in("admin.ncc")
-    url = reverse("admin:sharing_person_change", args=[people["police.officer"].pk])
+    url = reverse("admin:people_person_change", args=[people["police.officer"].pk])
     response = client.get(url)
     # The admin answers a person outside the queryset by redirecting to the index.
     assert response.status_code == 302
@@ -32,7 +32,7 @@ def test_an_agency_admin_cannot_open_another_agencys_person(sign_in, people):
 def test_a_person_added_by_an_agency_admin_joins_the_admins_agency(sign_in, agencies):
     client = sign_in("admin.ncc")
     response = client.post(
-        reverse("admin:sharing_person_add"),
+        reverse("admin:people_person_add"),
         {
             "username": "new.worker",
             "first_name": "Sam",
@@ -56,26 +56,26 @@ def test_a_person_added_by_an_agency_admin_joins_the_admins_agency(sign_in, agen
 def test_an_agency_admin_cannot_make_anyone_a_superuser(sign_in, people):
     client = sign_in("admin.ncc")
     target = people["social.worker"]
-    page = client.get(reverse("admin:sharing_person_change", args=[target.pk])).content.decode()
+    page = client.get(reverse("admin:people_person_change", args=[target.pk])).content.decode()
     assert 'name="is_superuser"' not in page
     assert 'name="user_permissions"' not in page
 
 
 def test_an_agency_admin_cannot_manage_agencies_or_areas(sign_in):
     client = sign_in("admin.ncc")
-    assert client.get(reverse("admin:sharing_agency_changelist")).status_code == 403
-    assert client.get(reverse("admin:sharing_area_changelist")).status_code == 403
+    assert client.get(reverse("admin:people_agency_changelist")).status_code == 403
+    assert client.get(reverse("admin:people_area_changelist")).status_code == 403
 
 
 def test_a_practitioner_cannot_reach_the_admin(sign_in):
-    response = sign_in("social.worker").get(reverse("admin:sharing_person_changelist"))
+    response = sign_in("social.worker").get(reverse("admin:people_person_changelist"))
     assert response.status_code == 302
     assert reverse("sign-in") in response["Location"] or "/admin/login/" in response["Location"]
 
 
 def test_nobody_but_a_superuser_can_delete_a_person(sign_in, people):
     client = sign_in("admin.ncc")
-    url = reverse("admin:sharing_person_delete", args=[people["social.worker"].pk])
+    url = reverse("admin:people_person_delete", args=[people["social.worker"].pk])
     assert client.get(url).status_code == 403
 
 

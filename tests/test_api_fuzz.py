@@ -36,8 +36,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from sharing.models import ApiToken
-from sharing.tokens import create_token, revoke_token
+from people.models import ApiToken
+from people.tokens import create_token, revoke_token
 from tests.conftest import verify_second_factor
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from sharing.models import ApiToken
-from sharing.tokens import digest
+from people.models import ApiToken
+from people.tokens import digest
 from tests.conftest import events
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_the_api_is_throttled_per_person(officer_token, settings):
 def test_the_tokens_page_is_paged_in_a_constant_number_of_queries(
     sign_in, people, django_assert_max_num_queries
 ):
-    from sharing.tokens import create_token
+    from people.tokens import create_token
 
     client = sign_in("health.nurse")
     for i in range(45):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, Event
-from sharing.models import Person
+from people.models import Person
 from tests.test_case_api_permissions import CASE_API, REASON, call
 from tests.test_case_pages_permissions import CASE_PAGES
 

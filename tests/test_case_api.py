@@ -23,8 +23,8 @@ from django.utils import timezone
 from audit.models import Action, Event
 from cases.models import Case, Child, Entry
 from cases.services import add_entry, create_child_and_case
+from people.tokens import create_token
 from sharing.models import EmergencyAccess, Share
-from sharing.tokens import create_token
 from tests.conftest import events
 
 # The fuzz's checks and fixtures (Django's WSGI handler; a rate limit a walk-through fits in).

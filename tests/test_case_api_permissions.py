@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import api_urls
-from cases.models import MissingEpisode
-from sharing.models import Area, Person
-from sharing.tokens import create_token
+from missing import api_urls as missing_api_urls
+from missing.models import MissingEpisode
+from people.models import Area, Person
+from people.tokens import create_token
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,7 @@ def changes() -> list:
 
 
 def test_the_matrix_names_every_endpoint_and_every_person_once():
-    names = {pattern.name for pattern in api_urls.urlpatterns}
+    names = {p.name for p in [*api_urls.urlpatterns, *missing_api_urls.urlpatterns]}
     assert names == COVERED_URL_NAMES
     methods = {(method, to.url_name) for method, to, _, _ in CASE_API}
     assert len(methods) == len(CASE_API)

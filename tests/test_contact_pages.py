@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.mash_services import answer_check, decide_contact, rate_contact, request_checks
-from cases.models import Child, Contact, Entry, PartnerCheck, searchable
-from sharing.models import Agency
+from cases.models import Child, Entry, searchable
+from people.models import Agency
 from tests.conftest import events
+from triage.models import Contact, PartnerCheck
+from triage.services import answer_check, decide_contact, rate_contact, request_checks
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -29,7 +30,7 @@ CONCERN = "Seen getting into cars with older men after school."
 
 def contact_data(when: dt.datetime | None = None, **overrides) -> dict:
     local = timezone.localtime(when or timezone.now() - dt.timedelta(minutes=30))
-    from sharing.models import Area
+    from people.models import Area
 
     data = {
         "area": str(Area.objects.get(name="Norfolk").pk),

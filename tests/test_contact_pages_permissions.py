@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import Action, Event
-from cases.mash_services import request_checks
-from cases.models import Contact, PartnerCheck
+from triage.models import Contact, PartnerCheck
+from triage.services import request_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def world(make_contact, people, agencies) -> World:
 
 
 def signed_in_as(username: str) -> Client:
-    from sharing.models import Person
+    from people.models import Person
     from tests.conftest import verify_second_factor
 
     client = Client()
@@ -239,7 +239,7 @@ def test_list_pages_refuse_other_methods(world):
 
 
 def test_the_matrix_covers_every_contact_and_check_page():
-    from cases import mash_urls
+    from triage import urls as mash_urls
 
     names = {p.name for p in mash_urls.urlpatterns if not p.name.startswith("triage")}
     assert sorted(names) == COVERED_URL_NAMES

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from sharing.demo import PEOPLE
-from sharing.models import Agency, Area, Person
+from people.demo import PEOPLE
+from people.models import Agency, Area, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_load_demo_is_refused_when_debug_is_off(settings):
 def test_load_demo_adds_fictional_cases_shared_as_the_issue_describes(settings):
     from cases import selectors
     from cases.models import Case, Entry
-    from sharing.models import Person
+    from people.models import Person
 
     settings.DEBUG = True
     call_command("load_demo")
@@ -83,8 +83,8 @@ def test_load_demo_gives_the_norfolk_mash_a_morning_queue(settings):
     one child missing now (issue 7's demo)."""
     from django.utils import timezone
 
-    from cases.mash_selectors import missing_in_area, triage_queue
-    from cases.models import Contact, PartnerCheck
+    from triage.models import Contact, PartnerCheck
+    from triage.selectors import missing_in_area, triage_queue
 
     settings.DEBUG = True
     call_command("load_demo")

@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from audit.models import Event
 from cases import selectors
-from cases.management.commands.generate_synthetic import SEARCH_TERM, VERSION
-from cases.mash_services import next_contact_reference
-from cases.models import Case, CaseGroupObjectPermission, Child, Contact, Entry, PartnerCheck
+from cases.models import Case, CaseGroupObjectPermission, Child, Entry
 from cases.services import add_entry, next_reference
-from sharing.models import Agency, Person, Share
+from people.models import Agency, Person
+from safeguarding.management.commands.generate_synthetic import SEARCH_TERM, VERSION
+from sharing.models import Share
 from sharing.services import LEVEL_PERMISSIONS
+from triage.models import Contact, PartnerCheck
+from triage.services import next_contact_reference
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from people.models import Agency, Area, Person
 from safeguarding.checks import unbounded_text_fields
-from sharing.models import Agency, Area, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def test_a_script_tag_in_every_text_field_is_shown_as_text(sign_in, people, agen
         "/",
         reverse("sessions"),
         reverse("tokens"),
-        reverse("admin:sharing_person_changelist"),
-        reverse("admin:sharing_person_change", args=[admin.pk]),
+        reverse("admin:people_person_changelist"),
+        reverse("admin:people_person_change", args=[admin.pk]),
     ]
     for path in pages:
         html = client.get(path).content.decode()

@@ -13,16 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.services import record_placement, report_missing
-from sharing.models import (
-    Agency,
-    Delivery,
-    DeliveryAttempt,
-    Notification,
-    Person,
-    SignedInSession,
-)
-from sharing.notifications import acknowledge_notification, notify
+from missing.services import record_placement, report_missing
+from notifications.models import Delivery, DeliveryAttempt, Notification
+from notifications.services import acknowledge_notification, notify
+from people.models import Agency, Person, SignedInSession
 from tests.conftest import events, verify_second_factor
 
 pytestmark = pytest.mark.django_db

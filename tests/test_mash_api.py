@@ -17,8 +17,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from audit.models import Action
-from cases.mash_services import answer_check, assign_contact, decide_contact, request_checks
-from cases.models import Child, Contact, Entry
+from cases.models import Child, Entry
 from tests.conftest import events
 from tests.test_api_fuzz import (  # noqa: F401 - fixtures (api_rate, wsgi_app...) used by name
     CHECKS,
@@ -31,6 +30,8 @@ from tests.test_api_fuzz import (  # noqa: F401 - fixtures (api_rate, wsgi_app..
     worker_token,
     wsgi_app,
 )
+from triage.models import Contact
+from triage.services import answer_check, assign_contact, decide_contact, request_checks
 
 pytestmark = pytest.mark.django_db
 

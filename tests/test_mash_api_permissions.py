@@ -24,10 +24,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import mash_api_urls
-from cases.mash_services import request_checks
-from sharing.models import Person
-from sharing.tokens import create_token
+from people.models import Person
+from people.tokens import create_token
+from triage import api_urls as mash_api_urls
+from triage.services import request_checks
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""MASH triage rules (cases.mash_services): deadlines, ratings, checks, answers, decisions."""
+"""MASH triage rules (triage.services): deadlines, ratings, checks, answers, decisions."""
 
 import datetime as dt
 import zoneinfo
@@ -9,7 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from audit.models import Action
-from cases.mash_services import (
+from cases.models import Entry
+from notifications.models import Notification
+from tests.conftest import events
+from triage.models import Contact, PartnerCheck
+from triage.services import (
     answer_check,
     assign_contact,
     check_due,
@@ -18,9 +22,6 @@ from cases.mash_services import (
     rate_contact,
     request_checks,
 )
-from cases.models import Contact, Entry, PartnerCheck
-from sharing.models import Notification
-from tests.conftest import events
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -72,7 +73,7 @@ class TestOverdueFlags:
     def test_a_green_contact_received_on_friday_is_not_overdue_over_the_weekend(
         self, make_contact, people
     ):
-        from cases.mash_selectors import triage_queue
+        from triage.selectors import triage_queue
 
         with time_machine.travel(at(2026, 11, 27, 16, 0), tick=False):
             contact = make_contact(rag="green")
@@ -86,7 +87,7 @@ class TestOverdueFlags:
     def test_an_amber_contact_over_the_clock_change_is_overdue_after_24_hours(
         self, make_contact, people
     ):
-        from cases.mash_selectors import triage_queue
+        from triage.selectors import triage_queue
 
         with time_machine.travel(at(2026, 10, 24, 12, 0), tick=False):
             contact = make_contact(rag="amber")
@@ -156,7 +157,7 @@ class TestChecks:
             agencies["norfolk_police"],
             agencies["norfolk_hospital"],
         ]
-        assert all(n.contact == contact and n.case is None for n in told)
+        assert all(n.reference == contact.reference and n.case is None for n in told)
         assert {n.subject_id for n in told} == {c.pk for c in checks}
         assert "Testchild" not in told[0].summary
 
@@ -228,7 +229,7 @@ class TestDecisions:
         contact = decide_contact(None, people["mash.manager"], make_contact(rag="green"),
                                  "no_further_action", "Nothing to suggest harm.")  # fmt: skip
         assert contact.case is None
-        assert Notification.objects.get(kind="contact_outcome").contact == contact
+        assert Notification.objects.get(kind="contact_outcome").subject_id == contact.pk
 
     def test_transfer_puts_a_contact_in_the_other_queue(self, make_contact, people, agencies):
         suffolk = agencies["suffolk_childrens"]

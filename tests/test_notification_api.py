@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from audit.models import Action, Event
 from cases.models import Entry
-from cases.services import record_placement, report_missing
-from sharing.models import Notification, Person
-from sharing.notifications import inbox
-from sharing.tokens import create_token
+from missing.services import record_placement, report_missing
+from notifications.models import Notification
+from notifications.services import inbox
+from people.models import Person
+from people.tokens import create_token
 from tests.conftest import events
 
 pytestmark = pytest.mark.django_db
@@ -295,7 +296,7 @@ def many_notifications(world, people, agency, n: int, acknowledged_every: int = 
 
 
 def expected_order(agency, state: str = "all") -> list[int]:
-    """The inbox's own order (sharing.notifications.inbox), which the pages show too."""
+    """The inbox's own order (notifications.services.inbox), which the pages show too."""
     rows = inbox(agency)
     if state == "unacknowledged":
         rows = rows.filter(acknowledged_at__isnull=True)

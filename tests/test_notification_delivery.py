@@ -18,11 +18,11 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from cases.models import ReturnInterview
-from cases.services import record_return
-from sharing.models import Delivery, DeliveryAttempt, Notification
-from sharing.notifications import inbox
-from sharing.tasks import sweep, verify
+from missing.models import ReturnInterview
+from missing.services import record_return
+from notifications.models import Delivery, DeliveryAttempt, Notification
+from notifications.services import inbox
+from notifications.tasks import sweep, verify
 from tests.conftest import SmtpReceiver, free_port, sending_to_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,7 +1,7 @@
 """Notifications without a worker: who is told, that the outbox commits with the event,
 acknowledgement, deadlines and escalation, and what one delivery attempt does.
 
-Delivery attempts run in this process (`sharing.tasks.attempt`) against Django's locmem
+Delivery attempts run in this process (`notifications.tasks.attempt`) against Django's locmem
 email backend, or against a real SMTP address where nothing listens when a failure is
 wanted; webhooks fail against a closed loopback port. The database and the broker are
 real: a retry that `attempt` queues goes to the run's Redis, where no worker reads it.
@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import Action
-from cases.models import Entry, MissingEpisode, ReturnInterview
-from cases.services import (
+from cases.models import Entry
+from missing.models import MissingEpisode, ReturnInterview
+from missing.services import (
     AlreadyReturned,
     InterviewAlreadyRecorded,
     record_placement,
@@ -27,17 +28,15 @@ from cases.services import (
     record_return_interview,
     report_missing,
 )
-from safeguarding.health import redis_client
-from sharing.models import Delivery, DeliveryAttempt, LawfulBasis, Notification, Share
-from sharing.notifications import (
+from notifications.models import Delivery, DeliveryAttempt, Notification
+from notifications.services import (
     acknowledge_notification,
     add_working_days,
     inbox,
     recipients,
     unacknowledged_count,
 )
-from sharing.services import revoke_share
-from sharing.tasks import (
+from notifications.tasks import (
     MAX_BACKOFF_SECONDS,
     SENDERS,
     attempt,
@@ -47,6 +46,9 @@ from sharing.tasks import (
     sign,
     verify,
 )
+from safeguarding.health import redis_client
+from sharing.models import LawfulBasis, Share
+from sharing.services import revoke_share
 from tests.conftest import events, free_port
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -217,18 +219,18 @@ def queued_in_redis() -> int:
 def test_a_failure_after_notify_leaves_no_episode_no_notification_and_nothing_queued(
     open_case_for, place, monkeypatch, people
 ):
-    import cases.services
+    import missing.services
 
     case = open_case_for("social.worker")
     place(case, "suffolk")
-    real_notify = cases.services.notify
+    real_notify = missing.services.notify
     calls = []
 
     def notify_then_fail(*args, **kwargs):
         calls.append(real_notify(*args, **kwargs))
         raise Forced("forced failure after notify")
 
-    monkeypatch.setattr(cases.services, "notify", notify_then_fail)
+    monkeypatch.setattr(missing.services, "notify", notify_then_fail)
     notifications_before = Notification.objects.count()
     deliveries_before = Delivery.objects.count()
     entries_before = Entry.objects.filter(case=case).count()

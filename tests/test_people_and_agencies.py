@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError
 
-from sharing.models import Agency, Area, Person
+from people.models import Agency, Area, Person
 
 pytestmark = pytest.mark.django_db
 

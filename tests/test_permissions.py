@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sharing.models import Person
+from people.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +15,9 @@ PAGES = [
     ("/account/sessions/", "police.officer", None, None),
     ("/account/tokens/", "health.nurse", None, None),
     ("/admin/", "admin.ncc", "social.worker", 302),
-    ("/admin/sharing/person/", "admin.ncc", "police.mash", 302),
-    ("/admin/sharing/agency/", "platform.admin", "admin.ncc", 403),
-    ("/admin/sharing/area/", "platform.admin", "admin.ncc", 403),
+    ("/admin/people/person/", "admin.ncc", "police.mash", 302),
+    ("/admin/people/agency/", "platform.admin", "admin.ncc", 403),
+    ("/admin/people/area/", "platform.admin", "admin.ncc", 403),
     # Every person's agency has an inbox; only agency admins see what failed to arrive.
     ("/inbox/", "suffolk.officer", None, None),
     ("/inbox/count/", "suffolk.officer", None, None),

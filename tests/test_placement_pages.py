@@ -16,14 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.models import Entry, MissingEpisode, Placement, ReturnInterview
-from cases.services import (
+from cases.models import Entry
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.services import (
+    current_placement_of,
     record_placement,
     record_return,
     record_return_interview,
     report_missing,
 )
-from sharing.models import Notification, Person
+from notifications.models import Notification
+from people.models import Person
 from tests.conftest import events, verify_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +126,7 @@ def test_a_placement_is_recorded_and_the_banner_says_who_was_told(case, people, 
     )  # fmt: skip
     assert placement.placing_authority.name == "Norfolk County Council Children's Services"
     case.child.refresh_from_db()
-    assert case.child.current_placement == placement
+    assert current_placement_of(case.child) == placement
 
     page = text_of(client.get(response["Location"]))
     assert (
@@ -208,7 +211,7 @@ def test_a_move_ends_the_current_placement_and_must_start_after_it(case, people,
     first.refresh_from_db()
     assert first.ended_at is not None
     case.child.refresh_from_db()
-    assert case.child.current_placement.area.name == "Suffolk"
+    assert current_placement_of(case.child).area.name == "Suffolk"
 
 
 # End the placement ---------------------------------------------------------------------

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import Action
-from sharing.models import SignedInSession
-from sharing.sessions import SIGNED_IN_AT_KEY
+from people.models import SignedInSession
+from people.sessions import SIGNED_IN_AT_KEY
 from tests.conftest import PASSWORD, events, verify_second_factor
 
 pytestmark = pytest.mark.django_db

@@ -18,12 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases import mash_dashboard
-from cases.mash_services import answer_check, assign_contact, decide_contact, request_checks
-from cases.models import Contact, MissingEpisode, PartnerCheck, ReturnInterview
-from cases.services import record_return, record_screening
-from sharing.models import Notification
+from cases.services import record_screening
+from missing.models import MissingEpisode, ReturnInterview
+from missing.services import record_return
+from notifications.models import Notification
 from tests.conftest import events
+from triage import dashboard as mash_dashboard
+from triage.models import Contact, PartnerCheck
+from triage.services import answer_check, assign_contact, decide_contact, request_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -334,7 +336,7 @@ def test_the_missing_list_shows_only_cases_the_agency_can_see(manager, morning):
 def test_a_missing_child_norfolk_answers_for_but_cannot_see_is_left_out(morning, people):
     """Hidden is looked after by Norfolk on a case never shared with it: not listed, not
     counted (pages and the API's summary alike)."""
-    from cases.mash_selectors import missing_in_area, triage_summary
+    from triage.selectors import missing_in_area, triage_summary
 
     seen = missing_in_area(people["mash.manager"])
     assert {e.case.child.first_name for e in seen} == {"Mia"}
@@ -519,8 +521,8 @@ def test_the_triage_screen_takes_the_same_queries_for_1_contact_or_50(
 def test_high_risk_screenings_are_counted_up_to_more_than_100(manager, people, open_case_for):
     """The count stops after 101 (what a page costs, not the country's week); the screen
     says "More than 100" and the list still pages through every one."""
-    from cases.mash_selectors import HIGH_RISK_COUNT_CAP, triage_summary
     from cases.models import Screening
+    from triage.selectors import HIGH_RISK_COUNT_CAP, triage_summary
 
     case = open_case_for("social.worker", first_name="Many", last_name="Screenings")
     Screening.objects.bulk_create(

@@ -18,9 +18,9 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import Action, Event
-from cases.mash_services import request_checks
-from cases.models import Contact
-from sharing.demo import PEOPLE
+from people.demo import PEOPLE
+from triage.models import Contact
+from triage.services import request_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ CHILD = "Matrixchild"
 
 
 def test_the_matrix_covers_every_triage_route():
-    from cases import mash_urls
+    from triage import urls as mash_urls
 
     names = {p.name for p in mash_urls.urlpatterns if p.name.startswith("triage")}
     assert names == COVERED_URL_NAMES
@@ -57,7 +57,7 @@ def world(make_contact, open_case_for, missing, people, agencies):
 
 
 def signed_in_as(username: str) -> Client:
-    from sharing.models import Person
+    from people.models import Person
     from tests.conftest import verify_second_factor
 
     client = Client()

@@ -10,8 +10,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action
-from sharing.models import Person, SignedInSession
-from sharing.two_factor import replace_recovery_codes
+from people.models import Person, SignedInSession
+from people.two_factor import replace_recovery_codes
 from tests.conftest import PASSWORD, current_code, events
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +161,7 @@ def test_an_agency_admin_resets_a_colleagues_second_factor(sign_in, people, clie
 
     admin = sign_in("admin.ncc")
     response = admin.post(
-        reverse("admin:sharing_person_changelist"),
+        reverse("admin:people_person_changelist"),
         {"action": "reset_two_factor", "_selected_action": [worker.pk]},
     )
     assert response.status_code == 302
@@ -174,7 +174,7 @@ def test_an_agency_admin_resets_a_colleagues_second_factor(sign_in, people, clie
 def test_an_agency_admin_cannot_reset_another_agencys_person(sign_in, people):
     officer = people["police.officer"]
     sign_in("admin.ncc").post(
-        reverse("admin:sharing_person_changelist"),
+        reverse("admin:people_person_changelist"),
         {"action": "reset_two_factor", "_selected_action": [officer.pk]},
     )
     assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()

@@ -8,32 +8,16 @@ so a read is on record even if rendering then fails: every page that shows a cas
 `chronology_exported`.
 """
 
-from cases.views.access import (
-    access_events,
-    access_events_export,
-    access_reports,
-    case_access_history,
-    case_access_history_export,
-    emergency_review,
-    emergency_reviews,
-)
 from cases.views.case import case_close, case_export, case_list, case_page, case_print
 from cases.views.children import child_new, children
 from cases.views.chronology import entry_amend, entry_new, screening_new
-from cases.views.placements import (
-    missing_new,
-    missing_returned,
-    placement_end,
-    placement_new,
-    return_interview,
-)
 from cases.views.shares import case_share, emergency_access, share_acknowledge, share_revoke, shares
 
 __all__ = [
-    "access_events", "access_events_export", "access_reports", "case_access_history",
-    "case_access_history_export", "case_close", "case_export", "case_list", "case_page",
-    "case_print", "case_share", "child_new", "children", "emergency_access", "emergency_review",
-    "emergency_reviews", "entry_amend", "entry_new", "missing_new", "missing_returned",
-    "placement_end", "placement_new", "return_interview", "screening_new", "share_acknowledge",
+
+    "case_close", "case_export", "case_list", "case_page",
+    "case_print", "case_share", "child_new", "children", "emergency_access",
+    "entry_amend", "entry_new",
+    "screening_new", "share_acknowledge",
     "share_revoke", "shares",
 ]  # fmt: skip

@@ -7,8 +7,8 @@ from audit.models import Action
 from audit.services import record
 from cases import selectors
 from cases.models import Case
+from people.views import safe_next
 from safeguarding.paging import paginate
-from sharing.views import safe_next
 
 PER_PAGE = 25
 # A printed chronology is for a meeting; past this it is a download, not a document.

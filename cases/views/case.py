@@ -19,17 +19,14 @@ from cases.forms import (
     CloseForm,
 )
 from cases.models import Case, Entry
-from cases.services import (
-    CaseAlreadyClosed,
-    close_case,
-)
+from cases.services import CaseAlreadyClosed, close_case
 from cases.views._common import (
     PRINT_LIMIT,
     _page,
     _posted,
     _viewed,
 )
-from sharing.models import Agency
+from people.models import Agency
 
 # How many of the latest events the case page's "recent activity" panel shows.
 RECENT_ACTIVITY = 10

@@ -16,10 +16,7 @@ from cases.forms import (
     ChildForm,
     SearchForm,
 )
-from cases.services import (
-    create_child_and_case,
-    possible_duplicates,
-)
+from cases.services import create_child_and_case, possible_duplicates
 from cases.views._common import DUPLICATE_CHECK_SALT, _page, _posted
 from safeguarding.throttling import within_rate
 

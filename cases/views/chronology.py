@@ -12,12 +12,7 @@ from cases.forms import (
     ScreeningForm,
 )
 from cases.models import Screening
-from cases.services import (
-    AmendmentRefused,
-    add_entry,
-    amend_entry,
-    record_screening,
-)
+from cases.services import AmendmentRefused, add_entry, amend_entry, record_screening
 from cases.views._common import _page, _posted, _viewed
 
 

@@ -18,9 +18,7 @@ from cases.forms import (
     ShareForm,
 )
 from cases.models import Case
-from cases.services import (
-    agencies_to_share_with,
-)
+from cases.services import agencies_to_share_with
 from cases.views._common import _back, _page, _posted, _viewed
 from sharing.models import Share
 from sharing.services import (

@@ -101,7 +101,7 @@ def sign_in_as(
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     if second_factor and password == PASSWORD:
-        from sharing.models import Person
+        from people.models import Person
 
         page.get_by_label("Code from your authenticator app").fill(
             current_code(Person.objects.get(username=username))

@@ -152,7 +152,7 @@ def test_the_police_where_a_child_is_placed_are_told_and_say_so(page: Page, norf
 
 def test_the_header_count_refreshes_without_a_reload(page: Page, norfolk_child, people):
     """htmx polls the count every 30 seconds (no inline script: the CSP holds)."""
-    from cases.services import report_missing
+    from missing.services import report_missing
 
     page.clock.install()
     sign_in_as(page, "suffolk.officer")
@@ -177,7 +177,7 @@ def test_the_header_count_refreshes_without_a_reload(page: Page, norfolk_child, 
 def test_every_placement_and_missing_page_works_in_the_browser_and_passes_axe(
     page: Page, norfolk_child, people, partnership
 ):
-    from cases.services import record_placement
+    from missing.services import record_placement
 
     record_placement(
         None, people["social.worker"], norfolk_child, area=partnership.areas["suffolk"],
@@ -248,8 +248,8 @@ def test_every_placement_and_missing_page_works_in_the_browser_and_passes_axe(
 
 def test_the_agency_admin_sees_failed_deliveries_and_sets_a_webhook(page: Page, norfolk_child,
                                                                     people, agencies):  # fmt: skip
-    from sharing.models import Delivery, DeliveryAttempt, Notification
-    from sharing.notifications import notify
+    from notifications.models import Delivery, DeliveryAttempt, Notification
+    from notifications.services import notify
 
     (notification,) = notify(
         norfolk_child, Notification.Kind.MISSING, 1, f"Case {norfolk_child.reference}: missing",

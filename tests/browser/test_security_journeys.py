@@ -6,7 +6,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from sharing.models import Person
+from people.models import Person
 from tests.browser.conftest import axe_violations, describe, sign_in_as
 from tests.conftest import PASSWORD
 

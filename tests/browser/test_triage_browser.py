@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases.mash_services import decide_contact, request_checks
-from cases.models import Contact
 from cases.services import record_screening
 from tests.browser.conftest import axe_violations, describe, sign_in_as
+from triage.models import Contact
+from triage.services import decide_contact, request_checks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

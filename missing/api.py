@@ -1,0 +1,184 @@
+"""Placements and missing episodes in the case API: the same rules as cases.api.
+
+Reading needs view access to the case and is audited with the share (or emergency access)
+it was read under; recording needs contribute access, and the services write the rest in
+one transaction: the chronology entry, the audit event, the shares a placement gives the
+agencies covering its area, and one notification per agency that must be told.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import selectors
+from cases import serializers as s
+from cases.api import (
+    CASE_ID,
+    CURSOR,
+    _body,
+    _paged,
+    _problem,
+    _query,
+    _read,
+    answers,
+    casework,
+    page,
+)
+from cases.models import Case
+from missing.services import (
+    AlreadyReturned,
+    NotAPlacingAuthority,
+    record_placement,
+    record_return,
+    report_missing,
+)
+
+EPISODE_ID = OpenApiParameter(
+    "episode_id",
+    {"type": "integer", "minimum": 1, "maximum": s.BIGINT},
+    OpenApiParameter.PATH,
+    description="A missing episode of the case.",
+)
+NOT_A_PLACING_AUTHORITY = OpenApiResponse(
+    s.ProblemSerializer,
+    description="Only a local authority's children's services place a child: your agency "
+    "may add to the case but cannot record a placement. (Also: a session request without "
+    "its CSRF token, or a person in no agency.)",
+)
+ALREADY_RETURNED = OpenApiResponse(
+    s.ProblemSerializer,
+    description="The child's return from this episode is already recorded: nothing changed.",
+)
+
+
+def _episodes(case: Case) -> QuerySet:
+    # What the serializer names besides the selector's own joins: one query a page.
+    return selectors.missing_episodes(case).select_related("reported_by", "return_recorded_by")
+
+
+# --- placements -----------------------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="case_placements_list",
+    summary="Where the child has been placed",
+    description="The placements recorded on this case, latest start first; `current` marks "
+    "where the child lives now.",
+    tags=["placements"],
+    parameters=[CASE_ID, CURSOR],
+    responses=answers(page(s.PlacementSerializer), 400, 404),
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="case_placements_create",
+    summary="Record a placement (or a move) of a looked-after child",
+    description="For a local authority's children's services with contribute access; your "
+    "agency becomes the placing authority. A current placement ends when this one starts "
+    "(a move). The police force, children's services and health bodies covering the area "
+    "get view access at once (lawful basis: notice of placement), and every agency that "
+    "must know is notified: those, the placing authority and every agency the case is "
+    "shared with.",
+    tags=["placements"],
+    parameters=[CASE_ID],
+    request=s.NewPlacementSerializer,
+    # After `answers`, whose general 403 this one includes and replaces.
+    responses=answers({201: s.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
+)
+@api_view(["GET", "POST"])
+@casework
+def placements(request: Request, case_id: int) -> Response:
+    person = request.user
+    if request.method == "GET":
+        found = selectors.case_for(person, case_id, request=request._request)
+        _query(request)
+        paginator, rows = _paged(request, selectors.placements(found), "-started_at", "-id")
+        _read(request, found, view="placements", placements=[row.pk for row in rows])
+        return paginator.get_paginated_response(s.PlacementSerializer(rows, many=True).data)
+
+    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    data = _body(request, s.NewPlacementSerializer, current=selectors.current_placement(found))
+    try:
+        placement = record_placement(request._request, person, found, **data)
+    except NotAPlacingAuthority as refused:
+        return _problem(str(refused), status.HTTP_403_FORBIDDEN)
+    return Response(s.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
+
+
+# --- missing episodes -----------------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="case_missing_episodes_list",
+    summary="The times the child has been reported missing",
+    description="Latest report first, each with its return and the return home interview "
+    "owed after it.",
+    tags=["missing"],
+    parameters=[CASE_ID, CURSOR],
+    responses=answers(page(s.MissingEpisodeSerializer), 400, 404),
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="case_missing_episodes_create",
+    summary="Report the child missing",
+    description="Needs contribute access. Saved, put on the chronology and notified at once "
+    "to the agencies covering where the child lives, the placing authority and every agency "
+    "the case is shared with (not your own).",
+    tags=["missing"],
+    parameters=[CASE_ID],
+    request=s.NewMissingEpisodeSerializer,
+    responses=answers({201: s.MissingEpisodeSerializer}, 400, 404),
+)
+@api_view(["GET", "POST"])
+@casework
+def missing_episodes(request: Request, case_id: int) -> Response:
+    person = request.user
+    if request.method == "GET":
+        found = selectors.case_for(person, case_id, request=request._request)
+        _query(request)
+        paginator, rows = _paged(request, _episodes(found), "-reported_at", "-id")
+        _read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
+        return paginator.get_paginated_response(s.MissingEpisodeSerializer(rows, many=True).data)
+
+    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    data = _body(request, s.NewMissingEpisodeSerializer)
+    episode = report_missing(request._request, person, found, **data)
+    return Response(
+        s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+@extend_schema(
+    operation_id="case_missing_episode_returned",
+    summary="Record that a missing child has returned",
+    description="Needs contribute access. When and how the child was found; the placing "
+    "authority then owes a return home interview within 72 hours, and everyone told of the "
+    "episode is told of the return. Once only (409 after that).",
+    tags=["missing"],
+    parameters=[CASE_ID, EPISODE_ID],
+    request=s.ReturnSerializer,
+    responses=answers({200: s.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
+)
+@api_view(["POST"])
+@casework
+def returned(request: Request, case_id: int, episode_id: int) -> Response:
+    person = request.user
+    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    episode = selectors.missing_episode(found, episode_id)
+    if episode is None:
+        raise Http404("No such missing episode")
+    already = "This child's return has already been recorded."
+    if episode.returned_at is not None:  # before the body: nothing sent could change it
+        return _problem(already)
+    data = _body(request, s.ReturnSerializer, episode=episode)
+    try:
+        record_return(request._request, person, episode, **data)
+    except AlreadyReturned:  # recorded by someone else since we looked
+        return _problem(already)
+    return Response(s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)

@@ -1,0 +1,14 @@
+"""The placements and missing-episodes API under /api/v1/cases/<id>/."""
+
+from django.urls import path
+
+from missing import api
+
+urlpatterns = [
+    path("cases/<int:case_id>/placements/", api.placements,
+         name="api-case-placements"),
+    path("cases/<int:case_id>/missing-episodes/", api.missing_episodes,
+         name="api-case-missing-episodes"),
+    path("cases/<int:case_id>/missing-episodes/<int:episode_id>/returned/",
+         api.returned, name="api-case-missing-episode-returned"),
+]  # fmt: skip

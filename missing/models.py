@@ -1,0 +1,151 @@
+"""Placements of looked-after children, missing episodes and return home interviews."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from cases.models import Case, Child
+from cases.validators import validate_postcode
+
+
+class Placement(models.Model):
+    """Where a looked-after child lives, placed by a local authority, from when to when.
+
+    Starting one tells the agencies covering its area (police above all: the Norfolk
+    failure was that nobody told them); moving is ending one and starting the next.
+    """
+
+    class Provider(models.TextChoices):
+        CHILDRENS_HOME = "childrens_home", "Children’s home"
+        FOSTER_CARE = "foster_care", "Foster care"
+        SUPPORTED_ACCOMMODATION = "supported_accommodation", "Supported accommodation"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="placements")
+    # The case's child, kept here so "where does this child live now" is one indexed row
+    # (a child has at most one current placement, whichever case recorded it).
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="placements")
+    placing_authority = models.ForeignKey(
+        "people.Agency", on_delete=models.PROTECT, related_name="placements_made"
+    )
+    area = models.ForeignKey(
+        "people.Area", on_delete=models.PROTECT, related_name="placements",
+        help_text="The local authority area the child is placed in.",
+    )  # fmt: skip
+    address = models.CharField(max_length=300)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    provider_type = models.CharField(max_length=30, choices=Provider.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "-started_at"], name="placement_case_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(ended_at__isnull=True),
+                name="placement_one_current_per_child",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="placement_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} placed in {self.area} from {self.started_at:%Y-%m-%d}"
+
+    @property
+    def current(self) -> bool:
+        return self.ended_at is None
+
+
+class MissingEpisode(models.Model):
+    """A child reported missing, and (later) their return."""
+
+    class Risk(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="missing_episodes")
+    last_seen_at = models.DateTimeField("when last seen")
+    last_seen_where = models.CharField("where last seen", max_length=300)
+    circumstances = models.TextField(max_length=5000)
+    risk = models.CharField("risk grading", max_length=10, choices=Risk.choices)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reporting_agency = models.ForeignKey(
+        "people.Agency", on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    how_found = models.CharField(max_length=1000, blank=True)
+    return_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["case", "-reported_at"], name="missing_case_time"),
+            models.Index(
+                fields=["reported_at"],
+                condition=models.Q(returned_at__isnull=True),
+                name="missing_still_missing",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned_at__isnull=True)
+                | models.Q(returned_at__gte=models.F("last_seen_at")),
+                name="missing_returns_after_last_seen",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} missing since {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def still_missing(self) -> bool:
+        return self.returned_at is None
+
+
+class ReturnInterview(models.Model):
+    """The return home interview a placing authority owes a child after each return."""
+
+    episode = models.OneToOneField(
+        MissingEpisode, on_delete=models.PROTECT, related_name="return_interview"
+    )
+    agency = models.ForeignKey(
+        "people.Agency", on_delete=models.PROTECT, related_name="return_interviews",
+        help_text="The placing authority, which must hold the interview.",
+    )  # fmt: skip
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    held_on = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(max_length=5000, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["agency", "due_at"],
+                condition=models.Q(completed_at__isnull=True),
+                name="interview_outstanding",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Return interview for {self.episode} due {self.due_at:%Y-%m-%d %H:%M}"

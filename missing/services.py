@@ -1,0 +1,355 @@
+"""Placements, missing episodes, returns and return home interviews: each a named action,
+in one transaction, with its chronology entry, audit event and outbox rows.
+
+Callers fetch the case for the person first (`cases.selectors.case_for`).
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from cases.models import Case, Child, Entry
+from cases.services import record_on_chronology
+from cases.validators import normalise_postcode, validate_postcode
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from notifications.models import Notification
+from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
+from people.models import Agency, Person
+from sharing.models import LawfulBasis
+
+
+def current_placement_of(child: Child) -> Placement | None:
+    """Where the child lives now (a child has at most one current placement)."""
+    return (
+        Placement.objects.select_related("area", "placing_authority")
+        .filter(child=child, ended_at__isnull=True)
+        .first()
+    )
+
+
+class NotAPlacingAuthority(Exception):
+    """Only a local authority's children's services places a child."""
+
+
+class AlreadyReturned(Exception):
+    """A return is recorded once; the episode stays as it is."""
+
+
+class InterviewAlreadyRecorded(Exception):
+    """A return home interview is recorded once."""
+
+
+def placing_authority_for(case: Case) -> Agency:
+    """The agency responsible for the child now: the current placement's placing authority,
+    else the child's responsible authority, else the case's lead agency."""
+    child = case.child
+    placement = current_placement_of(child)
+    if placement is not None:
+        return placement.placing_authority
+    return child.responsible_authority or case.lead_agency
+
+
+def area_for(case: Case):
+    """Where the child is: the current placement's area, else the placing authority's own
+    area when it has exactly one (None if that cannot be said)."""
+    placement = current_placement_of(case.child)
+    if placement is not None:
+        return placement.area
+    areas = list(placing_authority_for(case).areas.all()[:2])
+    return areas[0] if len(areas) == 1 else None
+
+
+def _summary(case: Case, what: str) -> str:
+    # Safe for an email subject or a webhook: the reference, never the child's name.
+    return f"Case {case.reference}: {what}"
+
+
+@transaction.atomic
+def record_placement(
+    request: HttpRequest | None,
+    person: Person,
+    case: Case,
+    *,
+    area,
+    address: str,
+    postcode: str,
+    provider_type: str,
+    started_at: dt.datetime,
+):
+    """Place (or move) a looked-after child, and tell everyone who must know.
+
+    Ends the current placement if there is one (a move), gives the agencies covering the
+    new area at least view access on the placement-notice basis, writes the chronology
+    entry, the audit event and the outbox, all in this transaction.
+    """
+
+    if person.agency is None or person.agency.kind != Agency.Kind.SOCIAL_CARE:
+        raise NotAPlacingAuthority(
+            "Only a local authority’s children’s services can record a placement."
+        )
+    # The pages and API validate first; this keeps any other caller (a command, a script)
+    # from writing an address the police could not find.
+    validate_postcode(postcode)
+    if provider_type not in Placement.Provider.values:
+        raise ValidationError(f"Unknown provider type {provider_type!r}.")
+    child = Child.objects.select_for_update().get(pk=case.child_id)
+    previous = current_placement_of(child)
+    moving = previous is not None
+    if moving:
+        Placement.objects.filter(pk=previous.pk).update(
+            ended_at=max(started_at, previous.started_at), end_reason="Moved to a new placement"
+        )
+    placement = Placement.objects.create(
+        case=case,
+        child=child,
+        placing_authority=person.agency,
+        area=area,
+        address=address.strip(),
+        postcode=normalise_postcode(postcode),
+        provider_type=provider_type,
+        started_at=started_at,
+        recorded_by=person,
+    )
+    child.looked_after = True
+    if child.responsible_authority_id is None:
+        child.responsible_authority = person.agency
+    child.save(update_fields=["looked_after", "responsible_authority"])
+    case.child = child
+    purpose = f"Child placed in {area.name}"
+    for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+        ensure_view_share(request, case, person, agency, purpose)
+    verb = "moved to" if moving else "placed in"
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.PLACEMENT,
+        f"Child {verb} a placement in {area.name} "
+        f"({placement.get_provider_type_display().lower()}) from "
+        f"{timezone.localtime(started_at):%d %b %Y %H:%M}, by {person.agency.name}.",
+    )
+    record(
+        Action.PLACEMENT_RECORDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={
+            "placement": placement.pk,
+            "area": area.pk,
+            "moved_from": previous.pk if moving else None,
+        },
+    )
+
+    notify(
+        case,
+        Notification.Kind.PLACEMENT,
+        placement.pk,
+        _summary(case, f"child {verb} a placement in {area.name}"),
+        person,
+        recipients(case, caused_by=person.agency, area=area, placing_authority=person.agency),
+    )
+    return placement
+
+
+@transaction.atomic
+def end_placement(
+    request: HttpRequest | None, person: Person, case: Case, *, ended_at: dt.datetime, reason: str
+):
+    """End the child's current placement (without a new one), and say so."""
+
+    child = Child.objects.select_for_update().get(pk=case.child_id)
+    placement = current_placement_of(child)
+    if placement is None or placement.case_id != case.pk:
+        raise Placement.DoesNotExist("The child has no current placement on this case.")
+    ended_at = max(ended_at, placement.started_at)
+    Placement.objects.filter(pk=placement.pk).update(ended_at=ended_at, end_reason=reason)
+    placement.ended_at, placement.end_reason = ended_at, reason
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.PLACEMENT_ENDED,
+        f"Placement in {placement.area.name} ended "
+        f"{timezone.localtime(ended_at):%d %b %Y %H:%M}. Reason: {reason}",
+    )
+    record(
+        Action.PLACEMENT_ENDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"placement": placement.pk},
+    )
+    notify(
+        case,
+        Notification.Kind.PLACEMENT_ENDED,
+        placement.pk,
+        _summary(case, f"placement in {placement.area.name} ended"),
+        person,
+        recipients(
+            case,
+            caused_by=person.agency,
+            area=placement.area,
+            placing_authority=placement.placing_authority,
+        ),
+    )
+    return placement
+
+
+@transaction.atomic
+def report_missing(
+    request: HttpRequest | None,
+    person: Person,
+    case: Case,
+    *,
+    last_seen_at: dt.datetime,
+    last_seen_where: str,
+    circumstances: str,
+    risk: str,
+):
+    """A child reported missing: saved, on the chronology, and everyone told at once."""
+
+    episode = MissingEpisode.objects.create(
+        case=case,
+        last_seen_at=last_seen_at,
+        last_seen_where=last_seen_where.strip(),
+        circumstances=circumstances.strip(),
+        risk=risk,
+        reported_by=person,
+        reporting_agency=person.agency,
+    )
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.MISSING,
+        f"Reported missing by {person.agency.name} ({episode.get_risk_display().lower()} risk). "
+        f"Last seen {timezone.localtime(last_seen_at):%d %b %Y %H:%M} at "
+        f"{episode.last_seen_where}. {episode.circumstances}",
+    )
+    record(
+        Action.MISSING_REPORTED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"episode": episode.pk, "risk": risk},
+    )
+    area = area_for(case)
+    if area is not None:
+        # The agencies covering where the child is are told, so they must be able to open
+        # the case (a placement has usually shared it with them already).
+        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+            if agency != person.agency:
+                ensure_view_share(
+                    request, case, person, agency, f"Child reported missing in {area.name}",
+                    lawful_basis=LawfulBasis.CA2004_S11,
+                )  # fmt: skip
+    notify(
+        case,
+        Notification.Kind.MISSING,
+        episode.pk,
+        _summary(case, f"child missing ({episode.get_risk_display().lower()} risk)"),
+        person,
+        recipients(
+            case,
+            caused_by=person.agency,
+            area=area,
+            placing_authority=placing_authority_for(case),
+        ),
+    )
+    return episode
+
+
+@transaction.atomic
+def record_return(
+    request: HttpRequest | None,
+    person: Person,
+    episode,
+    *,
+    returned_at: dt.datetime,
+    how_found: str,
+):
+    """The child is back: when and how found; the placing authority owes a return home
+    interview within RETURN_INTERVIEW_HOURS (72), and everyone told is told again."""
+
+    episode = MissingEpisode.objects.select_for_update().select_related("case").get(pk=episode.pk)
+    if episode.returned_at is not None:
+        raise AlreadyReturned("This child’s return has already been recorded.")
+    case = episode.case
+    episode.returned_at = max(returned_at, episode.last_seen_at)
+    episode.how_found = how_found.strip()
+    episode.return_recorded_by = person
+    episode.save(update_fields=["returned_at", "how_found", "return_recorded_by"])
+    authority = placing_authority_for(case)
+    interview = ReturnInterview.objects.create(
+        episode=episode,
+        agency=authority,
+        due_at=episode.returned_at + dt.timedelta(hours=settings.RETURN_INTERVIEW_HOURS),
+    )
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.RETURNED,
+        f"Returned {timezone.localtime(episode.returned_at):%d %b %Y %H:%M}, recorded by "
+        f"{person.agency.name}. How found: {episode.how_found}. Return home interview by "
+        f"{authority.name} due {timezone.localtime(interview.due_at):%d %b %Y %H:%M}.",
+    )
+    record(
+        Action.RETURN_RECORDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"episode": episode.pk, "interview": interview.pk},
+    )
+    notify(
+        case,
+        Notification.Kind.RETURNED,
+        episode.pk,
+        _summary(case, "missing child has returned"),
+        person,
+        recipients(case, caused_by=person.agency, area=area_for(case), placing_authority=authority),
+    )
+    return episode
+
+
+@transaction.atomic
+def record_return_interview(
+    request: HttpRequest | None, person: Person, interview, *, held_on: dt.datetime, summary: str
+):
+    """The placing authority held the return home interview: the task is done."""
+    interview = (
+        ReturnInterview.objects.select_for_update()
+        .select_related("episode__case")
+        .get(pk=interview.pk)
+    )
+    if interview.completed_at is not None:
+        raise InterviewAlreadyRecorded("This return home interview has already been recorded.")
+    interview.completed_at = timezone.now()
+    interview.completed_by = person
+    interview.held_on = held_on
+    interview.summary = summary.strip()
+    interview.save(update_fields=["completed_at", "completed_by", "held_on", "summary"])
+    case = interview.episode.case
+    late = " (after it was due)" if interview.completed_at > interview.due_at else ""
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.RETURN_INTERVIEW,
+        f"Return home interview held {timezone.localtime(held_on):%d %b %Y %H:%M} by "
+        f"{person.agency.name}{late}. {interview.summary}",
+    )
+    record(
+        Action.RETURN_INTERVIEW_RECORDED,
+        request=request,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"interview": interview.pk, "late": bool(late)},
+    )
+    return interview

@@ -1,0 +1,255 @@
+"""Placements, missing episodes, returns and return home interviews.
+
+Each form is one service call (cases.services), which writes the change, its chronology
+entry, its audit event and the notifications to other agencies in one transaction. The
+success banner says which agencies were told, so the person knows who knows.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from cases import selectors
+from cases.forms import (
+    EndPlacementForm,
+    MissingForm,
+    PlacementForm,
+    ReturnForm,
+    ReturnInterviewForm,
+    said,
+)
+from cases.models import Case
+from cases.views._common import _posted, _viewed
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.services import (
+    AlreadyReturned,
+    InterviewAlreadyRecorded,
+    NotAPlacingAuthority,
+    end_placement,
+    record_placement,
+    record_return,
+    record_return_interview,
+    report_missing,
+)
+from notifications.models import Notification
+from people.models import Agency
+
+
+def _told(kind: str, subject_id: int) -> str:
+    """Who the service notified about this, as the success banner says it."""
+    names = list(
+        Notification.objects.filter(kind=kind, subject_id=subject_id)
+        .order_by("agency__name")
+        .values_list("agency__name", flat=True)
+    )
+    if not names:
+        return "No other agency needed to be told."
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Notified: {listed}."
+
+
+def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisode:
+    episode = selectors.missing_episode(case, episode_id)
+    if episode is None:
+        selectors.record_refusal(request, request.user, "missing_episode", episode_id, "view")
+        raise Http404("No such missing episode")
+    return episode
+
+
+@login_required
+def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Place a looked-after child, or move them (which ends the current placement)."""
+    person = request.user
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    current = selectors.current_placement(case)
+    form = PlacementForm(_posted(request), current=current)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            placement = record_placement(
+                request,
+                person,
+                case,
+                area=data["area"],
+                address=data["address"],
+                postcode=data["postcode"],
+                provider_type=data["provider_type"],
+                started_at=data["started_at"],
+            )
+        except NotAPlacingAuthority as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"Placement in {placement.area.name} recorded. "
+                + _told(Notification.Kind.PLACEMENT, placement.pk),
+            )
+            return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "placement_new")
+    return render(
+        request,
+        "cases/placement_form.html",
+        {
+            "case": case,
+            "form": form,
+            "current": current,
+            "may_place": person.agency is not None
+            and person.agency.kind == Agency.Kind.SOCIAL_CARE,
+        },
+    )
+
+
+@login_required
+def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
+    """End the current placement without a new one (a move is a new placement)."""
+    person = request.user
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    current = selectors.current_placement(case)
+    if current is None:
+        messages.info(request, "The child has no current placement on this case to end.")
+        return redirect("case", case_id=case.pk)
+    form = EndPlacementForm(_posted(request), placement=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = end_placement(
+                request,
+                person,
+                case,
+                ended_at=form.cleaned_data["ended_at"],
+                reason=form.cleaned_data["reason"],
+            )
+        except Placement.DoesNotExist:  # ended or moved by someone else a moment ago
+            messages.info(request, "The placement had already ended. Nothing was changed.")
+            return redirect("case", case_id=case.pk)
+        messages.success(
+            request,
+            f"Placement in {placement.area.name} ended. "
+            + _told(Notification.Kind.PLACEMENT_ENDED, placement.pk),
+        )
+        return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "placement_end", placement=current.pk)
+    return render(
+        request, "cases/placement_end_form.html", {"case": case, "form": form, "current": current}
+    )
+
+
+@login_required
+def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    form = MissingForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        episode = report_missing(
+            request,
+            person,
+            case,
+            last_seen_at=data["last_seen_at"],
+            last_seen_where=data["last_seen_where"],
+            circumstances=data["circumstances"],
+            risk=data["risk"],
+        )
+        messages.success(
+            request,
+            "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
+        )
+        return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "missing_new")
+    return render(request, "cases/missing_form.html", {"case": case, "form": form})
+
+
+def _already_returned(episode: MissingEpisode) -> str:
+    return (
+        f"This child’s return has already been recorded: returned {said(episode.returned_at)}. "
+        "Nothing was changed."
+    )
+
+
+@login_required
+def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    episode = _episode(request, case, episode_id)
+    if request.method == "GET" and episode.returned_at is not None:
+        messages.info(request, _already_returned(episode))
+        return redirect("case", case_id=case.pk)
+    form = ReturnForm(_posted(request), episode=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = record_return(
+                request,
+                person,
+                episode,
+                returned_at=form.cleaned_data["returned_at"],
+                how_found=form.cleaned_data["how_found"],
+            )
+        except AlreadyReturned:
+            # Recorded by someone else meanwhile: say so, and keep what was typed on screen
+            # so it can go on the chronology as an entry instead.
+            episode.refresh_from_db()
+            form.add_error(None, _already_returned(episode))
+        else:
+            interview = episode.return_interview
+            messages.success(
+                request,
+                f"The child’s return is recorded. A return home interview by "
+                f"{interview.agency.name} is due by {said(interview.due_at)}. "
+                + _told(Notification.Kind.RETURNED, episode.pk),
+            )
+            return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "missing_returned", episode=episode.pk)
+    return render(
+        request, "cases/return_form.html", {"case": case, "form": form, "episode": episode}
+    )
+
+
+@login_required
+def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
+    """Only the agency that owes the interview (the placing authority) records it."""
+    person = request.user
+    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    episode = _episode(request, case, episode_id)
+    try:
+        interview = episode.return_interview
+    except ReturnInterview.DoesNotExist:
+        interview = None
+    if interview is None or interview.agency_id != person.agency_id:
+        selectors.record_refusal(request, person, "missing_episode", episode.pk, "interview")
+        raise Http404("No return home interview for this agency")
+    if request.method == "GET" and interview.completed_at is not None:
+        messages.info(request, "This return home interview has already been recorded.")
+        return redirect("case", case_id=case.pk)
+    form = ReturnInterviewForm(_posted(request), returned_at=episode.returned_at)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_return_interview(
+                request,
+                person,
+                interview,
+                held_on=form.cleaned_data["held_at"],
+                summary=form.cleaned_data["summary"],
+            )
+        except InterviewAlreadyRecorded as recorded:
+            form.add_error(None, f"{recorded} Nothing was changed.")
+        else:
+            messages.success(request, "The return home interview is recorded.")
+            return redirect("case", case_id=case.pk)
+    if request.method == "GET":
+        _viewed(request, case, "return_interview", episode=episode.pk)
+    return render(
+        request,
+        "cases/return_interview_form.html",
+        {
+            "case": case,
+            "form": form,
+            "episode": episode,
+            "interview": interview,
+            "overdue": interview.due_at < timezone.now(),
+        },
+    )

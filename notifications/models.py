@@ -1,0 +1,127 @@
+"""The outbox: one agency told about one thing, each channel's delivery and attempts."""
+
+from django.db import models
+from django.utils import timezone
+
+from people.models import Agency, Person
+
+
+class Notification(models.Model):
+    """One agency told about one thing that happened to a case: the transactional outbox.
+
+    Written in the same transaction as what it reports (a placement, a missing report, a
+    return), so it cannot be lost: the row is the agency's inbox item from the moment of
+    commit, and the per-channel `Delivery` rows say whether email and webhook got out.
+    """
+
+    class Kind(models.TextChoices):
+        PLACEMENT = "placement", "Child placed in your area"
+        PLACEMENT_ENDED = "placement_ended", "Placement ended"
+        MISSING = "missing", "Child missing"
+        RETURNED = "returned", "Missing child returned"
+        RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
+        PARTNER_CHECK = "partner_check", "MASH partner check requested"
+        CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
+    # About a case, or (MASH work before any case is opened) about a contact.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="notifications", null=True,
+        blank=True,
+    )  # fmt: skip
+    # The case reference, or (before any case) the reference of what it is about, such as a
+    # MASH contact: copied when written, so the inbox names it without reading higher apps.
+    subject_reference = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # Short and safe to email: no names of children, no circumstances.
+    summary = models.CharField(max_length=300)
+    # What it is about, by kind: the placement, missing episode, return interview,
+    # partner check or contact id.
+    subject_id = models.BigIntegerField()
+    caused_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    caused_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledge_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "acknowledged_at", "acknowledge_by"],
+                         name="notification_inbox"),
+            models.Index(fields=["acknowledge_by"],
+                         condition=models.Q(acknowledged_at__isnull=True,
+                                            escalated_at__isnull=True),
+                         name="notification_to_escalate"),
+        ]  # fmt: skip
+        constraints = [
+            # Never twice: one notification per agency per thing that happened.
+            models.UniqueConstraint(
+                fields=["agency", "kind", "subject_id"], name="notification_once_per_agency"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | ~models.Q(subject_reference=""),
+                name="notification_about_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.agency} ({self.reference})"
+
+    @property
+    def reference(self) -> str:
+        """The case reference, or (MASH work before any case) the contact's."""
+        return self.subject_reference
+
+
+class Delivery(models.Model):
+    """One channel of one notification (email, webhook; escalations by email), retried
+    with backoff until sent or out of attempts. Every attempt is a `DeliveryAttempt`."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email to the duty address"
+        WEBHOOK = "webhook", "Webhook"
+        ESCALATION = "escalation", "Escalation email to MASH managers and duty address"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed after every retry"
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"),
+                         name="delivery_due"),
+        ]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification} by {self.channel}: {self.state}"
+
+
+class DeliveryAttempt(models.Model):
+    """When a channel was tried, and what happened: why something has not arrived."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="tries")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    succeeded = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,208 @@
+"""Telling other agencies what happened to a case: who, by when, and that they took it in.
+
+The outbox (DESIGN.md, notifications): `notify` writes one `Notification` per recipient
+agency, and a `Delivery` per channel, inside the caller's transaction, so a placement or
+missing report and its notifications commit together or not at all. The notification row
+*is* the agency's inbox item from the moment of commit: nothing between the database and
+the inbox can lose or delay it. After commit, Celery tasks (notifications.tasks) send the email
+and webhook of each; if Redis is down at that moment, the beat sweep sends them later.
+
+Recipients, by rule: the police force, children's social care and health bodies covering
+the area (the placement's), the placing authority, and every agency holding a share on
+the case; never the agency that caused it, never one twice.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from notifications.models import Delivery, Notification
+from notifications.tasks import queue_deliveries
+from people.models import Agency, Area, Person
+from sharing.models import Share
+from sharing.services import record_on_chronology
+
+AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
+
+
+def recipients(
+    case, *, caused_by: Agency, area: Area | None = None, placing_authority: Agency | None = None
+) -> list[Agency]:
+    """Who must be told, in a fixed order (area agencies, placing authority, sharers)."""
+    found: dict[int, Agency] = {}
+    if area is not None:
+        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+            found.setdefault(agency.pk, agency)
+    if placing_authority is not None:
+        found.setdefault(placing_authority.pk, placing_authority)
+    sharers = Agency.objects.filter(shares__case=case, shares__revoked_at__isnull=True).distinct()
+    for agency in sharers.order_by("name"):
+        found.setdefault(agency.pk, agency)
+    found.pop(caused_by.pk, None)
+    return list(found.values())
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The same time of day `days` working days (Monday to Friday) later, in local time.
+
+    Bank holidays are not known to the service (yet): a deadline can fall on one.
+    """
+    local = timezone.localtime(start)
+    day = local.date()
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    naive = dt.datetime.combine(day, local.time().replace(tzinfo=None))
+    return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def acknowledge_by(kind: str, start: dt.datetime) -> dt.datetime:
+    """When an unacknowledged notification of this kind is escalated."""
+    if kind in (Notification.Kind.MISSING, Notification.Kind.RETURNED):
+        return start + dt.timedelta(minutes=settings.NOTIFY_MISSING_ACK_MINUTES)
+    if kind == Notification.Kind.RETURN_INTERVIEW_OVERDUE:
+        return start + dt.timedelta(hours=settings.NOTIFY_INTERVIEW_ACK_HOURS)
+    return add_working_days(start, settings.NOTIFY_PLACEMENT_ACK_WORKING_DAYS)
+
+
+def notify(
+    case,
+    kind: str,
+    subject_id: int,
+    summary: str,
+    person: Person,
+    agencies: Iterable[Agency],
+    *,
+    escalated: bool = False,
+    reference: str = "",
+    due: dt.datetime | None = None,
+) -> list[Notification]:
+    """Write the notifications and their deliveries now; send them once this commits.
+
+    Must be called inside the transaction of the change it reports. `summary` is what an
+    email may carry: a case reference and what happened, never a child's name. An
+    `escalated` notification (something already late) goes straight to the agency's MASH
+    managers as well as its duty address. MASH work before a case exists has no case:
+    `reference` then names what it is about (a contact's reference); `due` overrides the
+    kind's acknowledgement deadline (a partner check is due when the MASH needs its answer).
+    """
+    now = timezone.now()
+    made = Notification.objects.bulk_create(
+        Notification(
+            agency=agency,
+            case=case,
+            subject_reference=reference or case.reference,
+            kind=kind,
+            summary=summary,
+            subject_id=subject_id,
+            caused_by=person,
+            caused_by_agency=person.agency,
+            created_at=now,
+            acknowledge_by=due or acknowledge_by(kind, now),
+            escalated_at=now if escalated else None,
+        )
+        for agency in agencies
+    )
+    first = Delivery.Channel.ESCALATION if escalated else Delivery.Channel.EMAIL
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=channel, next_attempt_at=now)
+        for notification in made
+        for channel in (
+            [first, Delivery.Channel.WEBHOOK] if notification.agency.webhook_url else [first]
+        )
+    )
+    ids = [delivery.pk for delivery in deliveries]
+    if ids:
+        # One task per delivery after commit; if Redis is down the sweep sends them later.
+        transaction.on_commit(lambda: queue_deliveries(ids))
+    return made
+
+
+def inbox(agency: Agency):
+    """The agency's notifications: unacknowledged first, soonest deadline first."""
+    return (
+        Notification.objects.filter(agency=agency)
+        .select_related("caused_by_agency", "acknowledged_by")
+        # Unacknowledged (NULL) first: PostgreSQL would otherwise sort NULLs last.
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "acknowledge_by", "-id")
+    )
+
+
+def unacknowledged_count(agency: Agency | None) -> int:
+    if agency is None:
+        return 0
+    return Notification.objects.filter(agency=agency, acknowledged_at__isnull=True).count()
+
+
+@transaction.atomic
+def acknowledge_notification(
+    request: HttpRequest | None, notification: Notification, person: Person
+) -> Notification:
+    """The recipient agency has taken it in: who and when, on the notification and on
+    the case chronology (what the sending agency sees). Again is harmless."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if person.agency_id is None or person.agency_id != notification.agency_id:
+        # Only the agency told can say it has taken it in; nobody acknowledges for another.
+        raise PermissionDenied("Only the agency this notification went to can acknowledge it.")
+    if notification.acknowledged_at is not None:
+        return notification
+    notification.acknowledged_at = timezone.now()
+    notification.acknowledged_by = person
+    notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    if notification.case_id is not None:
+        record_on_chronology(
+            notification.case,
+            person,
+            "notification_acknowledged",
+            f"{notification.get_kind_display()}: acknowledged by {person.agency.name} "
+            f"({person.get_full_name() or person.username}).",
+        )
+    about_case = notification.case_id is not None
+    record(
+        Action.NOTIFICATION_ACKNOWLEDGED,
+        request=request,
+        actor=person,
+        target_type="case" if about_case else "notification",
+        target_id=notification.case_id if about_case else notification.pk,
+        detail={"notification": notification.pk, "kind": notification.kind},
+    )
+    return notification
+
+
+def ensure_view_share(
+    request,
+    case,
+    person: Person,
+    agency: Agency,
+    purpose: str,
+    lawful_basis: str = "placement",
+) -> bool:
+    """Give `agency` at least view access to the case (by rule, not by a manager's choice:
+    an agency told about a child must be able to open the case).
+
+    Returns True if a share was made. An agency already holding a share keeps it.
+    """
+    from sharing.services import share_case
+
+    if Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).exists():
+        return False
+    share_case(
+        request,
+        case,
+        person,
+        agency,
+        Share.Level.VIEW,
+        lawful_basis,
+        purpose,
+    )
+    return True

@@ -1,0 +1,89 @@
+"""The API for a person's own account: who am I, and my tokens."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from people.models import ApiToken, Person
+from people.tokens import LIFETIME_CHOICES, create_token, revoke_token, tokens_of
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name", allow_null=True, default=None)
+    role = serializers.CharField(source="get_role_display")
+
+    class Meta:
+        model = Person
+        fields = ["id", "username", "first_name", "last_name", "agency", "role"]
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "revoked_at",
+                  "last_used_at", "state"]  # fmt: skip
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would turn a JSON number into a name."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class NewTokenSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    days = serializers.ChoiceField(choices=[days for days, _ in LIFETIME_CHOICES])
+
+
+class CreatedTokenSerializer(TokenSerializer):
+    secret = serializers.CharField(help_text="Shown once. Store it now.")
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "secret"]
+
+
+@extend_schema(responses=PersonSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """The person the request is made as."""
+    return Response(PersonSerializer(request.user).data)
+
+
+@extend_schema(methods=["GET"], responses=TokenSerializer(many=True))
+@extend_schema(
+    methods=["POST"], request=NewTokenSerializer, responses={201: CreatedTokenSerializer}
+)
+@api_view(["GET", "POST"])
+def tokens(request: Request) -> Response:
+    """List your tokens, or make one (only from a signed-in session, never with a token)."""
+    if request.method == "GET":
+        return Response(TokenSerializer(tokens_of(request.user), many=True).data)
+    if request.auth is not None:
+        # A token that can mint tokens would outlive its own expiry.
+        raise PermissionDenied("Make tokens from a signed-in session, not with a token.")
+    incoming = NewTokenSerializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    token, secret = create_token(
+        request._request,
+        request.user,
+        incoming.validated_data["name"],
+        incoming.validated_data["days"],
+    )
+    data = TokenSerializer(token).data | {"secret": secret}
+    return Response(data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=None, responses=TokenSerializer)
+@api_view(["POST"])
+def revoke(request: Request, token_id: int) -> Response:
+    """Revoke one of your tokens. Another person's token answers 404."""
+    token = revoke_token(request._request, request.user, token_id)
+    return Response(TokenSerializer(token).data)

@@ -1,0 +1,196 @@
+"""Areas, agencies and the people who work for them.
+
+Every person belongs to exactly one agency, and every agency has its own `auth.Group`:
+the group is what case permissions are granted to (see DESIGN.md, access model).
+"""
+
+from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class Area(models.Model):
+    """A local authority area, named by its ONS code (e.g. E10000020 for Norfolk)."""
+
+    ons_code = models.CharField(
+        "ONS code",
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter an ONS code, like E10000020")],
+    )
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        SOCIAL_CARE = "social_care", "Children's social care"
+        HEALTH = "health", "Health"
+        EDUCATION = "education", "Education"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    areas = models.ManyToManyField(Area, related_name="agencies", blank=True)
+    duty_email = models.EmailField(
+        "duty email address",
+        max_length=254,
+        help_text="Where notifications for this agency are emailed, watched round the clock.",
+    )
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="agency", editable=False
+    )
+    # Where notifications are also POSTed as signed JSON, if the agency has a system of
+    # its own; set by the agency's admin. The secret signs each body (HMAC-SHA256).
+    webhook_url = models.URLField("webhook address", max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The group is part of what an agency is, so it is made with it, in the same
+        # transaction, whoever creates the agency (admin, demo loader, a test).
+        with transaction.atomic():
+            if self.group_id is None:
+                self.group = Group.objects.create(name=f"agency:{slugify(self.name)[:140]}")
+            super().save(*args, **kwargs)
+
+
+class PersonManager(UserManager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().select_related("agency")
+
+
+class Person(AbstractUser):
+    """Someone who signs in. Their agency decides which cases they may see."""
+
+    class Role(models.TextChoices):
+        PRACTITIONER = "practitioner", "Practitioner"
+        MASH_MANAGER = "mash_manager", "MASH manager"
+        AGENCY_ADMIN = "agency_admin", "Agency admin"
+        INFORMATION_GOVERNANCE = "information_governance", "Information governance officer"
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="people", null=True, blank=True
+    )
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.PRACTITIONER)
+    job_title = models.CharField(max_length=100, blank=True)
+
+    objects = PersonManager()
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            # Only a platform superuser (who runs the service, not casework) has no agency.
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=False) | models.Q(is_superuser=True),
+                name="person_has_agency_unless_superuser",
+                violation_error_message="Every person belongs to an agency.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_agency_admin(self) -> bool:
+        return self.role == self.Role.AGENCY_ADMIN and self.agency_id is not None
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        # Agency admins reach the Django admin to manage their own agency's people.
+        self.is_staff = self.is_superuser or self.role == self.Role.AGENCY_ADMIN
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "is_staff"}
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if update_fields is None or "agency" in update_fields:
+                self._join_agency_group()
+
+    def _join_agency_group(self) -> None:
+        """Keep membership of exactly one agency group: the person's own."""
+        current = set(self.groups.filter(agency__isnull=False).values_list("pk", flat=True))
+        wanted = {self.agency.group_id} if self.agency_id else set()
+        if current - wanted:
+            self.groups.remove(*(current - wanted))
+        if wanted - current:
+            self.groups.add(*(wanted - current))
+
+
+class SignedInSession(AbstractBaseSession):
+    """A session row that knows whose it is, so a person can see and end their sessions.
+
+    Django's own session table holds the user id only inside the encoded data; finding
+    "every session of this person" would mean decoding every row.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "signed-in session"
+        indexes = [models.Index(fields=["person", "expire_date"], name="session_person_expiry")]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from people.sessions import SessionStore
+
+        return SessionStore
+
+
+class ApiToken(models.Model):
+    """A personal API token: named, expiring, revocable, and stored only as a hash.
+
+    The secret is shown once when made. `prefix` (not secret) lets a person tell their
+    tokens apart and lets the audit log name one without holding anything usable.
+    """
+
+    MAX_LIFETIME_DAYS = 90
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"

@@ -1,0 +1,47 @@
+"""Audit events for signing in and out.
+
+Django and django-axes announce these only as signals, so the receivers here are the
+one place they are recorded. Connected in SharingConfig.ready().
+"""
+
+import time
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from audit.models import Action
+from audit.services import client_address, record
+from people.sessions import CLIENT_ADDRESS_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY
+
+
+@receiver(user_logged_in, dispatch_uid="sharing.signed_in")
+def signed_in(sender, request, user, **kwargs) -> None:
+    if request is None:
+        return
+    request.session[SIGNED_IN_AT_KEY] = time.time()
+    request.session[CLIENT_ADDRESS_KEY] = client_address(request)
+    request.session[USER_AGENT_KEY] = request.headers.get("User-Agent", "")[:300]
+    record(Action.SIGN_IN, request=request, actor=user, detail={"step": "password"})
+
+
+@receiver(user_login_failed, dispatch_uid="sharing.sign_in_failed")
+def sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
+    # The username tried is kept (an attack shows as many of them); never the password.
+    username = str(credentials.get("username", ""))[:150]
+    record(Action.SIGN_IN_FAILED, request=request, detail={"username": username})
+
+
+@receiver(user_logged_out, dispatch_uid="sharing.signed_out")
+def signed_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        record(Action.SIGN_OUT, request=request, actor=user)
+
+
+@receiver(user_locked_out, dispatch_uid="sharing.locked_out")
+def locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    record(
+        Action.LOCKED_OUT,
+        request=request,
+        detail={"username": str(username or "")[:150], "by": "username"},
+    )

@@ -1,0 +1,456 @@
+"""Access reports: who saw or changed which child's record, and emergency-access reviews.
+
+Who may see what (audit/reports.py says it in full; decided here, and nowhere else, for
+the pages and the API alike):
+
+- A person's managed cases are `selectors.visible_cases(person, "manage")`.
+- Anyone may read the access history of a case they manage; any other case answers 404.
+- Only information-governance officers read beyond that: events about their agency's
+  managed cases and those cases' children, plus everything done by their agency's people.
+  Everyone else gets 403 on those pages (the GOV.UK page from handler403).
+- Emergency accesses are reviewed by information governance at the agency that manages
+  the case; any other access answers 404.
+
+Reading a report records `access_report_viewed` (which report, the filters, the page, how
+many rows) and a download `access_report_exported`: reading the audit log is audited too.
+"""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.db.models import CharField, F, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit import reports
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases.forms import DateField
+from cases.models import Case
+from people.models import Person
+from safeguarding.paging import paginate
+from sharing.models import EmergencyAccess
+from sharing.services import AlreadyReviewed, review_emergency_access
+
+PER_PAGE = 25
+BIGINT = 2**63 - 1
+REFERENCE = re.compile(r"^CSE-\d{4}-\d{6,12}$")
+NOTE_LENGTH = EmergencyAccess._meta.get_field("review_note").max_length
+IG_ONLY = {"need": "information_governance"}
+
+
+# --- who may read what ----------------------------------------------------------------------
+
+
+def is_information_governance(person: Person) -> bool:
+    return person.role == Person.Role.INFORMATION_GOVERNANCE and person.agency_id is not None
+
+
+def _text_ids(cases: QuerySet, field: str) -> QuerySet:
+    """A subquery of the cases' `field` as text, the form audit target ids take."""
+    return cases.order_by().annotate(text_id=Cast(field, CharField())).values("text_id")
+
+
+def readable_events(person: Person, *, child_id: int | None = None) -> QuerySet:
+    """Every event the person may read in a report (see the module docstring).
+
+    Given the child a report is filtered by, searches that showed that child come into
+    scope too, when the child is one of an information-governance officer's.
+    """
+    managed = selectors.visible_cases(person, "manage")
+    if not is_information_governance(person):
+        return reports.events_in_scope(case_ids=_text_ids(managed, "pk"))
+    searched = child_id is not None and managed.filter(child_id=child_id).exists()
+    return reports.events_in_scope(
+        case_ids=_text_ids(managed, "pk"),
+        child_ids=_text_ids(managed, "child_id"),
+        agency_id=person.agency_id,
+        searches_for=child_id if searched else None,
+    )
+
+
+def report_events(
+    person: Person,
+    *,
+    case_ids: list[int] | None = None,
+    child_id: int | None = None,
+    actor: int | str | None = None,
+    action: str | None = None,
+    occurred_from: dt.date | None = None,
+    occurred_to: dt.date | None = None,
+) -> QuerySet:
+    """The events a report asks for, of those the person may read, newest first."""
+    child_case_ids = None
+    if child_id is not None:
+        child_case_ids = _text_ids(Case.objects.filter(child_id=child_id), "pk")
+    return reports.filter_events(
+        readable_events(person, child_id=child_id),
+        case_ids=case_ids,
+        child_id=child_id,
+        child_case_ids=child_case_ids,
+        actor=actor,
+        action=action,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+
+
+def reviewable_accesses(person: Person) -> QuerySet:
+    """Emergency accesses to the cases the person's agency manages, for review."""
+    managed = selectors.visible_cases(person, "manage").order_by().values("pk")
+    return EmergencyAccess.objects.filter(case__in=managed).select_related(
+        "case__child", "person__agency", "reviewed_by"
+    )
+
+
+def _information_governance(request: HttpRequest) -> Person:
+    """The signed-in person if they are information governance; otherwise 403, recorded."""
+    person = request.user
+    if not is_information_governance(person):
+        record(Action.PERMISSION_REFUSED, request=request, detail=IG_ONLY)
+        raise PermissionDenied
+    return person
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+class EventFilterForm(forms.Form):
+    """What to find in the log (GET). Every field is optional; all given must match."""
+
+    reference = forms.CharField(
+        label="Case reference",
+        required=False,
+        max_length=25,
+        help_text="For example, CSE-2026-000123",
+        error_messages={"max_length": "Enter a case reference, like CSE-2026-000123"},
+    )
+    child = forms.CharField(
+        label="Child’s id",
+        required=False,
+        max_length=19,
+        help_text="The number in the address of the child’s record",
+        error_messages={"max_length": "Enter the child’s id as a number, like 123"},
+    )
+    person = forms.CharField(
+        label="Person’s username",
+        required=False,
+        max_length=150,
+        help_text="For example, jo.fletcher",
+        error_messages={"max_length": "A username must be 150 characters or fewer"},
+    )
+    action = forms.ChoiceField(
+        label="What they did",
+        required=False,
+        choices=[("", "Anything"), *Action.choices],
+        error_messages={"invalid_choice": "Select what they did from the list"},
+    )
+    occurred_from = DateField(label="From", required=False)
+    occurred_to = DateField(label="To", required=False)
+
+    def clean_reference(self) -> str:
+        value = self.cleaned_data["reference"].strip().upper()
+        if value and not REFERENCE.match(value):
+            raise forms.ValidationError("Enter a case reference, like CSE-2026-000123")
+        return value
+
+    def clean_child(self) -> int | None:
+        value = self.cleaned_data["child"].strip()
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= BIGINT:
+            raise forms.ValidationError("Enter the child’s id as a number, like 123")
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            self.add_error("occurred_to", "To must be the same as or after From")
+        return data
+
+    @property
+    def filters(self) -> dict:
+        """The filters as `report_events` takes them (the reference looked up)."""
+        data = self.cleaned_data
+        case_ids = None
+        if data["reference"]:
+            # Any case with that reference: a case outside the scope shows only what the
+            # scope allows (often nothing), and whether it exists is not said.
+            case_ids = list(
+                Case.objects.filter(reference=data["reference"]).values_list("pk", flat=True)
+            )
+        return {
+            "case_ids": case_ids,
+            "child_id": data["child"],
+            "actor": data["person"].strip() or None,
+            "action": data["action"] or None,
+            "occurred_from": data["occurred_from"],
+            "occurred_to": data["occurred_to"],
+        }
+
+    @property
+    def described(self) -> dict:
+        """The filters for the audit log: small and machine-readable."""
+        data = self.cleaned_data
+        return {
+            "case": data["reference"] or None,
+            "child": data["child"],
+            "person": data["person"].strip() or None,
+            "action": data["action"] or None,
+            "from": data["occurred_from"].isoformat() if data["occurred_from"] else None,
+            "to": data["occurred_to"].isoformat() if data["occurred_to"] else None,
+        }
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Review note",
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Enter a review note",
+            "max_length": f"The review note must be {NOTE_LENGTH:,} characters or fewer",
+        },
+    )
+
+
+# --- shared by the pages --------------------------------------------------------------------
+
+
+def _event_form(request: HttpRequest) -> EventFilterForm:
+    filtering = any(key != "page" for key in request.GET)
+    form = EventFilterForm(request.GET if filtering else None)
+    form.is_valid()
+    return form
+
+
+def _show(person: Person, page_obj: Page) -> None:
+    """Give each event on the page what its row shows, in one query for all of them."""
+    for event in page_obj:
+        about_a_case = event.target_type == "case" and event.target_id.isdigit()
+        event.case_id = int(event.target_id) if about_a_case else None
+    case_ids = {event.case_id for event in page_obj if event.case_id}
+    # References only of cases the person manages: the rest are shown by id alone.
+    references = dict(
+        selectors.visible_cases(person, "manage")
+        .filter(pk__in=case_ids)
+        .values_list("pk", "reference")
+    )
+    for event in page_obj:
+        event.under = reports.under(event)
+        event.target_label = reports.target(event)
+        event.details = reports.describe_detail(event)
+        event.case_reference = references.get(event.case_id)
+
+
+def _viewed_report(
+    request: HttpRequest, report: str, page_obj: Page, *, target=("", ""), **detail
+) -> None:
+    record(
+        Action.ACCESS_REPORT_VIEWED,
+        request=request,
+        target_type=target[0],
+        target_id=target[1],
+        detail={
+            "report": report,
+            **detail,
+            "page": page_obj.number,
+            "rows": len(page_obj.object_list),
+        },
+    )
+
+
+def _exported(request: HttpRequest, report: str, *, target=("", ""), **detail) -> None:
+    record(
+        Action.ACCESS_REPORT_EXPORTED,
+        request=request,
+        target_type=target[0],
+        target_id=target[1],
+        detail={"report": report, "format": "csv", **detail},
+    )
+
+
+def _csv(events: QuerySet, filename: str) -> StreamingHttpResponse:
+    lines = reports.csv_lines(events.iterator(chunk_size=1000))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _target_of(form: EventFilterForm) -> tuple[str, object]:
+    """A report about one case or child is recorded against it, so its history shows it."""
+    if not form.is_bound or form.errors:
+        return ("", "")
+    case_ids = form.filters["case_ids"]
+    if case_ids and len(case_ids) == 1:
+        return ("case", case_ids[0])
+    if form.cleaned_data["child"]:
+        return ("child", form.cleaned_data["child"])
+    return ("", "")
+
+
+# --- information governance -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def access_reports(request: HttpRequest) -> HttpResponse:
+    """What the reports are, the form to find events, and the reviews awaiting."""
+    person = _information_governance(request)
+    awaiting = reviewable_accesses(person).filter(reviewed_at__isnull=True).count()
+    return render(
+        request,
+        "access/index.html",
+        {"form": EventFilterForm(), "awaiting": awaiting, "agency": person.agency},
+    )
+
+
+@login_required
+@require_GET
+def access_events(request: HttpRequest) -> HttpResponse:
+    person = _information_governance(request)
+    form = _event_form(request)
+    page_obj = None
+    if not form.errors:
+        filters = form.filters if form.is_bound else {}
+        page_obj = paginate(request, report_events(person, **filters), PER_PAGE)
+        _show(person, page_obj)
+        described = form.described if form.is_bound else {}
+        _viewed_report(request, "events", page_obj, target=_target_of(form), filters=described)
+    return render(
+        request,
+        "access/events.html",
+        {"form": form, "page_obj": page_obj, "filtered": form.is_bound, "agency": person.agency},
+    )
+
+
+@login_required
+@require_GET
+def access_events_export(request: HttpRequest) -> HttpResponse:
+    person = _information_governance(request)
+    form = _event_form(request)
+    if form.errors:  # shown, with the error summary, on the page
+        return redirect(f"{reverse('access-events')}?{request.GET.urlencode()}")
+    filters = form.filters if form.is_bound else {}
+    events = report_events(person, **filters)
+    described = form.described if form.is_bound else {}
+    _exported(request, "events", target=_target_of(form), filters=described)
+    return _csv(events, f"access-events-{timezone.localtime():%Y%m%d-%H%M}.csv")
+
+
+# --- a case's access history: for those who manage it ---------------------------------------
+
+
+@login_required
+@require_GET
+def case_access_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="manage", request=request)
+    page_obj = paginate(request, reports.case_events([case.pk]), PER_PAGE)
+    _show(person, page_obj)
+    _viewed_report(request, "case_access_history", page_obj, target=("case", case.pk))
+    return render(
+        request,
+        "access/case_history.html",
+        {"case": case, "child": case.child, "page_obj": page_obj},
+    )
+
+
+@login_required
+@require_GET
+def case_access_history_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
+    person = request.user
+    case = selectors.case_for(person, case_id, need="manage", request=request)
+    _exported(request, "case_access_history", target=("case", case.pk))
+    return _csv(reports.case_events([case.pk]), f"{case.reference}-access-history.csv")
+
+
+# --- emergency access reviews ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def emergency_reviews(request: HttpRequest) -> HttpResponse:
+    """Emergency accesses to the agency's cases: awaiting review first, then reviewed."""
+    person = _information_governance(request)
+    accesses = reviewable_accesses(person)
+    awaiting = accesses.filter(reviewed_at__isnull=True).count()
+    page_obj = paginate(
+        request,
+        # PostgreSQL sorts NULLs first in descending order: those awaiting review come first.
+        accesses.order_by(F("reviewed_at").desc(nulls_first=True), "-granted_at", "-id"),
+        PER_PAGE,
+    )
+    _viewed_report(
+        request, "emergency_access", page_obj, accesses=[access.pk for access in page_obj]
+    )
+    return render(
+        request,
+        "access/emergency_reviews.html",
+        {"page_obj": page_obj, "awaiting": awaiting, "now": timezone.now(), "most": NOTE_LENGTH},
+    )
+
+
+def _access_for(person: Person, access_id: int) -> EmergencyAccess:
+    access = reviewable_accesses(person).filter(pk=access_id).first()
+    if access is None:
+        raise Http404("No such emergency access")
+    return access
+
+
+def _already(access: EmergencyAccess) -> str:
+    by = access.reviewed_by
+    who = (by.get_full_name() or by.username) if by else "someone"
+    when = timezone.localtime(access.reviewed_at)
+    return (
+        f"This emergency access was already reviewed by {who} on {when:%d %b %Y at %H:%M}. "
+        "Nothing was changed."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
+    """Mark one emergency access reviewed, with a note (GET shows the form on its own)."""
+    person = _information_governance(request)
+    access = _access_for(person, access_id)
+    if access.reviewed_at is not None:
+        messages.info(request, _already(access))
+        return redirect("emergency-reviews")
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_emergency_access(request, person, access, form.cleaned_data["note"])
+        except AlreadyReviewed:  # reviewed by someone else a moment ago
+            messages.info(request, _already(_access_for(person, access_id)))
+        else:
+            messages.success(
+                request,
+                f"The emergency access to {access.case.reference} is marked reviewed. "
+                "This is recorded on the case’s chronology.",
+            )
+        return redirect("emergency-reviews")
+    if request.method == "GET":
+        record(
+            Action.ACCESS_REPORT_VIEWED,
+            request=request,
+            target_type="case",
+            target_id=access.case_id,
+            detail={"report": "emergency_access", "access": access.pk},
+        )
+    return render(
+        request,
+        "access/emergency_review.html",
+        {"access": access, "form": form, "now": timezone.now(), "most": NOTE_LENGTH},
+    )

@@ -1,0 +1,30 @@
+"""Load the fictional demo partnership. Refused unless DEBUG is on."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from people.demo import PEOPLE, build_partnership, demo_password
+
+
+class Command(BaseCommand):
+    help = "Create the demo areas, agencies and people (idempotent; DEBUG only)."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            # Demo people with a published password must never exist in a live system.
+            raise CommandError("load_demo is refused when DEBUG is off.")
+        from safeguarding.demo import build_cases
+
+        partnership = build_partnership()
+        cases = build_cases(partnership)
+        self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in as any of:"))
+        for p in PEOPLE:
+            person = partnership.people[p.username]
+            self.stdout.write(
+                f"  {p.username:<16} {person.get_full_name()}, {person.get_role_display()}, "
+                f"{person.agency}"
+            )
+        self.stdout.write(f"Password for all of them: {demo_password()}")
+        self.stdout.write(
+            f"{len(cases)} fictional cases, e.g. {', '.join(c.reference for c in cases[:4])}"
+        )

@@ -1,0 +1,455 @@
+"""The MASH triage API under /api/v1/: the same rules and audit as the pages.
+
+Who may do what is decided by triage.selectors and triage.services:
+- anyone in an agency records a contact (POST /contacts/); it goes to the MASH of the area;
+- the receiving MASH's people read the whole contact and its checks; the referring
+  agency's people read what they reported and the outcome (`access` says which view);
+  anyone else is answered 404, as if the contact did not exist, and the refusal recorded;
+- only MASH managers of the receiving authority rate, ask partners and decide (404 for
+  anyone else, from `contact_for(need="manage")`);
+- only the agency asked answers a check (404 for anyone else, the asking MASH included);
+- the queue (GET /contacts/) and the counts (GET /triage/summary/) are the triage screen's:
+  for MASH managers of a children's services agency (a MASH) only, 403 for anyone else
+  (a role, like the access reports; it names no contact, so nothing leaks). A MASH manager
+  of another kind of agency (the police's) runs no MASH queue here: 403 too.
+
+Every read is audited here before the answer is built (CONTACTS_LISTED, CONTACT_VIEWED,
+TRIAGE_VIEWED); every change is audited by its service. A service's refusal of what was
+sent (django ValidationError) is a 400 with its messages under `non_field_errors`.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.models import Action
+from cases import selectors
+from cases import serializers as s
+from cases.api import (
+    CHILD_FIELDS,
+    CURSOR,
+    _audit,
+    _body,
+    _duplicates,
+    _paged,
+    _problem,
+    _query,
+    answers,
+    casework,
+    page,
+)
+from cases.services import create_child, possible_duplicates
+from people.models import Person
+from reports.api import _filters
+from triage import selectors as mash_selectors
+from triage import serializers as m
+from triage.models import Contact
+from triage.services import (
+    answer_check,
+    decide_contact,
+    rate_contact,
+    record_contact,
+    request_checks,
+)
+
+TAGS = ["MASH triage"]
+_ID = {"type": "integer", "minimum": 1, "maximum": s.BIGINT}
+CONTACT_ID = OpenApiParameter("contact_id", _ID, OpenApiParameter.PATH, description="A contact id.")
+CHECK_ID = OpenApiParameter("check_id", _ID, OpenApiParameter.PATH, description="A check id.")
+
+CONTACT_VIEW = PolymorphicProxySerializer(
+    component_name="ContactView",
+    serializers={
+        mash_selectors.MASH: m.MashContactSerializer,
+        mash_selectors.REFERRER: m.ContactSerializer,
+    },
+    resource_type_field_name="access",
+)
+NOT_A_MANAGER = OpenApiResponse(
+    s.ProblemSerializer,
+    description="Not a MASH manager of a children's services agency; or a session request "
+    "without its CSRF token, or a person in no agency.",
+)
+CONTACT_NOT_FOUND = OpenApiResponse(
+    s.ProblemSerializer,
+    description="No such contact, or not one you may act on (the two are not told apart): "
+    "only the receiving MASH's managers rate, ask partners and decide.",
+)
+ALREADY_DECIDED = OpenApiResponse(
+    s.ProblemSerializer,
+    description="The contact has been decided: it can no longer be changed. Nothing was.",
+)
+ALREADY_ANSWERED = OpenApiResponse(
+    s.ProblemSerializer, description="Your agency has already answered this check: nothing "
+    "changed."
+)  # fmt: skip
+DECIDED = "This contact has been decided: it can no longer be changed."
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _mash_manager(request: Request) -> Person:
+    person = request.user
+    if not mash_selectors.runs_a_mash(person):
+        _audit(request, Action.PERMISSION_REFUSED, "", "", why="mash managers only")
+        raise PermissionDenied("Only MASH managers of a children's services agency can use this.")
+    return person
+
+
+def _refused(error: DjangoValidationError) -> ValidationError:
+    """A service's refusal of what was sent, as the API's 400."""
+    return ValidationError({"non_field_errors": error.messages})
+
+
+def _contact_data(contact: Contact, access: str) -> dict:
+    """The contact as `access` (MASH or REFERRER) allows: a MASH reads ratings and checks."""
+    contact.access = access
+    if access != mash_selectors.MASH:
+        return m.ContactSerializer(contact).data
+    now = timezone.now()
+    contact.overdue = not contact.decided and contact.due_at < now
+    contact.ratings_list = list(mash_selectors.contact_ratings(contact))
+    contact.checks_list = list(mash_selectors.contact_checks(contact))
+    return _MashView(contact).data
+
+
+class _MashView(m.MashContactSerializer):
+    """MashContactSerializer over the lists fetched once by _contact_data."""
+
+    ratings = m.RatingSerializer(many=True, source="ratings_list")
+    checks = m.ContactCheckSerializer(many=True, source="checks_list")
+
+
+def _viewed(request: Request, contact: Contact, access: str, view: str, **detail) -> None:
+    _audit(
+        request, Action.CONTACT_VIEWED, "contact", contact.pk, view=view, access=access, **detail
+    )
+
+
+def _managed(request: Request, contact_id: int) -> Contact:
+    contact, _ = mash_selectors.contact_for(
+        request.user, contact_id, request=request._request, need="manage"
+    )
+    return contact
+
+
+def _after_change(request: Request, contact_id: int) -> dict:
+    """The contact again, as its MASH sees it, after a change (reads nothing new: the
+    service recorded the change)."""
+    contact, access = mash_selectors.contact_for(request.user, contact_id)
+    return _contact_data(contact, access)
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="contacts_list",
+    summary="The MASH's queue: contacts by time left",
+    description="For MASH managers of the receiving children's services (403 for anyone "
+    "else). The contacts your MASH has received and not decided, soonest due first, each "
+    "with its partner checks and an overdue flag; `state=decided` lists the decided ones, "
+    "newest decision first. Every filter given must match. Unknown parameters are refused.",
+    tags=TAGS,
+    parameters=[m.QueueFilterSerializer, CURSOR],
+    responses=answers(page(m.QueueContactSerializer), 400, 404) | {403: NOT_A_MANAGER},
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="contacts_create",
+    summary="Record a contact to the MASH",
+    description="Anyone in an agency. A concern about a child you may see (`child`), or a "
+    "child recorded with it (`new_child`: no case is opened until the MASH decides), for the "
+    "MASH of the children's services covering `area`. Due as if red until a MASH manager "
+    "rates it. Possible duplicates of a new child answer 409 first, as recording a child "
+    "does: send again with `confirm_not_duplicate: true` if none of them is this child. The "
+    "answer is the contact as you may now see it (`access`).",
+    tags=TAGS,
+    request=m.NewContactSerializer,
+    responses=answers(
+        {
+            201: CONTACT_VIEW,
+            409: OpenApiResponse(
+                s.DuplicatesSerializer,
+                description="The new child may already be recorded (or certainly is: the "
+                "same NHS number). Nothing was saved.",
+            ),
+        },
+        400,
+        404,
+    ),
+)
+@api_view(["GET", "POST"])
+@casework
+def contacts(request: Request) -> Response:
+    if request.method == "GET":
+        person = _mash_manager(request)
+        terms = _filters(request, m.QueueFilterSerializer)
+        queue = mash_selectors.triage_queue(
+            person.agency,
+            rag=terms.get("rag", ""),
+            state=terms.get("state", ""),
+            assignee=terms.get("assignee", ""),
+            referrer=terms.get("referrer"),
+        )
+        ordering = ("-decided_at", "-id") if terms.get("state") == "decided" else ("due_at", "id")
+        paginator, rows = _paged(request, queue, *ordering)
+        _audit(
+            request, Action.CONTACTS_LISTED, "contact", "",
+            list="queue", filters=dict(terms), contacts=[row.pk for row in rows],
+        )  # fmt: skip
+        return paginator.get_paginated_response(m.QueueContactSerializer(rows, many=True).data)
+
+    person = request.user
+    data = _body(request, m.NewContactSerializer)
+    child = None
+    if data["child"] is not None:
+        child = selectors.search_children(person, for_contact=True).filter(pk=data["child"]).first()
+        if child is None:
+            selectors.record_refusal(request._request, person, "child", data["child"], "view")
+            raise Http404("No such child")
+    else:
+        new = data["new_child"]
+        identity = {k: new[k] for k in ["first_name", "last_name", "date_of_birth", "nhs_number"]}
+        matches = possible_duplicates(person, **identity)
+        if any(d.same_nhs_number for d in matches) or (
+            matches and not data["confirm_not_duplicate"]
+        ):
+            return _duplicates(request, matches)
+    fields = {
+        k: data[k]
+        for k in ["area", "referrer_type", "referrer_name", "referrer_role", "referrer_phone",
+                  "referrer_email", "received_at", "concern"]
+    }  # fmt: skip
+    try:
+        with transaction.atomic():
+            if child is None:
+                child = create_child(
+                    request._request,
+                    person,
+                    child_fields={k: new[k] for k in CHILD_FIELDS},
+                    aliases=new["aliases"],
+                )
+            contact = record_contact(request._request, person, child, **fields)
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    except IntegrityError:
+        if data["child"] is not None or not new["nhs_number"]:
+            raise
+        # Someone recorded the same NHS number between our check and our insert.
+        return _duplicates(request, possible_duplicates(person, **identity))
+    contact, access = mash_selectors.contact_for(person, contact.pk)
+    return Response(_contact_data(contact, access), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    operation_id="contact_retrieve",
+    summary="One contact, as you may see it",
+    description="The receiving MASH's people see all of it (`access: mash`): rating, "
+    "deadline, assignment, the rating history and every partner check with its answer, "
+    "restricted parts included. The referring agency's people see what they reported and "
+    "the outcome (`access: referrer`), never the checks or answers. Anyone else: 404.",
+    tags=TAGS,
+    parameters=[CONTACT_ID],
+    responses=answers({200: CONTACT_VIEW}, 404),
+)
+@api_view(["GET"])
+@casework
+def contact(request: Request, contact_id: int) -> Response:
+    found, access = mash_selectors.contact_for(request.user, contact_id, request=request._request)
+    _viewed(request, found, access, "contact")
+    return Response(_contact_data(found, access))
+
+
+@extend_schema(
+    operation_id="contact_rate",
+    summary="Rate (or re-rate) a contact red, amber or green",
+    description="MASH managers of the receiving authority only (404 for anyone else). The "
+    "decision falls due 4, 24 or 72 hours (green: working days) after receipt, and its "
+    "unanswered checks by the new rating. The rating and its reason go on the record.",
+    tags=TAGS,
+    parameters=[CONTACT_ID],
+    request=m.NewRatingSerializer,
+    responses=answers(
+        {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
+    ),
+)
+@api_view(["POST"])
+@casework
+def rating(request: Request, contact_id: int) -> Response:
+    found = _managed(request, contact_id)
+    if found.decided:  # before the body: nothing sent could change it
+        return _problem(DECIDED)
+    data = _body(request, m.NewRatingSerializer)
+    try:
+        rate_contact(request._request, request.user, found, data["rag"], data["reason"])
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    return Response(_after_change(request, found.pk))
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="contact_checks_list",
+    summary="The partner checks asked about a contact",
+    description="The receiving MASH's people only (404 for anyone else, the referrer "
+    "included): each partner asked, what, when it is due and its answer, restricted part "
+    "included. In the order asked.",
+    tags=TAGS,
+    parameters=[CONTACT_ID, CURSOR],
+    responses=answers(page(m.ContactCheckSerializer), 400, 404),
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="contact_checks_create",
+    summary="Ask partner agencies what they hold on the child",
+    description="MASH managers of the receiving authority only (404 for anyone else), once "
+    "the contact is rated: each answer is due by the rating. Each agency is told through its "
+    "inbox and may be asked once per contact. Answers the checks made.",
+    tags=TAGS,
+    parameters=[CONTACT_ID],
+    request=m.NewChecksSerializer,
+    responses=answers(
+        {
+            201: m.ContactCheckSerializer(many=True),
+            404: CONTACT_NOT_FOUND,
+            409: ALREADY_DECIDED,
+        },
+        400,
+    ),
+)
+@api_view(["GET", "POST"])
+@casework
+def checks(request: Request, contact_id: int) -> Response:
+    person = request.user
+    if request.method == "GET":
+        found, access = mash_selectors.contact_for(person, contact_id, request=request._request)
+        if access != mash_selectors.MASH:
+            selectors.record_refusal(request._request, person, "contact", found.pk, "checks")
+            raise Http404("No such contact")
+        _query(request)
+        paginator, rows = _paged(
+            request, mash_selectors.contact_checks(found), "requested_at", "id"
+        )
+        _viewed(request, found, access, "checks", checks=[check.pk for check in rows])
+        return paginator.get_paginated_response(m.ContactCheckSerializer(rows, many=True).data)
+
+    found = _managed(request, contact_id)
+    if found.decided:
+        return _problem(DECIDED)
+    data = _body(request, m.NewChecksSerializer)
+    try:
+        made = request_checks(request._request, person, found, data["agencies"], data["question"])
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    rows = mash_selectors.contact_checks(found).filter(pk__in=[check.pk for check in made])
+    data = m.ContactCheckSerializer(rows, many=True).data
+    return Response(data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    operation_id="contact_decide",
+    summary="Decide what happens next",
+    description="MASH managers of the receiving authority only (404 for anyone else), once "
+    "the contact is rated. A strategy discussion, assessment or early help opens the child's "
+    "case at your agency (or links the open one it can add to): `case` names it, and its "
+    "chronology gets the whole story. A transfer (`transfer_to`: another authority's "
+    "children's services) puts a new contact in that MASH's queue. The referrer's agency is "
+    "told the outcome.",
+    tags=TAGS,
+    parameters=[CONTACT_ID],
+    request=m.DecisionSerializer,
+    responses=answers(
+        {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
+    ),
+)
+@api_view(["POST"])
+@casework
+def decision(request: Request, contact_id: int) -> Response:
+    found = _managed(request, contact_id)
+    if found.decided:
+        return _problem(DECIDED)
+    data = _body(request, m.DecisionSerializer)
+    try:
+        decide_contact(
+            request._request, request.user, found, data["decision"], data["rationale"],
+            transfer_to=data["transfer_to"],
+        )  # fmt: skip
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    return Response(_after_change(request, found.pk))
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+@extend_schema(
+    operation_id="check_answer",
+    summary="Answer a partner check asked of your agency",
+    description="Only the agency asked (404 for anyone else, the asking MASH included). "
+    "`restricted_answer` is for the MASH's decision only. Answering acknowledges the "
+    "request in your inbox; once answered, a check cannot be answered again (409).",
+    tags=TAGS,
+    parameters=[CHECK_ID],
+    request=m.AnswerSerializer,
+    responses=answers({200: m.CheckSerializer, 409: ALREADY_ANSWERED}, 400, 404),
+)
+@api_view(["POST"])
+@casework
+def answer(request: Request, check_id: int) -> Response:
+    person = request.user
+    check = mash_selectors.check_for(person, check_id, request=request._request, need="answer")
+    already = "Your agency has already answered this check."
+    if check.answered:  # before the body: nothing sent could change it
+        return _problem(already)
+    data = _body(request, m.AnswerSerializer)
+    try:
+        answer_check(request._request, person, check, data["answer"], data["restricted_answer"])
+    except DjangoValidationError as refused:
+        check.refresh_from_db(fields=["answered_at"])
+        if check.answered:  # answered by a colleague since we looked
+            return _problem(already)
+        raise _refused(refused) from None
+    check = mash_selectors.check_for(person, check.pk, need="answer")
+    return Response(m.CheckSerializer(check).data)
+
+
+# --- the counts -----------------------------------------------------------------------------
+
+
+@extend_schema(
+    operation_id="triage_summary",
+    summary="The counts behind the triage screen",
+    description="For MASH managers of a children's services agency (403 for anyone else): "
+    "the undecided queue by rating, overdue and unassigned; outstanding and overdue partner "
+    "checks; children missing, notifications unacknowledged, return home interviews due and "
+    "high-risk screenings in the last 7 days.",
+    tags=TAGS,
+    responses=answers({200: m.TriageSummarySerializer}, 400) | {403: NOT_A_MANAGER},
+)
+@api_view(["GET"])
+@casework
+def summary(request: Request) -> Response:
+    person = _mash_manager(request)
+    _filters(request, _NoParameters)
+    counts = mash_selectors.triage_summary(person)
+    _audit(request, Action.TRIAGE_VIEWED, "", "", view="summary")
+    return Response(m.TriageSummarySerializer(counts).data)
+
+
+class _NoParameters(m.serializers.Serializer):
+    """No query parameters: any given is refused."""

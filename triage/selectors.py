@@ -1,0 +1,365 @@
+"""MASH triage, reads: who may see a contact or a check, the queue and the counts beside it.
+
+Who sees what:
+- the receiving MASH's people (its children's services agency) see the whole contact,
+  every check and every answer, restricted parts included; its MASH managers act on it;
+- the referring agency's people see the contact they made, its state and its outcome,
+  never the partners' answers;
+- a partner sees only the checks asked of it (and the child's identity, to find its
+  records), never the contact's other checks or answers.
+Anyone else is answered 404, and the refusal is recorded (cases.selectors.record_refusal).
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from cases.models import RiskLevel, Screening
+from cases.selectors import _agency_rows, record_refusal
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from notifications.models import Notification
+from people.models import Agency, Person
+from triage.models import Contact, PartnerCheck, Rag
+
+MASH = "mash"
+REFERRER = "referrer"
+
+
+def runs_a_mash(person: Person) -> bool:
+    """A MASH manager of a children's services agency: whose MASH receives contacts, so the
+    triage screen, its lists, the dashboard and the API's queue and counts are theirs."""
+    return (
+        person.is_authenticated
+        and person.role == Person.Role.MASH_MANAGER
+        and person.agency_id is not None
+        and person.agency.kind == Agency.Kind.SOCIAL_CARE
+    )
+
+
+def contact_access(person: Person, contact: Contact) -> str | None:
+    """MASH (the whole contact), REFERRER (what it reported and the outcome), or None."""
+    if person.agency_id is None:
+        return None
+    if person.agency_id == contact.mash_id:
+        return MASH
+    if person.agency_id == contact.referring_agency_id:
+        return REFERRER
+    return None
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found") from None
+
+
+def contact_for(
+    person: Person, contact_id, *, request: HttpRequest | None = None, need: str = "view"
+) -> tuple[Contact, str]:
+    """The contact and how much of it the person may see; 404 (recorded) otherwise.
+
+    `need="manage"` asks for a MASH manager of the receiving authority.
+    """
+    contact_id = _as_int(contact_id)
+    contact = (
+        Contact.objects.select_related(
+            "child", "area", "mash", "referring_agency", "recorded_by", "assigned_to",
+            "decided_by", "transfer_to", "case",
+        )
+        .filter(pk=contact_id)
+        .first()
+    )  # fmt: skip
+    access = contact_access(person, contact) if contact else None
+    if need == "manage" and not (access == MASH and person.role == Person.Role.MASH_MANAGER):
+        access = None
+    if access is None:
+        if request is not None:
+            record_refusal(request, person, "contact", contact_id, need)
+        raise Http404("No such contact")
+    return contact, access
+
+
+def check_for(
+    person: Person, check_id, *, request: HttpRequest | None = None, need: str = "view"
+) -> PartnerCheck:
+    """A check, for the agency asked (`need="answer"` too) or the MASH that asked it."""
+    check_id = _as_int(check_id)
+    check = (
+        PartnerCheck.objects.select_related(
+            "contact__child", "contact__mash", "agency", "requested_by", "answered_by"
+        )
+        .filter(pk=check_id)
+        .first()
+    )
+    allowed = check is not None and person.agency_id is not None
+    if allowed:
+        asked = person.agency_id == check.agency_id
+        asking = person.agency_id == check.contact.mash_id
+        allowed = asked if need == "answer" else (asked or asking)
+    if not allowed:
+        if request is not None:
+            record_refusal(request, person, "check", check_id, need)
+        raise Http404("No such check")
+    return check
+
+
+def _checks_count(**filters) -> Coalesce:
+    counted = (
+        PartnerCheck.objects.filter(contact=OuterRef("pk"), **filters)
+        .order_by()
+        .values("contact")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def _with_checks(contacts: QuerySet, now: dt.datetime) -> QuerySet:
+    # Counted per row by subquery, not by a join and GROUP BY: the queue can then be read
+    # in due order from its index and stop after one page, with the people, agencies and
+    # children joined only for that page (bench/README.md: a join made every page pay for
+    # the whole country's people and agencies).
+    return contacts.annotate(
+        checks_asked=_checks_count(),
+        checks_outstanding=_checks_count(answered_at__isnull=True),
+        checks_overdue=_checks_count(answered_at__isnull=True, due_at__lt=now),
+    )
+
+
+# The triage screen's state filter: stored states, and two views of "open".
+STATE_FILTERS = {
+    "new": ("New: to be rated", Q(state=Contact.State.NEW)),
+    "checks": ("Waiting for partner checks", Q(state=Contact.State.OPEN, checks_outstanding__gt=0)),
+    "ready": ("Ready to decide", Q(state=Contact.State.OPEN, checks_outstanding=0)),
+    "decided": ("Decided", Q(state=Contact.State.DECIDED)),
+}
+UNASSIGNED = "none"
+
+
+def triage_queue(
+    agency: Agency,
+    *,
+    rag: str = "",
+    state: str = "",
+    assignee: str = "",
+    referrer: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    """The MASH's contacts by time left (undecided unless `state="decided"`), each with
+    its outstanding and overdue partner checks, in one query."""
+    now = now or timezone.now()
+    contacts = _with_checks(Contact.objects.filter(mash=agency), now).select_related(
+        "child", "referring_agency", "assigned_to", "case"
+    )
+    if state == "decided":
+        contacts = contacts.filter(STATE_FILTERS["decided"][1]).order_by("-decided_at", "-id")
+    else:
+        contacts = contacts.exclude(state=Contact.State.DECIDED)
+        if state in STATE_FILTERS:
+            contacts = contacts.filter(STATE_FILTERS[state][1])
+        contacts = contacts.order_by("due_at", "id")
+    if rag == "unrated":
+        contacts = contacts.filter(rag="")
+    elif rag in Rag.values:
+        contacts = contacts.filter(rag=rag)
+    if assignee == UNASSIGNED:
+        contacts = contacts.filter(assigned_to__isnull=True)
+    elif assignee:
+        contacts = contacts.filter(assigned_to_id=_as_int(assignee))
+    if referrer:
+        contacts = contacts.filter(referring_agency_id=referrer)
+    return contacts.annotate(overdue=Q(due_at__lt=now) & ~Q(state=Contact.State.DECIDED))
+
+
+def colleagues(agency: Agency) -> QuerySet:
+    """Whom a MASH manager can assign a contact to: active people of the MASH's agency."""
+    return Person.objects.filter(agency=agency, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def referring_agencies(agency: Agency) -> QuerySet:
+    """Agencies that have made contacts to this MASH (the queue's referrer filter)."""
+    return Agency.objects.filter(
+        Exists(Contact.objects.filter(mash=agency, referring_agency=OuterRef("pk")))
+    ).order_by("name")
+
+
+def contact_checks(contact: Contact) -> QuerySet:
+    return contact.checks.select_related("agency", "requested_by", "answered_by").order_by(
+        "agency__name"
+    )
+
+
+def contact_ratings(contact: Contact) -> QuerySet:
+    return contact.ratings.select_related("rated_by").order_by("rated_at", "pk")
+
+
+def checks_asked_of(agency: Agency) -> QuerySet:
+    """A partner's checks: unanswered first, soonest due first."""
+    return (
+        PartnerCheck.objects.filter(agency=agency)
+        .select_related("contact__child", "contact__mash", "answered_by")
+        .order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")
+    )
+
+
+def _child_known_to(person: Person):
+    """Whether the person's agency knows the contact's child by itself: it recorded the
+    child, or it holds a case of the child. A contact linked by NHS number to a child only
+    another agency knows must not show that agency's record (its name, date of birth) to
+    the referrer."""
+    from cases.models import Case, Child
+
+    visible = Case.objects.filter(
+        child=OuterRef("child"), pk__in=_agency_rows(person).values("content_object_id")
+    )
+    recorded = Child.objects.filter(pk=OuterRef("child"), created_by__agency=person.agency_id)
+    return Exists(recorded) | Exists(visible)
+
+
+def contacts_made_by(person: Person) -> QuerySet:
+    """The contacts the person's agency has made, newest first (what a referrer follows
+    up), each saying whether the child's name may be shown (`child_known`)."""
+    return (
+        Contact.objects.filter(referring_agency_id=person.agency_id)
+        .select_related("child", "mash")
+        .annotate(child_known=_child_known_to(person))
+        .order_by("-received_at", "-id")
+    )
+
+
+def child_known(person: Person, contact: Contact) -> bool:
+    """Whether the child's record may be shown to this person with the contact."""
+    if contact_access(person, contact) == MASH:
+        return True
+    return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person)).exists()
+
+
+def episodes_answered_for(person: Person) -> QuerySet:
+    """Missing episodes, returned or not, whom the person's authority answers for (the child
+    placed in its area, looked after by it, or on a case it leads), on cases its agency may
+    see: it may answer for a child whose case another agency has not shared with it, and
+    must not see that one."""
+    agency = person.agency
+    # The area test is an EXISTS (no join to the agency's areas, so no duplicates to
+    # remove) and rows are not joined to every case in the country first (bench/README.md).
+    placed_here = Exists(
+        Placement.objects.filter(
+            child=OuterRef("case__child"),
+            ended_at__isnull=True,
+            area__in=Agency.areas.through.objects.filter(agency=agency).values("area_id"),
+        )
+    )
+    ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
+    return MissingEpisode.objects.filter(placed_here | ours).filter(
+        case__in=_agency_rows(person).values("content_object_id")
+    )
+
+
+def missing_in_area(person: Person) -> QuerySet:
+    """Children still missing whom the person's authority answers for, longest missing
+    first; starts from the few episodes still open (a partial index)."""
+    return (
+        episodes_answered_for(person)
+        .filter(returned_at__isnull=True)
+        .select_related("case__child", "reporting_agency")
+        .order_by("last_seen_at", "id")
+    )
+
+
+INTERVIEW_DUE_SOON = dt.timedelta(hours=24)
+
+
+def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """Return home interviews the person's authority owes, overdue or due within a day, on
+    cases its agency may see."""
+    now = now or timezone.now()
+    return (
+        ReturnInterview.objects.filter(
+            agency_id=person.agency_id,
+            completed_at__isnull=True,
+            due_at__lte=now + INTERVIEW_DUE_SOON,
+            episode__case__in=_agency_rows(person).values("content_object_id"),
+        )
+        .select_related("episode__case__child")
+        .order_by("due_at", "id")
+    )
+
+
+HIGH_RISK_DAYS = 7
+# The triage screen says "more than 100" beyond this; the list pages through them all.
+HIGH_RISK_COUNT_CAP = 100
+
+
+def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """High-risk CSE screenings in the last 7 days on cases the person's agency can see."""
+    now = now or timezone.now()
+    return (
+        Screening.objects.filter(
+            risk_level=RiskLevel.HIGH,
+            screened_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
+            case__in=_agency_rows(person).values("content_object_id"),
+        )
+        .select_related("case__child", "agency")
+        .order_by("-screened_at", "-id")
+    )
+
+
+def _interviews_due_count(person: Person, now: dt.datetime) -> int:
+    """interviews_due(person).count(), in two indexed steps: the authority's outstanding
+    interviews (a partial index), then which of their cases it may see by primary key.
+    As one join the planner scans every missing episode in the country (bench/README.md)."""
+    episodes = list(
+        ReturnInterview.objects.filter(
+            agency_id=person.agency_id,
+            completed_at__isnull=True,
+            due_at__lte=now + INTERVIEW_DUE_SOON,
+        ).values_list("episode_id", flat=True)
+    )
+    return MissingEpisode.objects.filter(
+        pk__in=episodes, case__in=_agency_rows(person).values("content_object_id")
+    ).count()
+
+
+def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
+    """The counts behind the triage screen, in seven queries whatever the numbers."""
+    now = now or timezone.now()
+    agency = person.agency
+    queue = _with_checks(
+        Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED), now
+    )
+    undecided = Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED)
+    counts = undecided.aggregate(
+        total=Count("id"),
+        unrated=Count("id", filter=Q(rag="")),
+        red=Count("id", filter=Q(rag=Rag.RED)),
+        amber=Count("id", filter=Q(rag=Rag.AMBER)),
+        green=Count("id", filter=Q(rag=Rag.GREEN)),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+    )
+    checks = PartnerCheck.objects.filter(
+        contact__in=queue.values("pk"), answered_at__isnull=True
+    ).aggregate(
+        outstanding=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+    )
+    return {
+        "queue": counts,
+        "checks": checks,
+        "missing": missing_in_area(person).count(),
+        "unacknowledged": Notification.objects.filter(
+            agency=agency, acknowledged_at__isnull=True
+        ).count(),
+        "interviews_due": _interviews_due_count(person, now),
+        # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so
+        # the count costs what one page costs, not the whole country's week of screenings.
+        "high_risk_screenings": recent_high_risk_screenings(person, now)[
+            : HIGH_RISK_COUNT_CAP + 1
+        ].count(),
+    }

@@ -1,0 +1,450 @@
+"""MASH triage, changes: contacts, RAG ratings, partner checks, assignment and decisions.
+
+A contact about a child goes to the MASH of the local authority where the child lives
+(the children's services agency covering that area). Only that agency's MASH managers
+rate, assign and decide; partners answer the checks asked of them. Each change is one
+transaction with its audit event (and, where another agency must know, its outbox row).
+
+Deadlines (settings.MASH_*): red and amber are elapsed hours from receipt, so a clock
+change does not stretch them; green is working days at the same local time of day.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import Action
+from audit.services import record
+from cases.models import Case, Child, Entry
+from cases.selectors import can
+from notifications.models import Notification
+from notifications.services import add_working_days, notify
+from people.models import Agency, Area, Person
+from triage.models import Contact, ContactRating, PartnerCheck, Rag
+
+
+class NotAMashManager(PermissionDenied):
+    """Only MASH managers of the receiving authority rate, assign and decide."""
+
+
+def decision_due(rag: str, received_at: dt.datetime) -> dt.datetime:
+    """When the MASH's decision on a contact of this rating is due."""
+    if rag == Rag.GREEN:
+        return add_working_days(received_at, settings.MASH_DECISION_GREEN_WORKING_DAYS)
+    hours = (
+        settings.MASH_DECISION_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_DECISION_RED_HOURS
+    )
+    return _elapsed(received_at, hours)
+
+
+def check_due(rag: str, requested_at: dt.datetime) -> dt.datetime:
+    """When a partner's answer to a check is due, by the contact's rating."""
+    if rag == Rag.GREEN:
+        return add_working_days(requested_at, settings.MASH_CHECK_GREEN_WORKING_DAYS)
+    hours = settings.MASH_CHECK_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_CHECK_RED_HOURS
+    return _elapsed(requested_at, hours)
+
+
+def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
+    # In UTC: Python adds to an aware local time on the wall clock, which across a clock
+    # change would make "4 hours" three or five.
+    return start.astimezone(dt.UTC) + dt.timedelta(hours=hours)
+
+
+def mash_for(area: Area) -> Agency | None:
+    """The children's services covering the area: whose MASH receives its contacts."""
+    return Agency.objects.filter(areas=area, kind=Agency.Kind.SOCIAL_CARE).order_by("name").first()
+
+
+def is_mash_manager(person: Person, contact: Contact) -> bool:
+    return (
+        person.is_authenticated
+        and person.role == Person.Role.MASH_MANAGER
+        and person.agency_id is not None
+        and person.agency_id == contact.mash_id
+    )
+
+
+def _require_manager(person: Person, contact: Contact) -> None:
+    if not is_mash_manager(person, contact):
+        raise NotAMashManager("Only a MASH manager of the receiving authority can do this.")
+
+
+def _require_undecided(contact: Contact) -> None:
+    if contact.decided:
+        raise ValidationError("This contact has been decided: it can no longer be changed.")
+
+
+def _lock(contact: Contact) -> Contact:
+    """The contact, locked for this transaction: two managers acting at once queue."""
+    return Contact.objects.select_for_update().get(pk=contact.pk)
+
+
+def next_contact_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('triage_contact_reference_seq')")
+        number = cursor.fetchone()[0]
+    return f"MASH-{timezone.localdate():%Y}-{number:06d}"
+
+
+def _event(action: str, request, person: Person, contact: Contact, **detail) -> None:
+    record(
+        action,
+        request=request,
+        actor=person,
+        target_type="contact",
+        target_id=contact.pk,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def record_contact(
+    request: HttpRequest | None,
+    person: Person,
+    child: Child,
+    *,
+    area: Area,
+    referrer_type: str,
+    referrer_name: str,
+    referrer_role: str,
+    referrer_phone: str = "",
+    referrer_email: str = "",
+    received_at: dt.datetime,
+    concern: str,
+) -> Contact:
+    """Record a concern about a child for the MASH of the area where the child lives.
+
+    Anyone may record one, for their agency or on behalf of a member of the public; it is
+    due as if red until a MASH manager rates it.
+    """
+    mash = mash_for(area)
+    if mash is None:
+        raise ValidationError(f"No children’s services MASH covers {area.name} yet.")
+    if received_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError("When it was received cannot be in the future.")
+    if not concern.strip():
+        raise ValidationError("Enter what was reported.")
+    if referrer_type not in Contact.ReferrerType.values:
+        raise ValidationError(f"Unknown kind of referrer {referrer_type!r}.")
+    contact = Contact.objects.create(
+        reference=next_contact_reference(),
+        child=child,
+        area=area,
+        mash=mash,
+        recorded_by=person,
+        referring_agency=person.agency,
+        referrer_type=referrer_type,
+        referrer_name=referrer_name.strip(),
+        referrer_role=referrer_role.strip(),
+        referrer_phone=referrer_phone.strip(),
+        referrer_email=referrer_email.strip(),
+        received_at=received_at,
+        concern=concern.strip(),
+        due_at=decision_due(Rag.RED, received_at),
+    )
+    _event(Action.CONTACT_RECORDED, request, person, contact, child=child.pk, mash=mash.pk)
+    return contact
+
+
+@transaction.atomic
+def rate_contact(
+    request: HttpRequest | None, person: Person, contact: Contact, rag: str, reason: str
+) -> Contact:
+    """Rate (or re-rate) a contact; its decision and open checks fall due accordingly."""
+    _require_manager(person, contact)
+    contact = _lock(contact)
+    _require_undecided(contact)
+    if rag not in Rag.values:
+        raise ValidationError(f"Unknown RAG rating {rag!r}.")
+    if not reason.strip():
+        raise ValidationError("Enter the reason for the rating.")
+    if rag == contact.rag:
+        raise ValidationError(f"The contact is already rated {contact.get_rag_display().lower()}.")
+    previous = contact.rag
+    now = timezone.now()
+    contact.rag = rag
+    contact.due_at = decision_due(rag, contact.received_at)
+    if contact.state == Contact.State.NEW:
+        contact.state = Contact.State.OPEN
+    contact.save(update_fields=["rag", "due_at", "state"])
+    ContactRating.objects.create(
+        contact=contact, rag=rag, reason=reason.strip(), rated_by=person, rated_at=now,
+        due_at=contact.due_at,
+    )  # fmt: skip
+    for check in contact.checks.filter(answered_at__isnull=True):
+        check.due_at = check_due(rag, check.requested_at)
+        check.save(update_fields=["due_at"])
+        Notification.objects.filter(
+            kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, acknowledged_at__isnull=True
+        ).update(acknowledge_by=check.due_at)
+    _event(Action.CONTACT_RATED, request, person, contact, rag=rag, previous=previous or None)
+    return contact
+
+
+@transaction.atomic
+def assign_contact(
+    request: HttpRequest | None, person: Person, contact: Contact, assignee: Person | None
+) -> Contact:
+    """Give the contact to a colleague at the MASH (or take it off everyone: None)."""
+    _require_manager(person, contact)
+    contact = _lock(contact)
+    _require_undecided(contact)
+    if assignee is not None and (assignee.agency_id != contact.mash_id or not assignee.is_active):
+        raise ValidationError("Assign it to someone who works at this MASH.")
+    contact.assigned_to = assignee
+    contact.save(update_fields=["assigned_to"])
+    _event(
+        Action.CONTACT_ASSIGNED, request, person, contact,
+        assigned_to=assignee.pk if assignee else None,
+    )  # fmt: skip
+    return contact
+
+
+def check_summary(contact: Contact, due: dt.datetime) -> str:
+    # Safe for an email subject or a webhook: references and a time, never the child.
+    return (
+        f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
+        f"by {timezone.localtime(due):%d %b %Y %H:%M}"
+    )
+
+
+@transaction.atomic
+def request_checks(
+    request: HttpRequest | None,
+    person: Person,
+    contact: Contact,
+    agencies: list[Agency],
+    question: str,
+) -> list[PartnerCheck]:
+    """Ask each partner what it holds on the child; each is told through its inbox."""
+    _require_manager(person, contact)
+    contact = _lock(contact)
+    _require_undecided(contact)
+    if not contact.rag:
+        raise ValidationError("Rate the contact first: the checks are due by its rating.")
+    if not question.strip():
+        raise ValidationError("Enter what you are asking the partners.")
+    if not agencies:
+        raise ValidationError("Choose at least one partner agency.")
+    asked = set(contact.checks.values_list("agency_id", flat=True))
+    for agency in agencies:
+        if agency.pk == contact.mash_id:
+            raise ValidationError("The MASH cannot ask itself: choose partner agencies.")
+        if agency.pk in asked:
+            raise ValidationError(f"{agency.name} has already been asked about this contact.")
+    now = timezone.now()
+    due = check_due(contact.rag, now)
+    checks = []
+    for agency in agencies:
+        check = PartnerCheck.objects.create(
+            contact=contact, agency=agency, question=question.strip(), requested_by=person,
+            requested_at=now, due_at=due,
+        )  # fmt: skip
+        notify(
+            contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact, due),
+            person, [agency], reference=contact.reference, due=due,
+        )  # fmt: skip
+        checks.append(check)
+    _event(
+        Action.CHECK_REQUESTED, request, person, contact,
+        checks=[c.pk for c in checks], agencies=[a.pk for a in agencies],
+    )  # fmt: skip
+    return checks
+
+
+@transaction.atomic
+def answer_check(
+    request: HttpRequest | None,
+    person: Person,
+    check: PartnerCheck,
+    answer: str,
+    restricted_answer: str = "",
+) -> PartnerCheck:
+    """The partner says what it holds. Answering is also acknowledging the request."""
+    check = PartnerCheck.objects.select_for_update().select_related("contact").get(pk=check.pk)
+    if person.agency_id is None or person.agency_id != check.agency_id:
+        raise PermissionDenied("Only the agency asked can answer this check.")
+    if check.answered:
+        raise ValidationError("Your agency has already answered this check.")
+    if not answer.strip():
+        raise ValidationError("Enter what your agency holds, or that it holds nothing.")
+    now = timezone.now()
+    check.answer = answer.strip()
+    check.restricted_answer = restricted_answer.strip()
+    check.answered_at = now
+    check.answered_by = person
+    check.save(update_fields=["answer", "restricted_answer", "answered_at", "answered_by"])
+    Notification.objects.filter(
+        agency_id=check.agency_id, kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk,
+        acknowledged_at__isnull=True,
+    ).update(acknowledged_at=now, acknowledged_by=person)  # fmt: skip
+    if check.contact.case_id is not None:
+        # Answered after the decision: it joins the story on the chronology now.
+        _write_check(check.contact.case, check)
+    _event(
+        Action.CHECK_ANSWERED, request, person, check.contact,
+        check=check.pk, restricted=bool(check.restricted_answer),
+    )  # fmt: skip
+    return check
+
+
+def _entry(case: Case, category: str, when: dt.datetime, by: Person, agency_id: int, text: str,
+           restricted: bool = False) -> Entry:  # fmt: skip
+    return Entry(
+        case=case, category=category, occurred_at=when, recorded_by=by, agency_id=agency_id,
+        text=text, restricted=restricted,
+    )  # fmt: skip
+
+
+def _write_check(case: Case, check: PartnerCheck) -> None:
+    agency = check.agency.name
+    entries = [
+        _entry(case, Entry.Category.PARTNER_CHECK, check.answered_at, check.answered_by,
+               check.agency_id, f"{agency} answered the MASH check ({check.contact.reference}): "
+               f"{check.answer}"),
+    ]  # fmt: skip
+    if check.restricted_answer:
+        # The restricted part stays with the partner on the chronology.
+        entries.append(
+            _entry(case, Entry.Category.PARTNER_CHECK, check.answered_at, check.answered_by,
+                   check.agency_id, f"Restricted part of {agency}’s answer: "
+                   f"{check.restricted_answer}", restricted=True)
+        )  # fmt: skip
+    Entry.objects.bulk_create(entries)
+
+
+def _write_story(case: Case, contact: Contact, person: Person) -> None:
+    """The contact, its ratings, the partners' answers and the decision, on the chronology,
+    each as recorded by whoever did it, when they did it."""
+    referrer = contact.referrer_name
+    if contact.referrer_role:
+        referrer += f" ({contact.referrer_role})"
+    entries = [
+        _entry(case, Entry.Category.MASH_CONTACT, contact.received_at, contact.recorded_by,
+               contact.referring_agency_id, f"Contact {contact.reference} to the "
+               f"{contact.mash.name} MASH from {referrer}, "
+               f"{contact.get_referrer_type_display().lower()}: {contact.concern}"),
+    ]  # fmt: skip
+    for rating in contact.ratings.select_related("rated_by").order_by("rated_at", "pk"):
+        entries.append(
+            _entry(case, Entry.Category.MASH_RATING, rating.rated_at, rating.rated_by,
+                   contact.mash_id, f"Rated {rating.get_rag_display().lower()} "
+                   f"(decision due {timezone.localtime(rating.due_at):%d %b %Y %H:%M}): "
+                   f"{rating.reason}")
+        )  # fmt: skip
+    Entry.objects.bulk_create(entries)
+    checks = contact.checks.filter(answered_at__isnull=False).select_related(
+        "agency", "answered_by", "contact"
+    )
+    for check in checks.order_by("answered_at", "pk"):
+        _write_check(case, check)
+    Entry.objects.create(
+        case=case, category=Entry.Category.MASH_DECISION, occurred_at=contact.decided_at,
+        recorded_by=person, agency_id=contact.mash_id,
+        text=f"MASH decision on {contact.reference}: {contact.get_decision_display()}. "
+        f"{contact.rationale}",
+    )  # fmt: skip
+
+
+def _case_to_link(person: Person, child: Child) -> Case | None:
+    """The child's newest open case the MASH's agency can add to, if there is one."""
+    for case in child.cases.filter(status=Case.Status.OPEN).order_by("-opened_at", "-id"):
+        if can(person, case, "contribute"):
+            return case
+    return None
+
+
+@transaction.atomic
+def decide_contact(
+    request: HttpRequest | None,
+    person: Person,
+    contact: Contact,
+    decision: str,
+    rationale: str,
+    transfer_to: Agency | None = None,
+) -> Contact:
+    """Decide what happens next. A strategy discussion, assessment or early help opens the
+    child's case at the MASH's agency (or links the open one); any decision is written on
+    the linked case's chronology with the whole story. The referrer's agency is told."""
+    from cases.services import open_case
+
+    _require_manager(person, contact)
+    contact = _lock(contact)
+    _require_undecided(contact)
+    if not contact.rag:
+        raise ValidationError("Rate the contact before deciding it.")
+    if decision not in Contact.Decision.values:
+        raise ValidationError(f"Unknown decision {decision!r}.")
+    if not rationale.strip():
+        raise ValidationError("Enter the rationale for the decision.")
+    transferring = decision == Contact.Decision.TRANSFER
+    if transferring:
+        if (
+            transfer_to is None
+            or transfer_to.kind != Agency.Kind.SOCIAL_CARE
+            or transfer_to.pk == contact.mash_id
+        ):
+            raise ValidationError("Choose the other authority’s children’s services.")
+    elif transfer_to is not None:
+        raise ValidationError("Only a transfer goes to another authority.")
+    now = timezone.now()
+    case = _case_to_link(person, contact.child)
+    if case is None and decision in Contact.OPENS_CASE:
+        case = open_case(request, person, contact.child)
+    contact.decision = decision
+    contact.rationale = rationale.strip()
+    contact.decided_at = now
+    contact.decided_by = person
+    contact.transfer_to = transfer_to
+    contact.state = Contact.State.DECIDED
+    contact.case = case
+    contact.save(
+        update_fields=["decision", "rationale", "decided_at", "decided_by", "transfer_to",
+                       "state", "case"]
+    )  # fmt: skip
+    if case is not None:
+        _write_story(case, contact, person)
+    told = [contact.referring_agency] if contact.referring_agency_id != contact.mash_id else []
+    if told:
+        notify(
+            case, Notification.Kind.CONTACT_OUTCOME, contact.pk,
+            f"Contact {contact.reference}: MASH decision: {contact.get_decision_display()}",
+            person, told, reference=contact.reference,
+        )  # fmt: skip
+    transferred = None
+    if transferring:
+        transferred = _transfer(request, person, contact, transfer_to)
+    _event(
+        Action.CONTACT_DECIDED, request, person, contact, decision=decision,
+        case=case.pk if case else None, transferred_to=transferred.pk if transferred else None,
+    )  # fmt: skip
+    return contact
+
+
+def _transfer(request, person: Person, contact: Contact, mash: Agency) -> Contact:
+    """A new contact in the other authority's queue, received now, with the same concern."""
+    area = mash.areas.order_by("name").first()
+    if area is None:
+        raise ValidationError(f"{mash.name} covers no area, so it has no MASH queue.")
+    now = timezone.now()
+    transferred = Contact.objects.create(
+        reference=next_contact_reference(), child=contact.child, area=area, mash=mash,
+        recorded_by=person, referring_agency=person.agency,
+        referrer_type=Contact.ReferrerType.PROFESSIONAL,
+        referrer_name=person.get_full_name() or person.username,
+        referrer_role=f"MASH manager, {person.agency.name}", referrer_email=person.email,
+        received_at=now,
+        concern=f"Transferred from the {contact.mash.name} MASH (contact {contact.reference}): "
+        f"{contact.rationale}\n\nWhat was reported: {contact.concern}",
+        due_at=decision_due(Rag.RED, now),
+    )  # fmt: skip
+    _event(
+        Action.CONTACT_RECORDED, request, person, transferred, child=contact.child_id,
+        mash=mash.pk, transferred_from=contact.pk,
+    )  # fmt: skip
+    return transferred

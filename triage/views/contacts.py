@@ -1,0 +1,469 @@
+"""Contact and partner-check pages: recording a contact, the MASH's work on it, the checks.
+
+Who sees what is decided by triage.selectors (contact_for, check_for): the receiving
+MASH sees the whole contact, its managers act on it, the referring agency sees what it
+reported and the outcome, and a partner sees only the checks asked of it. Anyone else is
+answered 404 and the refusal recorded. Every read is recorded before the page is rendered.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases.models import Child
+from cases.services import create_child, possible_duplicates
+from cases.validators import normalise_nhs_number
+from cases.views._common import _page, _posted
+from cases.views.children import (
+    _confirmation,
+    _confirmed_for,
+    _duplicate_warning,
+    search_step,
+)
+from triage import selectors as mash_selectors
+from triage.forms import (
+    RESTRICTED_HINT,
+    AnswerForm,
+    AssignForm,
+    ChecksForm,
+    ContactChildForm,
+    ContactForm,
+    DecideForm,
+    RateForm,
+    partner_agencies,
+)
+from triage.models import Contact, PartnerCheck
+from triage.services import (
+    answer_check,
+    assign_contact,
+    decide_contact,
+    rate_contact,
+    record_contact,
+    request_checks,
+)
+
+
+def _refused_by_service(form, error: ValidationError) -> None:
+    """A service's refusal, shown on the form as a problem with what was typed."""
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+def _contact_viewed(request: HttpRequest, contact: Contact, access: str, view: str) -> None:
+    record(
+        Action.CONTACT_VIEWED,
+        request=request,
+        target_type="contact",
+        target_id=contact.pk,
+        detail={"view": view, "access": access},
+    )
+
+
+# Recording a contact ------------------------------------------------------------------
+
+
+def _chosen_child(request: HttpRequest, child_id) -> Child:
+    """A child picked from the search: only one the person may see by name."""
+    try:
+        child_id = int(child_id)
+    except (TypeError, ValueError):
+        raise Http404("No such child") from None
+    child = selectors.search_children(request.user, for_contact=True).filter(pk=child_id).first()
+    if child is None:
+        selectors.record_refusal(request, request.user, "child", child_id, "view")
+        raise Http404("No such child")
+    return child
+
+
+def _search_step(request: HttpRequest) -> HttpResponse:
+    """Step 1: find the child among those the person may see, or record a new one."""
+    return search_step(request, "mash/contact_find_child.html", for_contact=True)
+
+
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    """Record a contact to the MASH: find the child (or record a new one), then the contact."""
+    person = request.user
+    if person.agency_id is None:
+        # A contact is made for an agency (or on behalf of the public, through one).
+        raise PermissionDenied
+    # Which child: from the form posted, or the address (?child=<id>, or ?new=1).
+    source = request.POST if "child" in request.POST or "new" in request.POST else request.GET
+    new_child = source.get("new") == "1"
+    child = None
+    if not new_child:
+        if "child" not in source:
+            if request.method == "POST":
+                return redirect("contact-new")
+            return _search_step(request)
+        child = _chosen_child(request, source["child"])
+    posted = _posted(request)
+    form = ContactForm(posted, person=person)
+    child_form = ContactChildForm(posted) if new_child else None
+    warning = None
+    if request.method == "POST":
+        valid = form.is_valid()
+        valid = (child_form.is_valid() if child_form else True) and valid
+        known = None
+        if valid and child_form is not None:
+            known = _known_by_nhs_number(child_form)
+            if known is None:
+                warning = _check_duplicates(request, child_form)
+                valid = warning is None and not child_form.errors
+        if valid:
+            try:
+                contact = _record(request, known or child, None if known else child_form, form,
+                                  typed=child_form if known else None)  # fmt: skip
+            except ValidationError as refused:
+                _refused_by_service(form, refused)
+            except IntegrityError:
+                # Another person recorded the same NHS number a moment ago.
+                if child_form is None:
+                    raise
+                child_form.add_error(
+                    "nhs_number", "A child with this NHS number is already recorded"
+                )
+            else:
+                linked = (
+                    " A child with that NHS number is already known to the Hub: the contact "
+                    "is linked to that child’s record, and the MASH will check it is the same "
+                    "child."
+                    if known
+                    else ""
+                )
+                messages.success(
+                    request,
+                    f"Contact {contact.reference} recorded. It has gone to the "
+                    f"{contact.mash.name} MASH.{linked}",
+                )
+                return redirect("contact", contact_id=contact.pk)
+    forms = [f for f in (child_form, form) if f is not None]
+    return render(
+        request,
+        "mash/contact_new.html",
+        {
+            "form": form,
+            "child_form": child_form,
+            "child": child,
+            "warning": warning,
+            "confirm": _confirmation(child_form, warning) if child_form else None,
+            "forms": forms,
+            "has_errors": any(f.errors for f in forms),
+        },
+    )
+
+
+def _check_duplicates(request: HttpRequest, child_form: ContactChildForm) -> dict | None:
+    """The duplicate warning, as recording a child and a case gives it (cases.views.children)."""
+    data = child_form.cleaned_data
+    checked = child_form.details_key()
+    duplicates = possible_duplicates(
+        request.user,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        nhs_number=data["nhs_number"],
+    )
+    same_nhs = any(d.same_nhs_number for d in duplicates)
+    if same_nhs:
+        child_form.add_error("nhs_number", "A child with this NHS number is already recorded")
+    if duplicates and (same_nhs or not _confirmed_for(child_form, checked)):
+        return _duplicate_warning(request, checked, duplicates, refused=same_nhs)
+    return None
+
+
+def _known_by_nhs_number(child_form: ContactChildForm) -> Child | None:
+    """The child already recorded with this NHS number, whoever holds them.
+
+    A contact is not refused for it (unlike opening a case): the concern must reach the
+    MASH whichever agency knows the child. The person is not shown that child; the MASH,
+    which sees both, checks the details typed against the record.
+    """
+    nhs_number = child_form.cleaned_data.get("nhs_number")
+    if not nhs_number:
+        return None
+    return Child.objects.filter(nhs_number=normalise_nhs_number(nhs_number)).first()
+
+
+@transaction.atomic
+def _record(request, child, child_form, form, *, typed=None) -> Contact:
+    """The new child (if any) and the contact, together or not at all.
+
+    `typed` is the child form whose NHS number matched a known child: what was typed goes
+    with the concern, so the MASH can see any mismatch.
+    """
+    person = request.user
+    if child_form is not None:
+        child = create_child(
+            request,
+            person,
+            child_fields=child_form.child_fields,
+            aliases=child_form.cleaned_data["aliases"],
+        )
+    fields = form.contact_fields
+    if typed is not None:
+        data = typed.cleaned_data
+        born = data.get("date_of_birth")
+        fields["concern"] += (
+            f"\n\n(The referrer recorded the child as {data['first_name']} {data['last_name']}"
+            + (f", born {born.day} {born:%B %Y}" if born else "")
+            + f", NHS number {data['nhs_number']}: linked to the child with that NHS number.)"
+        )
+    return record_contact(request, person, child, **fields)
+
+
+@login_required
+@require_GET
+def contacts_made(request: HttpRequest) -> HttpResponse:
+    """The contacts the person's agency has made, newest first, with state and outcome."""
+    person = request.user
+    if person.agency_id is None:
+        rows = Contact.objects.none()
+    else:
+        rows = mash_selectors.contacts_made_by(person)
+    page_obj = _page(request, rows)
+    record(
+        Action.CONTACTS_LISTED,
+        request=request,
+        target_type="contact",
+        detail={
+            "list": "contacts_made",
+            "page": page_obj.number,
+            "contacts": [c.pk for c in page_obj],
+        },
+    )
+    return render(request, "mash/contacts_made.html", {"page_obj": page_obj})
+
+
+# The contact page and the MASH's actions ----------------------------------------------
+
+
+@login_required
+@require_GET
+def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
+    person = request.user
+    contact, access = mash_selectors.contact_for(person, contact_id, request=request)
+    now = timezone.now()
+    is_mash = access == mash_selectors.MASH
+    ratings = list(mash_selectors.contact_ratings(contact)) if is_mash else []
+    checks = list(mash_selectors.contact_checks(contact)) if is_mash else []
+    for check in checks:
+        check.overdue = not check.answered and check.due_at < now
+    may_open_case = contact.case_id is not None and selectors.can(person, contact.case, "view")
+    show_child = is_mash or mash_selectors.child_known(person, contact)
+    _contact_viewed(request, contact, access, "contact")
+    manager = is_mash and person.role == person.Role.MASH_MANAGER
+    return render(
+        request,
+        "mash/contact.html",
+        {
+            "contact": contact,
+            "access": access,
+            "is_mash": is_mash,
+            "may_act": manager and not contact.decided,
+            "ratings": ratings,
+            "checks": checks,
+            "overdue": not contact.decided and contact.due_at < now,
+            "may_open_case": may_open_case,
+            "show_child": show_child,
+        },
+    )
+
+
+def _action_page(request, contact_id: int, action: str):
+    """The contact for a MASH manager's action (404, recorded, for anyone else)."""
+    contact, _ = mash_selectors.contact_for(
+        request.user, contact_id, request=request, need="manage"
+    )
+    if request.method == "GET":
+        _contact_viewed(request, contact, mash_selectors.MASH, action)
+    return contact
+
+
+def _decided(request: HttpRequest, contact: Contact) -> HttpResponse | None:
+    """A decided contact can no longer be changed: back to it, saying so."""
+    if not contact.decided:
+        return None
+    messages.info(request, "This contact has been decided: it can no longer be changed.")
+    return redirect("contact", contact_id=contact.pk)
+
+
+def _render_action(request, contact: Contact, template: str, form, **context) -> HttpResponse:
+    return render(request, template, {"contact": contact, "form": form, **context})
+
+
+@login_required
+def contact_rate(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _action_page(request, contact_id, "rate")
+    if back := _decided(request, contact):
+        return back
+    form = RateForm(_posted(request), initial={"rag": contact.rag})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = rate_contact(
+                request, request.user, contact, form.cleaned_data["rag"],
+                form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationError as refused:
+            _refused_by_service(form, refused)
+        else:
+            due = timezone.localtime(contact.due_at)
+            messages.success(
+                request,
+                f"Rated {contact.get_rag_display().lower()}. "
+                f"The decision is due by {due:%H:%M on %-d %B %Y}.",
+            )
+            return redirect("contact", contact_id=contact.pk)
+    return _render_action(request, contact, "mash/contact_rate.html", form)
+
+
+@login_required
+def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _action_page(request, contact_id, "assign")
+    if back := _decided(request, contact):
+        return back
+    people = list(mash_selectors.colleagues(contact.mash))
+    initial = {"assignee": str(contact.assigned_to_id) if contact.assigned_to_id else "none"}
+    form = AssignForm(_posted(request), people=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            contact = assign_contact(request, request.user, contact, assignee)
+        except ValidationError as refused:
+            _refused_by_service(form, refused)
+        else:
+            who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
+            messages.success(request, f"Contact {contact.reference} assigned to {who}.")
+            return redirect("contact", contact_id=contact.pk)
+    return _render_action(request, contact, "mash/contact_assign.html", form)
+
+
+@login_required
+def contact_checks(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _action_page(request, contact_id, "checks")
+    if back := _decided(request, contact):
+        return back
+    asked = list(mash_selectors.contact_checks(contact))
+    already = {c.agency_id for c in asked}
+    agencies = [a for a in partner_agencies(contact) if a.pk not in already]
+    form = ChecksForm(_posted(request), agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = request_checks(
+                request, request.user, contact, form.cleaned_data["agencies"],
+                form.cleaned_data["question"],
+            )  # fmt: skip
+        except ValidationError as refused:
+            _refused_by_service(form, refused)
+        else:
+            names = [c.agency.name for c in made]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            messages.success(request, f"Checks requested from {listed}.")
+            return redirect("contact", contact_id=contact.pk)
+    return _render_action(request, contact, "mash/contact_checks.html", form, asked=asked)
+
+
+@login_required
+def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _action_page(request, contact_id, "decide")
+    if back := _decided(request, contact):
+        return back
+    form = DecideForm(_posted(request), contact=contact)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = decide_contact(
+                request, request.user, contact, data["decision"], data["rationale"],
+                transfer_to=data["transfer_to"],
+            )  # fmt: skip
+        except ValidationError as refused:
+            _refused_by_service(form, refused)
+        else:
+            done = f"Decision recorded: {contact.get_decision_display()}."
+            if contact.case_id:
+                done += f" It is on the chronology of case {contact.case.reference}."
+            messages.success(request, done)
+            return redirect("contact", contact_id=contact.pk)
+    return _render_action(request, contact, "mash/contact_decide.html", form)
+
+
+# Partner checks -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def checks(request: HttpRequest) -> HttpResponse:
+    """The checks asked of the person's agency: unanswered first, soonest due first."""
+    person = request.user
+    if person.agency_id is None:
+        rows = PartnerCheck.objects.none()
+    else:
+        rows = mash_selectors.checks_asked_of(person.agency)
+    page_obj = _page(request, rows)
+    now = timezone.now()
+    for check in page_obj:
+        check.overdue = not check.answered and check.due_at < now
+    record(
+        Action.CONTACTS_LISTED,
+        request=request,
+        target_type="check",
+        detail={"list": "checks", "page": page_obj.number, "checks": [c.pk for c in page_obj]},
+    )
+    return render(request, "mash/checks.html", {"page_obj": page_obj})
+
+
+@login_required
+def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
+    """A check: to answer for the agency asked; read-only for the MASH that asked it."""
+    person = request.user
+    need = "answer" if request.method == "POST" else "view"
+    check = mash_selectors.check_for(person, check_id, request=request, need=need)
+    asked = person.agency_id == check.agency_id
+    form = AnswerForm(_posted(request)) if asked and not check.answered else None
+    if request.method == "POST":
+        if form is None:
+            messages.info(request, "Your agency has already answered this check.")
+            return redirect("check", check_id=check.pk)
+        if form.is_valid():
+            try:
+                answer_check(
+                    request, person, check, form.cleaned_data["answer"],
+                    form.cleaned_data["restricted_answer"],
+                )  # fmt: skip
+            except ValidationError as refused:
+                _refused_by_service(form, refused)
+            else:
+                messages.success(
+                    request,
+                    f"Your answer has gone to the {check.contact.mash.name} MASH.",
+                )
+                return redirect("check", check_id=check.pk)
+    else:
+        record(
+            Action.CHECK_VIEWED,
+            request=request,
+            target_type="check",
+            target_id=check.pk,
+            detail={"contact": check.contact_id, "access": "asked" if asked else "mash"},
+        )
+    return render(
+        request,
+        "mash/check.html",
+        {
+            "check": check,
+            "contact": check.contact,
+            "child": check.contact.child,
+            "asked": asked,
+            "form": form,
+            "overdue": not check.answered and check.due_at < timezone.now(),
+            "restricted_hint": RESTRICTED_HINT,
+        },
+    )

@@ -1,0 +1,359 @@
+"""The MASH managers' morning: the triage screen, its three side lists and the dashboard.
+
+Who may see them: MASH managers (role `mash_manager`) of a children's services agency,
+whose MASH receives contacts (triage.services.mash_for). Everyone else is answered 403
+with the GOV.UK page and the refusal recorded, as for the access reports: the pages are
+about a role, not one record, so saying they exist leaks nothing. A MASH manager of
+another kind of agency (police.mash) is refused too: no contact ever reaches a police
+MASH queue here, and its "missing in the area" and "interviews due" would be about the
+wrong authority.
+
+Each page records `triage_viewed` (which page, the filters, the contact or case ids
+listed) before it is rendered.
+
+The triage screen works without JavaScript: the filters are a GET form and each row's
+assignment a small POST form that redirects back to the same filtered page. With htmx,
+both update the queue in place (a partial is rendered for `HX-Request`: for an assignment,
+the partial of the page it came from, with no redirect) and the filter form pushes its
+URL, so the page stays bookmarkable.
+"""
+
+import datetime as dt
+from urllib.parse import urlencode, urlsplit
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.models import Action
+from audit.services import record
+from people.models import Agency, Person
+from people.views import safe_next
+from safeguarding.paging import paginate
+from triage import dashboard as mash_dashboard
+from triage import selectors as mash_selectors
+from triage.models import Rag
+from triage.selectors import (
+    STATE_FILTERS,
+    UNASSIGNED,
+    colleagues,
+    contact_for,
+    recent_high_risk_screenings,
+    referring_agencies,
+    triage_queue,
+    triage_summary,
+)
+from triage.services import assign_contact
+
+PER_PAGE = 25
+LIST_PER_PAGE = 25
+MANAGERS_ONLY = {"need": "mash_manager"}
+RAG_FILTERS = [("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("unrated", "Not rated")]
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+def _manager(request: HttpRequest) -> Person:
+    person = request.user
+    if not mash_selectors.runs_a_mash(person):
+        record(Action.PERMISSION_REFUSED, request=request, detail=MANAGERS_ONLY)
+        raise PermissionDenied
+    return person
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- the filters -----------------------------------------------------------------------------
+
+
+class TriageFilterForm(forms.Form):
+    """The queue's filters (GET). Every field is optional; all given must match."""
+
+    rag = forms.ChoiceField(
+        label="RAG rating",
+        required=False,
+        choices=[("", "Any rating"), *RAG_FILTERS],
+        error_messages={"invalid_choice": "Select a RAG rating from the list"},
+    )
+    state = forms.ChoiceField(
+        label="State",
+        required=False,
+        choices=[("", "Not yet decided"), *[(k, v[0]) for k, v in STATE_FILTERS.items()]],
+        error_messages={"invalid_choice": "Select a state from the list"},
+    )
+    assignee = forms.ChoiceField(
+        label="Assigned to",
+        required=False,
+        error_messages={"invalid_choice": "Select who it is assigned to from the list"},
+    )
+    referrer = forms.ChoiceField(
+        label="Referring agency",
+        required=False,
+        error_messages={"invalid_choice": "Select a referring agency from the list"},
+    )
+
+    def __init__(self, *args, people: list[Person], referrers: list[Agency], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", "Anyone or no one"),
+            (UNASSIGNED, "Not assigned"),
+            *[(str(p.pk), p.get_full_name() or p.username) for p in people],
+        ]
+        self.fields["referrer"].choices = [
+            ("", "Any agency"),
+            *[(str(a.pk), a.name) for a in referrers],
+        ]
+
+    @property
+    def filters(self) -> dict:
+        if not self.is_bound or self.errors:
+            return {}
+        data = self.cleaned_data
+        return {
+            "rag": data["rag"],
+            "state": data["state"],
+            "assignee": data["assignee"],
+            "referrer": int(data["referrer"]) if data["referrer"] else None,
+        }
+
+
+def _filter_form(request: HttpRequest, people: list[Person], referrers: list[Agency]):
+    filtering = any(key in request.GET for key in ("rag", "state", "assignee", "referrer"))
+    form = TriageFilterForm(request.GET if filtering else None, people=people, referrers=referrers)
+    form.is_valid()
+    return form
+
+
+class AssignForm(forms.Form):
+    contact = forms.IntegerField(min_value=1)
+    assignee = forms.CharField(required=False, max_length=20)
+
+
+# --- how long is left ------------------------------------------------------------------------
+
+
+def _span(delta: dt.timedelta) -> str:
+    """A duration in words, to the minute, largest two units: "1 day 3 hours"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
+        if amount:
+            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(parts[:2]) or "less than a minute"
+
+
+def time_left(due: dt.datetime, now: dt.datetime) -> str:
+    if due <= now:
+        return f"{_span(now - due)} over"
+    return f"{_span(due - now)} left"
+
+
+def _state_text(contact) -> str:
+    if contact.state == contact.State.DECIDED:
+        return f"Decided: {contact.get_decision_display()}"
+    if contact.state == contact.State.NEW:
+        return STATE_FILTERS["new"][0]
+    return STATE_FILTERS["checks" if contact.checks_outstanding else "ready"][0]
+
+
+# --- the triage screen -----------------------------------------------------------------------
+
+
+def _side(person: Person, now: dt.datetime) -> dict:
+    """The counts beside the queue (see triage_summary)."""
+    return triage_summary(person, now)
+
+
+def _queue_link(**filters) -> str:
+    return f"{reverse('triage')}?{urlencode(filters)}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def triage(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    if request.method == "POST":
+        return _assign(request, person)
+    return _queue(request, person, request.get_full_path())
+
+
+def _assign_options(people: list[Person]):
+    """Each row's assignee <option>s, escaped once for the page: a MASH of hundreds of
+    people would otherwise cost a template loop per row (bench/README.md)."""
+    names = [(str(p.pk), escape(p.get_full_name() or p.username)) for p in people]
+
+    def options(selected_id: int | None) -> str:
+        chosen = str(selected_id) if selected_id else None
+        first = f'<option value="{UNASSIGNED}"{"" if chosen else " selected"}>Not assigned</option>'
+        rest = "".join(
+            f'<option value="{pk}"{" selected" if pk == chosen else ""}>{name}</option>'
+            for pk, name in names
+        )
+        return mark_safe(first + rest)  # noqa: S308 - every name escaped above
+
+    return options
+
+
+def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
+    """The triage screen for `request.GET`'s filters (all of it, or the htmx partial)."""
+    now = timezone.now()
+    agency = person.agency
+    people = list(colleagues(agency))
+    referrers = list(referring_agencies(agency))
+    form = _filter_form(request, people, referrers)
+    page_obj = None
+    if not form.errors:
+        page_obj = paginate(request, triage_queue(agency, **form.filters, now=now), PER_PAGE)
+        options = _assign_options(people)
+        for contact in page_obj:
+            contact.time_left = time_left(contact.due_at, now)
+            contact.state_text = _state_text(contact)
+            contact.assign_options = options(contact.assigned_to_id)
+    summary = _side(person, now)
+    record(
+        Action.TRIAGE_VIEWED,
+        request=request,
+        target_type="contact",
+        detail={
+            "page": "triage",
+            "filters": {k: v for k, v in request.GET.items() if k != "page"},
+            "invalid": sorted(form.errors),
+            "page_number": page_obj.number if page_obj else None,
+            "contacts": [contact.pk for contact in page_obj] if page_obj else [],
+        },
+    )
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "summary": summary,
+        "people": people,
+        "unassigned": UNASSIGNED,
+        "here": here,
+        "htmx": _is_htmx(request),
+        "links": {
+            "unrated": _queue_link(rag="unrated"),
+            "red": _queue_link(rag=Rag.RED),
+            "amber": _queue_link(rag=Rag.AMBER),
+            "green": _queue_link(rag=Rag.GREEN),
+            "unassigned": _queue_link(assignee=UNASSIGNED),
+            "checks": _queue_link(state="checks"),
+            "new": _queue_link(state="new"),
+        },
+    }
+    template = "mash/triage_results.html" if context["htmx"] else "mash/triage.html"
+    return render(request, template, context)
+
+
+def _back_to(request: HttpRequest, person: Person, back: str) -> HttpResponse:
+    """Without JavaScript, a redirect to the filtered page. With htmx, that page's queue
+    straight away: a redirect followed by XMLHttpRequest is upgraded to https by the CSP's
+    upgrade-insecure-requests, which a plain-http server cannot answer."""
+    if not _is_htmx(request):
+        return redirect(back)
+    request.GET = QueryDict(urlsplit(back).query)
+    return _queue(request, person, back)
+
+
+def _assign(request: HttpRequest, person: Person) -> HttpResponse:
+    """One row's assignment: back to the same filtered queue, with or without htmx."""
+    back = safe_next(request, reverse("triage"))
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a contact and a colleague to assign it to.")
+        return _back_to(request, person, back)
+    contact, _ = contact_for(person, form.cleaned_data["contact"], request=request, need="manage")
+    choice = form.cleaned_data["assignee"]
+    assignee = None
+    if choice and choice != UNASSIGNED:
+        assignee = colleagues(person.agency).filter(pk=choice if choice.isdigit() else 0).first()
+        if assignee is None:
+            messages.error(request, f"Choose someone who works at this MASH for {contact}.")
+            return _back_to(request, person, back)
+    try:
+        assign_contact(request, person, contact, assignee)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
+        messages.success(request, f"{contact.reference} is now assigned to {who}.")
+    return _back_to(request, person, back)
+
+
+# --- the side lists --------------------------------------------------------------------------
+
+
+def _list(request: HttpRequest, name: str, rows: QuerySet, template: str, case_of=None):
+    page_obj = paginate(request, rows, LIST_PER_PAGE)
+    case_of = case_of or (lambda row: row.case_id)
+    record(
+        Action.TRIAGE_VIEWED,
+        request=request,
+        target_type="case",
+        detail={
+            "page": name,
+            "page_number": page_obj.number,
+            "cases": [case_of(row) for row in page_obj],
+            name: [row.pk for row in page_obj],
+        },
+    )
+    return render(request, template, {"page_obj": page_obj, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def missing(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    return _list(
+        request, "missing", mash_selectors.missing_in_area(person), "mash/triage_missing.html"
+    )
+
+
+@login_required
+@require_GET
+def interviews(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    return _list(
+        request, "interviews", mash_selectors.interviews_due(person),
+        "mash/triage_interviews.html", case_of=lambda row: row.episode.case_id,
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def screenings(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    return _list(
+        request, "screenings", recent_high_risk_screenings(person),
+        "mash/triage_screenings.html",
+    )  # fmt: skip
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    figures = mash_dashboard.figures(person)
+    record(
+        Action.TRIAGE_VIEWED,
+        request=request,
+        target_type="contact",
+        detail={"page": "dashboard", "since": figures["since"].isoformat()},
+    )
+    return render(request, "mash/dashboard.html", figures)
