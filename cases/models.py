@@ -151,11 +151,11 @@ class CaseUserObjectPermission(PermissionSource, UserObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self) -> str:
-        return f"{self.user_id} may {self.permission_id} on case {self.content_object_id}"
-
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["user", "permission", "expires_at"], name="case_user_perm")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} may {self.permission_id} on case {self.content_object_id}"
 
 
 class CaseGroupObjectPermission(PermissionSource, GroupObjectPermissionBase):
@@ -163,13 +163,13 @@ class CaseGroupObjectPermission(PermissionSource, GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
-    def __str__(self) -> str:
-        return f"group {self.group_id} may {self.permission_id} on case {self.content_object_id}"
-
     class Meta(GroupObjectPermissionBase.Meta):
         indexes = [
             models.Index(fields=["group", "permission", "content_object"], name="case_group_perm")
         ]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} may {self.permission_id} on case {self.content_object_id}"
 
 
 class Entry(models.Model):
