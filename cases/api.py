@@ -6,22 +6,17 @@ event and the chronology), and every read of case data is audited here, before t
 is built. Lists are cursor-paged, 25 a page, in a fixed number of queries.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.models import Action
-from audit.services import record
-from cases import selectors
+from cases import http, selectors
 from cases import serializers as s
 from cases.models import Case
 from cases.services import (
@@ -38,132 +33,6 @@ from cases.services import (
 from sharing import services as sharing
 from sharing.models import Share
 
-CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
-                "police_reference", "local_authority_reference", "address", "postcode",
-                "looked_after", "responsible_authority"]  # fmt: skip
-
-
-class InAnAgency(BasePermission):
-    """Casework is done for an agency; a platform superuser without one does none."""
-
-    message = "Only people who work for an agency can use cases."
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.agency_id is not None
-
-
-casework = permission_classes([IsAuthenticated, InAnAgency])
-
-
-class CursorPage(CursorPagination):
-    """25 a page in a fixed order; the cursor carries a position, never a name."""
-
-    page_size = 25
-
-    def __init__(self, *ordering: str) -> None:
-        self.ordering = ordering
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except (TypeError, ValueError, OverflowError, DjangoValidationError):
-            # A well-formed cursor whose position does not fit the ordering: not one of ours.
-            raise NotFound(self.invalid_cursor_message) from None
-
-
-# --- documenting the answers ----------------------------------------------------------------
-
-_ID = {"type": "integer", "minimum": 1, "maximum": s.BIGINT}
-CASE_ID = OpenApiParameter("case_id", _ID, OpenApiParameter.PATH, description="A case id.")
-CHILD_ID = OpenApiParameter("child_id", _ID, OpenApiParameter.PATH, description="A child id.")
-SHARE_ID = OpenApiParameter("share_id", _ID, OpenApiParameter.PATH, description="A share id.")
-CURSOR = OpenApiParameter(
-    "cursor", OpenApiTypes.STR, description="Where the page starts: from `next` or `previous`."
-)
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {"type": "object"},
-                {"type": "string"},
-            ]
-        },
-    },
-    description="What is wrong, by field (`non_field_errors` for the request as a whole, "
-    "`detail` for a body that is not JSON).",
-)
-ERRORS = {
-    400: FIELD_ERRORS,
-    401: OpenApiResponse(s.ProblemSerializer, description="No live credentials."),
-    403: OpenApiResponse(
-        s.ProblemSerializer,
-        description="A session request without its CSRF token, or a person in no agency.",
-    ),
-    404: OpenApiResponse(
-        s.ProblemSerializer,
-        description="Not found, or not yours to see (the two are not told apart), or a cursor "
-        "that is not one of ours.",
-    ),
-    409: OpenApiResponse(s.ProblemSerializer, description="Not possible as the case stands."),
-    429: OpenApiResponse(s.ProblemSerializer, description="Too many requests this minute."),
-}
-
-
-def answers(success: dict, *errors: int) -> dict:
-    return success | {code: ERRORS[code] for code in sorted({*errors, 401, 403, 429})}
-
-
-def page(serializer_class) -> dict:
-    return {200: s.page_of(serializer_class)}
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _query(request: Request, serializer_class=None) -> dict:
-    """The validated query parameters; each given at most once."""
-    params = request.query_params
-    names = [*(serializer_class().fields if serializer_class else []), "cursor"]
-    repeated = {name: ["Give this once."] for name in names if len(params.getlist(name)) > 1}
-    if repeated:
-        raise ValidationError(repeated)
-    if serializer_class is None:
-        return {}
-    # A plain dict, so an empty value is checked like any other, not taken as absent.
-    incoming = serializer_class(data=params.dict())
-    incoming.is_valid(raise_exception=True)
-    return incoming.validated_data
-
-
-def _body(request: Request, serializer_class, **context) -> dict:
-    incoming = serializer_class(data=request.data, context=context)
-    incoming.is_valid(raise_exception=True)
-    return incoming.validated_data
-
-
-def _audit(request: Request, action: str, target_type: str, target_id, **detail) -> None:
-    record(
-        action,
-        request=request._request,
-        actor=request.user,
-        target_type=target_type,
-        target_id=target_id,
-        detail=detail,
-    )
-
-
-def _read(request: Request, case: Case, **detail) -> None:
-    """Record a read of a case, with the share or emergency access it was read under."""
-    basis = selectors.access_basis(request.user, case)
-    _audit(request, Action.CASE_VIEWED, "case", case.pk, **basis, **detail)
-
-
-def _paged(request: Request, queryset, *ordering: str) -> tuple[CursorPage, list]:
-    paginator = CursorPage(*ordering)
-    return paginator, paginator.paginate_queryset(queryset, request)
-
 
 def _with_access(person, case: Case) -> Case:
     case.access = ["view"] + [
@@ -177,10 +46,6 @@ def _children(person, **terms):
     return selectors.search_children(person, **terms).select_related("responsible_authority")
 
 
-def _problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
-    return Response({"detail": detail}, status=code)
-
-
 # --- children -------------------------------------------------------------------------------
 
 
@@ -192,8 +57,8 @@ def _problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
     "part of a name or alias (accents and case ignored), date of birth, NHS number. Newest "
     "records first.",
     tags=["children"],
-    parameters=[s.ChildSearchSerializer, CURSOR],
-    responses=answers(page(s.ChildSerializer), 400, 404),
+    parameters=[s.ChildSearchSerializer, http.CURSOR],
+    responses=http.answers(http.page(s.ChildSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -204,7 +69,7 @@ def _problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
     "child. An NHS number already recorded is always 409.",
     tags=["children"],
     request=s.NewChildSerializer,
-    responses=answers(
+    responses=http.answers(
         {
             201: s.CreatedChildSerializer,
             409: OpenApiResponse(
@@ -217,19 +82,19 @@ def _problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
     ),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def children(request: Request) -> Response:
     person = request.user
     if request.method == "GET":
-        terms = _query(request, s.ChildSearchSerializer)
+        terms = http.query(request, s.ChildSearchSerializer)
         found = _children(
             person,
             name=terms.get("search", ""),
             date_of_birth=terms.get("date_of_birth"),
             nhs_number=terms.get("nhs_number", ""),
         )
-        paginator, rows = _paged(request, found, "-id")
-        _audit(
+        paginator, rows = http.paged(request, found, "-id")
+        http.audit(
             request,
             Action.SEARCH,
             "child",
@@ -239,16 +104,16 @@ def children(request: Request) -> Response:
         )
         return paginator.get_paginated_response(s.ChildSerializer(rows, many=True).data)
 
-    data = _body(request, s.NewChildSerializer)
+    data = http.body(request, s.NewChildSerializer)
     identity = {k: data[k] for k in ["first_name", "last_name", "date_of_birth", "nhs_number"]}
     matches = possible_duplicates(person, **identity)
     if any(m.same_nhs_number for m in matches) or (matches and not data["confirm_not_duplicate"]):
-        return _duplicates(request, matches)
+        return http.duplicates(request, matches)
     try:
         case = create_child_and_case(
             request._request,
             person,
-            child_fields={k: data[k] for k in CHILD_FIELDS},
+            child_fields={k: data[k] for k in http.CHILD_FIELDS},
             aliases=data["aliases"],
             concern=data["concern"],
         )
@@ -256,67 +121,26 @@ def children(request: Request) -> Response:
         if not data["nhs_number"]:
             raise
         # Someone recorded the same NHS number between our check and our insert.
-        return _duplicates(request, possible_duplicates(person, **identity))
+        return http.duplicates(request, possible_duplicates(person, **identity))
     created = {"child": _children(person).get(pk=case.child_id), "case": case}
     return Response(s.CreatedChildSerializer(created).data, status=status.HTTP_201_CREATED)
-
-
-def _duplicates(request: Request, matches) -> Response:
-    """409 naming the matches the person may see, and only counting the others."""
-    seen = [m for m in matches if m.child is not None]
-    cases_of = {
-        child.pk: [case.pk for case in child.visible_cases]
-        for child in selectors.search_children(request.user).filter(
-            pk__in=[m.child.pk for m in seen]
-        )
-    }
-    hidden = len(matches) - len(seen)
-    same_nhs = any(m.same_nhs_number for m in matches)
-    _audit(
-        request,
-        Action.DUPLICATE_WARNED,
-        "child",
-        "",
-        children=[m.child.pk for m in seen],
-        hidden=hidden,
-        nhs_number=same_nhs,
-    )
-    if same_nhs:
-        detail = (
-            "A child with this NHS number is already recorded, so no second record was made. "
-            "If they are not listed here, ask the agencies you work with to share their case."
-        )
-    else:
-        detail = (
-            "This child may already be recorded. If none of the matches is this child, send "
-            "the request again with confirm_not_duplicate set to true."
-        )
-    body = {
-        "detail": detail,
-        "duplicates": [
-            {"child": m.child.pk, "reason": m.reason, "cases": cases_of.get(m.child.pk, [])}
-            for m in seen
-        ],
-        "hidden_matches": hidden,
-    }
-    return Response(s.DuplicatesSerializer(body).data, status=status.HTTP_409_CONFLICT)
 
 
 @extend_schema(
     operation_id="child_retrieve",
     tags=["children"],
-    parameters=[CHILD_ID],
-    responses=answers({200: s.ChildSerializer}, 404),
+    parameters=[http.CHILD_ID],
+    responses=http.answers({200: s.ChildSerializer}, 404),
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def child(request: Request, child_id: int) -> Response:
     """A child with at least one case you may see, and those cases."""
     found = _children(request.user).filter(pk=child_id).first()
     if found is None:
         selectors.record_refusal(request._request, request.user, "child", child_id, "view")
         raise Http404("No such child")
-    _audit(
+    http.audit(
         request,
         Action.CASE_VIEWED,
         "child",
@@ -335,8 +159,8 @@ def child(request: Request, child_id: int) -> Response:
     summary="Cases shared with your agency",
     description="Newest first.",
     tags=["cases"],
-    parameters=[CURSOR],
-    responses=answers(page(s.CaseSerializer), 400, 404),
+    parameters=[http.CURSOR],
+    responses=http.answers(http.page(s.CaseSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -345,19 +169,19 @@ def child(request: Request, child_id: int) -> Response:
     description="The case is led by your agency, which manages it.",
     tags=["cases"],
     request=s.NewCaseSerializer,
-    responses=answers({201: s.CaseDetailSerializer}, 400, 404),
+    responses=http.answers({201: s.CaseDetailSerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def cases(request: Request) -> Response:
     person = request.user
     if request.method == "GET":
-        _query(request)
-        paginator, rows = _paged(request, selectors.visible_cases(person), "-opened_at", "-id")
-        _audit(request, Action.CASE_LISTED, "case", "", cases=[case.pk for case in rows])
+        http.query(request)
+        paginator, rows = http.paged(request, selectors.visible_cases(person), "-opened_at", "-id")
+        http.audit(request, Action.CASE_LISTED, "case", "", cases=[case.pk for case in rows])
         return paginator.get_paginated_response(s.CaseSerializer(rows, many=True).data)
 
-    data = _body(request, s.NewCaseSerializer)
+    data = http.body(request, s.NewCaseSerializer)
     found = selectors.search_children(person).filter(pk=data["child"]).first()
     if found is None:
         raise Http404("No such child")
@@ -369,37 +193,37 @@ def cases(request: Request) -> Response:
 @extend_schema(
     operation_id="case_retrieve",
     tags=["cases"],
-    parameters=[CASE_ID],
-    responses=answers({200: s.CaseDetailSerializer}, 404),
+    parameters=[http.CASE_ID],
+    responses=http.answers({200: s.CaseDetailSerializer}, 404),
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def case(request: Request, case_id: int) -> Response:
     """One case, and what you may do with it."""
     person = request.user
     found = _with_access(person, selectors.case_for(person, case_id, request=request._request))
-    _read(request, found, view="case")
+    http.read(request, found, view="case")
     return Response(s.CaseDetailSerializer(found).data)
 
 
 @extend_schema(
     operation_id="case_close",
     tags=["cases"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.CloseCaseSerializer,
-    responses=answers({200: s.CaseDetailSerializer}, 400, 404, 409),
+    responses=http.answers({200: s.CaseDetailSerializer}, 400, 404, 409),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def close(request: Request, case_id: int) -> Response:
     """Close a case your agency manages, with a reason (409 if it is already closed)."""
     person = request.user
     found = selectors.case_for(person, case_id, need="manage", request=request._request)
-    data = _body(request, s.CloseCaseSerializer)
+    data = http.body(request, s.CloseCaseSerializer)
     try:
         close_case(request._request, person, found, data["reason"])
     except CaseAlreadyClosed:
-        return _problem("This case is already closed.")
+        return http.problem("This case is already closed.")
     return Response(s.CaseDetailSerializer(_with_access(person, found)).data)
 
 
@@ -413,8 +237,8 @@ def close(request: Request, case_id: int) -> Response:
     description="Latest first. Restricted entries of other agencies are never listed. An "
     "amended entry stays, with `superseded_by` naming its correction.",
     tags=["cases"],
-    parameters=[CASE_ID, s.EntryFilterSerializer, CURSOR],
-    responses=answers(page(s.EntrySerializer), 400, 404),
+    parameters=[http.CASE_ID, s.EntryFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(s.EntrySerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -424,17 +248,17 @@ def close(request: Request, case_id: int) -> Response:
     "`supersedes` and an `amendment_reason`: the correction is a new entry, seen by whoever "
     "could see the original.",
     tags=["cases"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.NewEntrySerializer,
-    responses=answers({201: s.EntrySerializer}, 400, 404),
+    responses=http.answers({201: s.EntrySerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def entries(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
-        terms = _query(request, s.EntryFilterSerializer)
+        terms = http.query(request, s.EntryFilterSerializer)
         chronology = selectors.chronology(
             found,
             person,
@@ -443,8 +267,8 @@ def entries(request: Request, case_id: int) -> Response:
             occurred_from=terms.get("occurred_from"),
             occurred_to=terms.get("occurred_to"),
         )
-        paginator, rows = _paged(request, chronology, "-occurred_at", "-id")
-        _read(
+        paginator, rows = http.paged(request, chronology, "-occurred_at", "-id")
+        http.read(
             request,
             found,
             view="chronology",
@@ -453,7 +277,7 @@ def entries(request: Request, case_id: int) -> Response:
         return paginator.get_paginated_response(s.EntrySerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = _body(request, s.NewEntrySerializer)
+    data = http.body(request, s.NewEntrySerializer)
     what = {k: data[k] for k in ["category", "occurred_at", "text"]}
     if data["supersedes"]:
         original = selectors.entry_for(person, found, data["supersedes"])
@@ -477,8 +301,8 @@ def entries(request: Request, case_id: int) -> Response:
     summary="The case's CSE screenings",
     description="Latest first.",
     tags=["cases"],
-    parameters=[CASE_ID, CURSOR],
-    responses=answers(page(s.ScreeningSerializer), 400, 404),
+    parameters=[http.CASE_ID, http.CURSOR],
+    responses=http.answers(http.page(s.ScreeningSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -486,19 +310,19 @@ def entries(request: Request, case_id: int) -> Response:
     summary="Record a CSE screening",
     description="The indicators found decide the case's risk level.",
     tags=["cases"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.NewScreeningSerializer,
-    responses=answers({201: s.ScreeningSerializer}, 400, 404),
+    responses=http.answers({201: s.ScreeningSerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def screenings(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
-        _query(request)
-        paginator, rows = _paged(request, selectors.screenings(found), "-screened_at", "-id")
-        _read(
+        http.query(request)
+        paginator, rows = http.paged(request, selectors.screenings(found), "-screened_at", "-id")
+        http.read(
             request,
             found,
             view="screenings",
@@ -507,7 +331,7 @@ def screenings(request: Request, case_id: int) -> Response:
         return paginator.get_paginated_response(s.ScreeningSerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = _body(request, s.NewScreeningSerializer)
+    data = http.body(request, s.NewScreeningSerializer)
     screening = record_screening(request._request, person, found, **data)
     return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
 
@@ -522,8 +346,8 @@ def screenings(request: Request, case_id: int) -> Response:
     description="Every share, active or revoked, for an agency that manages the case; "
     "otherwise only the shares to your own agency (so that you can acknowledge them).",
     tags=["shares"],
-    parameters=[CASE_ID, CURSOR],
-    responses=answers(page(s.ShareSerializer), 400, 404),
+    parameters=[http.CASE_ID, http.CURSOR],
+    responses=http.answers(http.page(s.ShareSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -531,22 +355,22 @@ def screenings(request: Request, case_id: int) -> Response:
     summary="Share the case with another agency",
     description="On a lawful basis, for a purpose. Needs manage.",
     tags=["shares"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.NewShareSerializer,
-    responses=answers({201: s.ShareSerializer}, 400, 404),
+    responses=http.answers({201: s.ShareSerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def shares(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
-        _query(request)
+        http.query(request)
         given = selectors.agencies_with_access(found)
         if not selectors.can(person, found, "manage"):
             given = given.filter(agency_id=person.agency_id)
-        paginator, rows = _paged(request, given, "-shared_at", "-id")
-        _read(
+        paginator, rows = http.paged(request, given, "-shared_at", "-id")
+        http.read(
             request,
             found,
             view="shares",
@@ -555,7 +379,7 @@ def shares(request: Request, case_id: int) -> Response:
         return paginator.get_paginated_response(s.ShareSerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="manage", request=request._request)
-    data = _body(request, s.NewShareSerializer, person=person)
+    data = http.body(request, s.NewShareSerializer, person=person)
     share = sharing.share_case(
         request._request,
         found,
@@ -571,12 +395,12 @@ def shares(request: Request, case_id: int) -> Response:
 @extend_schema(
     operation_id="share_acknowledge",
     tags=["shares"],
-    parameters=[SHARE_ID],
+    parameters=[http.SHARE_ID],
     request=None,
-    responses=answers({200: s.ShareSerializer}, 404),
+    responses=http.answers({200: s.ShareSerializer}, 404),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def acknowledge(request: Request, share_id: int) -> Response:
     """Say your agency has taken in a case shared with it; the chronology records who.
     Only a share to your agency, still in force (else 404); again is harmless."""
@@ -592,12 +416,12 @@ def acknowledge(request: Request, share_id: int) -> Response:
 @extend_schema(
     operation_id="share_revoke",
     tags=["shares"],
-    parameters=[SHARE_ID],
+    parameters=[http.SHARE_ID],
     request=None,
-    responses=answers({200: s.ShareSerializer}, 404, 409),
+    responses=http.answers({200: s.ShareSerializer}, 404, 409),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def revoke(request: Request, share_id: int) -> Response:
     """End a share of a case your agency manages, at once (again is harmless). The lead
     agency's own share cannot be revoked (409): the case would have no manager."""
@@ -613,16 +437,16 @@ def revoke(request: Request, share_id: int) -> Response:
     try:
         share = sharing.revoke_share(request._request, share, person)
     except sharing.ShareRefused as refused:
-        return _problem(str(refused))
+        return http.problem(str(refused))
     return Response(s.ShareSerializer(share).data)
 
 
 @extend_schema(
     operation_id="case_emergency_access",
     tags=["cases"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.EmergencyReasonSerializer,
-    responses=answers(
+    responses=http.answers(
         {
             201: s.EmergencyAccessSerializer,
             409: OpenApiResponse(
@@ -635,7 +459,7 @@ def revoke(request: Request, share_id: int) -> Response:
     ),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def emergency_access(request: Request, case_id: int) -> Response:
     """Break glass: read a case not shared with your agency, for a few hours, giving a
     reason. Granted to you alone, flagged in the audit log and shown on the case's
@@ -643,12 +467,12 @@ def emergency_access(request: Request, case_id: int) -> Response:
     """
     person = request.user
     # The reason first: a refused request must not tell whether the case exists.
-    data = _body(request, s.EmergencyReasonSerializer)
+    data = http.body(request, s.EmergencyReasonSerializer)
     # By id, without visibility: that is what breaking the glass means.
     found = Case.objects.filter(pk=case_id).first()
     if found is None:
         raise Http404("No such case")
     if selectors.can(person, found, "view"):
-        return _problem("You can already see this case, so no emergency access was granted.")
+        return http.problem("You can already see this case, so no emergency access was granted.")
     access = sharing.grant_emergency_access(request._request, found, person, data["reason"])
     return Response(s.EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)

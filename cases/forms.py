@@ -77,7 +77,7 @@ class DateField(forms.Field):
         return date
 
 
-def _text(label: str, max_length: int, *, required: bool = True, missing: str = "", **kw):
+def text_field(label: str, max_length: int, *, required: bool = True, missing: str = "", **kw):
     return forms.CharField(
         label=label,
         max_length=max_length,
@@ -90,7 +90,7 @@ def _text(label: str, max_length: int, *, required: bool = True, missing: str = 
     )
 
 
-def _choice(label: str, choices, missing: str, **kw) -> forms.ChoiceField:
+def choice_field(label: str, choices, missing: str, **kw) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=choices,
@@ -103,9 +103,11 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 class SearchForm(forms.Form):
-    name = _text("Name or alias", 100, required=False, help_text="Part of a name is enough")
+    name = text_field("Name or alias", 100, required=False, help_text="Part of a name is enough")
     date_of_birth = DateField(label="Date of birth", required=False)
-    nhs_number = _text("NHS number", 12, required=False, help_text="10 digits, like 943 476 5919")
+    nhs_number = text_field(
+        "NHS number", 12, required=False, help_text="10 digits, like 943 476 5919"
+    )
 
     FIELDS = ("name", "date_of_birth_day", "date_of_birth_month", "date_of_birth_year",
               "nhs_number")  # fmt: skip
@@ -139,8 +141,8 @@ def responsible_authorities():
 
 
 class ChildForm(forms.Form):
-    first_name = _text("First name", 100)
-    last_name = _text("Last name", 100)
+    first_name = text_field("First name", 100)
+    last_name = text_field("Last name", 100)
     aliases = forms.CharField(
         label="Known aliases and nicknames (optional)",
         required=False,
@@ -150,13 +152,15 @@ class ChildForm(forms.Form):
         error_messages={"max_length": "Aliases must be 2,000 characters or fewer in total"},
     )
     date_of_birth = DateField(label="Date of birth", required=False)
-    gender = _choice("Gender", Child.Gender.choices, "Select the child’s gender, or Not known")
-    nhs_number = _text("NHS number (optional)", 12, required=False)
-    police_reference = _text("Police reference (optional)", 50, required=False)
-    local_authority_reference = _text("Local authority reference (optional)", 50, required=False)
-    address = _text("Current address (optional)", 300, required=False, widget=forms.Textarea)
-    postcode = _text("Postcode (optional)", 10, required=False)
-    looked_after = _choice(
+    gender = choice_field("Gender", Child.Gender.choices, "Select the child’s gender, or Not known")
+    nhs_number = text_field("NHS number (optional)", 12, required=False)
+    police_reference = text_field("Police reference (optional)", 50, required=False)
+    local_authority_reference = text_field(
+        "Local authority reference (optional)", 50, required=False
+    )
+    address = text_field("Current address (optional)", 300, required=False, widget=forms.Textarea)
+    postcode = text_field("Postcode (optional)", 10, required=False)
+    looked_after = choice_field(
         "Is the child looked after by a local authority?",
         YES_NO,
         "Select yes if the child is looked after by a local authority",
@@ -168,7 +172,7 @@ class ChildForm(forms.Form):
         empty_label="Select the responsible authority",
         error_messages={"invalid_choice": "Select the responsible authority"},
     )
-    concern = _text("What is the concern?", 5000, widget=forms.Textarea,
+    concern = text_field("What is the concern?", 5000, widget=forms.Textarea,
                     missing="Enter what the concern is")  # fmt: skip
     # Shown only after a duplicate warning; counts only for the details it was shown for.
     confirm_different = forms.BooleanField(
@@ -243,15 +247,15 @@ def _time(value: str) -> dt.time:
 
 
 class EntryForm(forms.Form):
-    category = _choice("Category", [("", "Select a category"), *(
+    category = choice_field("Category", [("", "Select a category"), *(
         (c.value, c.label) for c in Entry.RECORDABLE)], "Select a category")  # fmt: skip
     occurred_on = DateField(
         label="Date it happened",
         error_messages={"required": "Enter the date it happened"},
     )
-    occurred_time = _text("Time it happened", 5, missing="Enter the time it happened",
+    occurred_time = text_field("Time it happened", 5, missing="Enter the time it happened",
                           help_text="Use the 24-hour clock, like 14:30")  # fmt: skip
-    text = _text("What happened", 5000, widget=forms.Textarea, missing="Enter what happened")
+    text = text_field("What happened", 5000, widget=forms.Textarea, missing="Enter what happened")
     restricted = forms.BooleanField(label="Only my agency can see this", required=False)
 
     def clean_occurred_time(self) -> dt.time:
@@ -278,7 +282,7 @@ class EntryForm(forms.Form):
 
 class AmendEntryForm(EntryForm):
     restricted = None
-    reason = _text("Why are you amending it?", 500, widget=forms.Textarea,
+    reason = text_field("Why are you amending it?", 500, widget=forms.Textarea,
                    missing="Enter why you are amending the entry")  # fmt: skip
 
 
@@ -294,7 +298,7 @@ class ScreeningForm(forms.Form):
             "invalid_choice": "Select the indicators seen, or None of these",
         },
     )
-    notes = _text("Notes (optional)", 2000, required=False, widget=forms.Textarea)
+    notes = text_field("Notes (optional)", 2000, required=False, widget=forms.Textarea)
 
     def clean_indicators(self) -> list[str]:
         chosen = self.cleaned_data["indicators"]
@@ -304,10 +308,10 @@ class ScreeningForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    agency = _choice("Agency to share with", [], "Select the agency to share with")
-    level = _choice("What they can do", Share.Level.choices, "Select what they can do")
-    lawful_basis = _choice("Lawful basis", LawfulBasis.choices, "Select the lawful basis")
-    purpose = _text("Purpose", 500, widget=forms.Textarea,
+    agency = choice_field("Agency to share with", [], "Select the agency to share with")
+    level = choice_field("What they can do", Share.Level.choices, "Select what they can do")
+    lawful_basis = choice_field("Lawful basis", LawfulBasis.choices, "Select the lawful basis")
+    purpose = text_field("Purpose", 500, widget=forms.Textarea,
                     missing="Enter the purpose of sharing")  # fmt: skip
 
     def __init__(self, *args, agencies: list[Agency], **kwargs) -> None:
@@ -321,12 +325,12 @@ class ShareForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = _text("Why are you closing the case?", 1000, widget=forms.Textarea,
+    reason = text_field("Why are you closing the case?", 1000, widget=forms.Textarea,
                    missing="Enter why you are closing the case")  # fmt: skip
 
 
 class EmergencyAccessForm(forms.Form):
-    reference = _text("Case reference", 20, help_text="For example, CSE-2026-000123")
+    reference = text_field("Case reference", 20, help_text="For example, CSE-2026-000123")
     reason = forms.CharField(
         label="Why do you need to see this case now?",
         min_length=20,
@@ -346,8 +350,8 @@ class EmergencyAccessForm(forms.Form):
 class ChronologyFilterForm(forms.Form):
     """The chronology's filters (GET). An invalid filter is reported and left out."""
 
-    agency = _choice("Agency", [], "Select an agency from the list", required=False)
-    category = _choice("Category", [("", "All categories"), *Entry.Category.choices],
+    agency = choice_field("Agency", [], "Select an agency from the list", required=False)
+    category = choice_field("Category", [("", "All categories"), *Entry.Category.choices],
                        "Select a category from the list", required=False)  # fmt: skip
     occurred_from = DateField(label="From", required=False)
     occurred_to = DateField(label="To", required=False)
@@ -397,12 +401,12 @@ PLACEMENT_NOTICE_AHEAD = dt.timedelta(days=1)
 TIME_HINT = "Use the 24-hour clock, like 14:30"
 
 
-def _clock(label: str, what: str) -> forms.CharField:
+def clock_field(label: str, what: str) -> forms.CharField:
     """A time typed as HH:MM; `what` names it in messages ("the time last seen")."""
-    return _text(label, 5, missing=f"Enter {what}", help_text=TIME_HINT)
+    return text_field(label, 5, missing=f"Enter {what}", help_text=TIME_HINT)
 
 
-def _date(label: str, what: str, **kw) -> DateField:
+def date_field(label: str, what: str, **kw) -> DateField:
     return DateField(label=label, error_messages={"required": f"Enter {what}"}, **kw)
 
 
@@ -467,14 +471,14 @@ class PlacementForm(MomentsForm):
             "invalid_choice": "Select the area the child is placed in",
         },
     )
-    address = _text("Address of the placement", 300, widget=forms.Textarea,
+    address = text_field("Address of the placement", 300, widget=forms.Textarea,
                     missing="Enter the address of the placement")  # fmt: skip
-    postcode = _text("Postcode", 10, missing="Enter the postcode of the placement")
-    provider_type = _choice("Type of placement", Placement.Provider.choices,
+    postcode = text_field("Postcode", 10, missing="Enter the postcode of the placement")
+    provider_type = choice_field("Type of placement", Placement.Provider.choices,
                             "Select the type of placement")  # fmt: skip
-    started_on = _date("Date the placement starts", "the date the placement starts",
+    started_on = date_field("Date the placement starts", "the date the placement starts",
                        past_only=False)  # fmt: skip
-    started_time = _clock("Time the placement starts", "the time the placement starts")
+    started_time = clock_field("Time the placement starts", "the time the placement starts")
 
     def __init__(self, *args, current: Placement | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -506,9 +510,9 @@ class PlacementForm(MomentsForm):
 class EndPlacementForm(MomentsForm):
     MOMENTS = {"ended_at": ("ended_on", "ended_time", "the time the placement ended")}
 
-    ended_on = _date("Date the placement ended", "the date the placement ended")
-    ended_time = _clock("Time the placement ended", "the time the placement ended")
-    reason = _text("Why did the placement end?", 500, widget=forms.Textarea,
+    ended_on = date_field("Date the placement ended", "the date the placement ended")
+    ended_time = clock_field("Time the placement ended", "the time the placement ended")
+    reason = text_field("Why did the placement end?", 500, widget=forms.Textarea,
                    missing="Enter why the placement ended")  # fmt: skip
 
     def __init__(self, *args, placement: Placement, **kwargs) -> None:
@@ -535,13 +539,13 @@ RISK_HINT = (
 class MissingForm(MomentsForm):
     MOMENTS = {"last_seen_at": ("last_seen_on", "last_seen_time", "the time last seen")}
 
-    last_seen_on = _date("Date last seen", "the date the child was last seen")
-    last_seen_time = _clock("Time last seen", "the time the child was last seen")
-    last_seen_where = _text("Where was the child last seen?", 300,
+    last_seen_on = date_field("Date last seen", "the date the child was last seen")
+    last_seen_time = clock_field("Time last seen", "the time the child was last seen")
+    last_seen_where = text_field("Where was the child last seen?", 300,
                             missing="Enter where the child was last seen")  # fmt: skip
-    circumstances = _text("Circumstances", 5000, widget=forms.Textarea,
+    circumstances = text_field("Circumstances", 5000, widget=forms.Textarea,
                           missing="Enter the circumstances")  # fmt: skip
-    risk = _choice(
+    risk = choice_field(
         "Risk grading", MissingEpisode.Risk.choices, "Select the risk grading", help_text=RISK_HINT
     )
 
@@ -556,9 +560,9 @@ class MissingForm(MomentsForm):
 class ReturnForm(MomentsForm):
     MOMENTS = {"returned_at": ("returned_on", "returned_time", "the time the child returned")}
 
-    returned_on = _date("Date the child returned", "the date the child returned")
-    returned_time = _clock("Time the child returned", "the time the child returned")
-    how_found = _text("How was the child found?", 1000, widget=forms.Textarea,
+    returned_on = date_field("Date the child returned", "the date the child returned")
+    returned_time = clock_field("Time the child returned", "the time the child returned")
+    how_found = text_field("How was the child found?", 1000, widget=forms.Textarea,
                       missing="Enter how the child was found")  # fmt: skip
 
     def __init__(self, *args, episode: MissingEpisode, **kwargs) -> None:
@@ -582,9 +586,9 @@ class ReturnForm(MomentsForm):
 class ReturnInterviewForm(MomentsForm):
     MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
 
-    held_on = _date("Date of the interview", "the date of the interview")
-    held_time = _clock("Time of the interview", "the time of the interview")
-    summary = _text("Summary of the interview", 5000, widget=forms.Textarea,
+    held_on = date_field("Date of the interview", "the date of the interview")
+    held_time = clock_field("Time of the interview", "the time of the interview")
+    summary = text_field("Summary of the interview", 5000, widget=forms.Textarea,
                     missing="Enter a summary of the interview")  # fmt: skip
 
     def __init__(self, *args, returned_at: dt.datetime, **kwargs) -> None:

@@ -24,7 +24,7 @@ from sharing.models import EmergencyAccess, Share
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
 
-def _agency_rows(person: Person, need: str = "view") -> QuerySet:
+def agency_rows(person: Person, need: str = "view") -> QuerySet:
     if person.agency_id is None:
         return CaseGroupObjectPermission.objects.none()
     # The permission's id comes from a scalar subquery (no extra query), not a join: the
@@ -45,7 +45,7 @@ def visible_case_count(person: Person, need: str = "view") -> int:
     One row per agency, permission and case (a unique constraint), so this is the same
     number without visiting a case: what a list's paginator needs.
     """
-    return _agency_rows(person, need).count()
+    return agency_rows(person, need).count()
 
 
 def emergency_case_ids(person: Person) -> list[int]:
@@ -58,7 +58,7 @@ def emergency_case_ids(person: Person) -> list[int]:
 
 
 def can(person: Person, case: Case, need: str) -> bool:
-    if _agency_rows(person, need).filter(content_object=case).exists():
+    if agency_rows(person, need).filter(content_object=case).exists():
         return True
     # Emergency access reads; it never contributes or manages.
     return need == "view" and case.pk in emergency_case_ids(person)
@@ -134,7 +134,7 @@ def visible_cases(person: Person, need: str = "view") -> QuerySet:
     """Cases shared with the person's agency (one join from the permission table)."""
     return (
         Case.objects.filter(
-            pk__in=_agency_rows(person, need).values("content_object_id"),
+            pk__in=agency_rows(person, need).values("content_object_id"),
         )
         .select_related("child", "lead_agency")
         .order_by("-opened_at", "-id")
@@ -161,7 +161,7 @@ def search_children(
     recorded itself and, for a MASH, children whose contacts it received: a child known
     only through a contact has no case yet, and must not be recorded twice.
     """
-    known = Q(cases__in=_agency_rows(person).values("content_object_id"))
+    known = Q(cases__in=agency_rows(person).values("content_object_id"))
     if for_contact and person.agency_id is not None:
         known |= Q(created_by__agency_id=person.agency_id) | Q(contacts__mash_id=person.agency_id)
     children = Child.objects.filter(known).distinct()
@@ -171,7 +171,7 @@ def search_children(
         children = children.filter(date_of_birth=date_of_birth)
     if nhs_number.strip():
         children = children.filter(nhs_number=normalise_nhs_number(nhs_number))
-    visible = _agency_rows(person).values("content_object_id")
+    visible = agency_rows(person).values("content_object_id")
     return (
         children.select_related("responsible_authority")
         .prefetch_related(

@@ -8,26 +8,14 @@ agencies covering its area, and one notification per agency that must be told.
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import selectors
+from cases import http, selectors
 from cases import serializers as s
-from cases.api import (
-    CASE_ID,
-    CURSOR,
-    _body,
-    _paged,
-    _problem,
-    _query,
-    _read,
-    answers,
-    casework,
-    page,
-)
 from cases.models import Case
 from missing.services import (
     AlreadyReturned,
@@ -37,12 +25,7 @@ from missing.services import (
     report_missing,
 )
 
-EPISODE_ID = OpenApiParameter(
-    "episode_id",
-    {"type": "integer", "minimum": 1, "maximum": s.BIGINT},
-    OpenApiParameter.PATH,
-    description="A missing episode of the case.",
-)
+EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 NOT_A_PLACING_AUTHORITY = OpenApiResponse(
     s.ProblemSerializer,
     description="Only a local authority's children's services place a child: your agency "
@@ -70,8 +53,8 @@ def _episodes(case: Case) -> QuerySet:
     description="The placements recorded on this case, latest start first; `current` marks "
     "where the child lives now.",
     tags=["placements"],
-    parameters=[CASE_ID, CURSOR],
-    responses=answers(page(s.PlacementSerializer), 400, 404),
+    parameters=[http.CASE_ID, http.CURSOR],
+    responses=http.answers(http.page(s.PlacementSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -84,28 +67,28 @@ def _episodes(case: Case) -> QuerySet:
     "must know is notified: those, the placing authority and every agency the case is "
     "shared with.",
     tags=["placements"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.NewPlacementSerializer,
     # After `answers`, whose general 403 this one includes and replaces.
-    responses=answers({201: s.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
+    responses=http.answers({201: s.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def placements(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
-        _query(request)
-        paginator, rows = _paged(request, selectors.placements(found), "-started_at", "-id")
-        _read(request, found, view="placements", placements=[row.pk for row in rows])
+        http.query(request)
+        paginator, rows = http.paged(request, selectors.placements(found), "-started_at", "-id")
+        http.read(request, found, view="placements", placements=[row.pk for row in rows])
         return paginator.get_paginated_response(s.PlacementSerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = _body(request, s.NewPlacementSerializer, current=selectors.current_placement(found))
+    data = http.body(request, s.NewPlacementSerializer, current=selectors.current_placement(found))
     try:
         placement = record_placement(request._request, person, found, **data)
     except NotAPlacingAuthority as refused:
-        return _problem(str(refused), status.HTTP_403_FORBIDDEN)
+        return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
     return Response(s.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
 
 
@@ -119,8 +102,8 @@ def placements(request: Request, case_id: int) -> Response:
     description="Latest report first, each with its return and the return home interview "
     "owed after it.",
     tags=["missing"],
-    parameters=[CASE_ID, CURSOR],
-    responses=answers(page(s.MissingEpisodeSerializer), 400, 404),
+    parameters=[http.CASE_ID, http.CURSOR],
+    responses=http.answers(http.page(s.MissingEpisodeSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -130,23 +113,23 @@ def placements(request: Request, case_id: int) -> Response:
     "to the agencies covering where the child lives, the placing authority and every agency "
     "the case is shared with (not your own).",
     tags=["missing"],
-    parameters=[CASE_ID],
+    parameters=[http.CASE_ID],
     request=s.NewMissingEpisodeSerializer,
-    responses=answers({201: s.MissingEpisodeSerializer}, 400, 404),
+    responses=http.answers({201: s.MissingEpisodeSerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def missing_episodes(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
         found = selectors.case_for(person, case_id, request=request._request)
-        _query(request)
-        paginator, rows = _paged(request, _episodes(found), "-reported_at", "-id")
-        _read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
+        http.query(request)
+        paginator, rows = http.paged(request, _episodes(found), "-reported_at", "-id")
+        http.read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
         return paginator.get_paginated_response(s.MissingEpisodeSerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = _body(request, s.NewMissingEpisodeSerializer)
+    data = http.body(request, s.NewMissingEpisodeSerializer)
     episode = report_missing(request._request, person, found, **data)
     return Response(
         s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
@@ -161,12 +144,12 @@ def missing_episodes(request: Request, case_id: int) -> Response:
     "authority then owes a return home interview within 72 hours, and everyone told of the "
     "episode is told of the return. Once only (409 after that).",
     tags=["missing"],
-    parameters=[CASE_ID, EPISODE_ID],
+    parameters=[http.CASE_ID, EPISODE_ID],
     request=s.ReturnSerializer,
-    responses=answers({200: s.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
+    responses=http.answers({200: s.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
     found = selectors.case_for(person, case_id, need="contribute", request=request._request)
@@ -175,10 +158,10 @@ def returned(request: Request, case_id: int, episode_id: int) -> Response:
         raise Http404("No such missing episode")
     already = "This child's return has already been recorded."
     if episode.returned_at is not None:  # before the body: nothing sent could change it
-        return _problem(already)
-    data = _body(request, s.ReturnSerializer, episode=episode)
+        return http.problem(already)
+    data = http.body(request, s.ReturnSerializer, episode=episode)
     try:
         record_return(request._request, person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked
-        return _problem(already)
+        return http.problem(already)
     return Response(s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)

@@ -21,7 +21,7 @@ from cases.forms import (
     said,
 )
 from cases.models import Case
-from cases.views._common import _posted, _viewed
+from cases.pages import posted, viewed
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.services import (
     AlreadyReturned,
@@ -64,7 +64,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="contribute", request=request)
     current = selectors.current_placement(case)
-    form = PlacementForm(_posted(request), current=current)
+    form = PlacementForm(posted(request), current=current)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -88,7 +88,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
             )
             return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "placement_new")
+        viewed(request, case, "placement_new")
     return render(
         request,
         "cases/placement_form.html",
@@ -111,7 +111,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
         return redirect("case", case_id=case.pk)
-    form = EndPlacementForm(_posted(request), placement=current)
+    form = EndPlacementForm(posted(request), placement=current)
     if request.method == "POST" and form.is_valid():
         try:
             placement = end_placement(
@@ -131,7 +131,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
         )
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "placement_end", placement=current.pk)
+        viewed(request, case, "placement_end", placement=current.pk)
     return render(
         request, "cases/placement_end_form.html", {"case": case, "form": form, "current": current}
     )
@@ -141,7 +141,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="contribute", request=request)
-    form = MissingForm(_posted(request))
+    form = MissingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         episode = report_missing(
@@ -159,7 +159,7 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
         )
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "missing_new")
+        viewed(request, case, "missing_new")
     return render(request, "cases/missing_form.html", {"case": case, "form": form})
 
 
@@ -178,7 +178,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
         return redirect("case", case_id=case.pk)
-    form = ReturnForm(_posted(request), episode=episode)
+    form = ReturnForm(posted(request), episode=episode)
     if request.method == "POST" and form.is_valid():
         try:
             episode = record_return(
@@ -203,7 +203,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             )
             return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "missing_returned", episode=episode.pk)
+        viewed(request, case, "missing_returned", episode=episode.pk)
     return render(
         request, "cases/return_form.html", {"case": case, "form": form, "episode": episode}
     )
@@ -225,7 +225,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
         return redirect("case", case_id=case.pk)
-    form = ReturnInterviewForm(_posted(request), returned_at=episode.returned_at)
+    form = ReturnInterviewForm(posted(request), returned_at=episode.returned_at)
     if request.method == "POST" and form.is_valid():
         try:
             record_return_interview(
@@ -241,7 +241,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             messages.success(request, "The return home interview is recorded.")
             return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "return_interview", episode=episode.pk)
+        viewed(request, case, "return_interview", episode=episode.pk)
     return render(
         request,
         "cases/return_interview_form.html",

@@ -9,15 +9,15 @@ agency does not manage; 409 once reviewed). Every read is itself audited.
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.models import Action
+from cases import http
 from cases import serializers as s
-from cases.api import CURSOR, _audit, _paged, _problem, answers, casework, page
 from people.models import Person
 from reports.views import (
     IG_ONLY,
@@ -27,12 +27,7 @@ from reports.views import (
 )
 from sharing.services import AlreadyReviewed, review_emergency_access
 
-ACCESS_ID = OpenApiParameter(
-    "access_id",
-    {"type": "integer", "minimum": 1, "maximum": s.BIGINT},
-    OpenApiParameter.PATH,
-    description="An emergency access id.",
-)
+ACCESS_ID = http.id_parameter("access_id", "An emergency access id.")
 NOT_IG = OpenApiResponse(
     s.ProblemSerializer,
     description="Not an information governance officer; or a session request without its "
@@ -41,23 +36,10 @@ NOT_IG = OpenApiResponse(
 TAGS = ["access reports"]
 
 
-def _filters(request: Request, serializer_class) -> dict:
-    """The query parameters, each known and given at most once, validated."""
-    params = request.query_params
-    known = {*serializer_class().fields, "cursor"}
-    problems = {name: ["Unknown parameter."] for name in params if name not in known}
-    problems |= {name: ["Give this once."] for name in known if len(params.getlist(name)) > 1}
-    if problems:
-        raise ValidationError(problems)
-    incoming = serializer_class(data={k: v for k, v in params.items() if k != "cursor"})
-    incoming.is_valid(raise_exception=True)
-    return incoming.validated_data
-
-
 def _information_governance(request: Request) -> Person:
     person = request.user
     if not is_information_governance(person):
-        _audit(request, Action.PERMISSION_REFUSED, "", "", **IG_ONLY)
+        http.audit(request, Action.PERMISSION_REFUSED, "", "", **IG_ONLY)
         raise PermissionDenied("Only information governance officers can use this.")
     return person
 
@@ -71,13 +53,13 @@ def _information_governance(request: Request) -> Person:
     "the events about the cases their agency manages. `under` says which share or emergency "
     "access a read was made under. Reading this is itself recorded.",
     tags=TAGS,
-    parameters=[s.EventFilterSerializer, CURSOR],
-    responses=answers(page(s.EventSerializer), 400, 404),
+    parameters=[s.EventFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(s.EventSerializer), 400, 404),
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def events(request: Request) -> Response:
-    terms = _filters(request, s.EventFilterSerializer)
+    terms = http.strict_query(request, s.EventFilterSerializer)
     found = report_events(
         request.user,
         case_ids=[terms["case"]] if "case" in terms else None,
@@ -87,12 +69,12 @@ def events(request: Request) -> Response:
         occurred_from=terms.get("occurred_from"),
         occurred_to=terms.get("occurred_to"),
     )
-    paginator, rows = _paged(request, found, "-occurred_at", "-id")
+    paginator, rows = http.paged(request, found, "-occurred_at", "-id")
     target = ("case", terms["case"]) if "case" in terms else ("", "")
     if not target[0] and "child" in terms:
         target = ("child", terms["child"])
     described = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in terms.items()}
-    _audit(
+    http.audit(
         request, Action.ACCESS_REPORT_VIEWED, *target,
         report="events", filters=described, rows=len(rows), events=[e.pk for e in rows],
     )  # fmt: skip
@@ -105,19 +87,19 @@ def events(request: Request) -> Response:
     description="Information governance only. Newest first; `reviewed=false` for those "
     "awaiting review.",
     tags=TAGS,
-    parameters=[s.EmergencyAccessFilterSerializer, CURSOR],
-    responses=answers(page(s.EmergencyAccessReviewSerializer), 400, 404) | {403: NOT_IG},
+    parameters=[s.EmergencyAccessFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(s.EmergencyAccessReviewSerializer), 400, 404) | {403: NOT_IG},
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def emergency_accesses(request: Request) -> Response:
     person = _information_governance(request)
-    terms = _filters(request, s.EmergencyAccessFilterSerializer)
+    terms = http.strict_query(request, s.EmergencyAccessFilterSerializer)
     found = reviewable_accesses(person)
     if "reviewed" in terms:
         found = found.filter(reviewed_at__isnull=terms["reviewed"] == "false")
-    paginator, rows = _paged(request, found, "-granted_at", "-id")
-    _audit(
+    paginator, rows = http.paged(request, found, "-granted_at", "-id")
+    http.audit(
         request, Action.ACCESS_REPORT_VIEWED, "", "",
         report="emergency_access", filters=terms, rows=len(rows),
         accesses=[access.pk for access in rows],
@@ -135,7 +117,7 @@ def emergency_accesses(request: Request) -> Response:
     tags=TAGS,
     parameters=[ACCESS_ID],
     request=s.ReviewSerializer,
-    responses=answers(
+    responses=http.answers(
         {
             200: s.EmergencyAccessReviewSerializer,
             409: OpenApiResponse(
@@ -149,7 +131,7 @@ def emergency_accesses(request: Request) -> Response:
     | {403: NOT_IG},
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def review(request: Request, access_id: int) -> Response:
     person = _information_governance(request)
     access = reviewable_accesses(person).filter(pk=access_id).first()
@@ -158,10 +140,10 @@ def review(request: Request, access_id: int) -> Response:
     incoming = s.ReviewSerializer(data=request.data)
     incoming.is_valid(raise_exception=True)
     if access.reviewed_at is not None:
-        return _problem("This emergency access has already been reviewed.")
+        return http.problem("This emergency access has already been reviewed.")
     try:
         review_emergency_access(request._request, person, access, incoming.validated_data["note"])
     except AlreadyReviewed as reviewed:  # by someone else, a moment ago
-        return _problem(str(reviewed))
+        return http.problem(str(reviewed))
     access = reviewable_accesses(person).get(pk=access.pk)
     return Response(s.EmergencyAccessReviewSerializer(access).data)

@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -35,24 +34,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.models import Action
-from cases import selectors
+from cases import http, selectors
 from cases import serializers as s
-from cases.api import (
-    CHILD_FIELDS,
-    CURSOR,
-    _audit,
-    _body,
-    _duplicates,
-    _paged,
-    _problem,
-    _query,
-    answers,
-    casework,
-    page,
-)
 from cases.services import create_child, possible_duplicates
 from people.models import Person
-from reports.api import _filters
 from triage import selectors as mash_selectors
 from triage import serializers as m
 from triage.models import Contact
@@ -65,9 +50,8 @@ from triage.services import (
 )
 
 TAGS = ["MASH triage"]
-_ID = {"type": "integer", "minimum": 1, "maximum": s.BIGINT}
-CONTACT_ID = OpenApiParameter("contact_id", _ID, OpenApiParameter.PATH, description="A contact id.")
-CHECK_ID = OpenApiParameter("check_id", _ID, OpenApiParameter.PATH, description="A check id.")
+CONTACT_ID = http.id_parameter("contact_id", "A contact id.")
+CHECK_ID = http.id_parameter("check_id", "A check id.")
 
 CONTACT_VIEW = PolymorphicProxySerializer(
     component_name="ContactView",
@@ -104,7 +88,7 @@ DECIDED = "This contact has been decided: it can no longer be changed."
 def _mash_manager(request: Request) -> Person:
     person = request.user
     if not mash_selectors.runs_a_mash(person):
-        _audit(request, Action.PERMISSION_REFUSED, "", "", why="mash managers only")
+        http.audit(request, Action.PERMISSION_REFUSED, "", "", why="mash managers only")
         raise PermissionDenied("Only MASH managers of a children's services agency can use this.")
     return person
 
@@ -134,7 +118,7 @@ class _MashView(m.MashContactSerializer):
 
 
 def _viewed(request: Request, contact: Contact, access: str, view: str, **detail) -> None:
-    _audit(
+    http.audit(
         request, Action.CONTACT_VIEWED, "contact", contact.pk, view=view, access=access, **detail
     )
 
@@ -165,8 +149,8 @@ def _after_change(request: Request, contact_id: int) -> dict:
     "with its partner checks and an overdue flag; `state=decided` lists the decided ones, "
     "newest decision first. Every filter given must match. Unknown parameters are refused.",
     tags=TAGS,
-    parameters=[m.QueueFilterSerializer, CURSOR],
-    responses=answers(page(m.QueueContactSerializer), 400, 404) | {403: NOT_A_MANAGER},
+    parameters=[m.QueueFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(m.QueueContactSerializer), 400, 404) | {403: NOT_A_MANAGER},
 )
 @extend_schema(
     methods=["POST"],
@@ -180,7 +164,7 @@ def _after_change(request: Request, contact_id: int) -> dict:
     "answer is the contact as you may now see it (`access`).",
     tags=TAGS,
     request=m.NewContactSerializer,
-    responses=answers(
+    responses=http.answers(
         {
             201: CONTACT_VIEW,
             409: OpenApiResponse(
@@ -194,11 +178,11 @@ def _after_change(request: Request, contact_id: int) -> dict:
     ),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def contacts(request: Request) -> Response:
     if request.method == "GET":
         person = _mash_manager(request)
-        terms = _filters(request, m.QueueFilterSerializer)
+        terms = http.strict_query(request, m.QueueFilterSerializer)
         queue = mash_selectors.triage_queue(
             person.agency,
             rag=terms.get("rag", ""),
@@ -207,15 +191,15 @@ def contacts(request: Request) -> Response:
             referrer=terms.get("referrer"),
         )
         ordering = ("-decided_at", "-id") if terms.get("state") == "decided" else ("due_at", "id")
-        paginator, rows = _paged(request, queue, *ordering)
-        _audit(
+        paginator, rows = http.paged(request, queue, *ordering)
+        http.audit(
             request, Action.CONTACTS_LISTED, "contact", "",
             list="queue", filters=dict(terms), contacts=[row.pk for row in rows],
         )  # fmt: skip
         return paginator.get_paginated_response(m.QueueContactSerializer(rows, many=True).data)
 
     person = request.user
-    data = _body(request, m.NewContactSerializer)
+    data = http.body(request, m.NewContactSerializer)
     child = None
     if data["child"] is not None:
         child = selectors.search_children(person, for_contact=True).filter(pk=data["child"]).first()
@@ -229,7 +213,7 @@ def contacts(request: Request) -> Response:
         if any(d.same_nhs_number for d in matches) or (
             matches and not data["confirm_not_duplicate"]
         ):
-            return _duplicates(request, matches)
+            return http.duplicates(request, matches)
     fields = {
         k: data[k]
         for k in ["area", "referrer_type", "referrer_name", "referrer_role", "referrer_phone",
@@ -241,7 +225,7 @@ def contacts(request: Request) -> Response:
                 child = create_child(
                     request._request,
                     person,
-                    child_fields={k: new[k] for k in CHILD_FIELDS},
+                    child_fields={k: new[k] for k in http.CHILD_FIELDS},
                     aliases=new["aliases"],
                 )
             contact = record_contact(request._request, person, child, **fields)
@@ -251,7 +235,7 @@ def contacts(request: Request) -> Response:
         if data["child"] is not None or not new["nhs_number"]:
             raise
         # Someone recorded the same NHS number between our check and our insert.
-        return _duplicates(request, possible_duplicates(person, **identity))
+        return http.duplicates(request, possible_duplicates(person, **identity))
     contact, access = mash_selectors.contact_for(person, contact.pk)
     return Response(_contact_data(contact, access), status=status.HTTP_201_CREATED)
 
@@ -265,10 +249,10 @@ def contacts(request: Request) -> Response:
     "the outcome (`access: referrer`), never the checks or answers. Anyone else: 404.",
     tags=TAGS,
     parameters=[CONTACT_ID],
-    responses=answers({200: CONTACT_VIEW}, 404),
+    responses=http.answers({200: CONTACT_VIEW}, 404),
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def contact(request: Request, contact_id: int) -> Response:
     found, access = mash_selectors.contact_for(request.user, contact_id, request=request._request)
     _viewed(request, found, access, "contact")
@@ -284,17 +268,17 @@ def contact(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CONTACT_ID],
     request=m.NewRatingSerializer,
-    responses=answers(
+    responses=http.answers(
         {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
     ),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def rating(request: Request, contact_id: int) -> Response:
     found = _managed(request, contact_id)
     if found.decided:  # before the body: nothing sent could change it
-        return _problem(DECIDED)
-    data = _body(request, m.NewRatingSerializer)
+        return http.problem(DECIDED)
+    data = http.body(request, m.NewRatingSerializer)
     try:
         rate_contact(request._request, request.user, found, data["rag"], data["reason"])
     except DjangoValidationError as refused:
@@ -310,8 +294,8 @@ def rating(request: Request, contact_id: int) -> Response:
     "included): each partner asked, what, when it is due and its answer, restricted part "
     "included. In the order asked.",
     tags=TAGS,
-    parameters=[CONTACT_ID, CURSOR],
-    responses=answers(page(m.ContactCheckSerializer), 400, 404),
+    parameters=[CONTACT_ID, http.CURSOR],
+    responses=http.answers(http.page(m.ContactCheckSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -323,7 +307,7 @@ def rating(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CONTACT_ID],
     request=m.NewChecksSerializer,
-    responses=answers(
+    responses=http.answers(
         {
             201: m.ContactCheckSerializer(many=True),
             404: CONTACT_NOT_FOUND,
@@ -333,7 +317,7 @@ def rating(request: Request, contact_id: int) -> Response:
     ),
 )
 @api_view(["GET", "POST"])
-@casework
+@http.casework
 def checks(request: Request, contact_id: int) -> Response:
     person = request.user
     if request.method == "GET":
@@ -341,8 +325,8 @@ def checks(request: Request, contact_id: int) -> Response:
         if access != mash_selectors.MASH:
             selectors.record_refusal(request._request, person, "contact", found.pk, "checks")
             raise Http404("No such contact")
-        _query(request)
-        paginator, rows = _paged(
+        http.query(request)
+        paginator, rows = http.paged(
             request, mash_selectors.contact_checks(found), "requested_at", "id"
         )
         _viewed(request, found, access, "checks", checks=[check.pk for check in rows])
@@ -350,8 +334,8 @@ def checks(request: Request, contact_id: int) -> Response:
 
     found = _managed(request, contact_id)
     if found.decided:
-        return _problem(DECIDED)
-    data = _body(request, m.NewChecksSerializer)
+        return http.problem(DECIDED)
+    data = http.body(request, m.NewChecksSerializer)
     try:
         made = request_checks(request._request, person, found, data["agencies"], data["question"])
     except DjangoValidationError as refused:
@@ -373,17 +357,17 @@ def checks(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CONTACT_ID],
     request=m.DecisionSerializer,
-    responses=answers(
+    responses=http.answers(
         {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
     ),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def decision(request: Request, contact_id: int) -> Response:
     found = _managed(request, contact_id)
     if found.decided:
-        return _problem(DECIDED)
-    data = _body(request, m.DecisionSerializer)
+        return http.problem(DECIDED)
+    data = http.body(request, m.DecisionSerializer)
     try:
         decide_contact(
             request._request, request.user, found, data["decision"], data["rationale"],
@@ -406,23 +390,23 @@ def decision(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CHECK_ID],
     request=m.AnswerSerializer,
-    responses=answers({200: m.CheckSerializer, 409: ALREADY_ANSWERED}, 400, 404),
+    responses=http.answers({200: m.CheckSerializer, 409: ALREADY_ANSWERED}, 400, 404),
 )
 @api_view(["POST"])
-@casework
+@http.casework
 def answer(request: Request, check_id: int) -> Response:
     person = request.user
     check = mash_selectors.check_for(person, check_id, request=request._request, need="answer")
     already = "Your agency has already answered this check."
     if check.answered:  # before the body: nothing sent could change it
-        return _problem(already)
-    data = _body(request, m.AnswerSerializer)
+        return http.problem(already)
+    data = http.body(request, m.AnswerSerializer)
     try:
         answer_check(request._request, person, check, data["answer"], data["restricted_answer"])
     except DjangoValidationError as refused:
         check.refresh_from_db(fields=["answered_at"])
         if check.answered:  # answered by a colleague since we looked
-            return _problem(already)
+            return http.problem(already)
         raise _refused(refused) from None
     check = mash_selectors.check_for(person, check.pk, need="answer")
     return Response(m.CheckSerializer(check).data)
@@ -439,15 +423,15 @@ def answer(request: Request, check_id: int) -> Response:
     "checks; children missing, notifications unacknowledged, return home interviews due and "
     "high-risk screenings in the last 7 days.",
     tags=TAGS,
-    responses=answers({200: m.TriageSummarySerializer}, 400) | {403: NOT_A_MANAGER},
+    responses=http.answers({200: m.TriageSummarySerializer}, 400) | {403: NOT_A_MANAGER},
 )
 @api_view(["GET"])
-@casework
+@http.casework
 def summary(request: Request) -> Response:
     person = _mash_manager(request)
-    _filters(request, _NoParameters)
+    http.strict_query(request, _NoParameters)
     counts = mash_selectors.triage_summary(person)
-    _audit(request, Action.TRIAGE_VIEWED, "", "", view="summary")
+    http.audit(request, Action.TRIAGE_VIEWED, "", "", view="summary")
     return Response(m.TriageSummarySerializer(counts).data)
 
 

@@ -8,7 +8,7 @@ to the form by the view so that what was typed is kept.
 from django import forms
 from django.utils import timezone
 
-from cases.forms import ChildForm, MomentsForm, _choice, _clock, _date, _text
+from cases.forms import ChildForm, MomentsForm, choice_field, clock_field, date_field, text_field
 from people.models import Agency, Area, Person
 from triage.models import Contact, Rag
 
@@ -39,14 +39,14 @@ class ContactForm(MomentsForm):
             "invalid_choice": "Select the area where the child lives",
         },
     )
-    referrer_type = _choice(
+    referrer_type = choice_field(
         "Who made the referral?", Contact.ReferrerType.choices, "Select who made the referral"
     )
-    referrer_name = _text("Name of the person referring", 200,
+    referrer_name = text_field("Name of the person referring", 200,
                           missing="Enter the name of the person referring")  # fmt: skip
-    referrer_role = _text("Their role, or relationship to the child", 200,
+    referrer_role = text_field("Their role, or relationship to the child", 200,
                           missing="Enter their role, or relationship to the child")  # fmt: skip
-    referrer_phone = _text("Telephone (optional for a professional)", 30, required=False)
+    referrer_phone = text_field("Telephone (optional for a professional)", 30, required=False)
     referrer_email = forms.EmailField(
         label="Email address (optional for a professional)",
         max_length=254,
@@ -56,9 +56,9 @@ class ContactForm(MomentsForm):
             "max_length": "Email address must be 254 characters or fewer",
         },
     )
-    received_on = _date("Date received", "the date it was received")
-    received_time = _clock("Time received", "the time it was received")
-    concern = _text("What was reported?", 5000, widget=forms.Textarea,
+    received_on = date_field("Date received", "the date it was received")
+    received_time = clock_field("Time received", "the time it was received")
+    concern = text_field("What was reported?", 5000, widget=forms.Textarea,
                     missing="Enter what was reported")  # fmt: skip
 
     def __init__(self, *args, person: Person, **kwargs) -> None:
@@ -115,8 +115,8 @@ RAG_HINT = (
 
 
 class RateForm(forms.Form):
-    rag = _choice("RAG rating", Rag.choices, "Select a RAG rating", help_text=RAG_HINT)
-    reason = _text("Reason for the rating", 1000, widget=forms.Textarea,
+    rag = choice_field("RAG rating", Rag.choices, "Select a RAG rating", help_text=RAG_HINT)
+    reason = text_field("Reason for the rating", 1000, widget=forms.Textarea,
                    missing="Enter the reason for the rating")  # fmt: skip
 
 
@@ -124,7 +124,7 @@ UNASSIGNED = "none"
 
 
 class AssignForm(forms.Form):
-    assignee = _choice("Assign to", [], "Select who to assign the contact to")
+    assignee = choice_field("Assign to", [], "Select who to assign the contact to")
 
     def __init__(self, *args, people, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -156,7 +156,7 @@ class ChecksForm(forms.Form):
             "invalid_choice": "Select partner agencies from the list",
         },
     )
-    question = _text("What are you asking them?", 2000, widget=forms.Textarea,
+    question = text_field("What are you asking them?", 2000, widget=forms.Textarea,
                      missing="Enter what you are asking the partners")  # fmt: skip
 
     def __init__(self, *args, agencies: list[Agency], **kwargs) -> None:
@@ -171,8 +171,8 @@ class ChecksForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = _choice("Decision", Contact.Decision.choices, "Select the decision")
-    rationale = _text("Rationale", 5000, widget=forms.Textarea,
+    decision = choice_field("Decision", Contact.Decision.choices, "Select the decision")
+    rationale = text_field("Rationale", 5000, widget=forms.Textarea,
                       missing="Enter the rationale for the decision")  # fmt: skip
     transfer_to = forms.ModelChoiceField(
         label="Transfer to (only for a transfer)",
@@ -201,7 +201,7 @@ class DecideForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = _text("What does your agency hold on this child?", 5000, widget=forms.Textarea,
+    answer = text_field("What does your agency hold on this child?", 5000, widget=forms.Textarea,
                    missing="Enter what your agency holds, or that it holds nothing")  # fmt: skip
-    restricted_answer = _text("Restricted part (optional)", 5000, required=False,
+    restricted_answer = text_field("Restricted part (optional)", 5000, required=False,
                               widget=forms.Textarea)  # fmt: skip

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from cases.models import RiskLevel, Screening
-from cases.selectors import _agency_rows, record_refusal
+from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
 from people.models import Agency, Person
@@ -216,7 +216,7 @@ def _child_known_to(person: Person):
     from cases.models import Case, Child
 
     visible = Case.objects.filter(
-        child=OuterRef("child"), pk__in=_agency_rows(person).values("content_object_id")
+        child=OuterRef("child"), pk__in=agency_rows(person).values("content_object_id")
     )
     recorded = Child.objects.filter(pk=OuterRef("child"), created_by__agency=person.agency_id)
     return Exists(recorded) | Exists(visible)
@@ -257,7 +257,7 @@ def episodes_answered_for(person: Person) -> QuerySet:
     )
     ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
     return MissingEpisode.objects.filter(placed_here | ours).filter(
-        case__in=_agency_rows(person).values("content_object_id")
+        case__in=agency_rows(person).values("content_object_id")
     )
 
 
@@ -284,7 +284,7 @@ def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
             agency_id=person.agency_id,
             completed_at__isnull=True,
             due_at__lte=now + INTERVIEW_DUE_SOON,
-            episode__case__in=_agency_rows(person).values("content_object_id"),
+            episode__case__in=agency_rows(person).values("content_object_id"),
         )
         .select_related("episode__case__child")
         .order_by("due_at", "id")
@@ -303,7 +303,7 @@ def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) 
         Screening.objects.filter(
             risk_level=RiskLevel.HIGH,
             screened_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
-            case__in=_agency_rows(person).values("content_object_id"),
+            case__in=agency_rows(person).values("content_object_id"),
         )
         .select_related("case__child", "agency")
         .order_by("-screened_at", "-id")
@@ -322,7 +322,7 @@ def _interviews_due_count(person: Person, now: dt.datetime) -> int:
         ).values_list("episode_id", flat=True)
     )
     return MissingEpisode.objects.filter(
-        pk__in=episodes, case__in=_agency_rows(person).values("content_object_id")
+        pk__in=episodes, case__in=agency_rows(person).values("content_object_id")
     ).count()
 
 

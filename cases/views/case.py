@@ -19,13 +19,13 @@ from cases.forms import (
     CloseForm,
 )
 from cases.models import Case, Entry
-from cases.services import CaseAlreadyClosed, close_case
-from cases.views._common import (
+from cases.pages import (
     PRINT_LIMIT,
-    _page,
-    _posted,
-    _viewed,
+    page,
+    posted,
+    viewed,
 )
+from cases.services import CaseAlreadyClosed, close_case
 from people.models import Agency
 
 # How many of the latest events the case page's "recent activity" panel shows.
@@ -46,7 +46,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases shared with the person's agency, and any they hold through emergency access."""
     person = request.user
-    page_obj = _page(
+    page_obj = page(
         request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
     )
     emergency = list(selectors.emergency_cases(person))
@@ -84,7 +84,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     may_contribute = selectors.can(person, case, "contribute")
     may_manage = selectors.can(person, case, "manage")
     form = _filter_form(request, case)
-    page_obj = _page(request, selectors.chronology(case, person, **form.filters))
+    page_obj = page(request, selectors.chronology(case, person, **form.filters))
     for entry in page_obj:
         entry.amendable = (
             may_contribute
@@ -96,7 +96,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     now = timezone.now()
     accesses = list(selectors.emergency_accesses(case))
     mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
-    _viewed(request, case, "case", page=page_obj.number, filters=form.described)
+    viewed(request, case, "case", page=page_obj.number, filters=form.described)
     recent = []
     if may_manage:
         # Those who manage a case see who has been reading and changing it (this read too).
@@ -138,7 +138,7 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     entries = list(selectors.chronology(case, person, **form.filters)[: PRINT_LIMIT + 1])
     truncated = len(entries) > PRINT_LIMIT
     entries = entries[:PRINT_LIMIT]
-    _viewed(request, case, "print", filters=form.described)
+    viewed(request, case, "print", filters=form.described)
     record(
         Action.CHRONOLOGY_EXPORTED,
         request=request,
@@ -240,7 +240,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     if case.status == Case.Status.CLOSED:
         messages.info(request, f"Case {case.reference} is already closed.")
         return redirect("case", case_id=case.pk)
-    form = CloseForm(_posted(request))
+    form = CloseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             close_case(request, person, case, form.cleaned_data["reason"])
@@ -250,5 +250,5 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, f"Case {case.reference} is closed.")
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "close")
+        viewed(request, case, "close")
     return render(request, "cases/close_form.html", {"case": case, "form": form})

@@ -16,8 +16,8 @@ from cases.forms import (
     ChildForm,
     SearchForm,
 )
+from cases.pages import DUPLICATE_CHECK_SALT, page, posted
 from cases.services import create_child_and_case, possible_duplicates
-from cases.views._common import DUPLICATE_CHECK_SALT, _page, _posted
 from safeguarding.throttling import within_rate
 
 
@@ -44,7 +44,7 @@ def search_step(request: HttpRequest, template: str, *, for_contact: bool = Fals
     if searched and form.is_valid():
         terms = form.terms
         found = selectors.search_children(request.user, for_contact=for_contact, **terms)
-        page_obj = _page(request, found)
+        page_obj = page(request, found)
         # What was searched for is recorded (an access report must be able to say who
         # looked for a child), with how many were found and which were shown.
         born = terms["date_of_birth"]
@@ -62,7 +62,7 @@ def search_step(request: HttpRequest, template: str, *, for_contact: bool = Fals
     return render(request, template, {"form": form, "page_obj": page_obj})
 
 
-def _confirmed_for(form: ChildForm, details: str) -> bool:
+def confirmed_for(form: ChildForm, details: str) -> bool:
     """The "different child" box counts only for the details the warning was shown for."""
     if not form.cleaned_data.get("confirm_different"):
         return False
@@ -77,7 +77,7 @@ def _confirmed_for(form: ChildForm, details: str) -> bool:
 def child_new(request: HttpRequest) -> HttpResponse:
     """Record a child and open a case, after checking the child is not already recorded."""
     person = request.user
-    form = ChildForm(_posted(request))
+    form = ChildForm(posted(request))
     warning = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,8 +92,8 @@ def child_new(request: HttpRequest) -> HttpResponse:
         same_nhs = any(d.same_nhs_number for d in duplicates)
         if same_nhs:
             form.add_error("nhs_number", "A child with this NHS number is already recorded")
-        if duplicates and (same_nhs or not _confirmed_for(form, checked)):
-            warning = _duplicate_warning(request, checked, duplicates, refused=same_nhs)
+        if duplicates and (same_nhs or not confirmed_for(form, checked)):
+            warning = duplicate_warning(request, checked, duplicates, refused=same_nhs)
         else:
             try:
                 case = create_child_and_case(
@@ -114,11 +114,11 @@ def child_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/child_new.html",
-        {"form": form, "warning": warning, "confirm": _confirmation(form, warning)},
+        {"form": form, "warning": warning, "confirm": confirmation(form, warning)},
     )
 
 
-def _confirmation(form: ChildForm, warning: dict | None) -> dict:
+def confirmation(form: ChildForm, warning: dict | None) -> dict:
     """The "different child" box: offered after a warning, and kept through other errors."""
     if warning is not None:
         return {
@@ -135,7 +135,7 @@ def _confirmation(form: ChildForm, warning: dict | None) -> dict:
     }
 
 
-def _duplicate_warning(request, details: str, duplicates, *, refused: bool) -> dict:
+def duplicate_warning(request, details: str, duplicates, *, refused: bool) -> dict:
     """What the person is told about possible duplicates: only what they may see."""
     person = request.user
     visible_ids = [d.child.pk for d in duplicates if d.child is not None]

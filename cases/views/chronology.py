@@ -12,15 +12,15 @@ from cases.forms import (
     ScreeningForm,
 )
 from cases.models import Screening
+from cases.pages import page, posted, viewed
 from cases.services import AmendmentRefused, add_entry, amend_entry, record_screening
-from cases.views._common import _page, _posted, _viewed
 
 
 @login_required
 def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="contribute", request=request)
-    form = EntryForm(_posted(request), initial=EntryForm.initial_for())
+    form = EntryForm(posted(request), initial=EntryForm.initial_for())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         add_entry(
@@ -35,7 +35,7 @@ def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, "The entry is added to the chronology.")
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "entry_new")
+        viewed(request, case, "entry_new")
     return render(request, "cases/entry_form.html", {"case": case, "form": form})
 
 
@@ -45,7 +45,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
     person = request.user
     case = selectors.case_for(person, case_id, need="contribute", request=request)
     original = selectors.entry_for(person, case, entry_id)
-    form = AmendEntryForm(_posted(request), initial=EntryForm.initial_for(original))
+    form = AmendEntryForm(posted(request), initial=EntryForm.initial_for(original))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -64,7 +64,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
             messages.success(request, "The entry is amended. The original stays on the record.")
             return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "entry_amend", entry=original.pk)
+        viewed(request, case, "entry_amend", entry=original.pk)
     return render(
         request,
         "cases/entry_form.html",
@@ -76,7 +76,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
 def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="contribute", request=request)
-    form = ScreeningForm(_posted(request))
+    form = ScreeningForm(posted(request))
     if request.method == "POST" and form.is_valid():
         screening = record_screening(
             request,
@@ -90,9 +90,9 @@ def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
             f"Screening recorded: {screening.get_risk_level_display().lower()} risk of CSE.",
         )
         return redirect("case", case_id=case.pk)
-    history = _page(request, selectors.screenings(case))
+    history = page(request, selectors.screenings(case))
     if request.method == "GET":
-        _viewed(request, case, "screenings", page=history.number)
+        viewed(request, case, "screenings", page=history.number)
     return render(
         request,
         "cases/screening_form.html",

@@ -18,8 +18,8 @@ from cases.forms import (
     ShareForm,
 )
 from cases.models import Case
+from cases.pages import back, page, posted, viewed
 from cases.services import agencies_to_share_with
-from cases.views._common import _back, _page, _posted, _viewed
 from sharing.models import Share
 from sharing.services import (
     ShareRefused,
@@ -35,7 +35,7 @@ from sharing.services import (
 def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="manage", request=request)
-    form = ShareForm(_posted(request), agencies=agencies_to_share_with(case))
+    form = ShareForm(posted(request), agencies=agencies_to_share_with(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         share = share_case(
@@ -50,7 +50,7 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, f"The case is shared with {share.agency.name}.")
         return redirect("case", case_id=case.pk)
     if request.method == "GET":
-        _viewed(request, case, "share")
+        viewed(request, case, "share")
     return render(request, "cases/share_form.html", {"case": case, "form": form})
 
 
@@ -73,7 +73,7 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
             messages.success(request, f"{share.agency.name} no longer has this access.")
     if not selectors.can(person, case, "view"):
         return redirect("cases")
-    return redirect(_back(request, reverse("case", args=[case.pk])))
+    return redirect(back(request, reverse("case", args=[case.pk])))
 
 
 @login_required
@@ -86,7 +86,7 @@ def shares(request: HttpRequest) -> HttpResponse:
     inbox = shares_received(person.agency).order_by(
         F("acknowledged_at").asc(nulls_first=True), "-shared_at", "-id"
     )
-    page_obj = _page(request, inbox)
+    page_obj = page(request, inbox)
     record(
         Action.CASE_LISTED,
         request=request,
@@ -114,14 +114,14 @@ def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
             request,
             f"You acknowledged {share.case.reference}. This is recorded on its chronology.",
         )
-    return redirect(_back(request, reverse("shares")))
+    return redirect(back(request, reverse("shares")))
 
 
 @login_required
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Break-glass: open a case not shared with your agency, with a reason, for a while."""
     person = request.user
-    form = EmergencyAccessForm(_posted(request))
+    form = EmergencyAccessForm(posted(request))
     if request.method == "POST" and form.is_valid():
         case = Case.objects.filter(reference=form.cleaned_data["reference"]).first()
         if case is None:

@@ -19,13 +19,13 @@ from audit.models import Action
 from audit.services import record
 from cases import selectors
 from cases.models import Child
+from cases.pages import page, posted
 from cases.services import create_child, possible_duplicates
 from cases.validators import normalise_nhs_number
-from cases.views._common import _page, _posted
 from cases.views.children import (
-    _confirmation,
-    _confirmed_for,
-    _duplicate_warning,
+    confirmation,
+    confirmed_for,
+    duplicate_warning,
     search_step,
 )
 from triage import selectors as mash_selectors
@@ -105,9 +105,9 @@ def contact_new(request: HttpRequest) -> HttpResponse:
                 return redirect("contact-new")
             return _search_step(request)
         child = _chosen_child(request, source["child"])
-    posted = _posted(request)
-    form = ContactForm(posted, person=person)
-    child_form = ContactChildForm(posted) if new_child else None
+    data = posted(request)
+    form = ContactForm(data, person=person)
+    child_form = ContactChildForm(data) if new_child else None
     warning = None
     if request.method == "POST":
         valid = form.is_valid()
@@ -154,7 +154,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             "child_form": child_form,
             "child": child,
             "warning": warning,
-            "confirm": _confirmation(child_form, warning) if child_form else None,
+            "confirm": confirmation(child_form, warning) if child_form else None,
             "forms": forms,
             "has_errors": any(f.errors for f in forms),
         },
@@ -175,8 +175,8 @@ def _check_duplicates(request: HttpRequest, child_form: ContactChildForm) -> dic
     same_nhs = any(d.same_nhs_number for d in duplicates)
     if same_nhs:
         child_form.add_error("nhs_number", "A child with this NHS number is already recorded")
-    if duplicates and (same_nhs or not _confirmed_for(child_form, checked)):
-        return _duplicate_warning(request, checked, duplicates, refused=same_nhs)
+    if duplicates and (same_nhs or not confirmed_for(child_form, checked)):
+        return duplicate_warning(request, checked, duplicates, refused=same_nhs)
     return None
 
 
@@ -229,7 +229,7 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
         rows = Contact.objects.none()
     else:
         rows = mash_selectors.contacts_made_by(person)
-    page_obj = _page(request, rows)
+    page_obj = page(request, rows)
     record(
         Action.CONTACTS_LISTED,
         request=request,
@@ -305,7 +305,7 @@ def contact_rate(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _action_page(request, contact_id, "rate")
     if back := _decided(request, contact):
         return back
-    form = RateForm(_posted(request), initial={"rag": contact.rag})
+    form = RateForm(posted(request), initial={"rag": contact.rag})
     if request.method == "POST" and form.is_valid():
         try:
             contact = rate_contact(
@@ -332,7 +332,7 @@ def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
         return back
     people = list(mash_selectors.colleagues(contact.mash))
     initial = {"assignee": str(contact.assigned_to_id) if contact.assigned_to_id else "none"}
-    form = AssignForm(_posted(request), people=people, initial=initial)
+    form = AssignForm(posted(request), people=people, initial=initial)
     if request.method == "POST" and form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
@@ -354,7 +354,7 @@ def contact_checks(request: HttpRequest, contact_id: int) -> HttpResponse:
     asked = list(mash_selectors.contact_checks(contact))
     already = {c.agency_id for c in asked}
     agencies = [a for a in partner_agencies(contact) if a.pk not in already]
-    form = ChecksForm(_posted(request), agencies=agencies)
+    form = ChecksForm(posted(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
             made = request_checks(
@@ -376,7 +376,7 @@ def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _action_page(request, contact_id, "decide")
     if back := _decided(request, contact):
         return back
-    form = DecideForm(_posted(request), contact=contact)
+    form = DecideForm(posted(request), contact=contact)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -407,7 +407,7 @@ def checks(request: HttpRequest) -> HttpResponse:
         rows = PartnerCheck.objects.none()
     else:
         rows = mash_selectors.checks_asked_of(person.agency)
-    page_obj = _page(request, rows)
+    page_obj = page(request, rows)
     now = timezone.now()
     for check in page_obj:
         check.overdue = not check.answered and check.due_at < now
@@ -427,7 +427,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     need = "answer" if request.method == "POST" else "view"
     check = mash_selectors.check_for(person, check_id, request=request, need=need)
     asked = person.agency_id == check.agency_id
-    form = AnswerForm(_posted(request)) if asked and not check.answered else None
+    form = AnswerForm(posted(request)) if asked and not check.answered else None
     if request.method == "POST":
         if form is None:
             messages.info(request, "Your agency has already answered this check.")

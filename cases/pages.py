@@ -16,20 +16,20 @@ PRINT_LIMIT = 2000
 DUPLICATE_CHECK_SALT = "cases.duplicate-check"
 
 
-def _page(request: HttpRequest, rows, per_page: int = PER_PAGE, count: int | None = None) -> Page:
+def page(request: HttpRequest, rows, per_page: int = PER_PAGE, count: int | None = None) -> Page:
     return paginate(request, rows, per_page, count)
 
 
-def _posted(request: HttpRequest):
+def posted(request: HttpRequest):
     """The submitted form data on a POST (even if empty: a form of unticked boxes), else None."""
     return request.POST if request.method == "POST" else None
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def back(request: HttpRequest, default: str) -> str:
     return safe_next(request, default)
 
 
-def _viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
+def viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
     record(
         Action.CASE_VIEWED,
         request=request,

@@ -1,0 +1,219 @@
+"""The conventions every API view of ours follows, in one public module.
+
+Casework permission, cursor paging, the documented error answers, strict query and body
+parsing, problem answers, and the audit of API reads and warnings. `cases` owns them
+because the case API came first; the APIs of higher layers (missing, triage, reports)
+import them from here.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import status
+from rest_framework.decorators import permission_classes
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.models import Action
+from audit.services import record
+from cases import selectors
+from cases import serializers as s
+from cases.models import Case
+
+CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
+                "police_reference", "local_authority_reference", "address", "postcode",
+                "looked_after", "responsible_authority"]  # fmt: skip
+
+
+class InAnAgency(BasePermission):
+    """Casework is done for an agency; a platform superuser without one does none."""
+
+    message = "Only people who work for an agency can use cases."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.agency_id is not None
+
+
+casework = permission_classes([IsAuthenticated, InAnAgency])
+
+
+class CursorPage(CursorPagination):
+    """25 a page in a fixed order; the cursor carries a position, never a name."""
+
+    page_size = 25
+
+    def __init__(self, *ordering: str) -> None:
+        self.ordering = ordering
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (TypeError, ValueError, OverflowError, DjangoValidationError):
+            # A well-formed cursor whose position does not fit the ordering: not one of ours.
+            raise NotFound(self.invalid_cursor_message) from None
+
+
+# --- documenting the answers ----------------------------------------------------------------
+
+
+def id_parameter(name: str, description: str) -> OpenApiParameter:
+    """A positive id in the path, documented with the bounds the database holds."""
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": 1, "maximum": s.BIGINT},
+        OpenApiParameter.PATH,
+        description=description,
+    )
+
+
+CASE_ID = id_parameter("case_id", "A case id.")
+CHILD_ID = id_parameter("child_id", "A child id.")
+SHARE_ID = id_parameter("share_id", "A share id.")
+CURSOR = OpenApiParameter(
+    "cursor", OpenApiTypes.STR, description="Where the page starts: from `next` or `previous`."
+)
+FIELD_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "object"},
+                {"type": "string"},
+            ]
+        },
+    },
+    description="What is wrong, by field (`non_field_errors` for the request as a whole, "
+    "`detail` for a body that is not JSON).",
+)
+ERRORS = {
+    400: FIELD_ERRORS,
+    401: OpenApiResponse(s.ProblemSerializer, description="No live credentials."),
+    403: OpenApiResponse(
+        s.ProblemSerializer,
+        description="A session request without its CSRF token, or a person in no agency.",
+    ),
+    404: OpenApiResponse(
+        s.ProblemSerializer,
+        description="Not found, or not yours to see (the two are not told apart), or a cursor "
+        "that is not one of ours.",
+    ),
+    409: OpenApiResponse(s.ProblemSerializer, description="Not possible as the case stands."),
+    429: OpenApiResponse(s.ProblemSerializer, description="Too many requests this minute."),
+}
+
+
+def answers(success: dict, *errors: int) -> dict:
+    return success | {code: ERRORS[code] for code in sorted({*errors, 401, 403, 429})}
+
+
+def page(serializer_class) -> dict:
+    return {200: s.page_of(serializer_class)}
+
+
+# --- reading requests, answering, auditing -------------------------------------------
+
+
+def query(request: Request, serializer_class=None) -> dict:
+    """The validated query parameters; each given at most once."""
+    params = request.query_params
+    names = [*(serializer_class().fields if serializer_class else []), "cursor"]
+    repeated = {name: ["Give this once."] for name in names if len(params.getlist(name)) > 1}
+    if repeated:
+        raise ValidationError(repeated)
+    if serializer_class is None:
+        return {}
+    # A plain dict, so an empty value is checked like any other, not taken as absent.
+    incoming = serializer_class(data=params.dict())
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def strict_query(request: Request, serializer_class) -> dict:
+    """The query parameters, each known and given at most once, validated: for lists whose
+    filters a typo must not silently drop (an access report, the triage queue)."""
+    params = request.query_params
+    known = {*serializer_class().fields, "cursor"}
+    problems = {name: ["Unknown parameter."] for name in params if name not in known}
+    problems |= {name: ["Give this once."] for name in known if len(params.getlist(name)) > 1}
+    if problems:
+        raise ValidationError(problems)
+    incoming = serializer_class(data={k: v for k, v in params.items() if k != "cursor"})
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def body(request: Request, serializer_class, **context) -> dict:
+    incoming = serializer_class(data=request.data, context=context)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def audit(request: Request, action: str, target_type: str, target_id, **detail) -> None:
+    record(
+        action,
+        request=request._request,
+        actor=request.user,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+    )
+
+
+def read(request: Request, case: Case, **detail) -> None:
+    """Record a read of a case, with the share or emergency access it was read under."""
+    basis = selectors.access_basis(request.user, case)
+    audit(request, Action.CASE_VIEWED, "case", case.pk, **basis, **detail)
+
+
+def paged(request: Request, queryset, *ordering: str) -> tuple[CursorPage, list]:
+    paginator = CursorPage(*ordering)
+    return paginator, paginator.paginate_queryset(queryset, request)
+
+
+def problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
+    return Response({"detail": detail}, status=code)
+
+
+def duplicates(request: Request, matches) -> Response:
+    """409 naming the matches the person may see, and only counting the others."""
+    seen = [m for m in matches if m.child is not None]
+    cases_of = {
+        child.pk: [case.pk for case in child.visible_cases]
+        for child in selectors.search_children(request.user).filter(
+            pk__in=[m.child.pk for m in seen]
+        )
+    }
+    hidden = len(matches) - len(seen)
+    same_nhs = any(m.same_nhs_number for m in matches)
+    audit(
+        request,
+        Action.DUPLICATE_WARNED,
+        "child",
+        "",
+        children=[m.child.pk for m in seen],
+        hidden=hidden,
+        nhs_number=same_nhs,
+    )
+    if same_nhs:
+        detail = (
+            "A child with this NHS number is already recorded, so no second record was made. "
+            "If they are not listed here, ask the agencies you work with to share their case."
+        )
+    else:
+        detail = (
+            "This child may already be recorded. If none of the matches is this child, send "
+            "the request again with confirm_not_duplicate set to true."
+        )
+    body = {
+        "detail": detail,
+        "duplicates": [
+            {"child": m.child.pk, "reason": m.reason, "cases": cases_of.get(m.child.pk, [])}
+            for m in seen
+        ],
+        "hidden_matches": hidden,
+    }
+    return Response(s.DuplicatesSerializer(body).data, status=status.HTTP_409_CONFLICT)
