@@ -6,13 +6,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from audit.models import Action, Event
+from audit.actions import Action
+from audit.models import Event
 
 USER_AGENT_LENGTH = Event._meta.get_field("user_agent").max_length
 
 
 def record(
-    action: Action | str,
+    action: str,
     *,
     request: HttpRequest | None = None,
     actor: Any = None,
@@ -20,11 +21,13 @@ def record(
     target_id: Any = "",
     detail: dict | None = None,
 ) -> Event:
-    """Write one audit event.
+    """Write one audit event, of an action some app declared (audit/actions.py).
 
     `actor` defaults to the request's signed-in person. It is read by attribute (`pk`,
     `username`, `agency_id`, `agency`) because audit depends on no other app of ours.
     """
+    if action not in Action:
+        raise ValueError(f"{action!r} is not a declared audit action")
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -1,0 +1,12 @@
+"""The audit actions notifications records. The agency's notifications, their acknowledgement and
+its webhook.
+"""
+
+from audit.actions import Action
+
+Action.declare(
+    "notifications",
+    NOTIFICATIONS_LISTED=("notifications_listed", "Read the agency's notifications"),
+    NOTIFICATION_ACKNOWLEDGED=("notification_acknowledged", "Acknowledged a notification"),
+    WEBHOOK_CHANGED=("webhook_changed", "Changed the agency's webhook"),
+)
