@@ -1,10 +1,14 @@
-"""Give every request an id, carried into its audit events and back in the response."""
+"""Give every request an id, carried into its audit events and back in the response, and
+set the request's audit context (audit/context.py) once, for every event it records."""
 
 import re
 import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from audit.context import audit_context
+from audit.services import USER_AGENT_LENGTH, client_address
 
 # A proxy may pass its own id on; anything else is replaced, so logs cannot be forged.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -17,6 +21,11 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get("X-Request-ID", "")
         request.request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
-        response = self.get_response(request)
+        with audit_context(
+            request.request_id,
+            client_address(request),
+            request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
+        ):
+            response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response

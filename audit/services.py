@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from audit.actions import Action
+from audit.context import AuditContext, current
 from audit.models import Event
 
 USER_AGENT_LENGTH = Event._meta.get_field("user_agent").max_length
@@ -23,8 +24,11 @@ def record(
 ) -> Event:
     """Write one audit event, of an action some app declared (audit/actions.py).
 
-    `actor` defaults to the request's signed-in person. It is read by attribute (`pk`,
-    `username`, `agency_id`, `agency`) because audit depends on no other app of ours.
+    Where it came from (request id, address, user agent) is the audit context the
+    middleware, a task or a command set (audit/context.py). `actor` is read by attribute
+    (`pk`, `username`, `agency_id`, `agency`) because audit depends on no other app of ours;
+    with no actor, a given `request`'s signed-in person is taken (sign-in and session
+    events, recorded before the person is known to any service).
     """
     if action not in Action:
         raise ValueError(f"{action!r} is not a declared audit action")
@@ -33,6 +37,14 @@ def record(
         if user is not None and user.is_authenticated:
             actor = user
     agency = getattr(actor, "agency", None) if actor is not None else None
+    context = current()
+    if request is not None and not context.request_id:
+        # Outside the middleware (a request built by hand): the request itself says.
+        context = AuditContext(
+            getattr(request, "request_id", ""),
+            client_address(request),
+            request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
+        )
     return Event.objects.create(
         action=action,
         actor_id=getattr(actor, "pk", None),
@@ -41,11 +53,9 @@ def record(
         actor_agency=str(agency) if agency is not None else "",
         target_type=target_type,
         target_id=str(target_id) if target_id not in (None, "") else "",
-        request_id=getattr(request, "request_id", "") if request is not None else "",
-        client_address=client_address(request) if request is not None else None,
-        user_agent=(request.headers.get("User-Agent", "") if request is not None else "")[
-            :USER_AGENT_LENGTH
-        ],
+        request_id=context.request_id,
+        client_address=context.client_address,
+        user_agent=context.user_agent[:USER_AGENT_LENGTH],
         detail=detail or {},
     )
 

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import audit_context
 from people.demo import PEOPLE, build_partnership, demo_password
+from safeguarding.demo import build_cases
 
 
 class Command(BaseCommand):
@@ -13,10 +15,10 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             # Demo people with a published password must never exist in a live system.
             raise CommandError("load_demo is refused when DEBUG is off.")
-        from safeguarding.demo import build_cases
-
-        partnership = build_partnership()
-        cases = build_cases(partnership)
+        # The demo's events say where they came from, like a request's or a task's.
+        with audit_context(request_id="load-demo"):
+            partnership = build_partnership()
+            cases = build_cases(partnership)
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in as any of:"))
         for p in PEOPLE:
             person = partnership.people[p.username]
