@@ -10,10 +10,12 @@ the demo a person clicks through and the world the tests reason about are the sa
 import os
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.models import Agency, Area, Person
-from people.two_factor import ensure_demo_authenticator
+from people.two_factor import code_state, ensure_demo_authenticator
 
 DEFAULT_DEMO_PASSWORD = "demo-password"  # noqa: S105 - published on purpose; DEBUG only
 
@@ -134,3 +136,11 @@ def build_partnership(password: str | None = None) -> Partnership:
         ensure_demo_authenticator(person)
         people[p.username] = person
     return Partnership(areas=areas, agencies=agencies, people=people)
+
+
+def demo_code_for(person: Person) -> dict | None:
+    """A demo person's current code, and whether it is spent; only while DEBUG is on."""
+    if not settings.DEBUG or person.username not in {p.username for p in PEOPLE}:
+        return None
+    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+    return code_state(device) if device is not None else None

@@ -10,7 +10,6 @@ import time
 
 import django_otp
 import segno
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -181,15 +180,8 @@ def current_code(device: TOTPDevice) -> str:
     return f"{_totp(device).token():0{device.digits}d}"
 
 
-def demo_code_for(person: Person) -> dict | None:
-    """A demo person's current code, and whether it is spent; only while DEBUG is on."""
-    from people.demo import PEOPLE
-
-    if not settings.DEBUG or person.username not in {p.username for p in PEOPLE}:
-        return None
-    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
-    if device is None:
-        return None
+def code_state(device: TOTPDevice) -> dict:
+    """The device's current code, whether it is spent, and seconds until the next one."""
     return {
         "code": current_code(device),
         "used": _totp(device).t() <= device.last_t,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Action
 from audit.services import client_address, record
-from people import two_factor
+from people import demo, two_factor
 from people.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
 from people.models import SignedInSession
 from people.tokens import create_token, revoke_token, tokens_of
@@ -128,7 +128,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/sign_in_code.html",
-        {"form": form, "next": _next(request), "demo": two_factor.demo_code_for(person)},
+        {"form": form, "next": _next(request), "demo": demo.demo_code_for(person)},
     )
 
 

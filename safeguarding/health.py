@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 
+# Written by the beat's heartbeat task (safeguarding/tasks.py), read by /healthz.
+HEARTBEAT_KEY = "safeguarding:heartbeat"
+
 
 def redis_client() -> redis.Redis:
     timeout = settings.HEALTH_CHECK_TIMEOUT_SECONDS
@@ -38,8 +41,6 @@ def broker_state() -> str:
 
 def heartbeat_age_seconds() -> float | None:
     """Seconds since the worker last ran beat's heartbeat, or None if never (or unknown)."""
-    from safeguarding.tasks import HEARTBEAT_KEY
-
     client = redis_client()
     try:
         raw = client.get(HEARTBEAT_KEY)

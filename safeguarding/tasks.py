@@ -4,9 +4,7 @@ import time
 
 from celery import shared_task
 
-from safeguarding.health import redis_client
-
-HEARTBEAT_KEY = "safeguarding:heartbeat"
+from safeguarding.health import HEARTBEAT_KEY, redis_client
 
 
 @shared_task(name="safeguarding.tasks.heartbeat")

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from people.demo import demo_code_for
 from people.models import Person
-from people.two_factor import demo_code_for
 
 
 class Command(BaseCommand):
