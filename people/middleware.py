@@ -13,6 +13,7 @@ from django.urls import reverse
 from audit.models import Action
 from audit.services import record
 from people.sessions import SIGNED_IN_AT_KEY
+from people.two_factor import has_authenticator
 
 # Reachable after the password and before the second factor: the steps themselves,
 # signing out, the health check and static files. The API checks for itself (401).
@@ -32,8 +33,6 @@ class SecondFactorRequiredMiddleware:
             and not user.is_verified()
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
-            from people.two_factor import has_authenticator
-
             step = "sign-in-code" if has_authenticator(user) else "two-factor-set-up"
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse(step)}?{query}")

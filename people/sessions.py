@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
+from people.models import SignedInSession
+
 # Put in the session at sign-in, copied into columns so the sessions page can show them.
 CLIENT_ADDRESS_KEY = "_client_address"
 USER_AGENT_KEY = "_user_agent"
@@ -14,8 +16,6 @@ SIGNED_IN_AT_KEY = "_signed_in_at"
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
-        from people.models import SignedInSession
-
         return SignedInSession
 
     def create_model_instance(self, data):

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
+from triage.selectors import runs_a_mash
 
 # What the next issues add, so people see where the service is going (nothing just now).
 UPCOMING: list[tuple[str, str]] = []
@@ -15,8 +16,6 @@ UPCOMING: list[tuple[str, str]] = []
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from triage.selectors import runs_a_mash
-
     return render(
         request,
         "home.html",
