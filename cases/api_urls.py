@@ -1,5 +1,4 @@
-"""The case API under /api/v1/: children, cases, entries, screenings, shares, placements
-and missing episodes."""
+"""The case API under /api/v1/: children, cases, entries and screenings."""
 
 from django.urls import path
 
@@ -13,9 +12,4 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", api.close, name="api-case-close"),
     path("cases/<int:case_id>/entries/", api.entries, name="api-case-entries"),
     path("cases/<int:case_id>/screenings/", api.screenings, name="api-case-screenings"),
-    path("cases/<int:case_id>/shares/", api.shares, name="api-case-shares"),
-    path("cases/<int:case_id>/emergency-access/", api.emergency_access,
-         name="api-case-emergency-access"),
-    path("shares/<int:share_id>/acknowledge/", api.acknowledge, name="api-share-acknowledge"),
-    path("shares/<int:share_id>/revoke/", api.revoke, name="api-share-revoke"),
 ]  # fmt: skip

@@ -19,7 +19,6 @@ from cases.validators import (
 )
 from missing.models import MissingEpisode, Placement
 from people.models import Agency, Area
-from sharing.models import LawfulBasis, Share
 
 
 class DateInput(forms.MultiWidget):
@@ -307,44 +306,9 @@ class ScreeningForm(forms.Form):
         return [i for i in chosen if i != self.NONE]
 
 
-class ShareForm(forms.Form):
-    agency = choice_field("Agency to share with", [], "Select the agency to share with")
-    level = choice_field("What they can do", Share.Level.choices, "Select what they can do")
-    lawful_basis = choice_field("Lawful basis", LawfulBasis.choices, "Select the lawful basis")
-    purpose = text_field("Purpose", 500, widget=forms.Textarea,
-                    missing="Enter the purpose of sharing")  # fmt: skip
-
-    def __init__(self, *args, agencies: list[Agency], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.agencies = {str(a.pk): a for a in agencies}
-        self.fields["agency"].choices = [("", "Select an agency"),
-                                         *((str(a.pk), a.name) for a in agencies)]  # fmt: skip
-
-    def clean_agency(self) -> Agency:
-        return self.agencies[self.cleaned_data["agency"]]
-
-
 class CloseForm(forms.Form):
     reason = text_field("Why are you closing the case?", 1000, widget=forms.Textarea,
                    missing="Enter why you are closing the case")  # fmt: skip
-
-
-class EmergencyAccessForm(forms.Form):
-    reference = text_field("Case reference", 20, help_text="For example, CSE-2026-000123")
-    reason = forms.CharField(
-        label="Why do you need to see this case now?",
-        min_length=20,
-        max_length=1000,
-        widget=forms.Textarea,
-        error_messages={
-            "required": "Enter why you need to see this case now",
-            "min_length": "Why you need to see this case must be 20 characters or more",
-            "max_length": "Why you need to see this case must be 1,000 characters or fewer",
-        },
-    )
-
-    def clean_reference(self) -> str:
-        return self.cleaned_data["reference"].strip().upper()
 
 
 class ChronologyFilterForm(forms.Form):

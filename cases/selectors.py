@@ -15,11 +15,19 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
-from cases.models import Case, CaseGroupObjectPermission, Child, Entry, Screening, searchable
+from cases.access import CODENAME_LEVEL, LEVELS
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Child,
+    Entry,
+    Screening,
+    searchable,
+)
 from cases.validators import normalise_nhs_number
 from missing.models import MissingEpisode, Placement
 from people.models import Person
-from sharing.models import EmergencyAccess, Share
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
@@ -48,13 +56,16 @@ def visible_case_count(person: Person, need: str = "view") -> int:
     return agency_rows(person, need).count()
 
 
+def person_rows(person: Person) -> QuerySet:
+    """The person's own unexpired rows: emergency access, which only ever reads."""
+    return CaseUserObjectPermission.objects.filter(
+        user=person, permission__codename="view_case", expires_at__gt=timezone.now()
+    )
+
+
 def emergency_case_ids(person: Person) -> list[int]:
     """Cases open to this person alone through unexpired emergency access (a handful)."""
-    return list(
-        EmergencyAccess.objects.filter(person=person, expires_at__gt=timezone.now()).values_list(
-            "case_id", flat=True
-        )
-    )
+    return list(person_rows(person).values_list("content_object_id", flat=True))
 
 
 def can(person: Person, case: Case, need: str) -> bool:
@@ -111,18 +122,22 @@ def access_basis(person: Person, case: Case) -> dict:
     Carried into the read's audit event, so an access report can say which share or
     emergency access let someone see a child's record.
     """
-    share = (
-        Share.objects.filter(case=case, agency_id=person.agency_id, revoked_at__isnull=True)
-        .order_by("-shared_at")
-        .values("pk", "level")
-        .first()
+    # Read from the rows that allow the read: each names the share or access it comes from.
+    held = (
+        CaseGroupObjectPermission.objects.filter(
+            group_id=person.agency.group_id, content_object=case
+        ).values_list("permission__codename", "source_id")
+        if person.agency_id is not None
+        else []
     )
-    if share:
-        return {"via": "share", "share": share["pk"], "level": share["level"]}
+    if held:
+        codename, share = max(held, key=lambda row: LEVELS.index(CODENAME_LEVEL[row[0]]))
+        return {"via": "share", "share": share, "level": CODENAME_LEVEL[codename]}
     access = (
-        EmergencyAccess.objects.filter(case=case, person=person, expires_at__gt=timezone.now())
+        person_rows(person)
+        .filter(content_object=case)
         .order_by("-expires_at")
-        .values_list("pk", flat=True)
+        .values_list("source_id", flat=True)
         .first()
     )
     if access:
@@ -230,23 +245,6 @@ def screenings(case: Case) -> QuerySet:
 
 def latest_screening(case: Case) -> Screening | None:
     return screenings(case).first()
-
-
-def agencies_with_access(case: Case) -> QuerySet:
-    return (
-        Share.objects.filter(case=case)
-        .select_related("agency", "shared_by", "acknowledged_by", "revoked_by")
-        .order_by("revoked_at", "-shared_at")
-    )
-
-
-def emergency_accesses(case: Case) -> QuerySet:
-    """Every emergency access to the case, current and ended, newest first."""
-    return (
-        EmergencyAccess.objects.filter(case=case)
-        .select_related("person__agency")
-        .order_by("-granted_at")
-    )
 
 
 def placements(case: Case) -> QuerySet:

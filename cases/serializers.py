@@ -17,11 +17,11 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from cases import validators as postcode_rules
+from cases.access import Level
 from cases.models import Case, Child, Entry, Screening
 from cases.validators import normalise_nhs_number, validate_nhs_number
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Agency, Area
-from sharing.models import EmergencyAccess, LawfulBasis, Share
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
 SOME_TEXT = r"^\s*[^\s\x00][^\x00]*$"
@@ -87,9 +87,9 @@ class QueryId(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({"type": "string", "enum": Share.Level.values})
+@extend_schema_field({"type": "string", "enum": Level.values})
 class AccessLevel(serializers.ChoiceField):
-    """Share levels as what a person may do (inline: `level` already names the enum)."""
+    """Access levels as what a person may do (inline: `level` already names the enum)."""
 
 
 # --- what the API answers -------------------------------------------------------------------
@@ -145,7 +145,7 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     opened_by = serializers.StringRelatedField()
     access = serializers.ListField(
-        child=AccessLevel(choices=Share.Level.choices),
+        child=AccessLevel(choices=Level.choices),
         help_text="What you may do with the case: view, contribute (add to the chronology "
         "and screen), manage (share, revoke, close).",
     )
@@ -183,28 +183,6 @@ class ScreeningSerializer(serializers.ModelSerializer):
         model = Screening
         fields = ["id", "screened_at", "screened_by", "agency", "indicators", "risk_level",
                   "notes"]  # fmt: skip
-
-
-class ShareSerializer(serializers.ModelSerializer):
-    agency = AgencySerializer(help_text="The agency the case is shared with.")
-    shared_by = serializers.StringRelatedField(allow_null=True)
-    acknowledged_by = serializers.StringRelatedField(allow_null=True)
-    revoked_by = serializers.StringRelatedField(allow_null=True)
-    active = serializers.BooleanField(source="is_active")
-
-    class Meta:
-        model = Share
-        fields = ["id", "case", "agency", "level", "lawful_basis", "purpose", "shared_by",
-                  "shared_at", "acknowledged_by", "acknowledged_at", "revoked_by", "revoked_at",
-                  "active"]  # fmt: skip
-
-
-class EmergencyAccessSerializer(serializers.ModelSerializer):
-    reference = serializers.CharField(source="case.reference")
-
-    class Meta:
-        model = EmergencyAccess
-        fields = ["id", "case", "reference", "reason", "granted_at", "expires_at"]
 
 
 class CreatedChildSerializer(serializers.Serializer):
@@ -386,32 +364,6 @@ class NewScreeningSerializer(serializers.Serializer):
         help_text="The indicators found; an empty list records a screening that found none.",
     )
     notes = Text(blank=True, required=False, default="", max_length=2000)
-
-
-class NewShareSerializer(serializers.Serializer):
-    agency = Id()
-    level = serializers.ChoiceField(choices=Share.Level.choices)
-    lawful_basis = serializers.ChoiceField(choices=LawfulBasis.choices)
-    purpose = Text(max_length=500)
-
-    def validate_agency(self, value: int) -> Agency:
-        agency = Agency.objects.filter(pk=value).first()
-        if agency is None:
-            raise serializers.ValidationError("No such agency.")
-        if agency == self.context["person"].agency:
-            raise serializers.ValidationError("Your agency already manages this case.")
-        return agency
-
-
-class EmergencyReasonSerializer(serializers.Serializer):
-    reason = Text(
-        min_length=20,
-        max_length=1000,
-        pattern=REASON,
-        pattern_message="Give the reason in at least 20 characters.",
-        help_text="Why you need this case now, in at least 20 characters. The case's "
-        "managing agency reads it.",
-    )
 
 
 # --- placements and missing episodes --------------------------------------------------------
@@ -628,31 +580,3 @@ class PersonSummarySerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name", allow_blank=True)
     agency = AgencySerializer(allow_null=True)
-
-
-class EmergencyAccessReviewSerializer(serializers.ModelSerializer):
-    """An emergency access and its review by information governance."""
-
-    reference = serializers.CharField(source="case.reference")
-    person = PersonSummarySerializer(help_text="Who used the emergency access.")
-    reviewed_by = serializers.StringRelatedField(allow_null=True)
-
-    class Meta:
-        model = EmergencyAccess
-        fields = ["id", "case", "reference", "person", "reason", "granted_at", "expires_at",
-                  "reviewed_at", "reviewed_by", "review_note"]  # fmt: skip
-
-
-class EmergencyAccessFilterSerializer(serializers.Serializer):
-    reviewed = serializers.ChoiceField(
-        choices=["true", "false"],
-        required=False,
-        help_text="true: only those reviewed; false: only those awaiting review.",
-    )
-
-
-class ReviewSerializer(serializers.Serializer):
-    note = Text(
-        max_length=EmergencyAccess._meta.get_field("review_note").max_length,
-        help_text="What the review found. Kept with the access; not put on the chronology.",
-    )

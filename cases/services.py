@@ -14,11 +14,24 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from cases import registry
 from cases.models import Alias, Case, Child, Entry, RiskLevel, Screening, searchable
 from cases.validators import normalise_nhs_number, normalise_postcode
 from people.models import Agency, Person
-from sharing.models import LawfulBasis, Share
-from sharing.services import record_on_chronology, share_case
+
+
+def record_on_chronology(case: Case, person: Person, category: str, text: str) -> Entry:
+    """An entry the service writes itself (a share, a screening...), happening now."""
+    now = timezone.now()
+    return Entry.objects.create(
+        case=case,
+        category=category,
+        occurred_at=now,
+        recorded_at=now,
+        recorded_by=person,
+        agency=person.agency,
+        text=text,
+    )
 
 
 @dataclass
@@ -120,33 +133,15 @@ def open_case(request: HttpRequest | None, person: Person, child: Child, concern
     case = Case.objects.create(
         reference=next_reference(), child=child, lead_agency=person.agency, opened_by=person
     )
-    share_case(
-        request,
-        case,
-        person,
-        person.agency,
-        Share.Level.MANAGE,
-        LawfulBasis.CA2004_S11,
-        "Lead agency for the case",
-        chronology=False,
-    )
     record_on_chronology(
         case,
         person,
         Entry.Category.CASE_OPENED,
         f"Case {case.reference} opened by {person.agency.name}.",
     )
-    authority = child.responsible_authority
-    if child.looked_after and authority and authority != person.agency:
-        share_case(
-            request,
-            case,
-            person,
-            authority,
-            Share.Level.VIEW,
-            LawfulBasis.CA1989_S17,
-            "Responsible authority for a looked-after child",
-        )
+    # Who may see the case comes from higher layers (sharing: the lead agency manages it,
+    # a looked-after child's responsible authority views it), registered in their ready().
+    registry.case_opened(request, person, case)
     if concern.strip():
         add_entry(
             request,

@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from cases.services import record_on_chronology
 from notifications.models import Delivery, Notification
 from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
 from sharing.models import Share
-from sharing.services import record_on_chronology
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 

@@ -25,6 +25,7 @@ from reports.views import (
     report_events,
     reviewable_accesses,
 )
+from sharing import serializers as shared
 from sharing.services import AlreadyReviewed, review_emergency_access
 
 ACCESS_ID = http.id_parameter("access_id", "An emergency access id.")
@@ -87,14 +88,15 @@ def events(request: Request) -> Response:
     description="Information governance only. Newest first; `reviewed=false` for those "
     "awaiting review.",
     tags=TAGS,
-    parameters=[s.EmergencyAccessFilterSerializer, http.CURSOR],
-    responses=http.answers(http.page(s.EmergencyAccessReviewSerializer), 400, 404) | {403: NOT_IG},
+    parameters=[shared.EmergencyAccessFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(shared.EmergencyAccessReviewSerializer), 400, 404)
+    | {403: NOT_IG},
 )
 @api_view(["GET"])
 @http.casework
 def emergency_accesses(request: Request) -> Response:
     person = _information_governance(request)
-    terms = http.strict_query(request, s.EmergencyAccessFilterSerializer)
+    terms = http.strict_query(request, shared.EmergencyAccessFilterSerializer)
     found = reviewable_accesses(person)
     if "reviewed" in terms:
         found = found.filter(reviewed_at__isnull=terms["reviewed"] == "false")
@@ -104,7 +106,7 @@ def emergency_accesses(request: Request) -> Response:
         report="emergency_access", filters=terms, rows=len(rows),
         accesses=[access.pk for access in rows],
     )  # fmt: skip
-    data = s.EmergencyAccessReviewSerializer(rows, many=True).data
+    data = shared.EmergencyAccessReviewSerializer(rows, many=True).data
     return paginator.get_paginated_response(data)
 
 
@@ -116,10 +118,10 @@ def emergency_accesses(request: Request) -> Response:
     "An access already reviewed answers 409 and is left as it was.",
     tags=TAGS,
     parameters=[ACCESS_ID],
-    request=s.ReviewSerializer,
+    request=shared.ReviewSerializer,
     responses=http.answers(
         {
-            200: s.EmergencyAccessReviewSerializer,
+            200: shared.EmergencyAccessReviewSerializer,
             409: OpenApiResponse(
                 s.ProblemSerializer,
                 description="Already reviewed: nothing was changed.",
@@ -137,7 +139,7 @@ def review(request: Request, access_id: int) -> Response:
     access = reviewable_accesses(person).filter(pk=access_id).first()
     if access is None:
         raise Http404("No such emergency access")
-    incoming = s.ReviewSerializer(data=request.data)
+    incoming = shared.ReviewSerializer(data=request.data)
     incoming.is_valid(raise_exception=True)
     if access.reviewed_at is not None:
         return http.problem("This emergency access has already been reviewed.")
@@ -146,4 +148,4 @@ def review(request: Request, access_id: int) -> Response:
     except AlreadyReviewed as reviewed:  # by someone else, a moment ago
         return http.problem(str(reviewed))
     access = reviewable_accesses(person).get(pk=access.pk)
-    return Response(s.EmergencyAccessReviewSerializer(access).data)
+    return Response(shared.EmergencyAccessReviewSerializer(access).data)

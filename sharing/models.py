@@ -6,6 +6,7 @@ Shares are the truth; the case permission rows in `cases` are derived from them.
 from django.db import models
 from django.utils import timezone
 
+from cases.access import Level
 from people.models import Agency, Person
 
 
@@ -27,10 +28,8 @@ class LawfulBasis(models.TextChoices):
 class Share(models.Model):
     """An agency's lawful access to a case. The truth from which permissions are derived."""
 
-    class Level(models.TextChoices):
-        VIEW = "view", "View"
-        CONTRIBUTE = "contribute", "View and add to the chronology"
-        MANAGE = "manage", "Manage (share, close)"
+    # The levels are the case access rule's (cases.access): a share gives one of them.
+    Level = Level
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="shares")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="shares")

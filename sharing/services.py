@@ -8,7 +8,6 @@ permission table never says more (or less) than the shares do.
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -16,62 +15,45 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from cases import access as case_access
+from cases.models import Case
+from cases.services import record_on_chronology
 from people.models import Agency, Person
 from sharing.models import EmergencyAccess, LawfulBasis, Share
 
-# What each share level lets an agency do; a higher level includes the lower ones.
-LEVEL_PERMISSIONS = {
-    Share.Level.VIEW: ["view_case"],
-    Share.Level.CONTRIBUTE: ["view_case", "contribute_case"],
-    Share.Level.MANAGE: ["view_case", "contribute_case", "manage_case"],
-}
+# What each share level lets an agency do: the case access rule, owned by `cases`.
+LEVEL_PERMISSIONS = case_access.LEVEL_PERMISSIONS
 LEVEL_ORDER = [Share.Level.VIEW, Share.Level.CONTRIBUTE, Share.Level.MANAGE]
-
-
-def case_permission(codename: str) -> Permission:
-    return Permission.objects.get(content_type__app_label="cases", codename=codename)
+# The source the permission rows name, read back by `cases.selectors.access_basis`.
+SHARE_SOURCE = "share"
+EMERGENCY_SOURCE = "emergency_access"
 
 
 class ShareRefused(Exception):
     """A share that must stay: the lead agency's own (the case would have no manager)."""
 
 
-def sync_agency_permissions(case, agency: Agency) -> None:
-    """Make the agency group's permissions on the case exactly what its active shares give."""
-    from cases.models import CaseGroupObjectPermission
+def sync_agency_permissions(case: Case, agency: Agency) -> None:
+    """Make the agency group's permissions on the case exactly what its active shares give.
 
-    levels = set(
-        Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).values_list(
-            "level", flat=True
-        )
+    The rows name the share giving the highest level (the newest, if several give it):
+    that is the share a read by the agency is made under.
+    """
+    shares = Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).values_list(
+        "pk", "level", "shared_at"
     )
-    highest = max(levels, key=LEVEL_ORDER.index) if levels else None
-    wanted = set(LEVEL_PERMISSIONS[highest]) if highest else set()
-    held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id, content_object=case)
-    held.exclude(permission__codename__in=wanted).delete()
-    have = set(held.values_list("permission__codename", flat=True))
-    CaseGroupObjectPermission.objects.bulk_create(
-        CaseGroupObjectPermission(
-            group_id=agency.group_id, content_object=case, permission=case_permission(codename)
-        )
-        for codename in wanted - have
+    best = max(shares, key=lambda s: (LEVEL_ORDER.index(s[1]), s[2], s[0]), default=None)
+    case_access.set_agency_permissions(
+        case,
+        agency,
+        LEVEL_PERMISSIONS[best[1]] if best else [],
+        SHARE_SOURCE,
+        best[0] if best else None,
     )
 
 
-def record_on_chronology(case, person: Person, category: str, text: str):
-    """An entry the service writes itself (a share, a screening...), happening now."""
-    from cases.models import Entry
-
-    now = timezone.now()
-    return Entry.objects.create(
-        case=case,
-        category=category,
-        occurred_at=now,
-        recorded_at=now,
-        recorded_by=person,
-        agency=person.agency,
-        text=text,
-    )
+def agencies_to_share_with(case: Case) -> list[Agency]:
+    return list(Agency.objects.exclude(pk=case.lead_agency_id).order_by("name"))
 
 
 @transaction.atomic
@@ -199,6 +181,16 @@ def grant_emergency_access(
         reason=reason,
         expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )
+    # Reading only, for this person only, until it expires (a later change to the access's
+    # expiry is carried to the row by a trigger: sharing migration 0002).
+    case_access.grant_person(
+        case,
+        person,
+        "view_case",
+        expires_at=access.expires_at,
+        source_type=EMERGENCY_SOURCE,
+        source_id=access.pk,
+    )
     record_on_chronology(
         case,
         person,
@@ -260,3 +252,34 @@ def review_emergency_access(
 
 def default_basis_for_lead_agency() -> str:
     return LawfulBasis.CA2004_S11
+
+
+def give_access_to_new_case(request: HttpRequest | None, person: Person, case: Case) -> None:
+    """Who sees a case from the moment it is opened: shares are the truth of access.
+
+    The lead agency manages it; a looked-after child's responsible authority, if another
+    agency, views it. Registered with `cases.registry` in SharingConfig.ready(), so it runs
+    inside `cases.services.open_case`'s transaction.
+    """
+    share_case(
+        request,
+        case,
+        person,
+        person.agency,
+        Share.Level.MANAGE,
+        default_basis_for_lead_agency(),
+        "Lead agency for the case",
+        chronology=False,
+    )
+    child = case.child
+    authority = child.responsible_authority
+    if child.looked_after and authority and authority != person.agency:
+        share_case(
+            request,
+            case,
+            person,
+            authority,
+            Share.Level.VIEW,
+            LawfulBasis.CA1989_S17,
+            "Responsible authority for a looked-after child",
+        )

@@ -22,6 +22,7 @@ from missing import api_urls as missing_api_urls
 from missing.models import MissingEpisode
 from people.models import Area, Person
 from people.tokens import create_token
+from sharing import api_urls as sharing_api_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +190,8 @@ def changes() -> list:
 
 
 def test_the_matrix_names_every_endpoint_and_every_person_once():
-    names = {p.name for p in [*api_urls.urlpatterns, *missing_api_urls.urlpatterns]}
+    modules = [api_urls, missing_api_urls, sharing_api_urls]
+    names = {p.name for m in modules for p in m.urlpatterns}
     assert names == COVERED_URL_NAMES
     methods = {(method, to.url_name) for method, to, _, _ in CASE_API}
     assert len(methods) == len(CASE_API)

@@ -242,7 +242,7 @@ def test_get_only_pages_refuse_other_methods(world):
 def test_the_matrix_covers_every_case_page():
     from cases import urls
     from missing import urls as missing_urls
+    from sharing import urls as sharing_urls
 
-    assert (
-        sorted(p.name for p in [*urls.urlpatterns, *missing_urls.urlpatterns]) == COVERED_URL_NAMES
-    )
+    modules = [urls, missing_urls, sharing_urls]
+    assert sorted(p.name for m in modules for p in m.urlpatterns) == COVERED_URL_NAMES

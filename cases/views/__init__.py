@@ -1,4 +1,4 @@
-"""Pages for children, cases, the chronology, screenings, shares and emergency access.
+"""Pages for children, cases, the chronology and screenings (shares: `sharing.views`).
 
 Every case is fetched with `cases.selectors.case_for`, so anything the person may not see
 answers 404, whether it exists or not. Every change is a service call, which writes its
@@ -11,13 +11,8 @@ so a read is on record even if rendering then fails: every page that shows a cas
 from cases.views.case import case_close, case_export, case_list, case_page, case_print
 from cases.views.children import child_new, children
 from cases.views.chronology import entry_amend, entry_new, screening_new
-from cases.views.shares import case_share, emergency_access, share_acknowledge, share_revoke, shares
 
 __all__ = [
-
-    "case_close", "case_export", "case_list", "case_page",
-    "case_print", "case_share", "child_new", "children", "emergency_access",
-    "entry_amend", "entry_new",
-    "screening_new", "share_acknowledge",
-    "share_revoke", "shares",
+    "case_close", "case_export", "case_list", "case_page", "case_print", "child_new",
+    "children", "entry_amend", "entry_new", "screening_new",
 ]  # fmt: skip

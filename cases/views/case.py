@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from audit import reports
 from audit.models import Action
 from audit.services import record
-from cases import selectors
+from cases import registry, selectors
 from cases.forms import (
     ChronologyFilterForm,
     CloseForm,
@@ -94,8 +94,8 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     episodes = list(selectors.missing_episodes(case)[: MISSING_EPISODES_SHOWN + 1])
     now = timezone.now()
-    accesses = list(selectors.emergency_accesses(case))
-    mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
+    # Panels of higher layers (shares, emergency accesses), through the registry.
+    panels = registry.case_page_context(person, case, may_manage=may_manage)
     viewed(request, case, "case", page=page_obj.number, filters=form.described)
     recent = []
     if may_manage:
@@ -116,9 +116,10 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
             "may_contribute": may_contribute,
             "may_manage": may_manage,
-            "shares": list(selectors.agencies_with_access(case)) if may_manage else [],
-            "emergency_accesses": accesses if may_manage else [],
-            "my_emergency_access": mine[0] if mine else None,
+            "shares": [],
+            "emergency_accesses": [],
+            "my_emergency_access": None,
+            **panels,
             "recent_activity": recent,
             "now": now,
             "form": form,

@@ -609,7 +609,8 @@ class Command(BaseCommand):
                 if level != "view":
                     writers.append(agency)
                 for codename in LEVEL_PERMS[level]:
-                    perms.append((self.perm_ids[codename], agency.group_id, case_id))
+                    # Each row names the share it comes from (cases.access), as the services do.
+                    perms.append((self.perm_ids[codename], agency.group_id, case_id, share0 + k))
             county.case_ids.append(case_id)
             county.case_opened.append(start)
             county.viewers.append(viewers)
@@ -703,8 +704,10 @@ class Command(BaseCommand):
         perm0 = self._next_ids("cases_casegroupobjectpermission", len(perms))
         _copy(
             "cases_casegroupobjectpermission",
-            ["id", "permission_id", "group_id", "content_object_id"],
-            _batched(f"{perm0 + k}\t{p}\t{g}\t{c}\n" for k, (p, g, c) in enumerate(perms)),
+            ["id", "permission_id", "group_id", "content_object_id", "source_type", "source_id"],
+            _batched(
+                f"{perm0 + k}\t{p}\t{g}\t{c}\tshare\t{s}\n" for k, (p, g, c, s) in enumerate(perms)
+            ),
         )
         _copy(
             "cases_screening",

@@ -1,4 +1,6 @@
-"""Sharing a case, shares received and acknowledged, revoking, and emergency access."""
+"""Pages for sharing a case, shares received and acknowledged, revoking, and emergency
+access. The same rules as the case pages (`cases.views`): every case through
+`cases.selectors.case_for`, every change a service call, every read audited."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,17 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.models import Action
 from audit.services import record
 from cases import selectors
-from cases.forms import (
-    EmergencyAccessForm,
-    ShareForm,
-)
 from cases.models import Case
 from cases.pages import back, page, posted, viewed
-from cases.services import agencies_to_share_with
+from sharing.forms import EmergencyAccessForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
     ShareRefused,
     acknowledge_share,
+    agencies_to_share_with,
     grant_emergency_access,
     revoke_share,
     share_case,

@@ -1,0 +1,51 @@
+"""Where higher layers take part in what `cases` does, without `cases` importing them.
+
+A lower layer never imports a higher one (DESIGN.md, Layers). When a case is opened, the
+agencies that must see it are given access by `sharing`; the case page shows panels
+(shares, emergency accesses) that belong to `sharing`. Each higher app registers its part
+here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
+from cases.models import Case
+from people.models import Person
+
+# handler(request, person, case): inside `open_case`'s transaction, after the case exists.
+CaseOpenedHandler = Callable[..., None]
+# provider(person, case, *, may_manage) -> extra template context for the case page.
+CasePageContext = Callable[..., dict[str, Any]]
+
+_case_opened: list[CaseOpenedHandler] = []
+_case_page: list[CasePageContext] = []
+
+
+def on_case_opened(handler: CaseOpenedHandler) -> CaseOpenedHandler:
+    """Call `handler(request, person, case)` whenever a case is opened (once per handler)."""
+    if handler not in _case_opened:
+        _case_opened.append(handler)
+    return handler
+
+
+def case_opened(request: HttpRequest | None, person: Person, case: Case) -> None:
+    """Run the registered handlers; `open_case` calls this in its transaction."""
+    for handler in _case_opened:
+        handler(request, person, case)
+
+
+def add_case_page_context(provider: CasePageContext) -> CasePageContext:
+    """Let `provider(person, case, may_manage=...)` add to the case page's context."""
+    if provider not in _case_page:
+        _case_page.append(provider)
+    return provider
+
+
+def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict[str, Any]:
+    """What the registered providers add to the case page, later ones winning a clash."""
+    context: dict[str, Any] = {}
+    for provider in _case_page:
+        context.update(provider(person, case, may_manage=may_manage))
+    return context

@@ -1,0 +1,163 @@
+"""The shares and emergency-access API under /api/v1/: the same rules as `cases.api`.
+
+Every case is fetched through `cases.selectors.case_for` (404 for anything not visible,
+whether it exists or not), every change goes through a `sharing.services` function (which
+writes the audit event and the chronology), and every read is audited before the answer
+is built.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import http, selectors
+from cases import serializers as cs
+from cases.models import Case
+from sharing import selectors as shared
+from sharing import serializers as s
+from sharing import services as sharing
+from sharing.models import Share
+
+# --- shares and emergency access ------------------------------------------------------------
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="case_shares_list",
+    summary="Who the case is shared with",
+    description="Every share, active or revoked, for an agency that manages the case; "
+    "otherwise only the shares to your own agency (so that you can acknowledge them).",
+    tags=["shares"],
+    parameters=[http.CASE_ID, http.CURSOR],
+    responses=http.answers(http.page(s.ShareSerializer), 400, 404),
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="case_shares_create",
+    summary="Share the case with another agency",
+    description="On a lawful basis, for a purpose. Needs manage.",
+    tags=["shares"],
+    parameters=[http.CASE_ID],
+    request=s.NewShareSerializer,
+    responses=http.answers({201: s.ShareSerializer}, 400, 404),
+)
+@api_view(["GET", "POST"])
+@http.casework
+def shares(request: Request, case_id: int) -> Response:
+    person = request.user
+    if request.method == "GET":
+        found = selectors.case_for(person, case_id, request=request._request)
+        http.query(request)
+        given = shared.agencies_with_access(found)
+        if not selectors.can(person, found, "manage"):
+            given = given.filter(agency_id=person.agency_id)
+        paginator, rows = http.paged(request, given, "-shared_at", "-id")
+        http.read(
+            request,
+            found,
+            view="shares",
+            shares=[share.pk for share in rows],
+        )
+        return paginator.get_paginated_response(s.ShareSerializer(rows, many=True).data)
+
+    found = selectors.case_for(person, case_id, need="manage", request=request._request)
+    data = http.body(request, s.NewShareSerializer, person=person)
+    share = sharing.share_case(
+        request._request,
+        found,
+        person,
+        data["agency"],
+        data["level"],
+        data["lawful_basis"],
+        data["purpose"],
+    )
+    return Response(s.ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    operation_id="share_acknowledge",
+    tags=["shares"],
+    parameters=[http.SHARE_ID],
+    request=None,
+    responses=http.answers({200: s.ShareSerializer}, 404),
+)
+@api_view(["POST"])
+@http.casework
+def acknowledge(request: Request, share_id: int) -> Response:
+    """Say your agency has taken in a case shared with it; the chronology records who.
+    Only a share to your agency, still in force (else 404); again is harmless."""
+    person = request.user
+    share = sharing.shares_received(person.agency).filter(pk=share_id).first()
+    if share is None:
+        selectors.record_refusal(request._request, person, "share", share_id, "acknowledge")
+        raise Http404("No such share")
+    share = sharing.acknowledge_share(request._request, share, person)
+    return Response(s.ShareSerializer(share).data)
+
+
+@extend_schema(
+    operation_id="share_revoke",
+    tags=["shares"],
+    parameters=[http.SHARE_ID],
+    request=None,
+    responses=http.answers({200: s.ShareSerializer}, 404, 409),
+)
+@api_view(["POST"])
+@http.casework
+def revoke(request: Request, share_id: int) -> Response:
+    """End a share of a case your agency manages, at once (again is harmless). The lead
+    agency's own share cannot be revoked (409): the case would have no manager."""
+    person = request.user
+    share = Share.objects.filter(pk=share_id).first()
+    if share is None:
+        selectors.record_refusal(request._request, person, "share", share_id, "manage")
+        raise Http404("No such share")
+    try:
+        selectors.case_for(person, share.case_id, need="manage", request=request._request)
+    except Http404:
+        raise Http404("No such share") from None
+    try:
+        share = sharing.revoke_share(request._request, share, person)
+    except sharing.ShareRefused as refused:
+        return http.problem(str(refused))
+    return Response(s.ShareSerializer(share).data)
+
+
+@extend_schema(
+    operation_id="case_emergency_access",
+    tags=["cases"],
+    parameters=[http.CASE_ID],
+    request=s.EmergencyReasonSerializer,
+    responses=http.answers(
+        {
+            201: s.EmergencyAccessSerializer,
+            409: OpenApiResponse(
+                cs.ProblemSerializer,
+                description="You can already see the case: nothing was granted.",
+            ),
+        },
+        400,
+        404,
+    ),
+)
+@api_view(["POST"])
+@http.casework
+def emergency_access(request: Request, case_id: int) -> Response:
+    """Break glass: read a case not shared with your agency, for a few hours, giving a
+    reason. Granted to you alone, flagged in the audit log and shown on the case's
+    chronology to its managing agency. 409 if you can already see the case.
+    """
+    person = request.user
+    # The reason first: a refused request must not tell whether the case exists.
+    data = http.body(request, s.EmergencyReasonSerializer)
+    # By id, without visibility: that is what breaking the glass means.
+    found = Case.objects.filter(pk=case_id).first()
+    if found is None:
+        raise Http404("No such case")
+    if selectors.can(person, found, "view"):
+        return http.problem("You can already see this case, so no emergency access was granted.")
+    access = sharing.grant_emergency_access(request._request, found, person, data["reason"])
+    return Response(s.EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)
