@@ -1,6 +1,6 @@
 """Placements, missing episodes, returns and return home interviews.
 
-Each form is one service call (cases.services), which writes the change, its chronology
+Each form is one service call (missing.services), which writes the change, its chronology
 entry, its audit event and the notifications to other agencies in one transaction. The
 success banner says which agencies were told, so the person knows who knows.
 """
@@ -12,16 +12,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cases import selectors
-from cases.forms import (
+from cases.forms import said
+from cases.models import Case
+from cases.pages import posted, viewed
+from missing.forms import (
     EndPlacementForm,
     MissingForm,
     PlacementForm,
     ReturnForm,
     ReturnInterviewForm,
-    said,
 )
-from cases.models import Case
-from cases.pages import posted, viewed
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.services import (
     AlreadyReturned,
