@@ -17,7 +17,6 @@ from audit.models import Action
 from audit.services import record
 from cases.models import Case, CaseGroupObjectPermission, Child, Entry, Screening, searchable
 from cases.validators import normalise_nhs_number
-from missing.models import MissingEpisode, Placement
 from people.models import Person
 from sharing.models import EmergencyAccess, Share
 
@@ -247,38 +246,3 @@ def emergency_accesses(case: Case) -> QuerySet:
         .select_related("person__agency")
         .order_by("-granted_at")
     )
-
-
-def placements(case: Case) -> QuerySet:
-    """Every placement recorded on the case, latest start first."""
-    return (
-        Placement.objects.filter(case=case)
-        .select_related("placing_authority", "area", "recorded_by")
-        .order_by("-started_at", "-id")
-    )
-
-
-def current_placement(case: Case) -> Placement | None:
-    """The child's current placement if it was recorded on this case (a child's placement on
-    another case is that case's business, and may not be visible to the person)."""
-    return (
-        Placement.objects.select_related("area", "placing_authority")
-        .filter(child_id=case.child_id, case=case, ended_at__isnull=True)
-        .first()
-    )
-
-
-def missing_episodes(case: Case) -> QuerySet:
-    """The case's missing episodes, newest first, each with its return home interview."""
-    return (
-        MissingEpisode.objects.filter(case=case)
-        .select_related("reporting_agency", "return_interview__agency")
-        .order_by("-reported_at", "-id")
-    )
-
-
-def missing_episode(case: Case, episode_id) -> MissingEpisode | None:
-    try:
-        return missing_episodes(case).filter(pk=int(episode_id)).first()
-    except (TypeError, ValueError):
-        return None

@@ -14,9 +14,11 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import http, selectors
+from cases import http
 from cases import serializers as s
 from cases.models import Case
+from cases.selectors import case_for
+from missing import selectors
 from missing import serializers as ms
 from missing.services import (
     AlreadyReturned,
@@ -79,13 +81,13 @@ def _episodes(case: Case) -> QuerySet:
 def placements(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, request=request._request)
         http.query(request)
         paginator, rows = http.paged(request, selectors.placements(found), "-started_at", "-id")
         http.read(request, found, view="placements", placements=[row.pk for row in rows])
         return paginator.get_paginated_response(ms.PlacementSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", request=request._request)
     data = http.body(request, ms.NewPlacementSerializer, current=selectors.current_placement(found))
     try:
         placement = record_placement(request._request, person, found, **data)
@@ -124,13 +126,13 @@ def placements(request: Request, case_id: int) -> Response:
 def missing_episodes(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, request=request._request)
         http.query(request)
         paginator, rows = http.paged(request, _episodes(found), "-reported_at", "-id")
         http.read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
         return paginator.get_paginated_response(ms.MissingEpisodeSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", request=request._request)
     data = http.body(request, ms.NewMissingEpisodeSerializer)
     episode = report_missing(request._request, person, found, **data)
     return Response(
@@ -154,7 +156,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
 @http.casework
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", request=request._request)
     episode = selectors.missing_episode(found, episode_id)
     if episode is None:
         raise Http404("No such missing episode")

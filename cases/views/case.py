@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from audit import reports
 from audit.models import Action
 from audit.services import record
-from cases import selectors
+from cases import panels, selectors
 from cases.forms import (
     ChronologyFilterForm,
     CloseForm,
@@ -35,8 +35,6 @@ CSV_HEADER = [
     "Restricted", "What happened", "Amends entry", "Amendment reason",
     "Superseded by entry",
 ]  # fmt: skip
-# The case page lists the newest missing episodes; all of them are on the chronology.
-MISSING_EPISODES_SHOWN = 5
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,7 +90,6 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             and entry.category in Entry.RECORDABLE
             and not hasattr(entry, "superseded_by")
         )
-    episodes = list(selectors.missing_episodes(case)[: MISSING_EPISODES_SHOWN + 1])
     now = timezone.now()
     accesses = list(selectors.emergency_accesses(case))
     mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
@@ -111,9 +108,6 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "child": case.child,
             "aliases": list(case.child.aliases.all()),
             "latest_screening": selectors.latest_screening(case),
-            "current_placement": selectors.current_placement(case),
-            "missing_episodes": episodes[:MISSING_EPISODES_SHOWN],
-            "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
             "may_contribute": may_contribute,
             "may_manage": may_manage,
             "shares": list(selectors.agencies_with_access(case)) if may_manage else [],
@@ -124,7 +118,9 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "form": form,
             "filtered": form.is_bound,
             "page_obj": page_obj,
-        },
+        }
+        # Sections higher layers add (the placement and missing episodes: cases.panels).
+        | panels.context_for(case, person),
     )
 
 
