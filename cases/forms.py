@@ -13,12 +13,10 @@ from django.utils import timezone
 from cases.models import Child, Entry, Screening, searchable
 from cases.validators import (
     normalise_nhs_number,
-    normalise_postcode,
     validate_nhs_number,
     validate_postcode,
 )
-from missing.models import MissingEpisode, Placement
-from people.models import Agency, Area
+from people.models import Agency
 
 
 class DateInput(forms.MultiWidget):
@@ -356,12 +354,8 @@ class ChronologyFilterForm(forms.Form):
         }
 
 
-# Placements, missing episodes, returns and return home interviews ---------------------
+# Moments: a date and a time typed apart (placements, missing episodes, contacts) -----
 
-# A placement may be recorded up to a day before it starts (a planned move tomorrow
-# morning), so the agencies in the new area hear of it before the child arrives. Everything
-# else on these forms has already happened, so none of it may be in the future.
-PLACEMENT_NOTICE_AHEAD = dt.timedelta(days=1)
 TIME_HINT = "Use the 24-hour clock, like 14:30"
 
 
@@ -421,150 +415,3 @@ class MomentsForm(forms.Form):
         if when is not None and when < earliest:
             wrong_day = timezone.localtime(when).date() < timezone.localtime(earliest).date()
             self._refuse(name, wrong_day, message)
-
-
-class PlacementForm(MomentsForm):
-    MOMENTS = {"started_at": ("started_on", "started_time", "the time the placement starts")}
-
-    area = forms.ModelChoiceField(
-        label="Placement area",
-        queryset=Area.objects.none(),
-        empty_label="Select the area",
-        error_messages={
-            "required": "Select the area the child is placed in",
-            "invalid_choice": "Select the area the child is placed in",
-        },
-    )
-    address = text_field("Address of the placement", 300, widget=forms.Textarea,
-                    missing="Enter the address of the placement")  # fmt: skip
-    postcode = text_field("Postcode", 10, missing="Enter the postcode of the placement")
-    provider_type = choice_field("Type of placement", Placement.Provider.choices,
-                            "Select the type of placement")  # fmt: skip
-    started_on = date_field("Date the placement starts", "the date the placement starts",
-                       past_only=False)  # fmt: skip
-    started_time = clock_field("Time the placement starts", "the time the placement starts")
-
-    def __init__(self, *args, current: Placement | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.current = current
-        self.fields["area"].queryset = Area.objects.order_by("name")
-
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data["postcode"].strip()
-        validate_postcode(value)
-        return normalise_postcode(value)
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after(
-            "started_at",
-            timezone.now() + PLACEMENT_NOTICE_AHEAD,
-            "The placement must start no more than 24 hours from now",
-        )
-        if self.current is not None:
-            self.check_not_before(
-                "started_at",
-                self.current.started_at,
-                "The placement must start after the current one started "
-                f"({said(self.current.started_at)})",
-            )
-        return data
-
-
-class EndPlacementForm(MomentsForm):
-    MOMENTS = {"ended_at": ("ended_on", "ended_time", "the time the placement ended")}
-
-    ended_on = date_field("Date the placement ended", "the date the placement ended")
-    ended_time = clock_field("Time the placement ended", "the time the placement ended")
-    reason = text_field("Why did the placement end?", 500, widget=forms.Textarea,
-                   missing="Enter why the placement ended")  # fmt: skip
-
-    def __init__(self, *args, placement: Placement, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.placement = placement
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after("ended_at", timezone.now(), "The placement must have ended by now")
-        self.check_not_before(
-            "ended_at",
-            self.placement.started_at,
-            f"The placement must end after it started ({said(self.placement.started_at)})",
-        )
-        return data
-
-
-RISK_HINT = (
-    "High: serious harm is very likely. Medium: harm is likely but not serious. "
-    "Low: harm is possible but minimal."
-)
-
-
-class MissingForm(MomentsForm):
-    MOMENTS = {"last_seen_at": ("last_seen_on", "last_seen_time", "the time last seen")}
-
-    last_seen_on = date_field("Date last seen", "the date the child was last seen")
-    last_seen_time = clock_field("Time last seen", "the time the child was last seen")
-    last_seen_where = text_field("Where was the child last seen?", 300,
-                            missing="Enter where the child was last seen")  # fmt: skip
-    circumstances = text_field("Circumstances", 5000, widget=forms.Textarea,
-                          missing="Enter the circumstances")  # fmt: skip
-    risk = choice_field(
-        "Risk grading", MissingEpisode.Risk.choices, "Select the risk grading", help_text=RISK_HINT
-    )
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after(
-            "last_seen_at", timezone.now(), "The time last seen must be now or in the past"
-        )
-        return data
-
-
-class ReturnForm(MomentsForm):
-    MOMENTS = {"returned_at": ("returned_on", "returned_time", "the time the child returned")}
-
-    returned_on = date_field("Date the child returned", "the date the child returned")
-    returned_time = clock_field("Time the child returned", "the time the child returned")
-    how_found = text_field("How was the child found?", 1000, widget=forms.Textarea,
-                      missing="Enter how the child was found")  # fmt: skip
-
-    def __init__(self, *args, episode: MissingEpisode, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.episode = episode
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after(
-            "returned_at", timezone.now(), "The time the child returned must be now or in the past"
-        )
-        self.check_not_before(
-            "returned_at",
-            self.episode.last_seen_at,
-            "The child must have returned after they were last seen "
-            f"({said(self.episode.last_seen_at)})",
-        )
-        return data
-
-
-class ReturnInterviewForm(MomentsForm):
-    MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
-
-    held_on = date_field("Date of the interview", "the date of the interview")
-    held_time = clock_field("Time of the interview", "the time of the interview")
-    summary = text_field("Summary of the interview", 5000, widget=forms.Textarea,
-                    missing="Enter a summary of the interview")  # fmt: skip
-
-    def __init__(self, *args, returned_at: dt.datetime, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.returned_at = returned_at
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after("held_at", timezone.now(), "The interview must have been held by now")
-        self.check_not_before(
-            "held_at",
-            self.returned_at,
-            f"The interview must be after the child returned ({said(self.returned_at)})",
-        )
-        return data

@@ -1,8 +1,9 @@
 """Where higher layers take part in what `cases` does, without `cases` importing them.
 
 A lower layer never imports a higher one (DESIGN.md, Layers). When a case is opened, the
-agencies that must see it are given access by `sharing`; the case page shows panels
-(shares, emergency accesses) that belong to `sharing`. Each higher app registers its part
+agencies that must see it are given access by `sharing`; the case page shows panels that
+belong to higher apps (shares and emergency accesses: `sharing`; the current placement
+and missing episodes: `missing`). Each higher app registers its part
 here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
 """
 
@@ -44,8 +45,16 @@ def add_case_page_context(provider: CasePageContext) -> CasePageContext:
 
 
 def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict[str, Any]:
-    """What the registered providers add to the case page, later ones winning a clash."""
+    """What the registered providers add to the case page.
+
+    Two providers naming the same key is a mistake that would show one panel's data under
+    the other's heading: it fails loudly instead. Each provider reads in a constant number
+    of queries (the case page's query count must not grow with the case).
+    """
     context: dict[str, Any] = {}
     for provider in _case_page:
-        context.update(provider(person, case, may_manage=may_manage))
+        extra = provider(person, case, may_manage=may_manage)
+        if clash := context.keys() & extra.keys():
+            raise ValueError(f"Case page context {provider!r} repeats keys {sorted(clash)}")
+        context |= extra
     return context

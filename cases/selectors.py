@@ -26,7 +26,6 @@ from cases.models import (
     searchable,
 )
 from cases.validators import normalise_nhs_number
-from missing.models import MissingEpisode, Placement
 from people.models import Person
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
@@ -245,38 +244,3 @@ def screenings(case: Case) -> QuerySet:
 
 def latest_screening(case: Case) -> Screening | None:
     return screenings(case).first()
-
-
-def placements(case: Case) -> QuerySet:
-    """Every placement recorded on the case, latest start first."""
-    return (
-        Placement.objects.filter(case=case)
-        .select_related("placing_authority", "area", "recorded_by")
-        .order_by("-started_at", "-id")
-    )
-
-
-def current_placement(case: Case) -> Placement | None:
-    """The child's current placement if it was recorded on this case (a child's placement on
-    another case is that case's business, and may not be visible to the person)."""
-    return (
-        Placement.objects.select_related("area", "placing_authority")
-        .filter(child_id=case.child_id, case=case, ended_at__isnull=True)
-        .first()
-    )
-
-
-def missing_episodes(case: Case) -> QuerySet:
-    """The case's missing episodes, newest first, each with its return home interview."""
-    return (
-        MissingEpisode.objects.filter(case=case)
-        .select_related("reporting_agency", "return_interview__agency")
-        .order_by("-reported_at", "-id")
-    )
-
-
-def missing_episode(case: Case, episode_id) -> MissingEpisode | None:
-    try:
-        return missing_episodes(case).filter(pk=int(episode_id)).first()
-    except (TypeError, ValueError):
-        return None

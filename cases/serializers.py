@@ -9,18 +9,15 @@ NHS check digit, a time in the future, an agency that does not exist).
 import datetime as dt
 import re
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from cases import validators as postcode_rules
 from cases.access import Level
 from cases.models import Case, Child, Entry, Screening
 from cases.validators import normalise_nhs_number, validate_nhs_number
-from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Agency, Area
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
@@ -366,7 +363,7 @@ class NewScreeningSerializer(serializers.Serializer):
     notes = Text(blank=True, required=False, default="", max_length=2000)
 
 
-# --- placements and missing episodes --------------------------------------------------------
+# --- times with their offset, and areas (placements, missing episodes, contacts) ---------
 
 # RFC 3339, as the schema's `date-time` says: a date, a time and always an offset (or Z).
 AWARE_DATETIME = re.compile(
@@ -374,8 +371,6 @@ AWARE_DATETIME = re.compile(
 )
 # The earliest time these records accept (the pages' date inputs start at 1900 too).
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-# A placement may be recorded a little ahead of the move (the pages allow the same).
-PLACEMENT_AHEAD = dt.timedelta(hours=24)
 
 
 class AwareDateTime(serializers.DateTimeField):
@@ -407,121 +402,10 @@ def not_in_the_future(value: dt.datetime, allowance: dt.timedelta = dt.timedelta
     return value
 
 
-@extend_schema_field({"type": "string", "enum": MissingEpisode.Risk.values})
-class RiskGrading(serializers.ChoiceField):
-    """The missing-episode risk grading (inline: `risk` alone is too vague a name to share)."""
-
-
 class AreaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Area
         fields = ["id", "ons_code", "name"]
-
-
-class PlacementSerializer(serializers.ModelSerializer):
-    placing_authority = AgencySerializer()
-    area = AreaSerializer(help_text="The local authority area the child is placed in.")
-    recorded_by = serializers.StringRelatedField()
-    current = serializers.BooleanField(help_text="Whether this is where the child lives now.")
-
-    class Meta:
-        model = Placement
-        fields = ["id", "case", "placing_authority", "area", "address", "postcode",
-                  "provider_type", "started_at", "ended_at", "end_reason", "recorded_by",
-                  "recorded_at", "current"]  # fmt: skip
-
-
-class ReturnInterviewSerializer(serializers.ModelSerializer):
-    agency = AgencySerializer(help_text="The placing authority, which holds the interview.")
-
-    class Meta:
-        model = ReturnInterview
-        fields = ["id", "agency", "due_at", "held_on", "completed_at"]
-
-
-class MissingEpisodeSerializer(serializers.ModelSerializer):
-    risk = RiskGrading(choices=MissingEpisode.Risk.choices)
-    reported_by = serializers.StringRelatedField()
-    reporting_agency = AgencySerializer()
-    return_recorded_by = serializers.StringRelatedField(allow_null=True)
-    still_missing = serializers.BooleanField()
-    return_interview = ReturnInterviewSerializer(
-        allow_null=True, help_text="Owed once the child has returned; null until then."
-    )
-
-    class Meta:
-        model = MissingEpisode
-        fields = ["id", "case", "last_seen_at", "last_seen_where", "circumstances", "risk",
-                  "reported_by", "reporting_agency", "reported_at", "still_missing",
-                  "returned_at", "how_found", "return_recorded_by",
-                  "return_interview"]  # fmt: skip
-
-
-class NewPlacementSerializer(serializers.Serializer):
-    area = Id(help_text="The local authority area (its id) the child is placed in.")
-    address = Text(max_length=300)
-    postcode = Text(
-        max_length=8,
-        pattern=POSTCODE,
-        pattern_message="Enter a real postcode, like NR1 3QU",
-    )
-    provider_type = serializers.ChoiceField(choices=Placement.Provider.choices)
-    started_at = AwareDateTime(
-        help_text="When the placement starts: no more than 24 hours ahead, and not before the "
-        "child's current placement started. A current placement ends when this one starts."
-    )
-
-    def validate_area(self, value: int) -> Area:
-        area = Area.objects.filter(pk=value).first()
-        if area is None:
-            raise serializers.ValidationError("No such area.")
-        return area
-
-    def validate_postcode(self, value: str) -> str:
-        try:
-            postcode_rules.validate_postcode(value)
-        except DjangoValidationError as invalid:
-            raise serializers.ValidationError(invalid.messages) from None
-        return postcode_rules.normalise_postcode(value)
-
-    def validate_started_at(self, value: dt.datetime) -> dt.datetime:
-        not_in_the_future(value, PLACEMENT_AHEAD)
-        current = self.context.get("current")
-        if current is not None and value < current.started_at:
-            since = timezone.localtime(current.started_at)
-            raise serializers.ValidationError(
-                f"The child's current placement started {since:%d %b %Y %H:%M}: give a time "
-                "after that, or end that placement first."
-            )
-        return value
-
-
-class NewMissingEpisodeSerializer(serializers.Serializer):
-    last_seen_at = AwareDateTime(help_text="When the child was last seen; not in the future.")
-    last_seen_where = Text(max_length=300, help_text="Where the child was last seen.")
-    circumstances = Text(max_length=5000)
-    risk = RiskGrading(choices=MissingEpisode.Risk.choices)
-
-    def validate_last_seen_at(self, value: dt.datetime) -> dt.datetime:
-        return not_in_the_future(value)
-
-
-class ReturnSerializer(serializers.Serializer):
-    returned_at = AwareDateTime(
-        help_text="When the child returned or was found: not in the future, and not before "
-        "they were last seen."
-    )
-    how_found = Text(max_length=1000)
-
-    def validate_returned_at(self, value: dt.datetime) -> dt.datetime:
-        not_in_the_future(value)
-        episode = self.context["episode"]
-        if value < episode.last_seen_at:
-            seen = timezone.localtime(episode.last_seen_at)
-            raise serializers.ValidationError(
-                f"The child was last seen {seen:%d %b %Y %H:%M}: give a time after that."
-            )
-        return value
 
 
 # --- access reports (cases/api_access.py) ---------------------------------------------------

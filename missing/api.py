@@ -14,9 +14,12 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import http, selectors
+from cases import http
 from cases import serializers as s
 from cases.models import Case
+from cases.selectors import case_for
+from missing import selectors
+from missing import serializers as ms
 from missing.services import (
     AlreadyReturned,
     NotAPlacingAuthority,
@@ -54,7 +57,7 @@ def _episodes(case: Case) -> QuerySet:
     "where the child lives now.",
     tags=["placements"],
     parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(s.PlacementSerializer), 400, 404),
+    responses=http.answers(http.page(ms.PlacementSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -68,28 +71,29 @@ def _episodes(case: Case) -> QuerySet:
     "shared with.",
     tags=["placements"],
     parameters=[http.CASE_ID],
-    request=s.NewPlacementSerializer,
+    request=ms.NewPlacementSerializer,
     # After `answers`, whose general 403 this one includes and replaces.
-    responses=http.answers({201: s.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
+    responses=http.answers({201: ms.PlacementSerializer}, 400, 404)
+    | {403: NOT_A_PLACING_AUTHORITY},
 )
 @api_view(["GET", "POST"])
 @http.casework
 def placements(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, request=request._request)
         http.query(request)
         paginator, rows = http.paged(request, selectors.placements(found), "-started_at", "-id")
         http.read(request, found, view="placements", placements=[row.pk for row in rows])
-        return paginator.get_paginated_response(s.PlacementSerializer(rows, many=True).data)
+        return paginator.get_paginated_response(ms.PlacementSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = http.body(request, s.NewPlacementSerializer, current=selectors.current_placement(found))
+    found = case_for(person, case_id, need="contribute", request=request._request)
+    data = http.body(request, ms.NewPlacementSerializer, current=selectors.current_placement(found))
     try:
         placement = record_placement(request._request, person, found, **data)
     except NotAPlacingAuthority as refused:
         return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
-    return Response(s.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
+    return Response(ms.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
 
 
 # --- missing episodes -----------------------------------------------------------------------
@@ -103,7 +107,7 @@ def placements(request: Request, case_id: int) -> Response:
     "owed after it.",
     tags=["missing"],
     parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(s.MissingEpisodeSerializer), 400, 404),
+    responses=http.answers(http.page(ms.MissingEpisodeSerializer), 400, 404),
 )
 @extend_schema(
     methods=["POST"],
@@ -114,25 +118,25 @@ def placements(request: Request, case_id: int) -> Response:
     "the case is shared with (not your own).",
     tags=["missing"],
     parameters=[http.CASE_ID],
-    request=s.NewMissingEpisodeSerializer,
-    responses=http.answers({201: s.MissingEpisodeSerializer}, 400, 404),
+    request=ms.NewMissingEpisodeSerializer,
+    responses=http.answers({201: ms.MissingEpisodeSerializer}, 400, 404),
 )
 @api_view(["GET", "POST"])
 @http.casework
 def missing_episodes(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, request=request._request)
         http.query(request)
         paginator, rows = http.paged(request, _episodes(found), "-reported_at", "-id")
         http.read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
-        return paginator.get_paginated_response(s.MissingEpisodeSerializer(rows, many=True).data)
+        return paginator.get_paginated_response(ms.MissingEpisodeSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
-    data = http.body(request, s.NewMissingEpisodeSerializer)
+    found = case_for(person, case_id, need="contribute", request=request._request)
+    data = http.body(request, ms.NewMissingEpisodeSerializer)
     episode = report_missing(request._request, person, found, **data)
     return Response(
-        s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
+        ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
         status=status.HTTP_201_CREATED,
     )
 
@@ -145,23 +149,23 @@ def missing_episodes(request: Request, case_id: int) -> Response:
     "episode is told of the return. Once only (409 after that).",
     tags=["missing"],
     parameters=[http.CASE_ID, EPISODE_ID],
-    request=s.ReturnSerializer,
-    responses=http.answers({200: s.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
+    request=ms.ReturnSerializer,
+    responses=http.answers({200: ms.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
 )
 @api_view(["POST"])
 @http.casework
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", request=request._request)
     episode = selectors.missing_episode(found, episode_id)
     if episode is None:
         raise Http404("No such missing episode")
     already = "This child's return has already been recorded."
     if episode.returned_at is not None:  # before the body: nothing sent could change it
         return http.problem(already)
-    data = http.body(request, s.ReturnSerializer, episode=episode)
+    data = http.body(request, ms.ReturnSerializer, episode=episode)
     try:
         record_return(request._request, person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked
         return http.problem(already)
-    return Response(s.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)
+    return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)

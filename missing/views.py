@@ -1,6 +1,6 @@
 """Placements, missing episodes, returns and return home interviews.
 
-Each form is one service call (cases.services), which writes the change, its chronology
+Each form is one service call (missing.services), which writes the change, its chronology
 entry, its audit event and the notifications to other agencies in one transaction. The
 success banner says which agencies were told, so the person knows who knows.
 """
@@ -11,17 +11,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cases import selectors
-from cases.forms import (
+from cases.forms import said
+from cases.models import Case
+from cases.pages import posted, viewed
+from cases.selectors import case_for, record_refusal
+from missing import selectors
+from missing.forms import (
     EndPlacementForm,
     MissingForm,
     PlacementForm,
     ReturnForm,
     ReturnInterviewForm,
-    said,
 )
-from cases.models import Case
-from cases.pages import posted, viewed
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.services import (
     AlreadyReturned,
@@ -53,7 +54,7 @@ def _told(kind: str, subject_id: int) -> str:
 def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisode:
     episode = selectors.missing_episode(case, episode_id)
     if episode is None:
-        selectors.record_refusal(request, request.user, "missing_episode", episode_id, "view")
+        record_refusal(request, request.user, "missing_episode", episode_id, "view")
         raise Http404("No such missing episode")
     return episode
 
@@ -62,7 +63,7 @@ def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisod
 def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place a looked-after child, or move them (which ends the current placement)."""
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", request=request)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current)
     if request.method == "POST" and form.is_valid():
@@ -106,7 +107,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     """End the current placement without a new one (a move is a new placement)."""
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", request=request)
     current = selectors.current_placement(case)
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
@@ -140,7 +141,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", request=request)
     form = MissingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -173,7 +174,7 @@ def _already_returned(episode: MissingEpisode) -> str:
 @login_required
 def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", request=request)
     episode = _episode(request, case, episode_id)
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
@@ -213,14 +214,14 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
 def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     """Only the agency that owes the interview (the placing authority) records it."""
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", request=request)
     episode = _episode(request, case, episode_id)
     try:
         interview = episode.return_interview
     except ReturnInterview.DoesNotExist:
         interview = None
     if interview is None or interview.agency_id != person.agency_id:
-        selectors.record_refusal(request, person, "missing_episode", episode.pk, "interview")
+        record_refusal(request, person, "missing_episode", episode.pk, "interview")
         raise Http404("No return home interview for this agency")
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")

@@ -281,14 +281,12 @@ def sweep(limit: int = 500) -> int:
 
 @shared_task(name="notifications.tasks.escalate")
 def escalate() -> int:
-    """Escalate what nobody acknowledged in time, and return interviews not held in time.
+    """Escalate what nobody acknowledged in time.
 
     Each is escalated once (escalated_at), by email to the agency's MASH managers and duty
-    address, delivered like any other channel.
+    address, delivered like any other channel. (Return home interviews not held in time
+    are escalated by missing.tasks.escalate_return_interviews: this layer is below them.)
     """
-    from missing.models import ReturnInterview
-    from notifications.services import notify
-
     now = timezone.now()
     queued: list[int] = []
     with transaction.atomic():
@@ -307,29 +305,8 @@ def escalate() -> int:
                 defaults={"next_attempt_at": now},
             )
             queued.append(delivery.pk)
-        late = list(
-            ReturnInterview.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("episode__case", "episode__reported_by", "agency")
-            .filter(completed_at__isnull=True, escalated_at__isnull=True, due_at__lte=now)
-            .order_by("due_at")[:200]
-        )
-        for interview in late:
-            interview.escalated_at = now
-            interview.save(update_fields=["escalated_at"])
-            case = interview.episode.case
-            # Sent (escalated) on commit by notify itself.
-            notify(
-                case,
-                Notification.Kind.RETURN_INTERVIEW_OVERDUE,
-                interview.pk,
-                f"Case {case.reference}: return home interview overdue "
-                f"(due {timezone.localtime(interview.due_at):%d %b %Y %H:%M})",
-                interview.episode.reported_by,
-                [interview.agency],
-                escalated=True,
-            )
         transaction.on_commit(lambda: queue_deliveries(queued))
-    return len(overdue) + len(late)
+    return len(overdue)
 
 
 def failed_for(agency: Agency):

@@ -379,6 +379,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.escalate",
         "schedule": NOTIFY_ESCALATE_SECONDS,
     },
+    "missing-escalate-return-interviews": {
+        "task": "missing.tasks.escalate_return_interviews",
+        "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
     # Idempotent; a run that queued behind a backlog is dropped, since the next one comes.
     "audit-seal": {
         "task": "audit.tasks.seal_audit_log",

@@ -28,6 +28,7 @@ from missing.services import (
     record_return_interview,
     report_missing,
 )
+from missing.tasks import escalate_return_interviews
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import (
     acknowledge_notification,
@@ -465,10 +466,10 @@ def test_a_return_interview_not_held_in_72_hours_goes_to_the_placing_authoritys_
             acknowledge_notification(None, notification, person)
 
     with time_machine.travel(returned + dt.timedelta(hours=71, minutes=59), tick=False):
-        assert escalate() == 0
+        assert escalate_return_interviews() == 0
     with time_machine.travel(returned + dt.timedelta(hours=72, minutes=1), tick=False):
-        assert escalate() == 1
-        assert escalate() == 0
+        assert escalate_return_interviews() == 1
+        assert escalate_return_interviews() == 0
 
     interview = ReturnInterview.objects.get(episode=episode)
     assert interview.escalated_at is not None
@@ -497,7 +498,7 @@ def test_an_interview_held_in_time_is_not_escalated(open_case_for, place, missin
     record_return_interview(None, people["social.worker"], episode.return_interview,
                             held_on=returned, summary="Held.")  # fmt: skip
     with time_machine.travel(returned + dt.timedelta(days=5), tick=False):
-        escalate()
+        escalate_return_interviews()
     assert not Notification.objects.filter(kind=Notification.Kind.RETURN_INTERVIEW_OVERDUE).exists()
 
 

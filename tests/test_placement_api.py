@@ -352,8 +352,8 @@ def test_a_return_is_recorded_once(sign_in, world, episode):
 
 
 def test_a_return_recorded_by_someone_else_meanwhile_is_409(sign_in, world, episode, monkeypatch):
-    from cases import selectors
     from missing import api as api_placements
+    from missing import selectors
 
     stale = selectors.missing_episode(world.case, episode.pk)  # read before the other return
     client = sign_in("social.worker")

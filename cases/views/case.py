@@ -35,8 +35,6 @@ CSV_HEADER = [
     "Restricted", "What happened", "Amends entry", "Amendment reason",
     "Superseded by entry",
 ]  # fmt: skip
-# The case page lists the newest missing episodes; all of them are on the chronology.
-MISSING_EPISODES_SHOWN = 5
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,9 +90,9 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             and entry.category in Entry.RECORDABLE
             and not hasattr(entry, "superseded_by")
         )
-    episodes = list(selectors.missing_episodes(case)[: MISSING_EPISODES_SHOWN + 1])
     now = timezone.now()
-    # Panels of higher layers (shares, emergency accesses), through the registry.
+    # Panels of higher layers (shares and emergency accesses, the placement and missing
+    # episodes), through the registry: cases imports none of them.
     panels = registry.case_page_context(person, case, may_manage=may_manage)
     viewed(request, case, "case", page=page_obj.number, filters=form.described)
     recent = []
@@ -111,9 +109,6 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "child": case.child,
             "aliases": list(case.child.aliases.all()),
             "latest_screening": selectors.latest_screening(case),
-            "current_placement": selectors.current_placement(case),
-            "missing_episodes": episodes[:MISSING_EPISODES_SHOWN],
-            "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
             "may_contribute": may_contribute,
             "may_manage": may_manage,
             "shares": [],

@@ -1,0 +1,27 @@
+"""The case page's "Placement and missing" section (templates/cases/includes/
+placement_and_missing.html): where the child lives now and the latest missing episodes.
+
+Registered with cases.registry in MissingConfig.ready(), since `cases` may not import
+`missing`. Two queries, whatever the case holds.
+"""
+
+from cases.models import Case
+from missing import selectors
+from people.models import Person
+
+# The case page lists the newest missing episodes; all of them are on the chronology.
+MISSING_EPISODES_SHOWN = 5
+
+
+def placement_and_missing(person: Person, case: Case, *, may_manage: bool) -> dict:
+    """The section's context: the current placement, and the newest episodes with their
+    return home interviews (and whether there are earlier ones).
+
+    Everything here is on a case the person may already see, so `person` narrows nothing.
+    """
+    episodes = list(selectors.missing_episodes(case)[: MISSING_EPISODES_SHOWN + 1])
+    return {
+        "current_placement": selectors.current_placement(case),
+        "missing_episodes": episodes[:MISSING_EPISODES_SHOWN],
+        "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
+    }

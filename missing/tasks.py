@@ -1,0 +1,45 @@
+"""Periodic work on missing episodes: return home interviews not held in time.
+
+It lives here, not in notifications.tasks, because notifications sits below missing
+(DESIGN.md, Layers): this layer reads its own interviews and calls notify() below it.
+"""
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from missing.models import ReturnInterview
+from notifications.models import Notification
+from notifications.services import notify
+
+
+@shared_task(name="missing.tasks.escalate_return_interviews")
+def escalate_return_interviews() -> int:
+    """Escalate return home interviews not held by their deadline (72 hours after the
+    return) to the placing authority's MASH managers and duty address, once each
+    (escalated_at); notify() delivers it on commit like any other escalation.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        late = list(
+            ReturnInterview.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("episode__case", "episode__reported_by", "agency")
+            .filter(completed_at__isnull=True, escalated_at__isnull=True, due_at__lte=now)
+            .order_by("due_at")[:200]
+        )
+        for interview in late:
+            interview.escalated_at = now
+            interview.save(update_fields=["escalated_at"])
+            case = interview.episode.case
+            # Sent (escalated) on commit by notify itself.
+            notify(
+                case,
+                Notification.Kind.RETURN_INTERVIEW_OVERDUE,
+                interview.pk,
+                f"Case {case.reference}: return home interview overdue "
+                f"(due {timezone.localtime(interview.due_at):%d %b %Y %H:%M})",
+                interview.episode.reported_by,
+                [interview.agency],
+                escalated=True,
+            )
+    return len(late)
