@@ -1,5 +1,7 @@
 """MASH contacts: concerns about a child, their RAG ratings and the checks asked of partners."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -86,6 +88,10 @@ class Contact(models.Model):
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
         help_text="The case the decision opened or linked.",
     )  # fmt: skip
+    # A new child as the referrer gave them (names, date of birth, NHS number): what the
+    # referrer is shown when the NHS number linked a record only another agency knows, and
+    # what the MASH checks against that record.
+    child_as_given = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [
@@ -116,6 +122,16 @@ class Contact(models.Model):
     @property
     def decided(self) -> bool:
         return self.state == self.State.DECIDED
+
+    @property
+    def child_given_name(self) -> str:
+        given = self.child_as_given
+        return f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
+
+    @property
+    def child_given_born(self) -> dt.date | None:
+        born = self.child_as_given.get("date_of_birth")
+        return dt.date.fromisoformat(born) if born else None
 
 
 class ContactRating(models.Model):

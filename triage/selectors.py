@@ -11,6 +11,7 @@ Anyone else is answered 404, and the refusal is recorded (cases.selectors.record
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -238,6 +239,22 @@ def child_known(person: Person, contact: Contact) -> bool:
     if contact_access(person, contact) == MASH:
         return True
     return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person)).exists()
+
+
+@dataclass(frozen=True)
+class ChildAsKnown:
+    name: str
+    date_of_birth: dt.date | None
+
+
+def child_as_known(person: Person, contact: Contact) -> ChildAsKnown:
+    """The child as this person may be shown them with the contact: the record when their
+    agency knows it (or they are the MASH), else as the referrer gave it. For a child the
+    referrer recorded the two are the same, so a contact linked by NHS number to a record
+    only another agency knows reads exactly like one about a child recorded with it."""
+    if child_known(person, contact):
+        return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
+    return ChildAsKnown(contact.child_given_name, contact.child_given_born)
 
 
 def episodes_answered_for(person: Person) -> QuerySet:
