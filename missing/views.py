@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from cases import selectors
 from cases.forms import (
@@ -250,6 +249,6 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             "form": form,
             "episode": episode,
             "interview": interview,
-            "overdue": interview.due_at < timezone.now(),
+            "overdue": interview.overdue(),
         },
     )

@@ -20,7 +20,6 @@ sent (django ValidationError) is a 400 with its messages under `non_field_errors
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -106,8 +105,6 @@ def _contact_data(person: Person, contact: Contact, access: str) -> dict:
         contact.child_shown = mash_selectors.child_as_known(person, contact)
         return m.ContactSerializer(contact).data
     contact.given = contact.child_as_given or None
-    now = timezone.now()
-    contact.overdue = not contact.decided and contact.due_at < now
     contact.ratings_list = list(mash_selectors.contact_ratings(contact))
     contact.checks_list = list(mash_selectors.contact_checks(contact))
     return _MashView(contact).data

@@ -123,6 +123,15 @@ class Contact(models.Model):
     def decided(self) -> bool:
         return self.state == self.State.DECIDED
 
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Undecided and past its decision deadline: the queue's red flag."""
+        return not self.decided and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def overdue_q(now: dt.datetime | None = None) -> models.Q:
+        """`overdue`, as a query condition: for filters, annotations and counts."""
+        return models.Q(due_at__lt=now or timezone.now()) & ~models.Q(state=Contact.State.DECIDED)
+
     @property
     def child_given_name(self) -> str:
         given = self.child_as_given
@@ -194,3 +203,12 @@ class PartnerCheck(models.Model):
     @property
     def answered(self) -> bool:
         return self.answered_at is not None
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Unanswered and past the time the MASH gave the partner."""
+        return not self.answered and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def overdue_q(now: dt.datetime | None = None) -> models.Q:
+        """`overdue`, as a query condition: for filters, annotations and counts."""
+        return models.Q(answered_at__isnull=True, due_at__lt=now or timezone.now())

@@ -9,7 +9,6 @@ which one an answer is.
 
 import re
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -222,7 +221,7 @@ class ContactCheckSerializer(serializers.Serializer):
     )
 
     def get_overdue(self, check: PartnerCheck) -> bool:
-        return check.answered_at is None and check.due_at < timezone.now()
+        return check.overdue()
 
 
 class ContactRefSerializer(serializers.Serializer):

@@ -194,8 +194,6 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     is_mash = access == mash_selectors.MASH
     ratings = list(mash_selectors.contact_ratings(contact)) if is_mash else []
     checks = list(mash_selectors.contact_checks(contact)) if is_mash else []
-    for check in checks:
-        check.overdue = not check.answered and check.due_at < now
     may_open_case = contact.case_id is not None and selectors.can(person, contact.case, "view")
     child_shown = mash_selectors.child_as_known(person, contact)
     _contact_viewed(request, contact, access, "contact")
@@ -210,7 +208,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "may_act": manager and not contact.decided,
             "ratings": ratings,
             "checks": checks,
-            "overdue": not contact.decided and contact.due_at < now,
+            "overdue": contact.overdue(now),
             "may_open_case": may_open_case,
             "child_shown": child_shown,
         },
@@ -347,9 +345,6 @@ def checks(request: HttpRequest) -> HttpResponse:
     else:
         rows = mash_selectors.checks_asked_of(person.agency)
     page_obj = page(request, rows)
-    now = timezone.now()
-    for check in page_obj:
-        check.overdue = not check.answered and check.due_at < now
     record(
         Action.CONTACTS_LISTED,
         request=request,
@@ -402,7 +397,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
             "child": check.contact.child,
             "asked": asked,
             "form": form,
-            "overdue": not check.answered and check.due_at < timezone.now(),
+            "overdue": check.overdue(),
             "restricted_hint": RESTRICTED_HINT,
         },
     )
