@@ -27,6 +27,7 @@ from audit.services import record
 from notifications.models import Delivery, Notification
 from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
+from people.selectors import agencies_covering
 from sharing.models import Share
 from sharing.services import record_on_chronology
 
@@ -39,7 +40,7 @@ def recipients(
     """Who must be told, in a fixed order (area agencies, placing authority, sharers)."""
     found: dict[int, Agency] = {}
     if area is not None:
-        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+        for agency in agencies_covering(area, AREA_KINDS):
             found.setdefault(agency.pk, agency)
     if placing_authority is not None:
         found.setdefault(placing_authority.pk, placing_authority)

@@ -27,6 +27,7 @@ from cases.validators import normalise_nhs_number
 from notifications.models import Notification
 from notifications.services import add_working_days, notify
 from people.models import Agency, Area, Person
+from people.selectors import agencies_covering
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -60,7 +61,7 @@ def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
 
 def mash_for(area: Area) -> Agency | None:
     """The children's services covering the area: whose MASH receives its contacts."""
-    return Agency.objects.filter(areas=area, kind=Agency.Kind.SOCIAL_CARE).order_by("name").first()
+    return agencies_covering(area, [Agency.Kind.SOCIAL_CARE]).first()
 
 
 def is_mash_manager(person: Person, contact: Contact) -> bool:
