@@ -1,5 +1,7 @@
 """Placements of looked-after children, missing episodes and return home interviews."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -149,3 +151,7 @@ class ReturnInterview(models.Model):
 
     def __str__(self) -> str:
         return f"Return interview for {self.episode} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Not held yet, and past the time it was due."""
+        return self.completed_at is None and self.due_at < (now or timezone.now())

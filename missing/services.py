@@ -21,6 +21,7 @@ from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
 from people.models import Agency, Person
+from people.selectors import agencies_covering
 from sharing.models import LawfulBasis
 
 
@@ -122,7 +123,7 @@ def record_placement(
     child.save(update_fields=["looked_after", "responsible_authority"])
     case.child = child
     purpose = f"Child placed in {area.name}"
-    for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+    for agency in agencies_covering(area, AREA_KINDS):
         ensure_view_share(request, case, person, agency, purpose)
     verb = "moved to" if moving else "placed in"
     record_on_chronology(
@@ -243,7 +244,7 @@ def report_missing(
     if area is not None:
         # The agencies covering where the child is are told, so they must be able to open
         # the case (a placement has usually shared it with them already).
-        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+        for agency in agencies_covering(area, AREA_KINDS):
             if agency != person.agency:
                 ensure_view_share(
                     request, case, person, agency, f"Child reported missing in {area.name}",

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from cases.forms import said
 from cases.models import Case
@@ -251,6 +250,6 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             "form": form,
             "episode": episode,
             "interview": interview,
-            "overdue": interview.due_at < timezone.now(),
+            "overdue": interview.overdue(),
         },
     )

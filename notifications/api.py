@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -108,7 +107,7 @@ class NotificationSerializer(serializers.ModelSerializer):
                   "acknowledged_at", "acknowledged_by", "escalated_at"]  # fmt: skip
 
     def get_overdue(self, notification: Notification) -> bool:
-        return notification.acknowledged_at is None and notification.acknowledge_by < timezone.now()
+        return notification.overdue()
 
 
 class NotificationPageSerializer(serializers.Serializer):

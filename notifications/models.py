@@ -1,5 +1,7 @@
 """The outbox: one agency told about one thing, each channel's delivery and attempts."""
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 
@@ -75,6 +77,10 @@ class Notification(models.Model):
     def reference(self) -> str:
         """The case reference, or (MASH work before any case) the contact's."""
         return self.subject_reference
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Not acknowledged, and past `acknowledge_by` (escalation follows: tasks.escalate)."""
+        return self.acknowledged_at is None and self.acknowledge_by < (now or timezone.now())
 
 
 class Delivery(models.Model):

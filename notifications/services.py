@@ -13,7 +13,9 @@ the case; never the agency that caused it, never one twice.
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,6 +30,7 @@ from cases.services import record_on_chronology
 from notifications.models import Delivery, Notification
 from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
+from people.selectors import agencies_covering
 from sharing.models import Share
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
@@ -39,7 +42,7 @@ def recipients(
     """Who must be told, in a fixed order (area agencies, placing authority, sharers)."""
     found: dict[int, Agency] = {}
     if area is not None:
-        for agency in Agency.objects.filter(areas=area, kind__in=AREA_KINDS).order_by("name"):
+        for agency in agencies_covering(area, AREA_KINDS):
             found.setdefault(agency.pk, agency)
     if placing_authority is not None:
         found.setdefault(placing_authority.pk, placing_authority)
@@ -206,3 +209,63 @@ def ensure_view_share(
         purpose,
     )
     return True
+
+
+# The agency's webhook ----------------------------------------------------------------------
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def set_webhook(request: HttpRequest, person: Person, agency: Agency, url: str) -> str | None:
+    """Set (or remove) the agency's webhook address. A first address gets a new secret,
+    which is returned to be shown once; removing the address removes the secret."""
+    secret = None
+    fields = {"webhook_url": url}
+    if url and not agency.webhook_secret:
+        secret = fields["webhook_secret"] = _new_secret()
+    if not url:
+        fields["webhook_secret"] = ""
+    Agency.objects.filter(pk=agency.pk).update(**fields)
+    changed = url != agency.webhook_url
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    record(
+        Action.WEBHOOK_CHANGED,
+        request=request,
+        actor=person,
+        target_type="agency",
+        target_id=agency.pk,
+        # Never the secret, nor the full address (it may carry a token of the receiver's).
+        detail={
+            "host": urlsplit(url).hostname or "",
+            "address_changed": changed,
+            "removed": not url,
+            "secret_generated": secret is not None,
+        },
+    )
+    return secret
+
+
+@transaction.atomic
+def rotate_webhook_secret(request: HttpRequest, person: Person, agency: Agency) -> str:
+    """A new signing secret, at once: the old one stops working (tell the receiver first)."""
+    secret = _new_secret()
+    Agency.objects.filter(pk=agency.pk).update(webhook_secret=secret)
+    agency.webhook_secret = secret
+    record(
+        Action.WEBHOOK_CHANGED,
+        request=request,
+        actor=person,
+        target_type="agency",
+        target_id=agency.pk,
+        detail={
+            "host": urlsplit(agency.webhook_url).hostname or "",
+            "address_changed": False,
+            "removed": False,
+            "secret_generated": True,
+        },
+    )
+    return secret

@@ -8,7 +8,6 @@ the audit log.
 """
 
 import ipaddress
-import secrets
 from urllib.parse import urlsplit
 
 from django import forms
@@ -17,8 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -30,28 +27,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import Action
 from audit.services import record
-from notifications.models import Delivery, DeliveryAttempt, Notification
-from notifications.services import acknowledge_notification, inbox, unacknowledged_count
-from people.models import Agency, Person
+from notifications.selectors import received, undelivered
+from notifications.services import (
+    acknowledge_notification,
+    rotate_webhook_secret,
+    set_webhook,
+    unacknowledged_count,
+)
 from people.views import safe_next
 from safeguarding.paging import paginate
-from sharing.models import Share
 
 INBOX_PER_PAGE = 25
 DELIVERIES_PER_PAGE = 25
 # htmx stops polling when a poll is answered with this status (htmx's own convention).
 HTMX_STOP_POLLING = 286
-
-
-def received(person: Person) -> QuerySet:
-    """The person's agency's notifications, unacknowledged first, each marked with whether
-    the agency can open its case (a share it holds), in the one query."""
-    if person.agency_id is None:
-        return Notification.objects.none()
-    holds_share = Share.objects.filter(
-        case=OuterRef("case"), agency_id=person.agency_id, revoked_at__isnull=True
-    )
-    return inbox(person.agency).annotate(can_open=Exists(holds_share))
 
 
 @login_required
@@ -153,27 +142,6 @@ def inbox_count(request: HttpRequest) -> HttpResponse:
 # The agency admin's page: deliveries not made, and the agency's webhook ------------------
 
 
-def undelivered(agency: Agency) -> QuerySet:
-    """Deliveries to the agency not (yet) made: failed after every retry first, then those
-    still being retried, newest first, each with its attempts (at most NOTIFY_MAX_ATTEMPTS)."""
-    failed_first = models.Case(
-        models.When(state=Delivery.State.FAILED, then=0),
-        default=1,
-        output_field=models.IntegerField(),
-    )
-    return (
-        Delivery.objects.filter(
-            notification__agency=agency,
-            state__in=[Delivery.State.FAILED, Delivery.State.PENDING],
-        )
-        .select_related("notification__case")
-        .prefetch_related(
-            Prefetch("tries", queryset=DeliveryAttempt.objects.order_by("-attempted_at", "-id"))
-        )
-        .order_by(failed_first, "-notification__created_at", "-id")
-    )
-
-
 class WebhookForm(forms.Form):
     webhook_url = forms.URLField(
         label="Webhook address (optional)",
@@ -215,63 +183,6 @@ def _internal(host: str) -> bool:
     except ValueError:
         return False
     return not address.is_global
-
-
-def _new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-@transaction.atomic
-def set_webhook(request: HttpRequest, person: Person, agency: Agency, url: str) -> str | None:
-    """Set (or remove) the agency's webhook address. A first address gets a new secret,
-    which is returned to be shown once; removing the address removes the secret."""
-    secret = None
-    fields = {"webhook_url": url}
-    if url and not agency.webhook_secret:
-        secret = fields["webhook_secret"] = _new_secret()
-    if not url:
-        fields["webhook_secret"] = ""
-    Agency.objects.filter(pk=agency.pk).update(**fields)
-    changed = url != agency.webhook_url
-    for name, value in fields.items():
-        setattr(agency, name, value)
-    record(
-        Action.WEBHOOK_CHANGED,
-        request=request,
-        actor=person,
-        target_type="agency",
-        target_id=agency.pk,
-        # Never the secret, nor the full address (it may carry a token of the receiver's).
-        detail={
-            "host": urlsplit(url).hostname or "",
-            "address_changed": changed,
-            "removed": not url,
-            "secret_generated": secret is not None,
-        },
-    )
-    return secret
-
-
-@transaction.atomic
-def rotate_webhook_secret(request: HttpRequest, person: Person, agency: Agency) -> str:
-    """A new signing secret, at once: the old one stops working (tell the receiver first)."""
-    secret = _new_secret()
-    Agency.objects.filter(pk=agency.pk).update(webhook_secret=secret)
-    agency.webhook_secret = secret
-    record(
-        Action.WEBHOOK_CHANGED,
-        request=request,
-        actor=person,
-        target_type="agency",
-        target_id=agency.pk,
-        detail={
-            "host": urlsplit(agency.webhook_url).hostname or "",
-            "address_changed": False,
-            "removed": False,
-            "secret_generated": True,
-        },
-    )
-    return secret
 
 
 @login_required

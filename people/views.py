@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -16,7 +15,8 @@ from audit.models import Action
 from audit.services import client_address, record
 from people import demo, two_factor
 from people.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
-from people.models import SignedInSession
+from people.selectors import signed_in_sessions
+from people.services import end_other_sessions
 from people.tokens import create_token, revoke_token, tokens_of
 from safeguarding.paging import paginate
 
@@ -196,9 +196,7 @@ def set_up_two_factor(request: HttpRequest) -> HttpResponse:
 def sessions(request: HttpRequest) -> HttpResponse:
     """The person's own signed-in sessions, with a way to end all the others."""
     current = request.session.session_key
-    rows = SignedInSession.objects.filter(
-        person=request.user, expire_date__gt=timezone.now()
-    ).order_by("-signed_in_at")
+    rows = signed_in_sessions(request.user)
     return render(
         request,
         "account/sessions.html",
@@ -209,12 +207,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_everywhere_else(request: HttpRequest) -> HttpResponse:
-    ended, _ = (
-        SignedInSession.objects.filter(person=request.user)
-        .exclude(session_key=request.session.session_key)
-        .delete()
-    )
-    record(Action.SIGN_OUT_EVERYWHERE, request=request, detail={"sessions_ended": ended})
+    ended = end_other_sessions(request, request.user, request.session.session_key)
     messages.success(request, f"Signed out of {ended} other session{'s' if ended != 1 else ''}.")
     return redirect("sessions")
 

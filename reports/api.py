@@ -19,7 +19,7 @@ from audit.models import Action
 from cases import http
 from cases import serializers as s
 from people.models import Person
-from reports.views import (
+from reports.selectors import (
     IG_ONLY,
     is_information_governance,
     report_events,

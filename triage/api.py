@@ -19,9 +19,7 @@ sent (django ValidationError) is a 400 with its messages under `non_field_errors
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -36,12 +34,13 @@ from rest_framework.response import Response
 from audit.models import Action
 from cases import http, selectors
 from cases import serializers as s
-from cases.services import create_child, possible_duplicates
 from people.models import Person
 from triage import selectors as mash_selectors
 from triage import serializers as m
 from triage.models import Contact
 from triage.services import (
+    NewChild,
+    PossibleDuplicates,
     answer_check,
     decide_contact,
     rate_contact,
@@ -98,13 +97,14 @@ def _refused(error: DjangoValidationError) -> ValidationError:
     return ValidationError({"non_field_errors": error.messages})
 
 
-def _contact_data(contact: Contact, access: str) -> dict:
-    """The contact as `access` (MASH or REFERRER) allows: a MASH reads ratings and checks."""
+def _contact_data(person: Person, contact: Contact, access: str) -> dict:
+    """The contact as `access` (MASH or REFERRER) allows: a MASH reads ratings and checks;
+    a referrer, the child only as its agency knows them."""
     contact.access = access
     if access != mash_selectors.MASH:
+        contact.child_shown = mash_selectors.child_as_known(person, contact)
         return m.ContactSerializer(contact).data
-    now = timezone.now()
-    contact.overdue = not contact.decided and contact.due_at < now
+    contact.given = contact.child_as_given or None
     contact.ratings_list = list(mash_selectors.contact_ratings(contact))
     contact.checks_list = list(mash_selectors.contact_checks(contact))
     return _MashView(contact).data
@@ -134,7 +134,7 @@ def _after_change(request: Request, contact_id: int) -> dict:
     """The contact again, as its MASH sees it, after a change (reads nothing new: the
     service recorded the change)."""
     contact, access = mash_selectors.contact_for(request.user, contact_id)
-    return _contact_data(contact, access)
+    return _contact_data(request.user, contact, access)
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -159,9 +159,13 @@ def _after_change(request: Request, contact_id: int) -> dict:
     description="Anyone in an agency. A concern about a child you may see (`child`), or a "
     "child recorded with it (`new_child`: no case is opened until the MASH decides), for the "
     "MASH of the children's services covering `area`. Due as if red until a MASH manager "
-    "rates it. Possible duplicates of a new child answer 409 first, as recording a child "
-    "does: send again with `confirm_not_duplicate: true` if none of them is this child. The "
-    "answer is the contact as you may now see it (`access`).",
+    "rates it. A `new_child` whose NHS number is already recorded is not recorded again: the "
+    "contact is linked to that child, whoever holds them, and the MASH checks what you gave "
+    "against the record. The answer is then the same as for a child recorded now (the child "
+    "as you gave it): it never tells you whether the number was known. Possible duplicates "
+    "by name and date of birth answer 409 first, as recording a child does: send again with "
+    "`confirm_not_duplicate: true` if none of them is this child. The answer is the contact "
+    "as you may now see it (`access`).",
     tags=TAGS,
     request=m.NewContactSerializer,
     responses=http.answers(
@@ -169,8 +173,9 @@ def _after_change(request: Request, contact_id: int) -> dict:
             201: CONTACT_VIEW,
             409: OpenApiResponse(
                 s.DuplicatesSerializer,
-                description="The new child may already be recorded (or certainly is: the "
-                "same NHS number). Nothing was saved.",
+                description="The new child may already be recorded: a child with the same "
+                "name and date of birth (never an NHS number: a known one links the contact). "
+                "Nothing was saved.",
             ),
         },
         400,
@@ -200,7 +205,7 @@ def contacts(request: Request) -> Response:
 
     person = request.user
     data = http.body(request, m.NewContactSerializer)
-    child = None
+    child = new_child = None
     if data["child"] is not None:
         child = selectors.search_children(person, for_contact=True).filter(pk=data["child"]).first()
         if child is None:
@@ -208,36 +213,24 @@ def contacts(request: Request) -> Response:
             raise Http404("No such child")
     else:
         new = data["new_child"]
-        identity = {k: new[k] for k in ["first_name", "last_name", "date_of_birth", "nhs_number"]}
-        matches = possible_duplicates(person, **identity)
-        if any(d.same_nhs_number for d in matches) or (
-            matches and not data["confirm_not_duplicate"]
-        ):
-            return http.duplicates(request, matches)
+        new_child = NewChild(
+            child_fields={k: new[k] for k in http.CHILD_FIELDS},
+            aliases=new["aliases"],
+            confirmed_not_duplicate=data["confirm_not_duplicate"],
+        )
     fields = {
         k: data[k]
         for k in ["area", "referrer_type", "referrer_name", "referrer_role", "referrer_phone",
                   "referrer_email", "received_at", "concern"]
     }  # fmt: skip
     try:
-        with transaction.atomic():
-            if child is None:
-                child = create_child(
-                    request._request,
-                    person,
-                    child_fields={k: new[k] for k in http.CHILD_FIELDS},
-                    aliases=new["aliases"],
-                )
-            contact = record_contact(request._request, person, child, **fields)
+        contact = record_contact(request._request, person, child, new_child=new_child, **fields)
+    except PossibleDuplicates as warned:
+        return http.duplicates(request, warned.matches)
     except DjangoValidationError as refused:
         raise _refused(refused) from None
-    except IntegrityError:
-        if data["child"] is not None or not new["nhs_number"]:
-            raise
-        # Someone recorded the same NHS number between our check and our insert.
-        return http.duplicates(request, possible_duplicates(person, **identity))
     contact, access = mash_selectors.contact_for(person, contact.pk)
-    return Response(_contact_data(contact, access), status=status.HTTP_201_CREATED)
+    return Response(_contact_data(person, contact, access), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -256,7 +249,7 @@ def contacts(request: Request) -> Response:
 def contact(request: Request, contact_id: int) -> Response:
     found, access = mash_selectors.contact_for(request.user, contact_id, request=request._request)
     _viewed(request, found, access, "contact")
-    return Response(_contact_data(found, access))
+    return Response(_contact_data(request.user, found, access))
 
 
 @extend_schema(

@@ -171,7 +171,7 @@ def check_response_times(person: Person, since: dt.datetime, now: dt.datetime) -
             asked=Count("id"),
             answered=Count("id", filter=Q(answered_at__isnull=False)),
             on_time=Count("id", filter=Q(answered_at__lte=F("due_at"))),
-            overdue=Count("id", filter=Q(answered_at__isnull=True, due_at__lt=now)),
+            overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
             median=Median(_hours("requested_at", "answered_at")),
         )
         .order_by("agency__name")

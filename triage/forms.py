@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.forms import ChildForm, MomentsForm, choice_field, clock_field, date_field, text_field
 from people.models import Agency, Area, Person
+from people.selectors import agencies_covering
 from triage.models import Contact, Rag
 
 CONCERN_HINT = "What was reported, by whom and when, in their words where you can."
@@ -142,7 +143,7 @@ class AssignForm(forms.Form):
 def partner_agencies(contact: Contact) -> list[Agency]:
     """Whom the MASH may ask: every agency but itself, those covering the contact's area
     first, then by name."""
-    local = set(Agency.objects.filter(areas=contact.area_id).values_list("pk", flat=True))
+    local = set(agencies_covering(contact.area_id).values_list("pk", flat=True))
     agencies = Agency.objects.exclude(pk=contact.mash_id).order_by("name")
     return sorted(agencies, key=lambda a: a.pk not in local)
 

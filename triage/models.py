@@ -1,5 +1,7 @@
 """MASH contacts: concerns about a child, their RAG ratings and the checks asked of partners."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -86,6 +88,10 @@ class Contact(models.Model):
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
         help_text="The case the decision opened or linked.",
     )  # fmt: skip
+    # A new child as the referrer gave them (names, date of birth, NHS number): what the
+    # referrer is shown when the NHS number linked a record only another agency knows, and
+    # what the MASH checks against that record.
+    child_as_given = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [
@@ -116,6 +122,25 @@ class Contact(models.Model):
     @property
     def decided(self) -> bool:
         return self.state == self.State.DECIDED
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Undecided and past its decision deadline: the queue's red flag."""
+        return not self.decided and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def overdue_q(now: dt.datetime | None = None) -> models.Q:
+        """`overdue`, as a query condition: for filters, annotations and counts."""
+        return models.Q(due_at__lt=now or timezone.now()) & ~models.Q(state=Contact.State.DECIDED)
+
+    @property
+    def child_given_name(self) -> str:
+        given = self.child_as_given
+        return f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
+
+    @property
+    def child_given_born(self) -> dt.date | None:
+        born = self.child_as_given.get("date_of_birth")
+        return dt.date.fromisoformat(born) if born else None
 
 
 class ContactRating(models.Model):
@@ -178,3 +203,12 @@ class PartnerCheck(models.Model):
     @property
     def answered(self) -> bool:
         return self.answered_at is not None
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Unanswered and past the time the MASH gave the partner."""
+        return not self.answered and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def overdue_q(now: dt.datetime | None = None) -> models.Q:
+        """`overdue`, as a query condition: for filters, annotations and counts."""
+        return models.Q(answered_at__isnull=True, due_at__lt=now or timezone.now())

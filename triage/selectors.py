@@ -11,6 +11,7 @@ Anyone else is answered 404, and the refusal is recorded (cases.selectors.record
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -22,6 +23,7 @@ from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
 from people.models import Agency, Person
+from people.selectors import areas_covered_by
 from triage.models import Contact, PartnerCheck, Rag
 
 MASH = "mash"
@@ -107,9 +109,9 @@ def check_for(
     return check
 
 
-def _checks_count(**filters) -> Coalesce:
+def _checks_count(*conditions: Q, **filters) -> Coalesce:
     counted = (
-        PartnerCheck.objects.filter(contact=OuterRef("pk"), **filters)
+        PartnerCheck.objects.filter(*conditions, contact=OuterRef("pk"), **filters)
         .order_by()
         .values("contact")
         .annotate(n=Count("pk"))
@@ -126,7 +128,7 @@ def _with_checks(contacts: QuerySet, now: dt.datetime) -> QuerySet:
     return contacts.annotate(
         checks_asked=_checks_count(),
         checks_outstanding=_checks_count(answered_at__isnull=True),
-        checks_overdue=_checks_count(answered_at__isnull=True, due_at__lt=now),
+        checks_overdue=_checks_count(PartnerCheck.overdue_q(now)),
     )
 
 
@@ -172,7 +174,9 @@ def triage_queue(
         contacts = contacts.filter(assigned_to_id=_as_int(assignee))
     if referrer:
         contacts = contacts.filter(referring_agency_id=referrer)
-    return contacts.annotate(overdue=Q(due_at__lt=now) & ~Q(state=Contact.State.DECIDED))
+    # Each row's `overdue` is Contact.overdue at the queue's `now` (the annotation stands
+    # in for the method), so the flag and the time left shown beside it agree.
+    return contacts.annotate(overdue=Contact.overdue_q(now))
 
 
 def colleagues(agency: Agency) -> QuerySet:
@@ -240,6 +244,22 @@ def child_known(person: Person, contact: Contact) -> bool:
     return Contact.objects.filter(pk=contact.pk).filter(_child_known_to(person)).exists()
 
 
+@dataclass(frozen=True)
+class ChildAsKnown:
+    name: str
+    date_of_birth: dt.date | None
+
+
+def child_as_known(person: Person, contact: Contact) -> ChildAsKnown:
+    """The child as this person may be shown them with the contact: the record when their
+    agency knows it (or they are the MASH), else as the referrer gave it. For a child the
+    referrer recorded the two are the same, so a contact linked by NHS number to a record
+    only another agency knows reads exactly like one about a child recorded with it."""
+    if child_known(person, contact):
+        return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
+    return ChildAsKnown(contact.child_given_name, contact.child_given_born)
+
+
 def episodes_answered_for(person: Person) -> QuerySet:
     """Missing episodes, returned or not, whom the person's authority answers for (the child
     placed in its area, looked after by it, or on a case it leads), on cases its agency may
@@ -252,7 +272,7 @@ def episodes_answered_for(person: Person) -> QuerySet:
         Placement.objects.filter(
             child=OuterRef("case__child"),
             ended_at__isnull=True,
-            area__in=Agency.areas.through.objects.filter(agency=agency).values("area_id"),
+            area__in=areas_covered_by(agency),
         )
     )
     ours = Q(case__child__responsible_authority=agency) | Q(case__lead_agency=agency)
@@ -340,14 +360,14 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         red=Count("id", filter=Q(rag=Rag.RED)),
         amber=Count("id", filter=Q(rag=Rag.AMBER)),
         green=Count("id", filter=Q(rag=Rag.GREEN)),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
+        overdue=Count("id", filter=Contact.overdue_q(now)),
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
     checks = PartnerCheck.objects.filter(
         contact__in=queue.values("pk"), answered_at__isnull=True
     ).aggregate(
         outstanding=Count("id"),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
+        overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
     )
     return {
         "queue": counts,

@@ -9,7 +9,6 @@ which one an answer is.
 
 import re
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -141,6 +140,22 @@ class ContactChildSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "date_of_birth"]
 
 
+class ChildAsKnownSerializer(serializers.Serializer):
+    """The child as the referring agency knows them (triage.selectors.child_as_known)."""
+
+    name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+
+
+class ChildAsGivenSerializer(serializers.Serializer):
+    """A new child as the referrer gave them, for the MASH to check against the record."""
+
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    nhs_number = serializers.CharField(allow_blank=True)
+
+
 class CaseRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
@@ -206,7 +221,7 @@ class ContactCheckSerializer(serializers.Serializer):
     )
 
     def get_overdue(self, check: PartnerCheck) -> bool:
-        return check.answered_at is None and check.due_at < timezone.now()
+        return check.overdue()
 
 
 class ContactRefSerializer(serializers.Serializer):
@@ -230,7 +245,12 @@ class ContactSerializer(serializers.Serializer):
     )
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    child = ContactChildSerializer()
+    child = ChildAsKnownSerializer(
+        source="child_shown",
+        help_text="The child's record if your agency knows it; otherwise the child as you "
+        "gave it (a new child whose NHS number linked a record another agency holds), so the "
+        "answer never says whether the number was known.",
+    )
     area = AreaSerializer()
     mash = AgencySerializer(help_text="The children's services whose MASH received it.")
     referring_agency = AgencySerializer()
@@ -255,6 +275,13 @@ class MashContactSerializer(ContactSerializer):
     """A contact as the receiving MASH sees it: everything, every answer included."""
 
     access = MashAccess(help_text="How much of the contact you see: `mash` here (all of it).")
+    child = ContactChildSerializer(help_text="The child's record.")
+    child_as_given = ChildAsGivenSerializer(
+        source="given",
+        allow_null=True,
+        help_text="A new child as the referrer gave them (null when they picked a child): "
+        "check it against `child`, which a known NHS number may have linked.",
+    )
     rag = RagOut()
     due_at = serializers.DateTimeField(help_text="When the decision is due (as if red until "
                                        "rated).")  # fmt: skip

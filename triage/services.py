@@ -10,10 +10,11 @@ change does not stretch them; green is working days at the same local time of da
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -21,9 +22,12 @@ from audit.models import Action
 from audit.services import record
 from cases.models import Case, Child, Entry
 from cases.selectors import can
+from cases.services import PossibleDuplicate, create_child, open_case, possible_duplicates
+from cases.validators import normalise_nhs_number
 from notifications.models import Notification
 from notifications.services import add_working_days, notify
 from people.models import Agency, Area, Person
+from people.selectors import agencies_covering
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -57,7 +61,7 @@ def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
 
 def mash_for(area: Area) -> Agency | None:
     """The children's services covering the area: whose MASH receives its contacts."""
-    return Agency.objects.filter(areas=area, kind=Agency.Kind.SOCIAL_CARE).order_by("name").first()
+    return agencies_covering(area, [Agency.Kind.SOCIAL_CARE]).first()
 
 
 def is_mash_manager(person: Person, contact: Contact) -> bool:
@@ -102,12 +106,82 @@ def _event(action: str, request, person: Person, contact: Contact, **detail) -> 
     )
 
 
+@dataclass(frozen=True)
+class NewChild:
+    """A child the referrer describes rather than picks: found by NHS number, or recorded."""
+
+    child_fields: dict
+    aliases: list[str] = field(default_factory=list)
+    # The referrer checked the possible duplicates shown and says this is another child.
+    confirmed_not_duplicate: bool = False
+
+
+class PossibleDuplicates(Exception):
+    """The new child may already be recorded (same name and date of birth): nothing saved.
+
+    Pages and the API show `matches` (cases.services.possible_duplicates: only what the
+    person may see) and ask the referrer to confirm.
+    """
+
+    def __init__(self, matches: list[PossibleDuplicate]) -> None:
+        super().__init__("The child may already be recorded.")
+        self.matches = matches
+
+
+def _as_given(child_fields: dict) -> dict:
+    born = child_fields.get("date_of_birth")
+    return {
+        "first_name": child_fields["first_name"],
+        "last_name": child_fields["last_name"],
+        "date_of_birth": born.isoformat() if born else None,
+        "nhs_number": normalise_nhs_number(child_fields.get("nhs_number") or ""),
+    }
+
+
+def _known_by_nhs_number(nhs_number: str) -> Child | None:
+    if not nhs_number:
+        return None
+    return Child.objects.filter(nhs_number=nhs_number).first()
+
+
+def _child_for_contact(request, person: Person, new: NewChild) -> Child:
+    """The child with this NHS number whoever holds them, or the child recorded now.
+
+    A contact is not refused for a known NHS number (unlike opening a case): the concern
+    must reach the MASH whichever agency knows the child. The duplicate check looks at name
+    and date of birth only, before the NHS number, so its answer is the same whether or not
+    the number is known: the referrer learns nothing of a record they may not see.
+    """
+    given = new.child_fields
+    matches = possible_duplicates(
+        person,
+        first_name=given["first_name"],
+        last_name=given["last_name"],
+        date_of_birth=given.get("date_of_birth"),
+        nhs_number="",
+    )
+    if matches and not new.confirmed_not_duplicate:
+        raise PossibleDuplicates(matches)
+    nhs_number = normalise_nhs_number(given.get("nhs_number") or "")
+    if known := _known_by_nhs_number(nhs_number):
+        return known
+    try:
+        with transaction.atomic():
+            return create_child(request, person, child_fields=given, aliases=new.aliases)
+    except IntegrityError:
+        # Someone recorded the same NHS number a moment ago: link to theirs, as above.
+        if known := _known_by_nhs_number(nhs_number):
+            return known
+        raise
+
+
 @transaction.atomic
 def record_contact(
     request: HttpRequest | None,
     person: Person,
-    child: Child,
+    child: Child | None = None,
     *,
+    new_child: NewChild | None = None,
     area: Area,
     referrer_type: str,
     referrer_name: str,
@@ -119,9 +193,13 @@ def record_contact(
 ) -> Contact:
     """Record a concern about a child for the MASH of the area where the child lives.
 
-    Anyone may record one, for their agency or on behalf of a member of the public; it is
-    due as if red until a MASH manager rates it.
+    The one way a contact is recorded, from a page or the API. Anyone may record one, for
+    their agency or on behalf of a member of the public, about a child they may see
+    (`child`) or one they describe (`new_child`, linked by NHS number to a known child);
+    it is due as if red until a MASH manager rates it. Raises PossibleDuplicates.
     """
+    if (child is None) == (new_child is None):
+        raise ValueError("Give either a child or a new child.")
     mash = mash_for(area)
     if mash is None:
         raise ValidationError(f"No children’s services MASH covers {area.name} yet.")
@@ -131,6 +209,10 @@ def record_contact(
         raise ValidationError("Enter what was reported.")
     if referrer_type not in Contact.ReferrerType.values:
         raise ValidationError(f"Unknown kind of referrer {referrer_type!r}.")
+    as_given = {}
+    if new_child is not None:
+        as_given = _as_given(new_child.child_fields)
+        child = _child_for_contact(request, person, new_child)
     contact = Contact.objects.create(
         reference=next_contact_reference(),
         child=child,
@@ -146,6 +228,7 @@ def record_contact(
         received_at=received_at,
         concern=concern.strip(),
         due_at=decision_due(Rag.RED, received_at),
+        child_as_given=as_given,
     )
     _event(Action.CONTACT_RECORDED, request, person, contact, child=child.pk, mash=mash.pk)
     return contact
@@ -371,8 +454,6 @@ def decide_contact(
     """Decide what happens next. A strategy discussion, assessment or early help opens the
     child's case at the MASH's agency (or links the open one); any decision is written on
     the linked case's chronology with the whole story. The referrer's agency is told."""
-    from cases.services import open_case
-
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)

@@ -9,7 +9,6 @@ answered 404 and the refusal recorded. Every read is recorded before the page is
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,8 +19,6 @@ from audit.services import record
 from cases import selectors
 from cases.models import Child
 from cases.pages import page, posted
-from cases.services import create_child, possible_duplicates
-from cases.validators import normalise_nhs_number
 from cases.views.children import (
     confirmation,
     confirmed_for,
@@ -42,6 +39,8 @@ from triage.forms import (
 )
 from triage.models import Contact, PartnerCheck
 from triage.services import (
+    NewChild,
+    PossibleDuplicates,
     answer_check,
     assign_contact,
     decide_contact,
@@ -112,37 +111,24 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         valid = form.is_valid()
         valid = (child_form.is_valid() if child_form else True) and valid
-        known = None
-        if valid and child_form is not None:
-            known = _known_by_nhs_number(child_form)
-            if known is None:
-                warning = _check_duplicates(request, child_form)
-                valid = warning is None and not child_form.errors
         if valid:
             try:
-                contact = _record(request, known or child, None if known else child_form, form,
-                                  typed=child_form if known else None)  # fmt: skip
+                contact = record_contact(
+                    request, person, child, new_child=_new_child(child_form),
+                    **form.contact_fields,
+                )  # fmt: skip
+            except PossibleDuplicates as warned:
+                warning = duplicate_warning(
+                    request, child_form.details_key(), warned.matches, refused=False
+                )
             except ValidationError as refused:
                 _refused_by_service(form, refused)
-            except IntegrityError:
-                # Another person recorded the same NHS number a moment ago.
-                if child_form is None:
-                    raise
-                child_form.add_error(
-                    "nhs_number", "A child with this NHS number is already recorded"
-                )
             else:
-                linked = (
-                    " A child with that NHS number is already known to the Hub: the contact "
-                    "is linked to that child’s record, and the MASH will check it is the same "
-                    "child."
-                    if known
-                    else ""
-                )
+                # The same words whether or not the NHS number linked a known child.
                 messages.success(
                     request,
                     f"Contact {contact.reference} recorded. It has gone to the "
-                    f"{contact.mash.name} MASH.{linked}",
+                    f"{contact.mash.name} MASH.",
                 )
                 return redirect("contact", contact_id=contact.pk)
     forms = [f for f in (child_form, form) if f is not None]
@@ -161,63 +147,16 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _check_duplicates(request: HttpRequest, child_form: ContactChildForm) -> dict | None:
-    """The duplicate warning, as recording a child and a case gives it (cases.views.children)."""
-    data = child_form.cleaned_data
-    checked = child_form.details_key()
-    duplicates = possible_duplicates(
-        request.user,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        date_of_birth=data["date_of_birth"],
-        nhs_number=data["nhs_number"],
-    )
-    same_nhs = any(d.same_nhs_number for d in duplicates)
-    if same_nhs:
-        child_form.add_error("nhs_number", "A child with this NHS number is already recorded")
-    if duplicates and (same_nhs or not confirmed_for(child_form, checked)):
-        return duplicate_warning(request, checked, duplicates, refused=same_nhs)
-    return None
-
-
-def _known_by_nhs_number(child_form: ContactChildForm) -> Child | None:
-    """The child already recorded with this NHS number, whoever holds them.
-
-    A contact is not refused for it (unlike opening a case): the concern must reach the
-    MASH whichever agency knows the child. The person is not shown that child; the MASH,
-    which sees both, checks the details typed against the record.
-    """
-    nhs_number = child_form.cleaned_data.get("nhs_number")
-    if not nhs_number:
+def _new_child(child_form: ContactChildForm | None) -> NewChild | None:
+    """The child typed on the form, with whether the duplicate warning shown was confirmed
+    for exactly these details (cases.views.children)."""
+    if child_form is None:
         return None
-    return Child.objects.filter(nhs_number=normalise_nhs_number(nhs_number)).first()
-
-
-@transaction.atomic
-def _record(request, child, child_form, form, *, typed=None) -> Contact:
-    """The new child (if any) and the contact, together or not at all.
-
-    `typed` is the child form whose NHS number matched a known child: what was typed goes
-    with the concern, so the MASH can see any mismatch.
-    """
-    person = request.user
-    if child_form is not None:
-        child = create_child(
-            request,
-            person,
-            child_fields=child_form.child_fields,
-            aliases=child_form.cleaned_data["aliases"],
-        )
-    fields = form.contact_fields
-    if typed is not None:
-        data = typed.cleaned_data
-        born = data.get("date_of_birth")
-        fields["concern"] += (
-            f"\n\n(The referrer recorded the child as {data['first_name']} {data['last_name']}"
-            + (f", born {born.day} {born:%B %Y}" if born else "")
-            + f", NHS number {data['nhs_number']}: linked to the child with that NHS number.)"
-        )
-    return record_contact(request, person, child, **fields)
+    return NewChild(
+        child_fields=child_form.child_fields,
+        aliases=child_form.cleaned_data["aliases"],
+        confirmed_not_duplicate=confirmed_for(child_form, child_form.details_key()),
+    )
 
 
 @login_required
@@ -255,10 +194,8 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     is_mash = access == mash_selectors.MASH
     ratings = list(mash_selectors.contact_ratings(contact)) if is_mash else []
     checks = list(mash_selectors.contact_checks(contact)) if is_mash else []
-    for check in checks:
-        check.overdue = not check.answered and check.due_at < now
     may_open_case = contact.case_id is not None and selectors.can(person, contact.case, "view")
-    show_child = is_mash or mash_selectors.child_known(person, contact)
+    child_shown = mash_selectors.child_as_known(person, contact)
     _contact_viewed(request, contact, access, "contact")
     manager = is_mash and person.role == person.Role.MASH_MANAGER
     return render(
@@ -271,9 +208,9 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "may_act": manager and not contact.decided,
             "ratings": ratings,
             "checks": checks,
-            "overdue": not contact.decided and contact.due_at < now,
+            "overdue": contact.overdue(now),
             "may_open_case": may_open_case,
-            "show_child": show_child,
+            "child_shown": child_shown,
         },
     )
 
@@ -408,9 +345,6 @@ def checks(request: HttpRequest) -> HttpResponse:
     else:
         rows = mash_selectors.checks_asked_of(person.agency)
     page_obj = page(request, rows)
-    now = timezone.now()
-    for check in page_obj:
-        check.overdue = not check.answered and check.due_at < now
     record(
         Action.CONTACTS_LISTED,
         request=request,
@@ -463,7 +397,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
             "child": check.contact.child,
             "asked": asked,
             "form": form,
-            "overdue": not check.answered and check.due_at < timezone.now(),
+            "overdue": check.overdue(),
             "restricted_hint": RESTRICTED_HINT,
         },
     )

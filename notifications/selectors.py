@@ -1,0 +1,41 @@
+"""Reads for the inbox pages: an agency's notifications, and its deliveries not made."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from notifications.models import Delivery, DeliveryAttempt, Notification
+from notifications.services import inbox
+from people.models import Agency, Person
+from sharing.models import Share
+
+
+def received(person: Person) -> QuerySet:
+    """The person's agency's notifications, unacknowledged first, each marked with whether
+    the agency can open its case (a share it holds), in the one query."""
+    if person.agency_id is None:
+        return Notification.objects.none()
+    holds_share = Share.objects.filter(
+        case=OuterRef("case"), agency_id=person.agency_id, revoked_at__isnull=True
+    )
+    return inbox(person.agency).annotate(can_open=Exists(holds_share))
+
+
+def undelivered(agency: Agency) -> QuerySet:
+    """Deliveries to the agency not (yet) made: failed after every retry first, then those
+    still being retried, newest first, each with its attempts (at most NOTIFY_MAX_ATTEMPTS)."""
+    failed_first = models.Case(
+        models.When(state=Delivery.State.FAILED, then=0),
+        default=1,
+        output_field=models.IntegerField(),
+    )
+    return (
+        Delivery.objects.filter(
+            notification__agency=agency,
+            state__in=[Delivery.State.FAILED, Delivery.State.PENDING],
+        )
+        .select_related("notification__case")
+        .prefetch_related(
+            Prefetch("tries", queryset=DeliveryAttempt.objects.order_by("-attempted_at", "-id"))
+        )
+        .order_by(failed_first, "-notification__created_at", "-id")
+    )
