@@ -14,6 +14,7 @@ run: install assets
 test: install assets
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(DEV) exec -- $(PY) manage.py check --fail-level WARNING
 	$(DEV) exec -- $(PY) manage.py makemigrations --check --dry-run
 	$(DEV) exec -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist load
@@ -43,6 +44,7 @@ static/build/app.css: node_modules/.installed static/src/app.scss
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
                 ),
                 ("received_at", models.DateTimeField(verbose_name="when received")),
                 ("concern", models.TextField(max_length=5000, verbose_name="what was reported")),
+                ("child_as_given", models.JSONField(blank=True, default=dict)),
                 ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
                     "state",
