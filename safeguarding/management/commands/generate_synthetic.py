@@ -943,7 +943,7 @@ class Command(BaseCommand):
                 f"{state}\t{rag_out}\t{ts(due)}\t{decision}\t{rationale}\t"
                 f"{ts(decided_at) if decided_by else N}\t{county.area_id}\t{assigned or N}\t"
                 f"{linked_case or N}\t{child_id}\t{decided_by or N}\t{cs.pk}\t{recorder}\t"
-                f"{referrer.pk}\t{transfer or N}\n"
+                f"{referrer.pk}\t{transfer or N}\t{{}}\n"
             )
             if state == "new":
                 continue
@@ -985,7 +985,7 @@ class Command(BaseCommand):
              "referrer_phone", "referrer_email", "received_at", "concern", "recorded_at", "state",
              "rag", "due_at", "decision", "rationale", "decided_at", "area_id", "assigned_to_id",
              "case_id", "child_id", "decided_by_id", "mash_id", "recorded_by_id",
-             "referring_agency_id", "transfer_to_id"],
+             "referring_agency_id", "transfer_to_id", "child_as_given"],
             _batched(rows),
         )  # fmt: skip
         rating0 = self._next_ids("triage_contactrating", len(ratings))
