@@ -47,7 +47,6 @@ def build():
     build_partnership()
     worker = Person.objects.get(username="social.worker")
     case = create_child_and_case(
-        None,
         worker,
         child_fields={"first_name": "Bench", "last_name": "Child", "gender": "female"},
         aliases=[],
@@ -56,7 +55,6 @@ def build():
     start = timezone.now() - dt.timedelta(days=ENTRIES)
     for n in range(ENTRIES):
         add_entry(
-            None,
             worker,
             case,
             category="note",
@@ -65,7 +63,7 @@ def build():
             restricted=False,
         )
     for agency in Agency.objects.exclude(pk=worker.agency_id)[:3]:
-        share_case(None, case, worker, agency, "view", LawfulBasis.CA1989_S47, "Benchmark")
+        share_case(case, worker, agency, "view", LawfulBasis.CA1989_S47, "Benchmark")
     return worker, case
 
 

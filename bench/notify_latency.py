@@ -236,15 +236,14 @@ def build():
     world = build_partnership()
     worker = world.people["social.worker"]
     case = create_child_and_case(
-        None,
         worker,
         child_fields={"first_name": "Bench", "last_name": "Child", "gender": "female"},
         aliases=[],
         concern="Synthetic concern for the benchmark.",
     )
-    share_case(None, case, worker, world.agencies["suffolk_police"], "view",
+    share_case(case, worker, world.agencies["suffolk_police"], "view",
                LawfulBasis.CA1989_S47, "Benchmark")  # fmt: skip
-    record_placement(None, worker, case, area=world.areas["norfolk"], address="1 Bench Road",
+    record_placement(worker, case, area=world.areas["norfolk"], address="1 Bench Road",
                      postcode="NR1 3QU", provider_type="childrens_home",
                      started_at=timezone.now() - dt.timedelta(days=1))  # fmt: skip
     return worker, case
@@ -264,7 +263,6 @@ def report(person, case) -> tuple[float, list[int]]:
     with transaction.atomic():
         transaction.on_commit(lambda: committed.append(time.monotonic()))
         episode = report_missing(
-            None,
             person,
             case,
             last_seen_at=timezone.now() - dt.timedelta(minutes=30),

@@ -109,7 +109,6 @@ def children(request: Request) -> Response:
         return http.duplicates(request, matches)
     try:
         case = create_child_and_case(
-            request._request,
             person,
             child_fields={k: data[k] for k in http.CHILD_FIELDS},
             aliases=data["aliases"],
@@ -136,7 +135,7 @@ def child(request: Request, child_id: int) -> Response:
     """A child with at least one case you may see, and those cases."""
     found = _children(request.user).filter(pk=child_id).first()
     if found is None:
-        selectors.record_refusal(request._request, request.user, "child", child_id, "view")
+        selectors.record_refusal(request.user, "child", child_id, "view")
         raise Http404("No such child")
     http.audit(
         request,
@@ -183,7 +182,7 @@ def cases(request: Request) -> Response:
     found = selectors.search_children(person).filter(pk=data["child"]).first()
     if found is None:
         raise Http404("No such child")
-    case = open_case(request._request, person, found, concern=data["concern"])
+    case = open_case(person, found, concern=data["concern"])
     data = s.CaseDetailSerializer(_with_access(person, case)).data
     return Response(data, status=status.HTTP_201_CREATED)
 
@@ -199,7 +198,7 @@ def cases(request: Request) -> Response:
 def case(request: Request, case_id: int) -> Response:
     """One case, and what you may do with it."""
     person = request.user
-    found = _with_access(person, selectors.case_for(person, case_id, request=request._request))
+    found = _with_access(person, selectors.case_for(person, case_id, audit_refusal=True))
     http.read(request, found, view="case")
     return Response(s.CaseDetailSerializer(found).data)
 
@@ -216,10 +215,10 @@ def case(request: Request, case_id: int) -> Response:
 def close(request: Request, case_id: int) -> Response:
     """Close a case your agency manages, with a reason (409 if it is already closed)."""
     person = request.user
-    found = selectors.case_for(person, case_id, need="manage", request=request._request)
+    found = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     data = http.body(request, s.CloseCaseSerializer)
     try:
-        close_case(request._request, person, found, data["reason"])
+        close_case(person, found, data["reason"])
     except CaseAlreadyClosed:
         return http.problem("This case is already closed.")
     return Response(s.CaseDetailSerializer(_with_access(person, found)).data)
@@ -255,7 +254,7 @@ def close(request: Request, case_id: int) -> Response:
 def entries(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = selectors.case_for(person, case_id, audit_refusal=True)
         terms = http.query(request, s.EntryFilterSerializer)
         chronology = selectors.chronology(
             found,
@@ -274,19 +273,17 @@ def entries(request: Request, case_id: int) -> Response:
         )
         return paginator.get_paginated_response(s.EntrySerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, s.NewEntrySerializer)
     what = {k: data[k] for k in ["category", "occurred_at", "text"]}
     if data["supersedes"]:
         original = selectors.entry_for(person, found, data["supersedes"])
         try:
-            entry = amend_entry(
-                request._request, person, original, reason=data["amendment_reason"], **what
-            )
+            entry = amend_entry(person, original, reason=data["amendment_reason"], **what)
         except AmendmentRefused as refused:
             raise ValidationError({"supersedes": [str(refused)]}) from None
     else:
-        entry = add_entry(request._request, person, found, restricted=data["restricted"], **what)
+        entry = add_entry(person, found, restricted=data["restricted"], **what)
     return Response(s.EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -317,7 +314,7 @@ def entries(request: Request, case_id: int) -> Response:
 def screenings(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = selectors.case_for(person, case_id, audit_refusal=True)
         http.query(request)
         paginator, rows = http.paged(request, selectors.screenings(found), "-screened_at", "-id")
         http.read(
@@ -328,7 +325,7 @@ def screenings(request: Request, case_id: int) -> Response:
         )
         return paginator.get_paginated_response(s.ScreeningSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="contribute", request=request._request)
+    found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, s.NewScreeningSerializer)
-    screening = record_screening(request._request, person, found, **data)
+    screening = record_screening(person, found, **data)
     return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)

@@ -10,12 +10,10 @@ here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
-
 from cases.models import Case
 from people.models import Person
 
-# handler(request, person, case): inside `open_case`'s transaction, after the case exists.
+# handler(person, case): inside `open_case`'s transaction, after the case exists.
 CaseOpenedHandler = Callable[..., None]
 # provider(person, case, *, may_manage) -> extra template context for the case page.
 CasePageContext = Callable[..., dict[str, Any]]
@@ -25,16 +23,16 @@ _case_page: list[CasePageContext] = []
 
 
 def on_case_opened(handler: CaseOpenedHandler) -> CaseOpenedHandler:
-    """Call `handler(request, person, case)` whenever a case is opened (once per handler)."""
+    """Call `handler(person, case)` whenever a case is opened (once per handler)."""
     if handler not in _case_opened:
         _case_opened.append(handler)
     return handler
 
 
-def case_opened(request: HttpRequest | None, person: Person, case: Case) -> None:
+def case_opened(person: Person, case: Case) -> None:
     """Run the registered handlers; `open_case` calls this in its transaction."""
     for handler in _case_opened:
-        handler(request, person, case)
+        handler(person, case)
 
 
 def add_case_page_context(provider: CasePageContext) -> CasePageContext:

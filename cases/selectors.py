@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib.auth.models import Permission
 from django.db.models import Prefetch, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from audit.models import Action
@@ -74,12 +74,10 @@ def can(person: Person, case: Case, need: str) -> bool:
     return need == "view" and case.pk in emergency_case_ids(person)
 
 
-def case_for(
-    person: Person, case_id, need: str = "view", *, request: HttpRequest | None = None
-) -> Case:
+def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool = False) -> Case:
     """The case, if the person may do `need` with it; otherwise 404 (existence not leaked).
 
-    Given the request, a refusal is recorded: an access report must show who tried to
+    With `audit_refusal`, a refusal is recorded: an access report must show who tried to
     open a case they may not see. It is the one write a selector makes, and it is
     committed even though the page then fails (requests are not atomic).
     """
@@ -95,19 +93,16 @@ def case_for(
         .first()
     )
     if case is None or not can(person, case, need):
-        if request is not None:
-            record_refusal(request, person, "case", case_id, need)
+        if audit_refusal:
+            record_refusal(person, "case", case_id, need)
         raise Http404("No such case")
     return case
 
 
-def record_refusal(
-    request: HttpRequest, person: Person, target_type: str, target_id, need: str
-) -> None:
+def record_refusal(person: Person, target_type: str, target_id, need: str) -> None:
     """Record that a person asked for something they may not have (they are shown 404)."""
     record(
         Action.PERMISSION_REFUSED,
-        request=request,
         actor=person,
         target_type=target_type,
         target_id=target_id,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
@@ -92,7 +91,6 @@ def next_reference() -> str:
 
 @transaction.atomic
 def create_child_and_case(
-    request: HttpRequest | None,
     person: Person,
     *,
     child_fields: dict,
@@ -103,14 +101,12 @@ def create_child_and_case(
 
     A looked-after child's responsible authority is given `view` at once.
     """
-    child = create_child(request, person, child_fields=child_fields, aliases=aliases)
-    return open_case(request, person, child, concern=concern)
+    child = create_child(person, child_fields=child_fields, aliases=aliases)
+    return open_case(person, child, concern=concern)
 
 
 @transaction.atomic
-def create_child(
-    request: HttpRequest | None, person: Person, *, child_fields: dict, aliases: list[str]
-) -> Child:
+def create_child(person: Person, *, child_fields: dict, aliases: list[str]) -> Child:
     """Record a child (no case yet: a contact to the MASH may come first)."""
     fields = dict(child_fields)
     fields["nhs_number"] = normalise_nhs_number(fields.get("nhs_number", ""))
@@ -121,14 +117,12 @@ def create_child(
     child.search_text = _search_text(child, clean_aliases)
     child.save()
     Alias.objects.bulk_create(Alias(child=child, name=a) for a in clean_aliases)
-    record(
-        Action.CHILD_CREATED, request=request, actor=person, target_type="child", target_id=child.pk
-    )
+    record(Action.CHILD_CREATED, actor=person, target_type="child", target_id=child.pk)
     return child
 
 
 @transaction.atomic
-def open_case(request: HttpRequest | None, person: Person, child: Child, concern: str = "") -> Case:
+def open_case(person: Person, child: Child, concern: str = "") -> Case:
     now = timezone.now()
     case = Case.objects.create(
         reference=next_reference(), child=child, lead_agency=person.agency, opened_by=person
@@ -141,10 +135,9 @@ def open_case(request: HttpRequest | None, person: Person, child: Child, concern
     )
     # Who may see the case comes from higher layers (sharing: the lead agency manages it,
     # a looked-after child's responsible authority views it), registered in their ready().
-    registry.case_opened(request, person, case)
+    registry.case_opened(person, case)
     if concern.strip():
         add_entry(
-            request,
             person,
             case,
             category=Entry.Category.CONCERN,
@@ -152,13 +145,12 @@ def open_case(request: HttpRequest | None, person: Person, child: Child, concern
             text=concern.strip(),
             restricted=False,
         )
-    record(Action.CASE_OPENED, request=request, actor=person, target_type="case", target_id=case.pk)
+    record(Action.CASE_OPENED, actor=person, target_type="case", target_id=case.pk)
     return case
 
 
 @transaction.atomic
 def add_entry(
-    request: HttpRequest | None,
     person: Person,
     case: Case,
     *,
@@ -178,7 +170,6 @@ def add_entry(
     )
     record(
         Action.ENTRY_ADDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -193,7 +184,6 @@ class AmendmentRefused(Exception):
 
 @transaction.atomic
 def amend_entry(
-    request: HttpRequest | None,
     person: Person,
     original: Entry,
     *,
@@ -223,7 +213,6 @@ def amend_entry(
     )
     record(
         Action.ENTRY_AMENDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=original.case_id,
@@ -247,9 +236,7 @@ def risk_from(indicators: list[str]) -> str:
 
 
 @transaction.atomic
-def record_screening(
-    request: HttpRequest | None, person: Person, case: Case, *, indicators: list[str], notes: str
-) -> Screening:
+def record_screening(person: Person, case: Case, *, indicators: list[str], notes: str) -> Screening:
     level = risk_from(indicators)
     screening = Screening.objects.create(
         case=case,
@@ -272,7 +259,6 @@ def record_screening(
     )
     record(
         Action.SCREENING_RECORDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -286,14 +272,14 @@ class CaseAlreadyClosed(Exception):
 
 
 @transaction.atomic
-def close_case(request: HttpRequest | None, person: Person, case: Case, reason: str) -> Case:
+def close_case(person: Person, case: Case, reason: str) -> Case:
     if Case.objects.select_for_update().get(pk=case.pk).status == Case.Status.CLOSED:
         raise CaseAlreadyClosed(f"Case {case.reference} is already closed.")
     now = timezone.now()
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_at=now)
     case.status, case.closed_at = Case.Status.CLOSED, now
     record_on_chronology(case, person, Entry.Category.CASE_CLOSED, f"Case closed. Reason: {reason}")
-    record(Action.CASE_CLOSED, request=request, actor=person, target_type="case", target_id=case.pk)
+    record(Action.CASE_CLOSED, actor=person, target_type="case", target_id=case.pk)
     return case
 
 

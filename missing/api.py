@@ -81,16 +81,16 @@ def _episodes(case: Case) -> QuerySet:
 def placements(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, audit_refusal=True)
         http.query(request)
         paginator, rows = http.paged(request, selectors.placements(found), "-started_at", "-id")
         http.read(request, found, view="placements", placements=[row.pk for row in rows])
         return paginator.get_paginated_response(ms.PlacementSerializer(rows, many=True).data)
 
-    found = case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, ms.NewPlacementSerializer, current=selectors.current_placement(found))
     try:
-        placement = record_placement(request._request, person, found, **data)
+        placement = record_placement(person, found, **data)
     except NotAPlacingAuthority as refused:
         return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
     return Response(ms.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
@@ -126,15 +126,15 @@ def placements(request: Request, case_id: int) -> Response:
 def missing_episodes(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = case_for(person, case_id, request=request._request)
+        found = case_for(person, case_id, audit_refusal=True)
         http.query(request)
         paginator, rows = http.paged(request, _episodes(found), "-reported_at", "-id")
         http.read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
         return paginator.get_paginated_response(ms.MissingEpisodeSerializer(rows, many=True).data)
 
-    found = case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, ms.NewMissingEpisodeSerializer)
-    episode = report_missing(request._request, person, found, **data)
+    episode = report_missing(person, found, **data)
     return Response(
         ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
         status=status.HTTP_201_CREATED,
@@ -156,7 +156,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
 @http.casework
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = case_for(person, case_id, need="contribute", request=request._request)
+    found = case_for(person, case_id, need="contribute", audit_refusal=True)
     episode = selectors.missing_episode(found, episode_id)
     if episode is None:
         raise Http404("No such missing episode")
@@ -165,7 +165,7 @@ def returned(request: Request, case_id: int, episode_id: int) -> Response:
         return http.problem(already)
     data = http.body(request, ms.ReturnSerializer, episode=episode)
     try:
-        record_return(request._request, person, episode, **data)
+        record_return(person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked
         return http.problem(already)
     return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)

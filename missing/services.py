@@ -9,7 +9,6 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
@@ -73,7 +72,6 @@ def _summary(case: Case, what: str) -> str:
 
 @transaction.atomic
 def record_placement(
-    request: HttpRequest | None,
     person: Person,
     case: Case,
     *,
@@ -124,7 +122,7 @@ def record_placement(
     case.child = child
     purpose = f"Child placed in {area.name}"
     for agency in agencies_covering(area, AREA_KINDS):
-        ensure_view_share(request, case, person, agency, purpose)
+        ensure_view_share(case, person, agency, purpose)
     verb = "moved to" if moving else "placed in"
     record_on_chronology(
         case,
@@ -136,7 +134,6 @@ def record_placement(
     )
     record(
         Action.PLACEMENT_RECORDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -159,9 +156,7 @@ def record_placement(
 
 
 @transaction.atomic
-def end_placement(
-    request: HttpRequest | None, person: Person, case: Case, *, ended_at: dt.datetime, reason: str
-):
+def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: str):
     """End the child's current placement (without a new one), and say so."""
 
     child = Child.objects.select_for_update().get(pk=case.child_id)
@@ -180,7 +175,6 @@ def end_placement(
     )
     record(
         Action.PLACEMENT_ENDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -204,7 +198,6 @@ def end_placement(
 
 @transaction.atomic
 def report_missing(
-    request: HttpRequest | None,
     person: Person,
     case: Case,
     *,
@@ -234,7 +227,6 @@ def report_missing(
     )
     record(
         Action.MISSING_REPORTED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -247,7 +239,7 @@ def report_missing(
         for agency in agencies_covering(area, AREA_KINDS):
             if agency != person.agency:
                 ensure_view_share(
-                    request, case, person, agency, f"Child reported missing in {area.name}",
+                    case, person, agency, f"Child reported missing in {area.name}",
                     lawful_basis=LawfulBasis.CA2004_S11,
                 )  # fmt: skip
     notify(
@@ -268,7 +260,6 @@ def report_missing(
 
 @transaction.atomic
 def record_return(
-    request: HttpRequest | None,
     person: Person,
     episode,
     *,
@@ -302,7 +293,6 @@ def record_return(
     )
     record(
         Action.RETURN_RECORDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -320,9 +310,7 @@ def record_return(
 
 
 @transaction.atomic
-def record_return_interview(
-    request: HttpRequest | None, person: Person, interview, *, held_on: dt.datetime, summary: str
-):
+def record_return_interview(person: Person, interview, *, held_on: dt.datetime, summary: str):
     """The placing authority held the return home interview: the task is done."""
     interview = (
         ReturnInterview.objects.select_for_update()
@@ -347,7 +335,6 @@ def record_return_interview(
     )
     record(
         Action.RETURN_INTERVIEW_RECORDED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,

@@ -53,7 +53,7 @@ def _told(kind: str, subject_id: int) -> str:
 def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisode:
     episode = selectors.missing_episode(case, episode_id)
     if episode is None:
-        record_refusal(request, request.user, "missing_episode", episode_id, "view")
+        record_refusal(request.user, "missing_episode", episode_id, "view")
         raise Http404("No such missing episode")
     return episode
 
@@ -62,14 +62,13 @@ def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisod
 def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place a looked-after child, or move them (which ends the current placement)."""
     person = request.user
-    case = case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", audit_refusal=True)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             placement = record_placement(
-                request,
                 person,
                 case,
                 area=data["area"],
@@ -106,7 +105,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     """End the current placement without a new one (a move is a new placement)."""
     person = request.user
-    case = case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", audit_refusal=True)
     current = selectors.current_placement(case)
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
@@ -115,7 +114,6 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             placement = end_placement(
-                request,
                 person,
                 case,
                 ended_at=form.cleaned_data["ended_at"],
@@ -140,12 +138,11 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", audit_refusal=True)
     form = MissingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         episode = report_missing(
-            request,
             person,
             case,
             last_seen_at=data["last_seen_at"],
@@ -173,7 +170,7 @@ def _already_returned(episode: MissingEpisode) -> str:
 @login_required
 def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     person = request.user
-    case = case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", audit_refusal=True)
     episode = _episode(request, case, episode_id)
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
@@ -182,7 +179,6 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         try:
             episode = record_return(
-                request,
                 person,
                 episode,
                 returned_at=form.cleaned_data["returned_at"],
@@ -213,14 +209,14 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
 def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     """Only the agency that owes the interview (the placing authority) records it."""
     person = request.user
-    case = case_for(person, case_id, need="contribute", request=request)
+    case = case_for(person, case_id, need="contribute", audit_refusal=True)
     episode = _episode(request, case, episode_id)
     try:
         interview = episode.return_interview
     except ReturnInterview.DoesNotExist:
         interview = None
     if interview is None or interview.agency_id != person.agency_id:
-        record_refusal(request, person, "missing_episode", episode.pk, "interview")
+        record_refusal(person, "missing_episode", episode.pk, "interview")
         raise Http404("No return home interview for this agency")
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
@@ -229,7 +225,6 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         try:
             record_return_interview(
-                request,
                 person,
                 interview,
                 held_on=form.cleaned_data["held_at"],

@@ -361,6 +361,6 @@ def acknowledge(request: Request, notification_id: int) -> Response:
         )
         raise Http404("No such notification")
     if found.acknowledged_at is None:
-        acknowledge_notification(request._request, found, person)
+        acknowledge_notification(found, person)
         found = mine.get(pk=found.pk)
     return Response(NotificationSerializer(found).data)

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
@@ -148,9 +147,7 @@ def unacknowledged_count(agency: Agency | None) -> int:
 
 
 @transaction.atomic
-def acknowledge_notification(
-    request: HttpRequest | None, notification: Notification, person: Person
-) -> Notification:
+def acknowledge_notification(notification: Notification, person: Person) -> Notification:
     """The recipient agency has taken it in: who and when, on the notification and on
     the case chronology (what the sending agency sees). Again is harmless."""
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
@@ -173,7 +170,6 @@ def acknowledge_notification(
     about_case = notification.case_id is not None
     record(
         Action.NOTIFICATION_ACKNOWLEDGED,
-        request=request,
         actor=person,
         target_type="case" if about_case else "notification",
         target_id=notification.case_id if about_case else notification.pk,
@@ -183,7 +179,6 @@ def acknowledge_notification(
 
 
 def ensure_view_share(
-    request,
     case,
     person: Person,
     agency: Agency,
@@ -200,7 +195,6 @@ def ensure_view_share(
     if Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).exists():
         return False
     share_case(
-        request,
         case,
         person,
         agency,
@@ -219,7 +213,7 @@ def _new_secret() -> str:
 
 
 @transaction.atomic
-def set_webhook(request: HttpRequest, person: Person, agency: Agency, url: str) -> str | None:
+def set_webhook(person: Person, agency: Agency, url: str) -> str | None:
     """Set (or remove) the agency's webhook address. A first address gets a new secret,
     which is returned to be shown once; removing the address removes the secret."""
     secret = None
@@ -234,7 +228,6 @@ def set_webhook(request: HttpRequest, person: Person, agency: Agency, url: str) 
         setattr(agency, name, value)
     record(
         Action.WEBHOOK_CHANGED,
-        request=request,
         actor=person,
         target_type="agency",
         target_id=agency.pk,
@@ -250,14 +243,13 @@ def set_webhook(request: HttpRequest, person: Person, agency: Agency, url: str) 
 
 
 @transaction.atomic
-def rotate_webhook_secret(request: HttpRequest, person: Person, agency: Agency) -> str:
+def rotate_webhook_secret(person: Person, agency: Agency) -> str:
     """A new signing secret, at once: the old one stops working (tell the receiver first)."""
     secret = _new_secret()
     Agency.objects.filter(pk=agency.pk).update(webhook_secret=secret)
     agency.webhook_secret = secret
     record(
         Action.WEBHOOK_CHANGED,
-        request=request,
         actor=person,
         target_type="agency",
         target_id=agency.pk,

@@ -82,7 +82,7 @@ def inbox_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
         )
         raise Http404("No such notification")
     if notification.acknowledged_at is None:
-        acknowledge_notification(request, notification, person)
+        acknowledge_notification(notification, person)
         messages.success(
             request,
             f"You acknowledged ‘{notification.get_kind_display()}’ for case "
@@ -206,7 +206,7 @@ def agency_deliveries(request: HttpRequest) -> HttpResponse:
     )
     secret = None
     if action == "webhook" and form.is_valid():
-        secret = set_webhook(request, person, agency, form.cleaned_data["webhook_url"])
+        secret = set_webhook(person, agency, form.cleaned_data["webhook_url"])
         if secret is None:
             messages.success(
                 request,
@@ -220,7 +220,7 @@ def agency_deliveries(request: HttpRequest) -> HttpResponse:
         if not agency.webhook_url:
             messages.info(request, "Set a webhook address first.")
             return redirect("agency-deliveries")
-        secret = rotate_webhook_secret(request, person, agency)
+        secret = rotate_webhook_secret(person, agency)
     page_obj = paginate(request, undelivered(agency), DELIVERIES_PER_PAGE)
     response = render(
         request,

@@ -72,7 +72,6 @@ def tokens(request: Request) -> Response:
     incoming = NewTokenSerializer(data=request.data)
     incoming.is_valid(raise_exception=True)
     token, secret = create_token(
-        request._request,
         request.user,
         incoming.validated_data["name"],
         incoming.validated_data["days"],
@@ -85,5 +84,5 @@ def tokens(request: Request) -> Response:
 @api_view(["POST"])
 def revoke(request: Request, token_id: int) -> Response:
     """Revoke one of your tokens. Another person's token answers 404."""
-    token = revoke_token(request._request, request.user, token_id)
+    token = revoke_token(request.user, token_id)
     return Response(TokenSerializer(token).data)

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from audit.models import Action
@@ -23,9 +23,7 @@ def digest(raw: str) -> str:
 
 
 @transaction.atomic
-def create_token(
-    request: HttpRequest, person: Person, name: str, days: int
-) -> tuple[ApiToken, str]:
+def create_token(person: Person, name: str, days: int) -> tuple[ApiToken, str]:
     """Make a token; return it and its secret, which is never stored or shown again."""
     if not 1 <= days <= ApiToken.MAX_LIFETIME_DAYS:
         raise ValueError(f"a token lasts 1 to {ApiToken.MAX_LIFETIME_DAYS} days")
@@ -40,7 +38,6 @@ def create_token(
     )
     record(
         Action.TOKEN_CREATED,
-        request=request,
         actor=person,
         target_type="api_token",
         target_id=token.pk,
@@ -54,7 +51,7 @@ def tokens_of(person: Person):
 
 
 @transaction.atomic
-def revoke_token(request: HttpRequest, person: Person, token_id: int) -> ApiToken:
+def revoke_token(person: Person, token_id: int) -> ApiToken:
     """Revoke one of the person's own tokens; anyone else's does not exist for them (404)."""
     token = ApiToken.objects.select_for_update().filter(person=person, pk=token_id).first()
     if token is None:
@@ -64,7 +61,6 @@ def revoke_token(request: HttpRequest, person: Person, token_id: int) -> ApiToke
         token.save(update_fields=["revoked_at"])
         record(
             Action.TOKEN_REVOKED,
-            request=request,
             actor=person,
             target_type="api_token",
             target_id=token.pk,

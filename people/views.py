@@ -207,7 +207,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def sign_out_everywhere_else(request: HttpRequest) -> HttpResponse:
-    ended = end_other_sessions(request, request.user, request.session.session_key)
+    ended = end_other_sessions(request.user, request.session.session_key)
     messages.success(request, f"Signed out of {ended} other session{'s' if ended != 1 else ''}.")
     return redirect("sessions")
 
@@ -219,7 +219,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         token, secret = create_token(
-            request, request.user, form.cleaned_data["name"], form.cleaned_data["days"]
+            request.user, form.cleaned_data["name"], form.cleaned_data["days"]
         )
         created = {"token": token, "secret": secret}
         form = TokenForm()
@@ -234,6 +234,6 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = revoke_token(request, request.user, token_id)
+    token = revoke_token(request.user, token_id)
     messages.success(request, f"Token ‘{token.name}’ is revoked. It no longer works.")
     return redirect("tokens")

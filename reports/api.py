@@ -144,7 +144,7 @@ def review(request: Request, access_id: int) -> Response:
     if access.reviewed_at is not None:
         return http.problem("This emergency access has already been reviewed.")
     try:
-        review_emergency_access(request._request, person, access, incoming.validated_data["note"])
+        review_emergency_access(person, access, incoming.validated_data["note"])
     except AlreadyReviewed as reviewed:  # by someone else, a moment ago
         return http.problem(str(reviewed))
     access = reviewable_accesses(person).get(pk=access.pk)

@@ -285,7 +285,7 @@ def access_events_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_access_history(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", request=request)
+    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     page_obj = paginate(request, reports.case_events([case.pk]), PER_PAGE)
     _show(person, page_obj)
     _viewed_report(request, "case_access_history", page_obj, target=("case", case.pk))
@@ -300,7 +300,7 @@ def case_access_history(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def case_access_history_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", request=request)
+    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     _exported(request, "case_access_history", target=("case", case.pk))
     return _csv(reports.case_events([case.pk]), f"{case.reference}-access-history.csv")
 
@@ -360,7 +360,7 @@ def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            review_emergency_access(request, person, access, form.cleaned_data["note"])
+            review_emergency_access(person, access, form.cleaned_data["note"])
         except AlreadyReviewed:  # reviewed by someone else a moment ago
             messages.info(request, _already(_access_for(person, access_id)))
         else:

@@ -58,11 +58,11 @@ def build_cases(partnership: Partnership) -> list[Case]:
     )
 
     def note(person, case, category, days, text, restricted=False):
-        add_entry(None, person, case, category=category, occurred_at=_ago(days), text=text,
+        add_entry(person, case, category=category, occurred_at=_ago(days), text=text,
                   restricted=restricted)  # fmt: skip
 
     aimee = create_child_and_case(
-        None, worker,
+        worker,
         child_fields={
             "first_name": "Aimee", "last_name": "Thornton", "gender": Child.Gender.FEMALE,
             "date_of_birth": dt.date(2011, 6, 14), "nhs_number": test_nhs_number("999000001"),
@@ -74,14 +74,14 @@ def build_cases(partnership: Partnership) -> list[Case]:
         concern="Residential staff report Aimee coming back late with a phone she cannot explain.",
     )  # fmt: skip
     police_share = share_case(
-        None, aimee, worker, agencies["norfolk_police"], Share.Level.CONTRIBUTE,
+        aimee, worker, agencies["norfolk_police"], Share.Level.CONTRIBUTE,
         LawfulBasis.CA1989_S47, "Section 47 enquiry and strategy discussion",
     )  # fmt: skip
     share_case(
-        None, aimee, worker, agencies["norfolk_hospital"], Share.Level.VIEW,
+        aimee, worker, agencies["norfolk_hospital"], Share.Level.VIEW,
         LawfulBasis.CA2004_S11, "Health information for the strategy discussion",
     )  # fmt: skip
-    acknowledge_share(None, police_share, police)
+    acknowledge_share(police_share, police)
     note(police, aimee, Entry.Category.MISSING, 9, "Reported missing overnight; found at 06:10 "
          "at a bus station in another town.")  # fmt: skip
     note(police, aimee, Entry.Category.INTELLIGENCE, 7, "A vehicle seen collecting Aimee twice "
@@ -91,13 +91,13 @@ def build_cases(partnership: Partnership) -> list[Case]:
     note(worker, aimee, Entry.Category.STRATEGY_DISCUSSION, 2, "Strategy discussion held with "
          "police and health. Agreed: section 47 enquiry, safety plan, daily contact.")  # fmt: skip
     record_screening(
-        None, worker, aimee,
+        worker, aimee,
         indicators=["missing", "money_or_gifts", "older_partner", "adults_of_concern"],
         notes="Screening after the strategy discussion.",
     )  # fmt: skip
 
     jordan = create_child_and_case(
-        None, worker,
+        worker,
         child_fields={
             "first_name": "Jordan", "last_name": "Pike", "gender": Child.Gender.MALE,
             "date_of_birth": dt.date(2012, 1, 30), "nhs_number": test_nhs_number("999000002"),
@@ -107,13 +107,13 @@ def build_cases(partnership: Partnership) -> list[Case]:
         concern="School reports Jordan has been absent on Fridays and seen with older teenagers.",
     )  # fmt: skip
     share_case(
-        None, jordan, worker, agencies["norfolk_police"], Share.Level.VIEW,
+        jordan, worker, agencies["norfolk_police"], Share.Level.VIEW,
         LawfulBasis.CDA1998_S115, "Check for links to known exploitation networks",
     )  # fmt: skip
     note(worker, jordan, Entry.Category.EDUCATION, 3, "Attendance 71% this half term.")
 
     leah = create_child_and_case(
-        None, people["mash.manager"],
+        people["mash.manager"],
         child_fields={
             "first_name": "Leah", "last_name": "Brennan", "gender": Child.Gender.FEMALE,
             "date_of_birth": dt.date(2010, 9, 2),
@@ -123,7 +123,7 @@ def build_cases(partnership: Partnership) -> list[Case]:
     )  # fmt: skip
 
     tyler = create_child_and_case(
-        None, worker,
+        worker,
         child_fields={
             "first_name": "Tyler", "last_name": "Okafor", "gender": Child.Gender.MALE,
             "date_of_birth": dt.date(2013, 4, 21), "nhs_number": test_nhs_number("999000003"),
@@ -132,7 +132,7 @@ def build_cases(partnership: Partnership) -> list[Case]:
         concern="Sexual health clinic raised a concern about an older partner.",
     )  # fmt: skip
     share_case(
-        None, tyler, worker, agencies["norfolk_hospital"], Share.Level.CONTRIBUTE,
+        tyler, worker, agencies["norfolk_hospital"], Share.Level.CONTRIBUTE,
         LawfulBasis.GDPR_6E_9G, "Health follow-up",
     )  # fmt: skip
     place_aimee_in_suffolk(partnership, aimee)
@@ -146,16 +146,16 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
     people, areas = partnership.people, partnership.areas
     worker, police = people["social.worker"], people["police.officer"]
     record_placement(
-        None, worker, aimee, area=areas["suffolk"],
+        worker, aimee, area=areas["suffolk"],
         address="The Willows children’s home, 4 Example Lane, Ipswich", postcode="IP1 1AA",
         provider_type=Placement.Provider.CHILDRENS_HOME, started_at=_ago(20, hour=16),
     )  # fmt: skip
     told = Notification.objects.get(
         case=aimee, agency=partnership.agencies["suffolk_police"], kind=Notification.Kind.PLACEMENT
     )
-    acknowledge_notification(None, told, people["suffolk.officer"])
+    acknowledge_notification(told, people["suffolk.officer"])
     episode = report_missing(
-        None, worker, aimee, last_seen_at=_ago(3, hour=21),
+        worker, aimee, last_seen_at=_ago(3, hour=21),
         last_seen_where="Ipswich railway station",
         circumstances="Did not come back to the home after school; her phone is switched off. "
         "Staff think she may have gone to Norwich.",
@@ -163,7 +163,7 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
     )  # fmt: skip
     # Found the next morning: the return home interview by Norfolk is due within 72 hours.
     record_return(
-        None, police, episode, returned_at=_ago(1, hour=6),
+        police, episode, returned_at=_ago(1, hour=6),
         how_found="Found by officers at a flat in Norwich with two adults; brought back "
         "to the home.",
     )  # fmt: skip
@@ -202,14 +202,14 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
 
     def child(first, last, born, **more):
         return create_child(
-            None, nurse, child_fields={"first_name": first, "last_name": last,
+            nurse, child_fields={"first_name": first, "last_name": last,
                                        "date_of_birth": born, **more}, aliases=[],
         )  # fmt: skip
 
     def contact(by, who, hours, concern, *, public=False):
         person = people[by]
         return record_contact(
-            None, person, who, area=norfolk,
+            person, who, area=norfolk,
             referrer_type=Contact.ReferrerType.PUBLIC if public
             else Contact.ReferrerType.PROFESSIONAL,
             referrer_name="A neighbour (name withheld)" if public else person.get_full_name(),
@@ -229,25 +229,23 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
     ellis = child("Ellis", "Varga", dt.date(2010, 12, 19), gender=Child.Gender.FEMALE)
     red = contact("health.nurse", ellis, 6, "Disclosed to the school nurse that she is "
                   "‘paying off a debt’ to an older boyfriend.")  # fmt: skip
-    rate_contact(None, manager, red, Rag.RED, "Disclosure suggests exploitation is happening now.")
+    rate_contact(manager, red, Rag.RED, "Disclosure suggests exploitation is happening now.")
     checks = request_checks(
-        None,
         manager,
         red,
         [constabulary, hospital],
         "What do you hold on Ellis and on any adult linked to her?",
     )
     _asked_earlier(checks, 5)
-    answer_check(None, police, next(c for c in checks if c.agency == constabulary),
+    answer_check(police, next(c for c in checks if c.agency == constabulary),
                  "Two missing episodes this year; seen with an adult of interest.",
                  "The adult is subject to a live operation: for the MASH only.")  # fmt: skip
 
     noor = child("Noor", "Hadley", dt.date(2013, 5, 27), gender=Child.Gender.FEMALE)
     amber = contact("police.officer", noor, 3, "Picked up at 01:00 from a takeaway by a "
                     "taxi paid for by someone she would not name.")  # fmt: skip
-    rate_contact(None, manager, amber, Rag.AMBER, "Concerning but she is home and safe today.")
+    rate_contact(manager, amber, Rag.AMBER, "Concerning but she is home and safe today.")
     checks = request_checks(
-        None,
         manager,
         amber,
         [constabulary, hospital],
@@ -255,7 +253,6 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
     )
     _asked_earlier(checks, 2)
     answer_check(
-        None,
         nurse,
         next(c for c in checks if c.agency == hospital),
         "One attendance in March for an overdose; discharged to her mother.",
@@ -264,34 +261,33 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
     green_child = child("Kai", "Lindqvist", dt.date(2014, 10, 8), gender=Child.Gender.MALE)
     green = contact("health.nurse", green_child, 50, "Spending a lot of time online with "
                     "people he has not met; parents worried.", public=True)  # fmt: skip
-    rate_contact(None, manager, green, Rag.GREEN, "Parents engaged; no sign of contact offline.")
-    assign_contact(None, manager, green, people["social.worker"])
+    rate_contact(manager, green, Rag.GREEN, "Parents engaged; no sign of contact offline.")
+    assign_contact(manager, green, people["social.worker"])
 
     ready_child = child("Mia", "Okonjo", dt.date(2012, 7, 15), gender=Child.Gender.FEMALE)
     ready = contact("police.officer", ready_child, 20, "Reported by her mother for staying out "
                     "overnight twice this week.")  # fmt: skip
-    rate_contact(None, manager, ready, Rag.AMBER, "Pattern of going missing.")
-    assign_contact(None, manager, ready, manager)
-    (check,) = request_checks(None, manager, ready, [hospital], "Any attendances?")
+    rate_contact(manager, ready, Rag.AMBER, "Pattern of going missing.")
+    assign_contact(manager, ready, manager)
+    (check,) = request_checks(manager, ready, [hospital], "Any attendances?")
     _asked_earlier([check], 18)
-    answer_check(None, nurse, check, "Nothing held on Mia.")
+    answer_check(nurse, check, "Nothing held on Mia.")
 
     decided = contact("health.nurse", jordan.child, 30, "Jordan told a nurse that older "
                       "teenagers give him cannabis to carry.")  # fmt: skip
-    rate_contact(None, manager, decided, Rag.AMBER, "Possible criminal and sexual exploitation.")
-    decide_contact(None, manager, decided, Contact.Decision.STRATEGY_DISCUSSION,
+    rate_contact(manager, decided, Rag.AMBER, "Possible criminal and sexual exploitation.")
+    decide_contact(manager, decided, Contact.Decision.STRATEGY_DISCUSSION,
                    "Open case; strategy discussion with police and school today.")  # fmt: skip
     nfa_child = child("Theo", "Brandt", dt.date(2015, 1, 9), gender=Child.Gender.MALE)
     nfa = contact("police.officer", nfa_child, 40, "Seen alone in the park after dark.")
-    rate_contact(None, manager, nfa, Rag.GREEN, "One-off; he was waiting for his father.")
-    decide_contact(None, manager, nfa, Contact.Decision.NO_FURTHER_ACTION,
+    rate_contact(manager, nfa, Rag.GREEN, "One-off; he was waiting for his father.")
+    decide_contact(manager, nfa, Contact.Decision.NO_FURTHER_ACTION,
                    "Father confirmed; no concerns known to any agency.")  # fmt: skip
     moved_child = child("Ava", "Sorensen", dt.date(2011, 4, 2), gender=Child.Gender.FEMALE)
     moved = contact("health.nurse", moved_child, 26, "Family has moved to Ipswich; "
                     "concerns about an older partner.")  # fmt: skip
-    rate_contact(None, manager, moved, Rag.GREEN, "Lives in Suffolk now.")
+    rate_contact(manager, moved, Rag.GREEN, "Lives in Suffolk now.")
     decide_contact(
-        None,
         manager,
         moved,
         Contact.Decision.TRANSFER,
@@ -301,7 +297,7 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
 
     # One child missing right now: Jordan, reported by the police last night.
     report_missing(
-        None, police, jordan, last_seen_at=_hours_ago(10), last_seen_where="Norwich bus station",
+        police, jordan, last_seen_at=_hours_ago(10), last_seen_where="Norwich bus station",
         circumstances="Did not come home after school; friends say he went to meet older boys.",
         risk=MissingEpisode.Risk.HIGH,
     )  # fmt: skip

@@ -49,7 +49,7 @@ from sharing.models import Share
 def shares(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, request=request._request)
+        found = selectors.case_for(person, case_id, audit_refusal=True)
         http.query(request)
         given = shared.agencies_with_access(found)
         if not selectors.can(person, found, "manage"):
@@ -63,10 +63,9 @@ def shares(request: Request, case_id: int) -> Response:
         )
         return paginator.get_paginated_response(s.ShareSerializer(rows, many=True).data)
 
-    found = selectors.case_for(person, case_id, need="manage", request=request._request)
+    found = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     data = http.body(request, s.NewShareSerializer, person=person)
     share = sharing.share_case(
-        request._request,
         found,
         person,
         data["agency"],
@@ -92,9 +91,9 @@ def acknowledge(request: Request, share_id: int) -> Response:
     person = request.user
     share = sharing.shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
-        selectors.record_refusal(request._request, person, "share", share_id, "acknowledge")
+        selectors.record_refusal(person, "share", share_id, "acknowledge")
         raise Http404("No such share")
-    share = sharing.acknowledge_share(request._request, share, person)
+    share = sharing.acknowledge_share(share, person)
     return Response(s.ShareSerializer(share).data)
 
 
@@ -113,14 +112,14 @@ def revoke(request: Request, share_id: int) -> Response:
     person = request.user
     share = Share.objects.filter(pk=share_id).first()
     if share is None:
-        selectors.record_refusal(request._request, person, "share", share_id, "manage")
+        selectors.record_refusal(person, "share", share_id, "manage")
         raise Http404("No such share")
     try:
-        selectors.case_for(person, share.case_id, need="manage", request=request._request)
+        selectors.case_for(person, share.case_id, need="manage", audit_refusal=True)
     except Http404:
         raise Http404("No such share") from None
     try:
-        share = sharing.revoke_share(request._request, share, person)
+        share = sharing.revoke_share(share, person)
     except sharing.ShareRefused as refused:
         return http.problem(str(refused))
     return Response(s.ShareSerializer(share).data)
@@ -159,5 +158,5 @@ def emergency_access(request: Request, case_id: int) -> Response:
         raise Http404("No such case")
     if selectors.can(person, found, "view"):
         return http.problem("You can already see this case, so no emergency access was granted.")
-    access = sharing.grant_emergency_access(request._request, found, person, data["reason"])
+    access = sharing.grant_emergency_access(found, person, data["reason"])
     return Response(s.EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)

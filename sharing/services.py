@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
@@ -58,7 +57,6 @@ def agencies_to_share_with(case: Case) -> list[Agency]:
 
 @transaction.atomic
 def share_case(
-    request: HttpRequest | None,
     case,
     person: Person,
     agency: Agency,
@@ -91,7 +89,6 @@ def share_case(
         )
     record(
         Action.SHARED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -101,7 +98,7 @@ def share_case(
 
 
 @transaction.atomic
-def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> Share:
+def revoke_share(share: Share, person: Person) -> Share:
     """End a share at once: the agency's permissions are recomputed in this transaction."""
     share = Share.objects.select_for_update().select_related("case").get(pk=share.pk)
     if share.agency_id == share.case.lead_agency_id:
@@ -122,7 +119,6 @@ def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> S
     )
     record(
         Action.SHARE_REVOKED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=share.case_id,
@@ -132,7 +128,7 @@ def revoke_share(request: HttpRequest | None, share: Share, person: Person) -> S
 
 
 @transaction.atomic
-def acknowledge_share(request: HttpRequest | None, share: Share, person: Person) -> Share:
+def acknowledge_share(share: Share, person: Person) -> Share:
     """The receiving agency says it has taken the share in; the chronology records who."""
     share = Share.objects.select_for_update().get(pk=share.pk)
     if share.acknowledged_at is None:
@@ -147,7 +143,6 @@ def acknowledge_share(request: HttpRequest | None, share: Share, person: Person)
         )
         record(
             Action.SHARE_ACKNOWLEDGED,
-            request=request,
             actor=person,
             target_type="case",
             target_id=share.case_id,
@@ -168,9 +163,7 @@ def shares_received(agency: Agency):
 
 
 @transaction.atomic
-def grant_emergency_access(
-    request: HttpRequest | None, case, person: Person, reason: str
-) -> EmergencyAccess:
+def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess:
     """Break-glass access to one case for one person, for a few hours, with a reason.
 
     Recorded on the chronology (so the managing agency sees it) and flagged in the audit.
@@ -200,7 +193,6 @@ def grant_emergency_access(
     )
     record(
         Action.EMERGENCY_ACCESS,
-        request=request,
         actor=person,
         target_type="case",
         target_id=case.pk,
@@ -214,9 +206,7 @@ class AlreadyReviewed(Exception):
 
 
 @transaction.atomic
-def review_emergency_access(
-    request: HttpRequest | None, person: Person, access: EmergencyAccess, note: str
-) -> EmergencyAccess:
+def review_emergency_access(person: Person, access: EmergencyAccess, note: str) -> EmergencyAccess:
     """Information governance marks an emergency access reviewed, with a note.
 
     The caller has already checked that `person` is information governance at an agency
@@ -241,7 +231,6 @@ def review_emergency_access(
     )
     record(
         Action.EMERGENCY_ACCESS_REVIEWED,
-        request=request,
         actor=person,
         target_type="case",
         target_id=access.case_id,
@@ -254,7 +243,7 @@ def default_basis_for_lead_agency() -> str:
     return LawfulBasis.CA2004_S11
 
 
-def give_access_to_new_case(request: HttpRequest | None, person: Person, case: Case) -> None:
+def give_access_to_new_case(person: Person, case: Case) -> None:
     """Who sees a case from the moment it is opened: shares are the truth of access.
 
     The lead agency manages it; a looked-after child's responsible authority, if another
@@ -262,7 +251,6 @@ def give_access_to_new_case(request: HttpRequest | None, person: Person, case: C
     inside `cases.services.open_case`'s transaction.
     """
     share_case(
-        request,
         case,
         person,
         person.agency,
@@ -275,7 +263,6 @@ def give_access_to_new_case(request: HttpRequest | None, person: Person, case: C
     authority = child.responsible_authority
     if child.looked_after and authority and authority != person.agency:
         share_case(
-            request,
             case,
             person,
             authority,

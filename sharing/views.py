@@ -33,12 +33,11 @@ from sharing.services import (
 @login_required
 def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", request=request)
+    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     form = ShareForm(posted(request), agencies=agencies_to_share_with(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         share = share_case(
-            request,
             case,
             person,
             data["agency"],
@@ -59,12 +58,12 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
     share = Share.objects.select_related("agency").filter(pk=share_id).first()
     if share is None:
-        selectors.record_refusal(request, person, "share", share_id, "manage")
+        selectors.record_refusal(person, "share", share_id, "manage")
         raise Http404("No such share")
-    case = selectors.case_for(person, share.case_id, need="manage", request=request)
+    case = selectors.case_for(person, share.case_id, need="manage", audit_refusal=True)
     if share.revoked_at is None:
         try:
-            revoke_share(request, share, person)
+            revoke_share(share, person)
         except ShareRefused:
             # The lead agency must keep its own case; a new lead would be a handover.
             messages.error(request, "The lead agency’s access to its case cannot be revoked.")
@@ -105,10 +104,10 @@ def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
     share = shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
-        selectors.record_refusal(request, person, "share", share_id, "acknowledge")
+        selectors.record_refusal(person, "share", share_id, "acknowledge")
         raise Http404("No such share")
     if share.acknowledged_at is None:
-        acknowledge_share(request, share, person)
+        acknowledge_share(share, person)
         messages.success(
             request,
             f"You acknowledged {share.case.reference}. This is recorded on its chronology.",
@@ -128,7 +127,7 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
         elif selectors.can(person, case, "view"):
             return redirect("case", case_id=case.pk)
         else:
-            access = grant_emergency_access(request, case, person, form.cleaned_data["reason"])
+            access = grant_emergency_access(case, person, form.cleaned_data["reason"])
             until = timezone.localtime(access.expires_at)
             messages.info(
                 request,

@@ -415,7 +415,7 @@ def open_case_for(people):
     def _open(username: str, concern: str = "", aliases=(), **child):
         fields = {"first_name": "Test", "last_name": "Child", "gender": "female"} | child
         return create_child_and_case(
-            None, people[username], child_fields=fields, aliases=list(aliases), concern=concern
+            people[username], child_fields=fields, aliases=list(aliases), concern=concern
         )
 
     return _open
@@ -429,7 +429,7 @@ def share(people, agencies):
 
     def _share(case, agency_key: str, level: str = "view", by: str = "social.worker"):
         return share_case(
-            None, case, people[by], agencies[agency_key], level, LawfulBasis.CA1989_S47,
+            case, people[by], agencies[agency_key], level, LawfulBasis.CA1989_S47,
             "Strategy discussion",
         )  # fmt: skip
 
@@ -445,7 +445,6 @@ def place(partnership):
 
     def _place(case, area: str = "suffolk", *, by: str = "social.worker", at=None):
         return record_placement(
-            None,
             partnership.people[by],
             case,
             area=partnership.areas[area],
@@ -469,7 +468,6 @@ def missing(people):
 
     def _missing(case, *, by: str = "police.officer", risk: str = "high"):
         return report_missing(
-            None,
             people[by],
             case,
             last_seen_at=timezone.now() - dt.timedelta(hours=1),
@@ -504,14 +502,14 @@ def make_contact(partnership):
                 search_text=searchable(f"{first_name} {last_name}"),
             )  # fmt: skip
         contact = record_contact(
-            None, person, child, area=partnership.areas[area], referrer_type="professional",
+            person, child, area=partnership.areas[area], referrer_type="professional",
             referrer_name=person.get_full_name(), referrer_role=person.job_title,
             referrer_email=person.email, received_at=received_at or timezone.now(),
             concern=concern,
         )  # fmt: skip
         if rag:
             contact = rate_contact(
-                None, partnership.people["mash.manager"], contact, rag, "Rated in a test."
+                partnership.people["mash.manager"], contact, rag, "Rated in a test."
             )
         return contact
 

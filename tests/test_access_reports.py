@@ -105,7 +105,7 @@ def test_information_governance_sees_its_cases_and_its_peoples_activity_and_noth
         detail={"cases": [world.amy.pk]},
     )
     # A Norfolk social worker breaks the glass on Suffolk's case: their agency's IG sees it.
-    access = grant_emergency_access(None, world.sam, people["social.worker"], REASON)
+    access = grant_emergency_access(world.sam, people["social.worker"], REASON)
     glass = events(Action.EMERGENCY_ACCESS, actor_username="social.worker")[0]
     own_read = viewed(people["social.worker"], world.sam, via="emergency_access", access=access.pk)
     # Suffolk's own work on Suffolk's case is none of Norfolk's business.
@@ -132,7 +132,7 @@ def test_others_read_through_the_api_only_the_events_on_cases_they_manage(world,
         target_type="child",
         target_id=world.amy.child_id,
     )
-    grant_emergency_access(None, world.sam, people["social.worker"], REASON)
+    grant_emergency_access(world.sam, people["social.worker"], REASON)
     own_glass = events(Action.EMERGENCY_ACCESS, actor_username="social.worker")[0]
 
     seen = listed(signed_in_as("social.worker").get(reverse("api-audit-events")))
@@ -174,7 +174,7 @@ def test_filtering_by_a_child_brings_in_the_searches_that_showed_them(world, peo
 
 def test_a_case_history_is_for_its_managers_and_says_under_what_each_read_was_made(world, people):
     signed_in_as("police.officer").get(reverse("case", args=[world.amy.pk]))
-    glass = grant_emergency_access(None, world.amy, people["suffolk.officer"], REASON)
+    glass = grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
     signed_in_as("suffolk.officer").get(reverse("case", args=[world.amy.pk]))
 
     response = signed_in_as("social.worker").get(
@@ -407,7 +407,7 @@ def test_reading_and_downloading_a_report_is_recorded(world, people):
 @pytest.fixture
 def glass(world, people) -> EmergencyAccess:
     """suffolk.officer broke the glass on Norfolk's case."""
-    return grant_emergency_access(None, world.amy, people["suffolk.officer"], REASON)
+    return grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
 
 
 def test_reviewing_marks_it_reviewed_records_it_and_puts_it_on_the_chronology(world, glass):
@@ -476,7 +476,7 @@ def test_a_review_needs_a_note_of_bounded_length(world, glass):
 
 
 def test_an_emergency_access_to_a_case_the_agency_does_not_manage_is_not_found(world, people):
-    theirs = grant_emergency_access(None, world.sam, people["police.officer"], REASON)
+    theirs = grant_emergency_access(world.sam, people["police.officer"], REASON)
     client = signed_in_as("ig.officer")
     assert client.get(reverse("emergency-review", args=[theirs.pk])).status_code == 404
     assert (
@@ -498,7 +498,7 @@ def test_an_emergency_access_to_a_case_the_agency_does_not_manage_is_not_found(w
 def test_those_awaiting_review_come_first(world, glass, people):
     client = signed_in_as("ig.officer")
     client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
-    later = grant_emergency_access(None, world.amy, people["health.nurse"], REASON)
+    later = grant_emergency_access(world.amy, people["health.nurse"], REASON)
     listing = client.get(reverse("emergency-reviews"))
     assert [a.pk for a in listing.context["page_obj"]] == [later.pk, glass.pk]
     landing = client.get(reverse("access-reports")).content.decode()
@@ -586,12 +586,12 @@ def test_events_about_no_case_in_particular_are_shown_too(world, people):
 def test_the_review_list_takes_as_many_queries_for_1_access_as_for_30(
     world, people, django_assert_max_num_queries
 ):
-    grant_emergency_access(None, world.amy, people["suffolk.officer"], REASON)
+    grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
     client = signed_in_as("ig.officer")
     path = reverse("emergency-reviews")
     few = count_queries(client, path, {}, django_assert_max_num_queries)
     for _ in range(29):
-        grant_emergency_access(None, world.amy, people["health.nurse"], REASON)
+        grant_emergency_access(world.amy, people["health.nurse"], REASON)
     with django_assert_max_num_queries(few):
         response = client.get(path)
     assert len(response.context["page_obj"]) == 25
@@ -605,7 +605,7 @@ def test_the_access_endpoints_answer_within_their_schema_for_information_governa
     request, world, people
 ):
     """The fuzz (test_api_fuzz) runs as a social worker, who is refused most of these."""
-    grant_emergency_access(None, world.amy, people["suffolk.officer"], REASON)
+    grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
     viewed(
         people["police.officer"], world.amy, via="share", share=world.police_share.pk, level="view"
     )
@@ -621,7 +621,7 @@ def test_the_access_endpoints_answer_within_their_schema_for_information_governa
     ]
     assert not [failure for failure in failures if failure], failures
     # And the answers that random ids rarely reach, on an access the fuzz cannot have used.
-    glass = grant_emergency_access(None, world.amy, people["health.nurse"], REASON)
+    glass = grant_emergency_access(world.amy, people["health.nurse"], REASON)
     checked = [
         schema["/api/v1/audit/events/"]["GET"].Case(query={"case": world.amy.pk}),
         schema["/api/v1/audit/emergency-accesses/"]["GET"].Case(query={"reviewed": "false"}),

@@ -77,7 +77,7 @@ COVERED_URL_NAMES = {row.name for row in PAGES + API}
 def world(open_case_for, share, people):
     case = open_case_for("social.worker", first_name="Amy", last_name="Example")
     police_share = share(case, "norfolk_police", "view")
-    access = grant_emergency_access(None, case, people["suffolk.officer"], REASON)
+    access = grant_emergency_access(case, people["suffolk.officer"], REASON)
     read = record(
         Action.CASE_VIEWED,
         actor=people["police.officer"],
@@ -202,7 +202,7 @@ def test_api_for_who_may_and_who_may_not(world, people, row):
 
 @pytest.mark.parametrize("row", API, ids=label)
 def test_api_with_a_token(world, people, row):
-    _, secret = create_token(None, people[row.may], "matrix", 7)
+    _, secret = create_token(people[row.may], "matrix", 7)
     response = send(Client(), row, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200, response.content
 

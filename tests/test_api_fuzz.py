@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.middleware.csrf import CSRF_ALLOWED_CHARS
-from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -163,7 +162,7 @@ def api_rate(settings):
 
 
 def make_token(person, name="fuzz", days=7):
-    return create_token(RequestFactory().post("/"), person, name, days)
+    return create_token(person, name, days)
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -335,7 +334,7 @@ def dead_credentials(people):
     expired, expired_secret = make_token(worker, "expired")
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
     revoked, revoked_secret = make_token(worker, "revoked")
-    revoke_token(RequestFactory().post("/"), worker, revoked.pk)
+    revoke_token(worker, revoked.pk)
     return {
         "none": {},
         "expired token": bearer(expired_secret),

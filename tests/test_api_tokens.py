@@ -140,7 +140,7 @@ def test_the_tokens_page_is_paged_in_a_constant_number_of_queries(
 
     client = sign_in("health.nurse")
     for i in range(45):
-        create_token(None, people["health.nurse"], f"token {i:02d}", 7)
+        create_token(people["health.nurse"], f"token {i:02d}", 7)
     with django_assert_max_num_queries(12):
         first = client.get(reverse("tokens")).content.decode()
     assert first.count("Revoke<span") == 20

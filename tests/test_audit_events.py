@@ -241,7 +241,7 @@ def test_a_read_by_emergency_access_names_the_access(world, sign_in):
     from sharing.services import grant_emergency_access
 
     person = Person.objects.get(username="suffolk.officer")
-    access = grant_emergency_access(None, world.case, person, REASON)
+    access = grant_emergency_access(world.case, person, REASON)
     client = client_for("suffolk.officer")
     _, written = written_by(client, lambda c: c.get(reverse("case", args=[world.case.pk])))
     assert [event.action for event in written] == [A.CASE_VIEWED]

@@ -41,10 +41,10 @@ def test_a_share_gives_exactly_its_level_and_revoking_takes_it_away_at_once(
     share(case, "norfolk_police", "contribute")
     assert selectors.case_for(officer, case.pk, need="contribute") == case
 
-    revoke_share(None, granted, people["social.worker"])
+    revoke_share(granted, people["social.worker"])
     # The contribute share still stands, so access stays at that level...
     assert selectors.case_for(officer, case.pk, need="contribute") == case
-    revoke_share(None, Share.objects.get(case=case, level="contribute"), people["social.worker"])
+    revoke_share(Share.objects.get(case=case, level="contribute"), people["social.worker"])
     # ...and with no share left, nothing at all, at once.
     with pytest.raises(Http404):
         selectors.case_for(officer, case.pk)
@@ -57,7 +57,7 @@ def test_permissions_always_equal_what_the_shares_give(open_case_for, share, age
     case = open_case_for("social.worker")
     share(case, "norfolk_hospital", "contribute")
     police = share(case, "norfolk_police", "view")
-    revoke_share(None, police, police.shared_by)
+    revoke_share(police, police.shared_by)
 
     def held(agency):
         return set(
@@ -75,7 +75,7 @@ def test_restricted_entries_are_seen_only_by_their_agency(open_case_for, share, 
     case = open_case_for("social.worker", concern="Seen with older men at the bus station")
     share(case, "norfolk_police", "contribute")
     add_entry(
-        None, people["police.officer"], case, category="intelligence",
+        people["police.officer"], case, category="intelligence",
         occurred_at=timezone.now(), text="Vehicle ABC seen twice", restricted=True,
     )  # fmt: skip
     police_view = [e.text for e in selectors.chronology(case, people["police.officer"])]
@@ -89,7 +89,7 @@ def test_an_amendment_supersedes_and_both_remain(open_case_for, people):
     case = open_case_for("social.worker", concern="Met at 9pm")
     original = case.entries.get(category="concern")
     amended = amend_entry(
-        None, people["social.worker"], original, text="Met at 10pm",
+        people["social.worker"], original, text="Met at 10pm",
         occurred_at=original.occurred_at, category="concern", reason="Time was wrong",
     )  # fmt: skip
     texts = [e.text for e in selectors.chronology(case, people["mash.manager"])]
@@ -100,7 +100,7 @@ def test_an_amendment_supersedes_and_both_remain(open_case_for, people):
 def test_entries_cannot_be_changed_or_removed_even_through_raw_sql(open_case_for, people):
     case = open_case_for("social.worker", concern="Original words")
     entry = case.entries.get(category="concern")
-    record_screening(None, people["social.worker"], case, indicators=["missing"], notes="")
+    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
     for statement in [
         "UPDATE cases_entry SET text = 'rewritten' WHERE id = %s",
         "DELETE FROM cases_entry WHERE id = %s",
@@ -121,7 +121,7 @@ def test_entries_cannot_be_changed_or_removed_even_through_raw_sql(open_case_for
 def test_emergency_access_is_for_one_person_for_a_limited_time(open_case_for, people, settings):
     case = open_case_for("social.worker")
     officer = people["suffolk.officer"]
-    access = grant_emergency_access(None, case, officer, "Child found in Ipswich at 2am")
+    access = grant_emergency_access(case, officer, "Child found in Ipswich at 2am")
     assert selectors.case_for(officer, case.pk) == case
     with pytest.raises(Http404):
         selectors.case_for(officer, case.pk, need="contribute")
@@ -136,7 +136,7 @@ def test_emergency_access_is_for_one_person_for_a_limited_time(open_case_for, pe
 def test_acknowledging_a_share_goes_on_the_chronology(open_case_for, share, people):
     case = open_case_for("social.worker")
     given = share(case, "norfolk_police")
-    acknowledge_share(None, given, people["police.officer"])
+    acknowledge_share(given, people["police.officer"])
     given.refresh_from_db()
     assert given.acknowledged_by == people["police.officer"]
     assert case.entries.filter(category="share_acknowledged").count() == 1
@@ -144,9 +144,9 @@ def test_acknowledging_a_share_goes_on_the_chronology(open_case_for, share, peop
 
 def test_screening_sets_the_risk_and_is_kept_as_history(open_case_for, people):
     case = open_case_for("social.worker")
-    record_screening(None, people["social.worker"], case, indicators=["missing"], notes="")
+    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
     record_screening(
-        None, people["social.worker"], case,
+        people["social.worker"], case,
         indicators=["missing", "older_partner", "money_or_gifts"], notes="",
     )  # fmt: skip
     case.refresh_from_db()

@@ -496,11 +496,11 @@ def chronology(world, people, share):
     share(world.case, "norfolk_police", "contribute")
     when = timezone.now() - dt.timedelta(days=3)
     police = add_entry(
-        None, people["police.officer"], world.case, category="intelligence",
+        people["police.officer"], world.case, category="intelligence",
         occurred_at=when, text="Vehicle seen twice", restricted=True,
     )  # fmt: skip
     note = add_entry(
-        None, people["social.worker"], world.case, category="note",
+        people["social.worker"], world.case, category="note",
         occurred_at=when - dt.timedelta(days=1), text="Home visit", restricted=False,
     )  # fmt: skip
     return SimpleNamespace(police=police, note=note)
@@ -937,7 +937,7 @@ def test_a_made_up_cursor_is_not_found(sign_in, world, cursor):
 def many_children(person, n: int) -> None:
     for i in range(n):
         create_child_and_case(
-            None, person, child_fields={"first_name": f"Child{i:03d}", "last_name": "Many"},
+            person, child_fields={"first_name": f"Child{i:03d}", "last_name": "Many"},
             aliases=[f"Alias{i}"], concern="",
         )  # fmt: skip
 
@@ -988,7 +988,7 @@ def test_the_chronology_takes_the_same_few_queries_whatever_its_length(
 
 def test_a_token_reads_and_writes_cases_as_its_person(world, people, share):
     share(world.case, "norfolk_police", "contribute")
-    token, secret = create_token(None, people["police.officer"], "Force system", 7)
+    token, secret = create_token(people["police.officer"], "Force system", 7)
     api = Client()
     with recorded() as written:
         read = api.get(
@@ -1005,7 +1005,7 @@ def test_a_token_reads_and_writes_cases_as_its_person(world, people, share):
     assert made.status_code == 201
     assert made.json()["agency"]["name"] == "Norfolk Constabulary"
     assert actions(written) == [Action.API_REQUEST, Action.ENTRY_ADDED]
-    suffolk_token = create_token(None, people["suffolk.officer"], "Suffolk", 7)[1]
+    suffolk_token = create_token(people["suffolk.officer"], "Suffolk", 7)[1]
     hidden = api.get(url("api-case", world.case.pk), HTTP_AUTHORIZATION=f"Bearer {suffolk_token}")
     assert hidden.status_code == 404
 
@@ -1023,8 +1023,8 @@ def test_every_answer_of_a_walk_through_matches_the_schema(
 ):
     """Real successes and refusals, checked by schemathesis against the published schema."""
     share(world.case, "norfolk_police", "contribute")
-    _, secret = create_token(None, people["social.worker"], "schema", 7)
-    _, police = create_token(None, people["police.officer"], "schema", 7)
+    _, secret = create_token(people["social.worker"], "schema", 7)
+    _, police = create_token(people["police.officer"], "schema", 7)
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app, headers=bearer(secret))
     case_id = {"case_id": world.case.pk}
 
@@ -1071,7 +1071,7 @@ def test_every_answer_of_a_walk_through_matches_the_schema(
     lead = {"share_id": Share.objects.get(case=world.case, level="manage").pk}
     assert call("/api/v1/shares/{share_id}/revoke/", "POST", path_parameters=lead) == 409
     glass = "/api/v1/cases/{case_id}/emergency-access/"
-    _, nurse = create_token(None, people["suffolk.officer"], "schema", 7)
+    _, nurse = create_token(people["suffolk.officer"], "schema", 7)
     assert call(glass, "POST", nurse, path_parameters=case_id, body=REASON) == 201
     assert call(glass, "POST", path_parameters=case_id, body=REASON) == 409
     assert (

@@ -226,7 +226,7 @@ def first_of_each(row) -> list:
     [param for row in CASE_API for param in first_of_each(row)],
 )
 def test_with_a_token(people, world, method, to, username, expected):
-    _, secret = create_token(None, people[username], "matrix", 7)
+    _, secret = create_token(people[username], "matrix", 7)
     response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
     check(response, expected, to, world, username)
 
@@ -248,7 +248,7 @@ def test_without_credentials(client, people, world, method, to):
 
 def test_a_platform_superuser_in_no_agency_does_no_casework(world):
     operator = Person.objects.create_superuser("platform.admin", "ops@hub.example", "x" * 20)
-    _, secret = create_token(None, operator, "ops", 7)
+    _, secret = create_token(operator, "ops", 7)
     for method, to, *_ in CASE_API:
         response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
         assert response.status_code == 403, label((method, to))

@@ -347,7 +347,7 @@ def test_the_case_list_shows_the_agencys_cases_and_its_emergency_access(
     share(shared, "norfolk_police")
     open_case_for("social.worker", first_name="Unshared")
     suffolk = open_case_for("suffolk.officer", first_name="Broken", last_name="Glass")
-    grant_emergency_access(None, suffolk, people["police.officer"], "Missing tonight, at risk")
+    grant_emergency_access(suffolk, people["police.officer"], "Missing tonight, at risk")
     page = text_of(sign_in("police.officer").get(reverse("cases")))
     assert "1 case shared with your agency" in page
     assert shared.reference in page and "Shared Child" in page
@@ -369,11 +369,10 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
                          aliases=["Mimi"], concern="Seen with older men",
                          nhs_number=NHS_NUMBER, looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
-    record_screening(None, people["social.worker"], case, indicators=["older_partner",
+    record_screening(people["social.worker"], case, indicators=["older_partner",
                      "money_or_gifts", "missing"], notes="")  # fmt: skip
     share(case, "norfolk_police", "contribute")
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -414,7 +413,6 @@ def test_each_agencys_entries_are_distinguishable_and_links_follow_permission(
     case = open_case_for("social.worker", concern="Seen with older men")
     share(case, "norfolk_police", "view")
     add_entry(
-        None,
         people["social.worker"],
         case,
         category="note",
@@ -435,7 +433,6 @@ def test_restricted_entries_of_another_agency_never_appear(sign_in, open_case_fo
     case = open_case_for("social.worker", concern="Seen with older men")
     share(case, "norfolk_police", "contribute")
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -469,11 +466,10 @@ def test_amendments_show_both_versions_and_only_the_newest_own_entry_can_be_amen
     case = open_case_for("social.worker", concern="Met at 9pm")
     share(case, "norfolk_police", "contribute")
     original = case.entries.get(category="concern")
-    amended = amend_entry(None, people["social.worker"], original, text="Met at 10pm",
+    amended = amend_entry(people["social.worker"], original, text="Met at 10pm",
                           occurred_at=original.occurred_at, category="concern",
                           reason="Time was wrong")  # fmt: skip
     police_entry = add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -500,7 +496,6 @@ def test_the_chronology_filters_by_agency_category_and_date(
     share(case, "norfolk_police", "contribute")
     long_ago = timezone.now() - dt.timedelta(days=400)
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="missing",
@@ -509,7 +504,6 @@ def test_the_chronology_filters_by_agency_category_and_date(
         restricted=False,
     )
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -557,7 +551,7 @@ def test_the_chronology_is_paged_and_pages_keep_the_filters(sign_in, open_case_f
     case = open_case_for("social.worker")
     start = timezone.now() - dt.timedelta(days=40)
     for day in range(30):
-        add_entry(None, people["social.worker"], case, category="note",
+        add_entry(people["social.worker"], case, category="note",
                   occurred_at=start + dt.timedelta(days=day), text=f"Note {day:02d}",
                   restricted=False)  # fmt: skip
     client = sign_in("social.worker")
@@ -664,7 +658,7 @@ def test_another_agencys_entry_cannot_be_amended(sign_in, open_case_for, share, 
 
 def test_recording_a_screening_sets_the_risk_and_keeps_the_history(sign_in, open_case_for, people):
     case = open_case_for("social.worker")
-    record_screening(None, people["social.worker"], case, indicators=["missing"], notes="First")
+    record_screening(people["social.worker"], case, indicators=["missing"], notes="First")
     client = sign_in("social.worker")
     url = reverse("screening-new", args=[case.pk])
     page = text_of(client.get(url))
@@ -866,7 +860,6 @@ def test_emergency_access_opens_the_case_for_that_person_and_tells_the_manager(
 def test_the_printable_chronology(sign_in, open_case_for, people):
     case = open_case_for("social.worker", first_name="Amélie", concern="Seen with older men")
     add_entry(
-        None,
         people["social.worker"],
         case,
         category="missing",
@@ -893,7 +886,6 @@ def test_the_csv_export_is_the_visible_chronology_with_formulas_defused(
     case = open_case_for("social.worker", concern='=HYPERLINK("http://evil.example")')
     share(case, "norfolk_police", "contribute")
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -902,7 +894,6 @@ def test_the_csv_export_is_the_visible_chronology_with_formulas_defused(
         restricted=False,
     )
     add_entry(
-        None,
         people["police.officer"],
         case,
         category="intelligence",
@@ -1011,7 +1002,7 @@ def test_lists_take_the_same_number_of_queries_for_3_cases_or_300(
 
     open_and_share(3, 0)
     suffolk = open_case_for("suffolk.officer")
-    grant_emergency_access(None, suffolk, people["police.officer"], "Missing tonight, at risk")
+    grant_emergency_access(suffolk, people["police.officer"], "Missing tonight, at risk")
     client = sign_in("police.officer")
     pages = [
         (reverse("cases"), {}, CASE_LIST_QUERIES),
@@ -1040,7 +1031,7 @@ def test_the_case_page_takes_the_same_number_of_queries_for_3_entries_or_300(
                          looked_after=True,
                          responsible_authority=agencies["suffolk_childrens"])  # fmt: skip
     share(case, "norfolk_police", "contribute")
-    record_screening(None, people["social.worker"], case, indicators=["missing"], notes="")
+    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
     client = sign_in("mash.manager")
     url = reverse("case", args=[case.pk])
     with django_assert_max_num_queries(CASE_PAGE_QUERIES):
@@ -1049,19 +1040,19 @@ def test_the_case_page_takes_the_same_number_of_queries_for_3_entries_or_300(
     for number in range(20):
         agency = Agency.objects.create(name=f"Partner {number}", kind="other",
                                        duty_email="duty@partner.example")  # fmt: skip
-        share_case(None, case, people["social.worker"], agency, "view",
+        share_case(case, people["social.worker"], agency, "view",
                    LawfulBasis.CA2004_S11, "Partner check")  # fmt: skip
     for number in range(140):
-        own = add_entry(None, people["social.worker"], case, category="note",
+        own = add_entry(people["social.worker"], case, category="note",
                         occurred_at=timezone.now(), text=f"Note {number}",
                         restricted=number % 3 == 0)  # fmt: skip
-        add_entry(None, people["police.officer"], case, category="intelligence",
+        add_entry(people["police.officer"], case, category="intelligence",
                   occurred_at=timezone.now(), text=f"Intelligence {number}",
                   restricted=number % 2 == 0)  # fmt: skip
         if number % 10 == 0:
-            amend_entry(None, people["social.worker"], own, text="Corrected",
+            amend_entry(people["social.worker"], own, text="Corrected",
                         occurred_at=own.occurred_at, category="note", reason="Typo")  # fmt: skip
-    grant_emergency_access(None, case, people["suffolk.officer"], "Found at 2am, at risk")
+    grant_emergency_access(case, people["suffolk.officer"], "Found at 2am, at risk")
     assert case.entries.count() > 300
     for query in [{}, {"page": 4}, {"category": "note"}, {"agency": agencies["norfolk_police"].pk}]:
         with django_assert_max_num_queries(CASE_PAGE_QUERIES):
@@ -1084,7 +1075,7 @@ def test_html_typed_into_case_fields_is_shown_as_text(sign_in, open_case_for, sh
                          concern=script, address=script, police_reference="<b>x</b>")  # fmt: skip
     police = share(case, "norfolk_police", "contribute")
     Share.objects.filter(pk=police.pk).update(purpose=script)
-    add_entry(None, people["social.worker"], case, category="note",
+    add_entry(people["social.worker"], case, category="note",
               occurred_at=timezone.now(), text=f"line one\n{script}", restricted=False)  # fmt: skip
     client = sign_in("social.worker")
     for url, query in [

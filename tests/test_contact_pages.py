@@ -82,7 +82,7 @@ def rated(make_contact):
 def with_checks(rated, people, agencies):
     """The amber contact, with Norfolk Constabulary and the hospital asked."""
     checks = request_checks(
-        None, people["mash.manager"], rated,
+        people["mash.manager"], rated,
         [agencies["norfolk_police"], agencies["norfolk_hospital"]], "What do you hold?",
     )  # fmt: skip
     rated.refresh_from_db()
@@ -310,7 +310,7 @@ class TestTheMashActs:
         unrated = body(client.post(url, data))
         assert "Rate the contact first" in unrated
         assert "What do you hold?" in unrated
-        rate_contact(None, contact.mash.people.get(username="mash.manager"), contact, "amber",
+        rate_contact(contact.mash.people.get(username="mash.manager"), contact, "amber",
                      "Rated.")  # fmt: skip
         none = body(client.post(url, {"question": "What do you hold?"}))
         assert "Select at least one partner agency" in none
@@ -329,7 +329,7 @@ class TestTheMashActs:
 
     def test_deciding_opens_the_case_and_links_it(self, sign_in, with_checks, people):
         contact, checks = with_checks
-        answer_check(None, people["police.officer"], checks["Norfolk Constabulary"],
+        answer_check(people["police.officer"], checks["Norfolk Constabulary"],
                      "Known to us.", "Under investigation.")  # fmt: skip
         client = sign_in("mash.manager")
         url = reverse("contact-decide", args=[contact.pk])
@@ -385,7 +385,7 @@ class TestTheMashActs:
 class TestWhoSeesWhat:
     def test_the_referrer_sees_what_it_reported_not_the_answers(self, sign_in, with_checks, people):
         contact, checks = with_checks
-        answer_check(None, people["police.officer"], checks["Norfolk Constabulary"],
+        answer_check(people["police.officer"], checks["Norfolk Constabulary"],
                      "Known to us for shoplifting.", "Linked to an ongoing operation.")  # fmt: skip
         client = sign_in("health.nurse")
         page = body(client.get(reverse("contact", args=[contact.pk])))
@@ -395,7 +395,7 @@ class TestWhoSeesWhat:
         assert "ongoing operation" not in page
         assert "Partner checks" not in page
         assert "Rating history" not in page
-        decide_contact(None, people["mash.manager"], contact, "assessment",
+        decide_contact(people["mash.manager"], contact, "assessment",
                        "The rationale is for the MASH.")  # fmt: skip
         page = body(client.get(reverse("contact", args=[contact.pk])))
         assert "Child and family assessment (s.17)" in page
@@ -411,7 +411,7 @@ class TestWhoSeesWhat:
         self, sign_in, with_checks, people
     ):
         contact, checks = with_checks
-        answer_check(None, people["police.officer"], checks["Norfolk Constabulary"],
+        answer_check(people["police.officer"], checks["Norfolk Constabulary"],
                      "Known to us for shoplifting.", "Linked to an ongoing operation.")  # fmt: skip
         page = body(sign_in("social.worker").get(reverse("contact", args=[contact.pk])))
         assert "Known to us for shoplifting." in page
@@ -469,7 +469,7 @@ class TestWhoSeesWhat:
     def test_the_partner_sees_its_own_restricted_part_labelled(self, sign_in, with_checks, people):
         _contact, checks = with_checks
         check = checks["Norfolk Constabulary"]
-        answer_check(None, people["police.officer"], check, "Known.", "Operation Example.")
+        answer_check(people["police.officer"], check, "Known.", "Operation Example.")
         page = body(sign_in("police.mash").get(reverse("check", args=[check.pk])))
         assert "Restricted: for the MASH only" in page
         assert "Operation Example." in page
@@ -489,7 +489,7 @@ class TestLists:
     def test_contacts_made_newest_first_with_outcome(self, sign_in, make_contact, people):
         older = make_contact(received_at=timezone.now() - dt.timedelta(days=2), rag="green")
         newer = make_contact(first_name="Newer")
-        decide_contact(None, people["mash.manager"], older, "advice", "Advice given.")
+        decide_contact(people["mash.manager"], older, "advice", "Advice given.")
         page = body(sign_in("health.nurse").get(reverse("contacts")))
         assert page.index(newer.reference) < page.index(older.reference)
         assert "Advice and information" in page
@@ -514,13 +514,13 @@ class TestQueries:
         def build(checks: int, ratings: int) -> Contact:
             contact = make_contact(rag="red")
             for i in range(ratings - 1):
-                rate_contact(None, people["mash.manager"], contact,
+                rate_contact(people["mash.manager"], contact,
                              "amber" if i % 2 == 0 else "red", f"Change {i}")  # fmt: skip
             partners = list(Agency.objects.exclude(pk=contact.mash_id).order_by("pk"))
             while len(partners) < checks:
                 partners.append(Agency.objects.create(name=f"Partner {len(partners)}",
                                                       kind=Agency.Kind.OTHER))  # fmt: skip
-            made = request_checks(None, people["mash.manager"], contact, partners[:checks],
+            made = request_checks(people["mash.manager"], contact, partners[:checks],
                                   "What do you hold?")  # fmt: skip
             for check in made[: checks // 2]:
                 PartnerCheck.objects.filter(pk=check.pk).update(

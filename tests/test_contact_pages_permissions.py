@@ -100,7 +100,7 @@ SIGNED_OUT = [
 def world(make_contact, people, agencies) -> World:
     contact = make_contact(by="health.nurse", rag="amber", first_name="Matrix",
                            last_name="Testchild")  # fmt: skip
-    [check] = request_checks(None, people["mash.manager"], contact, [agencies["norfolk_police"]],
+    [check] = request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]],
                              "What do you hold on the child?")  # fmt: skip
     contact.refresh_from_db()
     return World(contact=contact, check=check)

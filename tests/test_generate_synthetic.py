@@ -83,7 +83,7 @@ def test_sequences_continue_after_the_generated_ids(generated):
     manager = Person.objects.get(username=generated["subject"])
     case = Case.objects.get(pk=generated["bench_case"])
     entry = add_entry(
-        None, manager, case, category="note", occurred_at=timezone.now(),
+        manager, case, category="note", occurred_at=timezone.now(),
         text="After the synthetic data.", restricted=False,
     )  # fmt: skip
     assert entry.pk > Entry.objects.exclude(pk=entry.pk).latest("pk").pk

@@ -46,7 +46,7 @@ def placed(open_case_for, people, partnership):
     case = open_case_for("social.worker", first_name="Inbox", last_name="Testchild",
                          looked_after=True)  # fmt: skip
     record_placement(
-        None, people["social.worker"], case, area=partnership.areas["suffolk"],
+        people["social.worker"], case, area=partnership.areas["suffolk"],
         address="1 Example Lane, Ipswich", postcode="IP1 1AA", provider_type="foster_care",
         started_at=timezone.now() - dt.timedelta(hours=1),
     )  # fmt: skip
@@ -94,7 +94,7 @@ def test_unacknowledged_come_first_soonest_deadline_first_overdue_and_escalated_
     suffolk = agencies["suffolk_police"]
     placement = told(placed, "suffolk_police", agencies)
     missing = report_missing(
-        None, people["social.worker"], placed, last_seen_at=timezone.now() - dt.timedelta(hours=1),
+        people["social.worker"], placed, last_seen_at=timezone.now() - dt.timedelta(hours=1),
         last_seen_where="Ipswich", circumstances="Ran", risk="high",
     )  # fmt: skip
     urgent = Notification.objects.get(agency=suffolk, kind="missing", subject_id=missing.pk)
@@ -103,7 +103,7 @@ def test_unacknowledged_come_first_soonest_deadline_first_overdue_and_escalated_
     )
     many(placed, people, agencies, 1)
     done = Notification.objects.get(agency=suffolk, subject_id=1000)
-    acknowledge_notification(None, done, people["suffolk.officer"])
+    acknowledge_notification(done, people["suffolk.officer"])
 
     response = client_for("suffolk.officer").get(reverse("inbox"))
     order = [n.pk for n in response.context["page_obj"]]
@@ -240,7 +240,7 @@ def test_every_page_shows_the_count_in_the_header_for_people_and_screen_readers(
     assert 'hx-get="/inbox/count/?shown=3"' in link.group(0)
     assert 'hx-trigger="every 30s"' in link.group(0)
 
-    acknowledge_notification(None, told(placed, "suffolk_police", agencies),
+    acknowledge_notification(told(placed, "suffolk_police", agencies),
                              people["suffolk.officer"])  # fmt: skip
     assert "Inbox, 2 unacknowledged" in text_of(client.get(reverse("cases"))).replace(" ,", ",")
 

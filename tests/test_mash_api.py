@@ -63,7 +63,7 @@ def asked(make_contact, people, agencies):
     """A contact rated amber with checks asked of the police and the hospital."""
     contact = make_contact(by="health.nurse", rag="amber", first_name="Quilla")
     checks = request_checks(
-        None, people["mash.manager"], contact,
+        people["mash.manager"], contact,
         [agencies["norfolk_police"], agencies["norfolk_hospital"]], "What do you hold?",
     )  # fmt: skip
     return contact, {check.agency_id: check for check in checks}
@@ -158,7 +158,7 @@ def test_a_possible_duplicate_child_is_409_until_confirmed(sign_in, open_case_fo
 def test_the_mash_sees_every_answer_and_the_referrer_none(sign_in, people, agencies, asked):
     contact, checks = asked
     police = checks[agencies["norfolk_police"].pk]
-    answer_check(None, people["police.officer"], police, "Two call-outs to the address.",
+    answer_check(people["police.officer"], police, "Two call-outs to the address.",
                  "Intelligence: an adult at the address is under investigation.")  # fmt: skip
 
     mash = sign_in("social.worker").get(url("api-contact", contact.pk))
@@ -187,7 +187,7 @@ def test_the_mash_sees_every_answer_and_the_referrer_none(sign_in, people, agenc
 
 def test_the_referrer_sees_the_outcome_not_the_rationale(sign_in, people, make_contact):
     contact = make_contact(by="health.nurse", rag="green")
-    decide_contact(None, people["mash.manager"], contact, "advice", "Advice to the family.")
+    decide_contact(people["mash.manager"], contact, "advice", "Advice to the family.")
     data = sign_in("health.nurse").get(url("api-contact", contact.pk)).json()
     assert data["state"] == "decided" and data["decision"] == "advice"
     assert data["decided_at"] and "rationale" not in data and "case" not in data
@@ -233,7 +233,7 @@ def test_a_decided_contact_cannot_be_rated_asked_about_or_decided_again(
     sign_in, people, agencies, make_contact
 ):
     contact = make_contact(by="health.nurse", rag="green")
-    decide_contact(None, people["mash.manager"], contact, "no_further_action", "Known, safe.")
+    decide_contact(people["mash.manager"], contact, "no_further_action", "Known, safe.")
     client = sign_in("mash.manager")
     for name, body in [
         ("api-contact-rating", {"rag": "red", "reason": "Late news"}),
@@ -348,7 +348,7 @@ def test_a_strategy_discussion_opens_the_case_with_the_whole_story(
     sign_in, people, agencies, asked
 ):
     contact, checks = asked
-    answer_check(None, people["police.officer"], checks[agencies["norfolk_police"].pk],
+    answer_check(people["police.officer"], checks[agencies["norfolk_police"].pk],
                  "Two call-outs.", "Restricted intelligence.")  # fmt: skip
     response = post(
         sign_in("mash.manager"),
@@ -417,12 +417,12 @@ def queue(make_contact, people, agencies, open_case_for):
     now = timezone.now()
     red = make_contact(by="health.nurse", rag="red", received_at=now - dt.timedelta(hours=5))
     amber = make_contact(by="health.nurse", rag="amber")
-    request_checks(None, people["mash.manager"], amber, [agencies["norfolk_police"]], "?")
-    assign_contact(None, people["mash.manager"], amber, people["social.worker"])
+    request_checks(people["mash.manager"], amber, [agencies["norfolk_police"]], "?")
+    assign_contact(people["mash.manager"], amber, people["social.worker"])
     green = make_contact(by="police.officer", rag="green")
     new = make_contact(by="health.nurse", received_at=now - dt.timedelta(minutes=10))
     decided = make_contact(by="health.nurse", rag="green")
-    decide_contact(None, people["mash.manager"], decided, "advice", "Advice given.")
+    decide_contact(people["mash.manager"], decided, "advice", "Advice given.")
     return {"red": red, "amber": amber, "green": green, "new": new, "decided": decided}
 
 
@@ -516,8 +516,8 @@ def test_the_queue_takes_the_same_queries_for_1_or_20_contacts(
     def contact(i: int) -> None:
         made = make_contact(by="health.nurse" if i % 2 else "police.officer", rag="amber",
                             first_name=f"Child{i}")  # fmt: skip
-        request_checks(None, people["mash.manager"], made, [agencies["norfolk_hospital"]], "?")
-        assign_contact(None, people["mash.manager"], made, people["social.worker"])
+        request_checks(people["mash.manager"], made, [agencies["norfolk_hospital"]], "?")
+        assign_contact(people["mash.manager"], made, people["social.worker"])
 
     contact(0)
     one = count()
@@ -597,7 +597,7 @@ def test_the_mash_operations_answer_within_their_schema_for_those_who_may(
     list or decide and finds no contact there: here the ids are real and the callers may."""
     contact = make_contact(by="health.nurse", rag="amber", first_name="Fuzzy")
     (check,) = request_checks(
-        None, people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?"
+        people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?"
     )
     schema = request.getfixturevalue("api_schema")
     ids = {"contact_id": contact.pk, "check_id": check.pk}

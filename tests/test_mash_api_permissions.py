@@ -99,7 +99,7 @@ COVERED_URL_NAMES = {to.url_name for _, to, *_ in MASH_API}
 def world(make_contact, people, agencies):
     contact = make_contact(by="health.nurse", rag="amber", first_name=NAME, last_name="Example")
     (check,) = request_checks(
-        None, people["mash.manager"], contact, [agencies["norfolk_police"]], "Known to police?"
+        people["mash.manager"], contact, [agencies["norfolk_police"]], "Known to police?"
     )
     return SimpleNamespace(contact=contact, check=check, hospital=agencies["norfolk_hospital"])
 
@@ -189,7 +189,7 @@ def first_of_each(row) -> list:
     [param for row in MASH_API for param in first_of_each(row)],
 )
 def test_with_a_token(people, world, method, to, username, expected, status):
-    _, secret = create_token(None, people[username], "matrix", 7)
+    _, secret = create_token(people[username], "matrix", 7)
     response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
     check(response, expected, to, status, world, username)
 
@@ -210,7 +210,7 @@ def test_without_credentials(client, people, world, method, to):
 
 def test_a_platform_superuser_in_no_agency_does_no_triage(world):
     operator = Person.objects.create_superuser("platform.admin", "ops@hub.example", "x" * 20)
-    _, secret = create_token(None, operator, "ops", 7)
+    _, secret = create_token(operator, "ops", 7)
     for method, to, *_ in MASH_API:
         response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
         assert response.status_code == 403, label((method, to))

@@ -105,7 +105,7 @@ class TestRating:
 
     def test_rating_and_rerating_are_kept_with_reasons(self, make_contact, people):
         contact = make_contact(rag="amber")
-        contact = rate_contact(None, people["mash.manager"], contact, "red", "Now missing too.")
+        contact = rate_contact(people["mash.manager"], contact, "red", "Now missing too.")
         assert contact.rag == "red" and contact.state == Contact.State.OPEN
         assert [(r.rag, r.reason) for r in contact.ratings.order_by("pk")] == [
             ("amber", "Rated in a test."), ("red", "Now missing too."),
@@ -116,18 +116,18 @@ class TestRating:
     def test_only_the_receiving_mash_managers_rate(self, make_contact, people, username):
         contact = make_contact()
         with pytest.raises(PermissionDenied):
-            rate_contact(None, people[username], contact, "red", "Trying.")
+            rate_contact(people[username], contact, "red", "Trying.")
 
     def test_a_reason_is_required(self, make_contact, people):
         with pytest.raises(ValidationError):
-            rate_contact(None, people["mash.manager"], make_contact(), "red", "  ")
+            rate_contact(people["mash.manager"], make_contact(), "red", "  ")
 
     def test_rerating_moves_open_checks(self, make_contact, people, agencies):
         contact = make_contact(rag="green")
         (check,) = request_checks(
-            None, people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?"
+            people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?"
         )
-        rate_contact(None, people["mash.manager"], contact, "red", "Escalated.")
+        rate_contact(people["mash.manager"], contact, "red", "Escalated.")
         check.refresh_from_db()
         assert check.due_at == check_due("red", check.requested_at)
         notification = Notification.objects.get(kind="partner_check", subject_id=check.pk)
@@ -136,20 +136,20 @@ class TestRating:
 
 class TestAssigning:
     def test_to_a_colleague_at_the_mash(self, make_contact, people):
-        contact = assign_contact(None, people["mash.manager"], make_contact(),
+        contact = assign_contact(people["mash.manager"], make_contact(),
                                  people["social.worker"])  # fmt: skip
         assert contact.assigned_to == people["social.worker"]
 
     def test_not_to_someone_elsewhere(self, make_contact, people):
         with pytest.raises(ValidationError):
-            assign_contact(None, people["mash.manager"], make_contact(), people["police.officer"])
+            assign_contact(people["mash.manager"], make_contact(), people["police.officer"])
 
 
 class TestChecks:
     def test_each_partner_is_told_in_its_inbox(self, make_contact, people, agencies):
         contact = make_contact(rag="amber")
         checks = request_checks(
-            None, people["mash.manager"], contact,
+            people["mash.manager"], contact,
             [agencies["norfolk_police"], agencies["norfolk_hospital"]], "What do you hold?",
         )  # fmt: skip
         told = Notification.objects.filter(kind="partner_check").order_by("agency__name")
@@ -165,25 +165,25 @@ class TestChecks:
         manager = people["mash.manager"]
         police = [agencies["norfolk_police"]]
         with pytest.raises(ValidationError):
-            request_checks(None, manager, make_contact(), police, "Known?")
+            request_checks(manager, make_contact(), police, "Known?")
         contact = make_contact(rag="red")
-        request_checks(None, manager, contact, police, "Known?")
+        request_checks(manager, contact, police, "Known?")
         with pytest.raises(ValidationError):
-            request_checks(None, manager, contact, police, "Again?")
+            request_checks(manager, contact, police, "Again?")
 
     def test_only_the_agency_asked_answers_once(self, make_contact, people, agencies):
         contact = make_contact(rag="amber")
-        (check,) = request_checks(None, people["mash.manager"], contact,
+        (check,) = request_checks(people["mash.manager"], contact,
                                   [agencies["norfolk_police"]], "Known?")  # fmt: skip
         with pytest.raises(PermissionDenied):
-            answer_check(None, people["health.nurse"], check, "Not ours.")
-        answer_check(None, people["police.officer"], check, "Two reports.", "An informant.")
+            answer_check(people["health.nurse"], check, "Not ours.")
+        answer_check(people["police.officer"], check, "Two reports.", "An informant.")
         check.refresh_from_db()
         assert check.answered and check.restricted_answer == "An informant."
         notification = Notification.objects.get(kind="partner_check", subject_id=check.pk)
         assert notification.acknowledged_by == people["police.officer"]
         with pytest.raises(ValidationError):
-            answer_check(None, people["police.officer"], check, "Again.")
+            answer_check(people["police.officer"], check, "Again.")
 
 
 class TestDecisions:
@@ -193,12 +193,10 @@ class TestDecisions:
         manager = people["mash.manager"]
         contact = make_contact(rag="amber")
         police, hospital = agencies["norfolk_police"], agencies["norfolk_hospital"]
-        checks = request_checks(None, manager, contact, [police, hospital], "Known?")
+        checks = request_checks(manager, contact, [police, hospital], "Known?")
         police_check = next(c for c in checks if c.agency == police)
-        answer_check(
-            None, people["police.officer"], police_check, "Two missing reports.", "Informant."
-        )
-        contact = decide_contact(None, manager, contact, "strategy_discussion", "Risk of CSE.")
+        answer_check(people["police.officer"], police_check, "Two missing reports.", "Informant.")
+        contact = decide_contact(manager, contact, "strategy_discussion", "Risk of CSE.")
         assert contact.state == Contact.State.DECIDED and contact.case is not None
         story = list(Entry.objects.filter(case=contact.case).order_by("occurred_at", "pk"))
         categories = [e.category for e in story]
@@ -214,47 +212,47 @@ class TestDecisions:
     def test_a_late_answer_joins_the_chronology(self, make_contact, people, agencies):
         manager = people["mash.manager"]
         contact = make_contact(rag="red")
-        (check,) = request_checks(None, manager, contact, [agencies["norfolk_police"]], "Known?")
-        contact = decide_contact(None, manager, contact, "assessment", "Needs assessing.")
-        answer_check(None, people["police.officer"], check, "Late answer.")
+        (check,) = request_checks(manager, contact, [agencies["norfolk_police"]], "Known?")
+        contact = decide_contact(manager, contact, "assessment", "Needs assessing.")
+        answer_check(people["police.officer"], check, "Late answer.")
         assert Entry.objects.filter(case=contact.case, category="partner_check").count() == 1
 
     def test_an_open_case_is_linked_not_duplicated(self, make_contact, people, open_case_for):
         case = open_case_for("social.worker")
         contact = make_contact(child=case.child, rag="green")
-        contact = decide_contact(None, people["mash.manager"], contact, "early_help", "Support.")
+        contact = decide_contact(people["mash.manager"], contact, "early_help", "Support.")
         assert contact.case == case
 
     def test_no_further_action_opens_no_case(self, make_contact, people):
-        contact = decide_contact(None, people["mash.manager"], make_contact(rag="green"),
+        contact = decide_contact(people["mash.manager"], make_contact(rag="green"),
                                  "no_further_action", "Nothing to suggest harm.")  # fmt: skip
         assert contact.case is None
         assert Notification.objects.get(kind="contact_outcome").subject_id == contact.pk
 
     def test_transfer_puts_a_contact_in_the_other_queue(self, make_contact, people, agencies):
         suffolk = agencies["suffolk_childrens"]
-        decide_contact(None, people["mash.manager"], make_contact(rag="green"), "transfer",
+        decide_contact(people["mash.manager"], make_contact(rag="green"), "transfer",
                        "Family moved to Suffolk.", transfer_to=suffolk)  # fmt: skip
         moved = Contact.objects.get(mash=suffolk)
         assert moved.state == Contact.State.NEW and "Family moved" in moved.concern
 
     def test_decided_is_final(self, make_contact, people):
         manager = people["mash.manager"]
-        contact = decide_contact(None, manager, make_contact(rag="green"), "advice", "Advice.")
+        contact = decide_contact(manager, make_contact(rag="green"), "advice", "Advice.")
         with pytest.raises(ValidationError):
-            rate_contact(None, manager, contact, "red", "Too late.")
+            rate_contact(manager, contact, "red", "Too late.")
         with pytest.raises(ValidationError):
-            decide_contact(None, manager, contact, "advice", "Again.")
+            decide_contact(manager, contact, "advice", "Again.")
 
     def test_only_managers_decide(self, make_contact, people):
         with pytest.raises(PermissionDenied):
-            decide_contact(None, people["social.worker"], make_contact(rag="red"), "advice", "x")
+            decide_contact(people["social.worker"], make_contact(rag="red"), "advice", "x")
 
 
 def test_checks_do_not_leak_the_child_name_in_the_partner_notification(make_contact, people,
                                                                       agencies):  # fmt: skip
     contact = make_contact(rag="red", first_name="Zebedee")
-    request_checks(None, people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
+    request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
     assert "Zebedee" not in Notification.objects.get().summary
     assert PartnerCheck.objects.get().due_at == check_due(
         "red", PartnerCheck.objects.get().requested_at

@@ -41,12 +41,12 @@ def world(open_case_for, share, people, partnership):
     share(case, "norfolk_police", "contribute")
     now = timezone.now()
     placement = record_placement(
-        None, people["social.worker"], case, area=partnership.areas["suffolk"],
+        people["social.worker"], case, area=partnership.areas["suffolk"],
         address="1 Example Road, Ipswich", postcode="IP1 1AA", provider_type="childrens_home",
         started_at=now - dt.timedelta(days=1),
     )  # fmt: skip
     episode = report_missing(
-        None, people["police.officer"], case, last_seen_at=now - dt.timedelta(hours=2),
+        people["police.officer"], case, last_seen_at=now - dt.timedelta(hours=2),
         last_seen_where="Ipswich station", circumstances="Did not come home", risk="high",
     )  # fmt: skip
     told = {(n.agency.name, n.kind): n for n in Notification.objects.select_related("agency").all()}
@@ -161,14 +161,14 @@ def test_without_credentials_is_401(client, people, world, method, url):
 @pytest.mark.parametrize(("method", "url"), ENDPOINTS, ids=["list", "acknowledge"])
 def test_a_platform_superuser_in_no_agency_has_no_notifications(world, method, url):
     operator = Person.objects.create_superuser("platform.admin", "ops@hub.example", "x" * 20)
-    _, secret = create_token(None, operator, "ops", 7)
+    _, secret = create_token(operator, "ops", 7)
     response = getattr(Client(), method)(url(world), HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 403
     assert response.json() == {"detail": "Only people who work for an agency have notifications."}
 
 
 def test_a_token_reads_and_acknowledges_as_its_person(world, people):
-    _, secret = create_token(None, people["suffolk.officer"], "Force system", 7)
+    _, secret = create_token(people["suffolk.officer"], "Force system", 7)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     response = api.get(reverse("api-notifications"))
     assert response.status_code == 200
@@ -177,7 +177,7 @@ def test_a_token_reads_and_acknowledges_as_its_person(world, people):
         world.told["Suffolk Constabulary", "missing"].pk,
     }
     assert acknowledge(api, world.suffolk_placement.pk).status_code == 200
-    _, norfolk = create_token(None, people["police.officer"], "Force system", 7)
+    _, norfolk = create_token(people["police.officer"], "Force system", 7)
     other = Client(HTTP_AUTHORIZATION=f"Bearer {norfolk}")
     assert acknowledge(other, world.told["Suffolk Constabulary", "missing"].pk).status_code == 404
 

@@ -86,7 +86,7 @@ def test_missing_then_returned_everyone_is_told_by_email_and_the_interview_is_du
     )
 
     returned_at = timezone.now()
-    record_return(None, people["police.officer"], episode, returned_at=returned_at,
+    record_return(people["police.officer"], episode, returned_at=returned_at,
                   how_found="Found at a friend's address")  # fmt: skip
     interview = ReturnInterview.objects.get(episode=episode)
     assert interview.agency == agencies["norfolk_childrens"]

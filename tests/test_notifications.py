@@ -135,7 +135,7 @@ def test_recipients_never_include_an_agency_twice_or_the_causing_agency_or_a_rev
     case = open_case_for("social.worker")
     # Suffolk police: covers the area *and* holds a share. Norfolk hospital: share revoked.
     share(case, "suffolk_police")
-    revoke_share(None, share(case, "norfolk_hospital"), people["social.worker"])
+    revoke_share(share(case, "norfolk_hospital"), people["social.worker"])
 
     found = recipients(
         case,
@@ -190,7 +190,6 @@ def test_a_placement_with_an_invalid_postcode_is_refused_before_anything_is_writ
     case = open_case_for("social.worker")
     with pytest.raises(ValidationError):
         record_placement(
-            None,
             people["social.worker"],
             case,
             area=partnership.areas["suffolk"],
@@ -239,7 +238,6 @@ def test_a_failure_after_notify_leaves_no_episode_no_notification_and_nothing_qu
 
     with pytest.raises(Forced):
         report_missing(
-            None,
             people["police.officer"],
             case,
             last_seen_at=timezone.now(),
@@ -279,7 +277,7 @@ def test_acknowledging_records_who_and_when_and_puts_it_on_the_chronology(
     assert list(inbox(suffolk)) == [notification]
 
     before = timezone.now()
-    done = acknowledge_notification(None, notification, people["suffolk.officer"])
+    done = acknowledge_notification(notification, people["suffolk.officer"])
 
     assert done.acknowledged_by == people["suffolk.officer"]
     assert before <= done.acknowledged_at <= timezone.now()
@@ -290,7 +288,7 @@ def test_acknowledging_records_who_and_when_and_puts_it_on_the_chronology(
     assert len(events(Action.NOTIFICATION_ACKNOWLEDGED, target_id=case.pk)) == 1
 
     # Again is harmless: no second entry, the first who and when stay.
-    again = acknowledge_notification(None, notification, people["suffolk.officer"])
+    again = acknowledge_notification(notification, people["suffolk.officer"])
     assert again.acknowledged_at == done.acknowledged_at
     assert Entry.objects.filter(category=Entry.Category.NOTIFICATION_ACKNOWLEDGED).count() == 1
 
@@ -302,7 +300,7 @@ def test_nobody_acknowledges_for_another_agency(open_case_for, place, people, ag
         agency=agencies["suffolk_police"], subject_id=placement.pk
     )
     with pytest.raises(PermissionDenied):
-        acknowledge_notification(None, notification, people["police.officer"])
+        acknowledge_notification(notification, people["police.officer"])
     notification.refresh_from_db()
     assert notification.acknowledged_at is None
 
@@ -369,7 +367,7 @@ def test_an_unacknowledged_missing_notification_is_escalated_after_15_minutes_on
         missing(case, by="social.worker")
     police = Notification.objects.get(agency=agencies["norfolk_police"])
     hospital = Notification.objects.get(agency=agencies["norfolk_hospital"])
-    acknowledge_notification(None, hospital, people["health.nurse"])
+    acknowledge_notification(hospital, people["health.nurse"])
 
     with time_machine.travel(reported + dt.timedelta(minutes=14, seconds=59), tick=False):
         assert escalate() == 0
@@ -420,7 +418,7 @@ def test_a_return_creates_the_72_hour_interview_task_and_recording_it_closes_it(
     episode = missing(case)
     returned_at = timezone.now()
 
-    record_return(None, people["police.officer"], episode, returned_at=returned_at,
+    record_return(people["police.officer"], episode, returned_at=returned_at,
                   how_found="Found by officers at a friend's address")  # fmt: skip
 
     interview = ReturnInterview.objects.get(episode=episode)
@@ -431,10 +429,10 @@ def test_a_return_creates_the_72_hour_interview_task_and_recording_it_closes_it(
         Notification.Kind.MISSING, episode.pk
     )
     with pytest.raises(AlreadyReturned):
-        record_return(None, people["police.officer"], episode, returned_at=returned_at,
+        record_return(people["police.officer"], episode, returned_at=returned_at,
                       how_found="again")  # fmt: skip
 
-    record_return_interview(None, people["social.worker"], interview,
+    record_return_interview(people["social.worker"], interview,
                             held_on=timezone.now(), summary="Talked it through.")  # fmt: skip
 
     interview.refresh_from_db()
@@ -442,7 +440,7 @@ def test_a_return_creates_the_72_hour_interview_task_and_recording_it_closes_it(
     assert interview.completed_by == people["social.worker"]
     assert Entry.objects.filter(case=case, category=Entry.Category.RETURN_INTERVIEW).exists()
     with pytest.raises(InterviewAlreadyRecorded):
-        record_return_interview(None, people["social.worker"], interview,
+        record_return_interview(people["social.worker"], interview,
                                 held_on=timezone.now(), summary="again")  # fmt: skip
 
 
@@ -457,13 +455,13 @@ def test_a_return_interview_not_held_in_72_hours_goes_to_the_placing_authoritys_
         # Acknowledged, so only the interview can be late.
         for notification in Notification.objects.all():
             person = next(p for p in people.values() if p.agency_id == notification.agency_id)
-            acknowledge_notification(None, notification, person)
+            acknowledge_notification(notification, person)
     with time_machine.travel(returned, tick=False):
-        record_return(None, people["police.officer"], episode, returned_at=returned,
+        record_return(people["police.officer"], episode, returned_at=returned,
                       how_found="Came home")  # fmt: skip
         for notification in Notification.objects.filter(acknowledged_at__isnull=True):
             person = next(p for p in people.values() if p.agency_id == notification.agency_id)
-            acknowledge_notification(None, notification, person)
+            acknowledge_notification(notification, person)
 
     with time_machine.travel(returned + dt.timedelta(hours=71, minutes=59), tick=False):
         assert escalate_return_interviews() == 0
@@ -493,9 +491,9 @@ def test_an_interview_held_in_time_is_not_escalated(open_case_for, place, missin
     case = open_case_for("social.worker")
     place(case, "norfolk")
     episode = missing(case)
-    record_return(None, people["police.officer"], episode, returned_at=returned,
+    record_return(people["police.officer"], episode, returned_at=returned,
                   how_found="Came home")  # fmt: skip
-    record_return_interview(None, people["social.worker"], episode.return_interview,
+    record_return_interview(people["social.worker"], episode.return_interview,
                             held_on=returned, summary="Held.")  # fmt: skip
     with time_machine.travel(returned + dt.timedelta(days=5), tick=False):
         escalate_return_interviews()

@@ -480,9 +480,9 @@ def test_every_answer_of_a_walk_through_matches_the_schema(
 ):
     """Real successes and refusals, checked by schemathesis against the published schema."""
     share(world.case, "norfolk_police", "contribute")
-    _, worker = create_token(None, people["social.worker"], "schema", 7)
-    _, police = create_token(None, people["police.officer"], "schema", 7)
-    _, suffolk = create_token(None, people["suffolk.officer"], "schema", 7)
+    _, worker = create_token(people["social.worker"], "schema", 7)
+    _, police = create_token(people["police.officer"], "schema", 7)
+    _, suffolk = create_token(people["suffolk.officer"], "schema", 7)
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app, headers=bearer(worker))
     case_id = {"case_id": world.case.pk}
 
@@ -563,14 +563,14 @@ def test_fuzzed_requests_about_a_real_case_answer_within_the_schema(
 ):
     """No Django test client here: it would undo `wsgi_app`'s hold on the connection."""
     worker = people["social.worker"]
-    _, secret = create_token(None, worker, "fuzz", 7)
+    _, secret = create_token(worker, "fuzz", 7)
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app, headers=bearer(secret))
     # A missing report by the police: an episode to return from, in social.worker's inbox.
     share(world.case, "norfolk_police", "contribute")
     # Last seen long ago, so that most generated return times are possible ones.
     long_ago = dt.datetime(1900, 1, 2, tzinfo=dt.UTC)
     episode = report_missing(
-        None, people["police.mash"], world.case, last_seen_at=long_ago,
+        people["police.mash"], world.case, last_seen_at=long_ago,
         last_seen_where="Park", circumstances="Ran off", risk="low",
     )  # fmt: skip
     notice = Notification.objects.get(agency=worker.agency)

@@ -96,14 +96,14 @@ def case(open_case_for, agencies):
 
 def place(case, people, areas, area="suffolk", hours_ago=48):
     return record_placement(
-        None, people["social.worker"], case, area=areas[area], address=ADDRESS,
+        people["social.worker"], case, area=areas[area], address=ADDRESS,
         postcode="IP1 1AA", provider_type="foster_care", started_at=ago(hours=hours_ago),
     )  # fmt: skip
 
 
 def go_missing(case, people, hours_ago=30, by="social.worker"):
     return report_missing(
-        None, people[by], case, last_seen_at=ago(hours=hours_ago),
+        people[by], case, last_seen_at=ago(hours=hours_ago),
         last_seen_where="Norwich bus station", circumstances="Ran off.", risk="medium",
     )  # fmt: skip
 
@@ -334,7 +334,7 @@ def test_a_return_already_recorded_says_so_and_keeps_what_was_typed(case, people
     client = client_for("social.worker")
     url = reverse("missing-returned", args=[case.pk, episode.pk])
     text_of(client.get(url))  # the form is open...
-    record_return(None, people["social.worker"], episode, returned_at=ago(hours=5),
+    record_return(people["social.worker"], episode, returned_at=ago(hours=5),
                   how_found="Came home")  # ...when someone else records it  # fmt: skip
     data = {**moment("returned_on", "returned_time", ago(hours=2)),
             "how_found": "Seen by a neighbour at 6am"}  # fmt: skip
@@ -371,7 +371,7 @@ def test_an_episode_of_another_case_is_404(case, people, open_case_for):
 
 def returned(case, people, by="social.worker"):
     episode = go_missing(case, people, hours_ago=30)
-    return record_return(None, people[by], episode, returned_at=ago(hours=20), how_found="Home")
+    return record_return(people[by], episode, returned_at=ago(hours=20), how_found="Home")
 
 
 def test_the_placing_authority_records_the_interview(case, people):
@@ -410,7 +410,7 @@ def test_an_interview_recorded_meanwhile_is_an_error_not_a_second_record(case, p
     client = client_for("social.worker")
     url = reverse("return-interview", args=[case.pk, episode.pk])
     text_of(client.get(url))
-    record_return_interview(None, people["mash.manager"], episode.return_interview,
+    record_return_interview(people["mash.manager"], episode.return_interview,
                             held_on=ago(hours=2), summary="First")  # fmt: skip
     data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "Second"}
     page = text_of(client.post(url, data))
@@ -482,7 +482,7 @@ def test_the_case_page_shows_the_placement_and_each_episode_in_words(case, peopl
     overdue = returned(case, people)
     ReturnInterview.objects.filter(episode=overdue).update(due_at=ago(hours=1))
     done = returned(case, people)
-    record_return_interview(None, people["social.worker"], done.return_interview,
+    record_return_interview(people["social.worker"], done.return_interview,
                             held_on=ago(hours=1), summary="Held")  # fmt: skip
     due = returned(case, people)
     go_missing(case, people, hours_ago=1)
@@ -512,7 +512,7 @@ def test_those_who_may_only_view_see_the_section_without_its_links(case, people,
 def test_a_placement_recorded_on_another_case_of_the_child_is_not_shown(case, people, partnership):
     from cases.services import open_case
 
-    other = open_case(None, people["social.worker"], case.child)
+    other = open_case(people["social.worker"], case.child)
     place(other, people, partnership.areas)
     page = text_of(client_for("social.worker").get(reverse("case", args=[case.pk])))
     assert "No current placement is recorded on this case." in page

@@ -79,8 +79,8 @@ def test_the_checks_column_counts_outstanding_and_overdue(manager, make_contact,
                                                            agencies):  # fmt: skip
     contact = make_contact(rag="red")
     police, hospital = agencies["norfolk_police"], agencies["norfolk_hospital"]
-    checks = request_checks(None, people["mash.manager"], contact, [police, hospital], "Known?")
-    answer_check(None, people["police.officer"], checks[0], "Nothing known.")
+    checks = request_checks(people["mash.manager"], contact, [police, hospital], "Known?")
+    answer_check(people["police.officer"], checks[0], "Nothing known.")
     PartnerCheck.objects.filter(pk=checks[1].pk).update(due_at=timezone.now() - dt.timedelta(1))
     page = text_of(manager.get(reverse("triage")))
     assert "1 of 2 outstanding, " in page and "1 overdue" in page
@@ -94,10 +94,10 @@ def mixed_queue(make_contact, people, agencies):
     amber = make_contact(rag="amber", first_name="Amy", by="police.officer")
     green = make_contact(rag="green", first_name="Gus")
     new = make_contact(first_name="Nina")
-    request_checks(None, people["mash.manager"], red, [agencies["norfolk_police"]], "Known?")
-    assign_contact(None, people["mash.manager"], amber, people["social.worker"])
+    request_checks(people["mash.manager"], red, [agencies["norfolk_police"]], "Known?")
+    assign_contact(people["mash.manager"], amber, people["social.worker"])
     decided = make_contact(rag="amber", first_name="Dora")
-    decide_contact(None, people["mash.manager"], decided, "advice", "Advice given.")
+    decide_contact(people["mash.manager"], decided, "advice", "Advice given.")
     return {"red": red, "amber": amber, "green": green, "new": new, "decided": decided}
 
 
@@ -281,10 +281,10 @@ def morning(open_case_for, missing, people, agencies):
     back = open_case_for("social.worker", first_name="Ben", last_name="Back", looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
     returned = missing(back)
-    record_return(None, people["police.officer"], returned, returned_at=now, how_found="Home")
+    record_return(people["police.officer"], returned, returned_at=now, how_found="Home")
     ReturnInterview.objects.filter(episode=returned).update(due_at=now - dt.timedelta(hours=2))
     screened = open_case_for("social.worker", first_name="Sky", last_name="Screened")
-    record_screening(None, people["social.worker"], screened, indicators=HIGH_RISK, notes="")
+    record_screening(people["social.worker"], screened, indicators=HIGH_RISK, notes="")
     # A Suffolk police case about a child Norfolk looks after, never shared with Norfolk.
     hidden = open_case_for("suffolk.officer", first_name="Hidden", last_name="Child",
                            responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
@@ -369,7 +369,7 @@ def test_empty_lists_say_so(manager, partnership):
 
 def _decided(make_contact, people, rag: str, hours: float, due_hours: float, now, outcome):
     contact = make_contact(rag=rag)
-    decide_contact(None, people["mash.manager"], contact, outcome, "Decided in a test.")
+    decide_contact(people["mash.manager"], contact, outcome, "Decided in a test.")
     received = now - dt.timedelta(days=2)
     Contact.objects.filter(pk=contact.pk).update(
         received_at=received,
@@ -390,8 +390,8 @@ def known(make_contact, people, agencies, open_case_for, missing):
     # hospital answers one in 10 hours (late).
     police, hospital = agencies["norfolk_police"], agencies["norfolk_hospital"]
     first, second = make_contact(rag="red"), make_contact(rag="red")
-    (p1, h1) = request_checks(None, people["mash.manager"], first, [police, hospital], "Known?")
-    (p2,) = request_checks(None, people["mash.manager"], second, [police], "Known?")
+    (p1, h1) = request_checks(people["mash.manager"], first, [police, hospital], "Known?")
+    (p2,) = request_checks(people["mash.manager"], second, [police], "Known?")
     asked = now - dt.timedelta(days=1)
     for check, answered in ((p1, 1), (h1, 10), (p2, None)):
         PartnerCheck.objects.filter(pk=check.pk).update(
@@ -502,8 +502,8 @@ def test_the_triage_screen_takes_the_same_queries_for_1_contact_or_50(
     def add(count: int, start: int) -> None:
         for n in range(start, start + count):
             contact = make_contact(rag=["red", "amber", "green"][n % 3], first_name=f"Q{n}")
-            request_checks(None, people["mash.manager"], contact, [police, hospital], "Known?")
-            assign_contact(None, people["mash.manager"], contact, people["social.worker"])
+            request_checks(people["mash.manager"], contact, [police, hospital], "Known?")
+            assign_contact(people["mash.manager"], contact, people["social.worker"])
 
     add(1, 0)
     with CaptureQueriesContext(connection) as one:

@@ -48,7 +48,7 @@ def test_only_a_childrens_services_mash_manager_may():
 @pytest.fixture
 def world(make_contact, open_case_for, missing, people, agencies):
     contact = make_contact(rag="red", first_name=CHILD, last_name="Example")
-    request_checks(None, people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
+    request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
     case = open_case_for("social.worker", first_name=CHILD, last_name="Missing",
                          looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip

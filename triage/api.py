@@ -125,7 +125,7 @@ def _viewed(request: Request, contact: Contact, access: str, view: str, **detail
 
 def _managed(request: Request, contact_id: int) -> Contact:
     contact, _ = mash_selectors.contact_for(
-        request.user, contact_id, request=request._request, need="manage"
+        request.user, contact_id, audit_refusal=True, need="manage"
     )
     return contact
 
@@ -209,7 +209,7 @@ def contacts(request: Request) -> Response:
     if data["child"] is not None:
         child = selectors.search_children(person, for_contact=True).filter(pk=data["child"]).first()
         if child is None:
-            selectors.record_refusal(request._request, person, "child", data["child"], "view")
+            selectors.record_refusal(person, "child", data["child"], "view")
             raise Http404("No such child")
     else:
         new = data["new_child"]
@@ -224,7 +224,7 @@ def contacts(request: Request) -> Response:
                   "referrer_email", "received_at", "concern"]
     }  # fmt: skip
     try:
-        contact = record_contact(request._request, person, child, new_child=new_child, **fields)
+        contact = record_contact(person, child, new_child=new_child, **fields)
     except PossibleDuplicates as warned:
         return http.duplicates(request, warned.matches)
     except DjangoValidationError as refused:
@@ -247,7 +247,7 @@ def contacts(request: Request) -> Response:
 @api_view(["GET"])
 @http.casework
 def contact(request: Request, contact_id: int) -> Response:
-    found, access = mash_selectors.contact_for(request.user, contact_id, request=request._request)
+    found, access = mash_selectors.contact_for(request.user, contact_id, audit_refusal=True)
     _viewed(request, found, access, "contact")
     return Response(_contact_data(request.user, found, access))
 
@@ -273,7 +273,7 @@ def rating(request: Request, contact_id: int) -> Response:
         return http.problem(DECIDED)
     data = http.body(request, m.NewRatingSerializer)
     try:
-        rate_contact(request._request, request.user, found, data["rag"], data["reason"])
+        rate_contact(request.user, found, data["rag"], data["reason"])
     except DjangoValidationError as refused:
         raise _refused(refused) from None
     return Response(_after_change(request, found.pk))
@@ -314,9 +314,9 @@ def rating(request: Request, contact_id: int) -> Response:
 def checks(request: Request, contact_id: int) -> Response:
     person = request.user
     if request.method == "GET":
-        found, access = mash_selectors.contact_for(person, contact_id, request=request._request)
+        found, access = mash_selectors.contact_for(person, contact_id, audit_refusal=True)
         if access != mash_selectors.MASH:
-            selectors.record_refusal(request._request, person, "contact", found.pk, "checks")
+            selectors.record_refusal(person, "contact", found.pk, "checks")
             raise Http404("No such contact")
         http.query(request)
         paginator, rows = http.paged(
@@ -330,7 +330,7 @@ def checks(request: Request, contact_id: int) -> Response:
         return http.problem(DECIDED)
     data = http.body(request, m.NewChecksSerializer)
     try:
-        made = request_checks(request._request, person, found, data["agencies"], data["question"])
+        made = request_checks(person, found, data["agencies"], data["question"])
     except DjangoValidationError as refused:
         raise _refused(refused) from None
     rows = mash_selectors.contact_checks(found).filter(pk__in=[check.pk for check in made])
@@ -363,7 +363,7 @@ def decision(request: Request, contact_id: int) -> Response:
     data = http.body(request, m.DecisionSerializer)
     try:
         decide_contact(
-            request._request, request.user, found, data["decision"], data["rationale"],
+            request.user, found, data["decision"], data["rationale"],
             transfer_to=data["transfer_to"],
         )  # fmt: skip
     except DjangoValidationError as refused:
@@ -389,13 +389,13 @@ def decision(request: Request, contact_id: int) -> Response:
 @http.casework
 def answer(request: Request, check_id: int) -> Response:
     person = request.user
-    check = mash_selectors.check_for(person, check_id, request=request._request, need="answer")
+    check = mash_selectors.check_for(person, check_id, audit_refusal=True, need="answer")
     already = "Your agency has already answered this check."
     if check.answered:  # before the body: nothing sent could change it
         return http.problem(already)
     data = http.body(request, m.AnswerSerializer)
     try:
-        answer_check(request._request, person, check, data["answer"], data["restricted_answer"])
+        answer_check(person, check, data["answer"], data["restricted_answer"])
     except DjangoValidationError as refused:
         check.refresh_from_db(fields=["answered_at"])
         if check.answered:  # answered by a colleague since we looked

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from cases.models import RiskLevel, Screening
@@ -60,7 +60,7 @@ def _as_int(value) -> int:
 
 
 def contact_for(
-    person: Person, contact_id, *, request: HttpRequest | None = None, need: str = "view"
+    person: Person, contact_id, *, audit_refusal: bool = False, need: str = "view"
 ) -> tuple[Contact, str]:
     """The contact and how much of it the person may see; 404 (recorded) otherwise.
 
@@ -79,14 +79,14 @@ def contact_for(
     if need == "manage" and not (access == MASH and person.role == Person.Role.MASH_MANAGER):
         access = None
     if access is None:
-        if request is not None:
-            record_refusal(request, person, "contact", contact_id, need)
+        if audit_refusal:
+            record_refusal(person, "contact", contact_id, need)
         raise Http404("No such contact")
     return contact, access
 
 
 def check_for(
-    person: Person, check_id, *, request: HttpRequest | None = None, need: str = "view"
+    person: Person, check_id, *, audit_refusal: bool = False, need: str = "view"
 ) -> PartnerCheck:
     """A check, for the agency asked (`need="answer"` too) or the MASH that asked it."""
     check_id = _as_int(check_id)
@@ -103,8 +103,8 @@ def check_for(
         asking = person.agency_id == check.contact.mash_id
         allowed = asked if need == "answer" else (asked or asking)
     if not allowed:
-        if request is not None:
-            record_refusal(request, person, "check", check_id, need)
+        if audit_refusal:
+            record_refusal(person, "check", check_id, need)
         raise Http404("No such check")
     return check
 

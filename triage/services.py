@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
@@ -95,10 +94,9 @@ def next_contact_reference() -> str:
     return f"MASH-{timezone.localdate():%Y}-{number:06d}"
 
 
-def _event(action: str, request, person: Person, contact: Contact, **detail) -> None:
+def _event(action: str, person: Person, contact: Contact, **detail) -> None:
     record(
         action,
-        request=request,
         actor=person,
         target_type="contact",
         target_id=contact.pk,
@@ -144,7 +142,7 @@ def _known_by_nhs_number(nhs_number: str) -> Child | None:
     return Child.objects.filter(nhs_number=nhs_number).first()
 
 
-def _child_for_contact(request, person: Person, new: NewChild) -> Child:
+def _child_for_contact(person: Person, new: NewChild) -> Child:
     """The child with this NHS number whoever holds them, or the child recorded now.
 
     A contact is not refused for a known NHS number (unlike opening a case): the concern
@@ -167,7 +165,7 @@ def _child_for_contact(request, person: Person, new: NewChild) -> Child:
         return known
     try:
         with transaction.atomic():
-            return create_child(request, person, child_fields=given, aliases=new.aliases)
+            return create_child(person, child_fields=given, aliases=new.aliases)
     except IntegrityError:
         # Someone recorded the same NHS number a moment ago: link to theirs, as above.
         if known := _known_by_nhs_number(nhs_number):
@@ -177,7 +175,6 @@ def _child_for_contact(request, person: Person, new: NewChild) -> Child:
 
 @transaction.atomic
 def record_contact(
-    request: HttpRequest | None,
     person: Person,
     child: Child | None = None,
     *,
@@ -212,7 +209,7 @@ def record_contact(
     as_given = {}
     if new_child is not None:
         as_given = _as_given(new_child.child_fields)
-        child = _child_for_contact(request, person, new_child)
+        child = _child_for_contact(person, new_child)
     contact = Contact.objects.create(
         reference=next_contact_reference(),
         child=child,
@@ -230,14 +227,12 @@ def record_contact(
         due_at=decision_due(Rag.RED, received_at),
         child_as_given=as_given,
     )
-    _event(Action.CONTACT_RECORDED, request, person, contact, child=child.pk, mash=mash.pk)
+    _event(Action.CONTACT_RECORDED, person, contact, child=child.pk, mash=mash.pk)
     return contact
 
 
 @transaction.atomic
-def rate_contact(
-    request: HttpRequest | None, person: Person, contact: Contact, rag: str, reason: str
-) -> Contact:
+def rate_contact(person: Person, contact: Contact, rag: str, reason: str) -> Contact:
     """Rate (or re-rate) a contact; its decision and open checks fall due accordingly."""
     _require_manager(person, contact)
     contact = _lock(contact)
@@ -265,14 +260,12 @@ def rate_contact(
         Notification.objects.filter(
             kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, acknowledged_at__isnull=True
         ).update(acknowledge_by=check.due_at)
-    _event(Action.CONTACT_RATED, request, person, contact, rag=rag, previous=previous or None)
+    _event(Action.CONTACT_RATED, person, contact, rag=rag, previous=previous or None)
     return contact
 
 
 @transaction.atomic
-def assign_contact(
-    request: HttpRequest | None, person: Person, contact: Contact, assignee: Person | None
-) -> Contact:
+def assign_contact(person: Person, contact: Contact, assignee: Person | None) -> Contact:
     """Give the contact to a colleague at the MASH (or take it off everyone: None)."""
     _require_manager(person, contact)
     contact = _lock(contact)
@@ -282,7 +275,7 @@ def assign_contact(
     contact.assigned_to = assignee
     contact.save(update_fields=["assigned_to"])
     _event(
-        Action.CONTACT_ASSIGNED, request, person, contact,
+        Action.CONTACT_ASSIGNED, person, contact,
         assigned_to=assignee.pk if assignee else None,
     )  # fmt: skip
     return contact
@@ -298,7 +291,6 @@ def check_summary(contact: Contact, due: dt.datetime) -> str:
 
 @transaction.atomic
 def request_checks(
-    request: HttpRequest | None,
     person: Person,
     contact: Contact,
     agencies: list[Agency],
@@ -334,7 +326,7 @@ def request_checks(
         )  # fmt: skip
         checks.append(check)
     _event(
-        Action.CHECK_REQUESTED, request, person, contact,
+        Action.CHECK_REQUESTED, person, contact,
         checks=[c.pk for c in checks], agencies=[a.pk for a in agencies],
     )  # fmt: skip
     return checks
@@ -342,7 +334,6 @@ def request_checks(
 
 @transaction.atomic
 def answer_check(
-    request: HttpRequest | None,
     person: Person,
     check: PartnerCheck,
     answer: str,
@@ -370,7 +361,7 @@ def answer_check(
         # Answered after the decision: it joins the story on the chronology now.
         _write_check(check.contact.case, check)
     _event(
-        Action.CHECK_ANSWERED, request, person, check.contact,
+        Action.CHECK_ANSWERED, person, check.contact,
         check=check.pk, restricted=bool(check.restricted_answer),
     )  # fmt: skip
     return check
@@ -444,7 +435,6 @@ def _case_to_link(person: Person, child: Child) -> Case | None:
 
 @transaction.atomic
 def decide_contact(
-    request: HttpRequest | None,
     person: Person,
     contact: Contact,
     decision: str,
@@ -476,7 +466,7 @@ def decide_contact(
     now = timezone.now()
     case = _case_to_link(person, contact.child)
     if case is None and decision in Contact.OPENS_CASE:
-        case = open_case(request, person, contact.child)
+        case = open_case(person, contact.child)
     contact.decision = decision
     contact.rationale = rationale.strip()
     contact.decided_at = now
@@ -499,15 +489,15 @@ def decide_contact(
         )  # fmt: skip
     transferred = None
     if transferring:
-        transferred = _transfer(request, person, contact, transfer_to)
+        transferred = _transfer(person, contact, transfer_to)
     _event(
-        Action.CONTACT_DECIDED, request, person, contact, decision=decision,
+        Action.CONTACT_DECIDED, person, contact, decision=decision,
         case=case.pk if case else None, transferred_to=transferred.pk if transferred else None,
     )  # fmt: skip
     return contact
 
 
-def _transfer(request, person: Person, contact: Contact, mash: Agency) -> Contact:
+def _transfer(person: Person, contact: Contact, mash: Agency) -> Contact:
     """A new contact in the other authority's queue, received now, with the same concern."""
     area = mash.areas.order_by("name").first()
     if area is None:
@@ -525,7 +515,7 @@ def _transfer(request, person: Person, contact: Contact, mash: Agency) -> Contac
         due_at=decision_due(Rag.RED, now),
     )  # fmt: skip
     _event(
-        Action.CONTACT_RECORDED, request, person, transferred, child=contact.child_id,
+        Action.CONTACT_RECORDED, person, transferred, child=contact.child_id,
         mash=mash.pk, transferred_from=contact.pk,
     )  # fmt: skip
     return transferred

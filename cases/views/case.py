@@ -78,7 +78,7 @@ def _filter_form(request: HttpRequest, case: Case) -> ChronologyFilterForm:
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, request=request)
+    case = selectors.case_for(person, case_id, audit_refusal=True)
     may_contribute = selectors.can(person, case, "contribute")
     may_manage = selectors.can(person, case, "manage")
     form = _filter_form(request, case)
@@ -129,7 +129,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     """The chronology for a strategy meeting: the same filters, every visible entry."""
     person = request.user
-    case = selectors.case_for(person, case_id, request=request)
+    case = selectors.case_for(person, case_id, audit_refusal=True)
     form = _filter_form(request, case)
     entries = list(selectors.chronology(case, person, **form.filters)[: PRINT_LIMIT + 1])
     truncated = len(entries) > PRINT_LIMIT
@@ -202,7 +202,7 @@ class _Echo:
 def case_export(request: HttpRequest, case_id: int) -> StreamingHttpResponse:
     """The chronology as CSV, read through the same selector as the page, streamed."""
     person = request.user
-    case = selectors.case_for(person, case_id, request=request)
+    case = selectors.case_for(person, case_id, audit_refusal=True)
     form = _filter_form(request, case)
     entries = selectors.chronology(case, person, **form.filters).iterator(chunk_size=500)
     record(
@@ -232,14 +232,14 @@ def _with_bom(lines: Iterator[str]) -> Iterator[str]:
 @login_required
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", request=request)
+    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     if case.status == Case.Status.CLOSED:
         messages.info(request, f"Case {case.reference} is already closed.")
         return redirect("case", case_id=case.pk)
     form = CloseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            close_case(request, person, case, form.cleaned_data["reason"])
+            close_case(person, case, form.cleaned_data["reason"])
         except CaseAlreadyClosed as closed:  # closed by someone else a moment ago
             messages.info(request, str(closed))
         else:

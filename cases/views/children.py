@@ -97,7 +97,6 @@ def child_new(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 case = create_child_and_case(
-                    request,
                     person,
                     child_fields=form.child_fields,
                     aliases=data["aliases"],

@@ -19,12 +19,11 @@ from cases.services import AmendmentRefused, add_entry, amend_entry, record_scre
 @login_required
 def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     form = EntryForm(posted(request), initial=EntryForm.initial_for())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         add_entry(
-            request,
             person,
             case,
             category=data["category"],
@@ -43,14 +42,13 @@ def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpResponse:
     """Correct an entry: a new entry supersedes it, and both stay on the chronology."""
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     original = selectors.entry_for(person, case, entry_id)
     form = AmendEntryForm(posted(request), initial=EntryForm.initial_for(original))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             amend_entry(
-                request,
                 person,
                 original,
                 text=data["text"],
@@ -75,11 +73,10 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
 @login_required
 def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="contribute", request=request)
+    case = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     form = ScreeningForm(posted(request))
     if request.method == "POST" and form.is_valid():
         screening = record_screening(
-            request,
             person,
             case,
             indicators=form.cleaned_data["indicators"],

@@ -37,7 +37,7 @@ def test_information_governance_sees_who_read_a_case_and_reviews_an_emergency_ac
     worker.force_login(people["social.worker"])
     verify_second_factor(worker, people["social.worker"])
     assert worker.get(reverse("case", args=[case.pk])).status_code == 200
-    grant_emergency_access(None, case, people["suffolk.officer"], REASON)
+    grant_emergency_access(case, people["suffolk.officer"], REASON)
 
     sign_in_as(page, "ig.officer")
     page.get_by_role("link", name="Access reports", exact=True).click()

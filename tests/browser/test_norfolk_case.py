@@ -161,10 +161,10 @@ def test_the_header_count_refreshes_without_a_reload(page: Page, norfolk_child, 
     from sharing.models import LawfulBasis
     from sharing.services import share_case
 
-    share_case(None, norfolk_child, people["social.worker"], people["suffolk.officer"].agency,
+    share_case(norfolk_child, people["social.worker"], people["suffolk.officer"].agency,
                "view", LawfulBasis.CA2004_S11, "Child known to Suffolk police")  # fmt: skip
     report_missing(
-        None, people["social.worker"], norfolk_child,
+        people["social.worker"], norfolk_child,
         last_seen_at=timezone.now() - dt.timedelta(hours=1), last_seen_where="Ipswich",
         circumstances="Did not come back.", risk="high",
     )  # fmt: skip
@@ -180,7 +180,7 @@ def test_every_placement_and_missing_page_works_in_the_browser_and_passes_axe(
     from missing.services import record_placement
 
     record_placement(
-        None, people["social.worker"], norfolk_child, area=partnership.areas["suffolk"],
+        people["social.worker"], norfolk_child, area=partnership.areas["suffolk"],
         address="2 Example Road, Ipswich", postcode="IP2 2BB", provider_type="foster_care",
         started_at=timezone.now() - dt.timedelta(days=3),
     )  # fmt: skip

@@ -35,14 +35,14 @@ def morning(make_contact, open_case_for, missing, people, agencies):
     make_contact(rag="green", first_name="Gwen", last_name="Greencontact")
     late = make_contact(first_name="Lily", last_name="Latecontact")
     Contact.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=2))
-    request_checks(None, people["mash.manager"], amber, [agencies["norfolk_police"]], "Known?")
+    request_checks(people["mash.manager"], amber, [agencies["norfolk_police"]], "Known?")
     decided = make_contact(rag="amber", first_name="Dee", last_name="Decided")
-    decide_contact(None, people["mash.manager"], decided, "early_help", "Family agreed.")
+    decide_contact(people["mash.manager"], decided, "early_help", "Family agreed.")
     case = open_case_for("social.worker", first_name="Mo", last_name="Missing",
                          looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
     missing(case)
-    record_screening(None, people["social.worker"], case, indicators=HIGH_RISK, notes="")
+    record_screening(people["social.worker"], case, indicators=HIGH_RISK, notes="")
     return {"red": red, "amber": amber, "late": late}
 
 

@@ -44,7 +44,6 @@ def names(*agencies) -> list[str]:
 
 def report(person, case, *, last_seen_at=None, risk=MissingEpisode.Risk.HIGH) -> MissingEpisode:
     return report_missing(
-        None,
         person,
         case,
         last_seen_at=last_seen_at or timezone.now() - dt.timedelta(hours=2),
@@ -115,7 +114,7 @@ def test_a_return_is_recorded_and_the_placing_authority_owes_an_interview_in_72_
     episode = missing(case)
     returned = timezone.now() - dt.timedelta(minutes=10)
 
-    record_return(None, people["suffolk.officer"], episode, returned_at=returned,
+    record_return(people["suffolk.officer"], episode, returned_at=returned,
                   how_found="  Found by officers at a friend's address  ")  # fmt: skip
 
     episode.refresh_from_db()
@@ -147,7 +146,7 @@ def test_the_responsible_authority_owes_the_interview_when_there_is_no_placement
                          responsible_authority=agencies["suffolk_childrens"])  # fmt: skip
     episode = report(people["police.officer"], case)
 
-    record_return(None, people["police.officer"], episode, returned_at=timezone.now(),
+    record_return(people["police.officer"], episode, returned_at=timezone.now(),
                   how_found="Came home")  # fmt: skip
 
     assert ReturnInterview.objects.get(episode=episode).agency == agencies["suffolk_childrens"]
@@ -159,7 +158,7 @@ def test_a_return_before_the_child_was_last_seen_is_taken_as_the_last_sighting(
     case = open_case_for("social.worker")
     episode = missing(case)
 
-    record_return(None, people["police.officer"], episode,
+    record_return(people["police.officer"], episode,
                   returned_at=episode.last_seen_at - dt.timedelta(hours=3),
                   how_found="Recorded late")  # fmt: skip
 
@@ -171,11 +170,11 @@ def test_a_return_is_recorded_once_even_from_a_stale_copy(open_case_for, missing
     case = open_case_for("social.worker")
     episode = missing(case)
     stale = MissingEpisode.objects.get(pk=episode.pk)  # read before the return
-    record_return(None, people["police.officer"], episode, returned_at=timezone.now(),
+    record_return(people["police.officer"], episode, returned_at=timezone.now(),
                   how_found="Found at a friend's")  # fmt: skip
 
     with pytest.raises(AlreadyReturned):
-        record_return(None, people["social.worker"], stale, returned_at=timezone.now(),
+        record_return(people["social.worker"], stale, returned_at=timezone.now(),
                       how_found="Came home by herself")  # fmt: skip
 
     episode.refresh_from_db()
@@ -191,7 +190,7 @@ def test_a_return_is_recorded_once_even_from_a_stale_copy(open_case_for, missing
 
 def returned_episode(case, people, missing, returned_at) -> MissingEpisode:
     episode = missing(case)
-    return record_return(None, people["police.officer"], episode, returned_at=returned_at,
+    return record_return(people["police.officer"], episode, returned_at=returned_at,
                          how_found="Came home")  # fmt: skip
 
 
@@ -203,7 +202,7 @@ def test_a_return_home_interview_is_recorded_with_its_entry_and_event(
     interview = returned_episode(case, people, missing, returned).return_interview
     held = timezone.now() - dt.timedelta(hours=1)
 
-    record_return_interview(None, people["social.worker"], interview, held_on=held,
+    record_return_interview(people["social.worker"], interview, held_on=held,
                             summary="  Talked about who she was with.  ")  # fmt: skip
 
     interview.refresh_from_db()
@@ -224,7 +223,7 @@ def test_an_interview_recorded_after_72_hours_is_marked_late(open_case_for, miss
     interview = returned_episode(case, people, missing, returned).return_interview
 
     with time_machine.travel(returned + dt.timedelta(hours=73), tick=False):
-        record_return_interview(None, people["social.worker"], interview,
+        record_return_interview(people["social.worker"], interview,
                                 held_on=timezone.now(), summary="Held late.")  # fmt: skip
 
     [entry] = case.entries.filter(category=Entry.Category.RETURN_INTERVIEW)
@@ -241,11 +240,11 @@ def test_a_return_home_interview_is_recorded_once_even_from_a_stale_copy(
     case = open_case_for("social.worker")
     interview = returned_episode(case, people, missing, timezone.now()).return_interview
     stale = ReturnInterview.objects.get(pk=interview.pk)
-    record_return_interview(None, people["social.worker"], interview, held_on=timezone.now(),
+    record_return_interview(people["social.worker"], interview, held_on=timezone.now(),
                             summary="First.")  # fmt: skip
 
     with pytest.raises(InterviewAlreadyRecorded):
-        record_return_interview(None, people["mash.manager"], stale, held_on=timezone.now(),
+        record_return_interview(people["mash.manager"], stale, held_on=timezone.now(),
                                 summary="Second.")  # fmt: skip
 
     interview.refresh_from_db()

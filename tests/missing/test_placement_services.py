@@ -37,7 +37,6 @@ def names(*agencies) -> list[str]:
 
 def place_in(partnership, case, area: str, *, by: str = "social.worker", at=None) -> Placement:
     return record_placement(
-        None,
         partnership.people[by],
         case,
         area=partnership.areas[area],
@@ -156,7 +155,7 @@ def test_a_child_has_one_current_placement_whichever_case_recorded_it(
     open_case_for, partnership, people
 ):
     case = open_case_for("social.worker")
-    other_case = open_case(None, people["mash.manager"], case.child)
+    other_case = open_case(people["mash.manager"], case.child)
     on_first = place_in(partnership, case, "suffolk", at=timezone.now() - dt.timedelta(days=1))
 
     on_other = place_in(partnership, other_case, "norfolk", by="mash.manager")
@@ -182,9 +181,7 @@ def test_ending_a_placement_writes_its_entry_and_event_and_tells_the_area(
     placement = place_in(partnership, case, "suffolk", at=started)
     ended = timezone.now() - dt.timedelta(hours=1)
 
-    end_placement(
-        None, people["social.worker"], case, ended_at=ended, reason="Returned home to mum"
-    )
+    end_placement(people["social.worker"], case, ended_at=ended, reason="Returned home to mum")
 
     placement.refresh_from_db()
     assert placement.ended_at == ended
@@ -206,7 +203,7 @@ def test_an_end_before_the_start_is_taken_as_the_start(open_case_for, partnershi
     started = timezone.now() - dt.timedelta(days=1)
     placement = place_in(partnership, case, "suffolk", at=started)
 
-    end_placement(None, people["social.worker"], case, ended_at=started - dt.timedelta(days=3),
+    end_placement(people["social.worker"], case, ended_at=started - dt.timedelta(days=3),
                   reason="Recorded late")  # fmt: skip
 
     placement.refresh_from_db()
@@ -216,12 +213,12 @@ def test_an_end_before_the_start_is_taken_as_the_start(open_case_for, partnershi
 def test_only_a_current_placement_on_this_case_can_be_ended(open_case_for, partnership, people):
     case = open_case_for("social.worker")
     with pytest.raises(Placement.DoesNotExist):
-        end_placement(None, people["social.worker"], case, ended_at=timezone.now(), reason="x")
+        end_placement(people["social.worker"], case, ended_at=timezone.now(), reason="x")
 
-    other_case = open_case(None, people["mash.manager"], case.child)
+    other_case = open_case(people["mash.manager"], case.child)
     placement = place_in(partnership, other_case, "suffolk")
     with pytest.raises(Placement.DoesNotExist):
-        end_placement(None, people["social.worker"], case, ended_at=timezone.now(), reason="x")
+        end_placement(people["social.worker"], case, ended_at=timezone.now(), reason="x")
 
     placement.refresh_from_db()
     assert placement.current

@@ -77,7 +77,7 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
         raise Http404("No such child") from None
     child = selectors.search_children(request.user, for_contact=True).filter(pk=child_id).first()
     if child is None:
-        selectors.record_refusal(request, request.user, "child", child_id, "view")
+        selectors.record_refusal(request.user, "child", child_id, "view")
         raise Http404("No such child")
     return child
 
@@ -114,7 +114,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
         if valid:
             try:
                 contact = record_contact(
-                    request, person, child, new_child=_new_child(child_form),
+                    person, child, new_child=_new_child(child_form),
                     **form.contact_fields,
                 )  # fmt: skip
             except PossibleDuplicates as warned:
@@ -189,7 +189,7 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     person = request.user
-    contact, access = mash_selectors.contact_for(person, contact_id, request=request)
+    contact, access = mash_selectors.contact_for(person, contact_id, audit_refusal=True)
     now = timezone.now()
     is_mash = access == mash_selectors.MASH
     ratings = list(mash_selectors.contact_ratings(contact)) if is_mash else []
@@ -218,7 +218,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
 def _action_page(request, contact_id: int, action: str):
     """The contact for a MASH manager's action (404, recorded, for anyone else)."""
     contact, _ = mash_selectors.contact_for(
-        request.user, contact_id, request=request, need="manage"
+        request.user, contact_id, audit_refusal=True, need="manage"
     )
     if request.method == "GET":
         _contact_viewed(request, contact, mash_selectors.MASH, action)
@@ -246,7 +246,7 @@ def contact_rate(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             contact = rate_contact(
-                request, request.user, contact, form.cleaned_data["rag"],
+                request.user, contact, form.cleaned_data["rag"],
                 form.cleaned_data["reason"],
             )  # fmt: skip
         except ValidationError as refused:
@@ -273,7 +273,7 @@ def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
-            contact = assign_contact(request, request.user, contact, assignee)
+            contact = assign_contact(request.user, contact, assignee)
         except ValidationError as refused:
             _refused_by_service(form, refused)
         else:
@@ -295,7 +295,7 @@ def contact_checks(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             made = request_checks(
-                request, request.user, contact, form.cleaned_data["agencies"],
+                request.user, contact, form.cleaned_data["agencies"],
                 form.cleaned_data["question"],
             )  # fmt: skip
         except ValidationError as refused:
@@ -318,7 +318,7 @@ def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             contact = decide_contact(
-                request, request.user, contact, data["decision"], data["rationale"],
+                request.user, contact, data["decision"], data["rationale"],
                 transfer_to=data["transfer_to"],
             )  # fmt: skip
         except ValidationError as refused:
@@ -359,7 +359,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     """A check: to answer for the agency asked; read-only for the MASH that asked it."""
     person = request.user
     need = "answer" if request.method == "POST" else "view"
-    check = mash_selectors.check_for(person, check_id, request=request, need=need)
+    check = mash_selectors.check_for(person, check_id, audit_refusal=True, need=need)
     asked = person.agency_id == check.agency_id
     form = AnswerForm(posted(request)) if asked and not check.answered else None
     if request.method == "POST":
@@ -369,7 +369,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 answer_check(
-                    request, person, check, form.cleaned_data["answer"],
+                    person, check, form.cleaned_data["answer"],
                     form.cleaned_data["restricted_answer"],
                 )  # fmt: skip
             except ValidationError as refused:

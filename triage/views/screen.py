@@ -275,7 +275,9 @@ def _assign(request: HttpRequest, person: Person) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a contact and a colleague to assign it to.")
         return _back_to(request, person, back)
-    contact, _ = contact_for(person, form.cleaned_data["contact"], request=request, need="manage")
+    contact, _ = contact_for(
+        person, form.cleaned_data["contact"], audit_refusal=True, need="manage"
+    )
     choice = form.cleaned_data["assignee"]
     assignee = None
     if choice and choice != UNASSIGNED:
@@ -284,7 +286,7 @@ def _assign(request: HttpRequest, person: Person) -> HttpResponse:
             messages.error(request, f"Choose someone who works at this MASH for {contact}.")
             return _back_to(request, person, back)
     try:
-        assign_contact(request, person, contact, assignee)
+        assign_contact(person, contact, assignee)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
