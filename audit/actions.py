@@ -3,7 +3,7 @@
 `audit` knows no domain: each app lists its actions in its own `audit_actions.py`, which
 `AuditConfig.ready()` imports (as the admin discovers `admin.py`). A new feature declares
 its actions there and adds no migration to `audit`: `Event.action` is a plain string.
-`Action.CASE_VIEWED` reads like the enumeration it replaces; `record` refuses an action
+`Action.SOMETHING_DONE` reads like the enumeration it replaces; `record` refuses an action
 nobody declared, so a typo fails loudly instead of writing an event no report can name.
 """
 

@@ -1,6 +1,6 @@
 """The access-report API under /api/v1/audit/: the same rules as the pages.
 
-Who may read what is decided once, in cases/views/access.py (see its docstring): an
+Who may read what is decided once, in reports/selectors.py (see its docstring): an
 information-governance officer reads the events about their agency's managed cases and
 those cases' children, and everything their agency's people did; anyone else reads only
 the events on the cases their agency manages. Emergency-access reviews are for
@@ -15,10 +15,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.models import Action
+from audit.actions import Action
 from cases import http
 from cases import serializers as s
 from people.models import Person
+from reports import serializers
 from reports.selectors import (
     IG_ONLY,
     is_information_governance,
@@ -54,13 +55,13 @@ def _information_governance(request: Request) -> Person:
     "the events about the cases their agency manages. `under` says which share or emergency "
     "access a read was made under. Reading this is itself recorded.",
     tags=TAGS,
-    parameters=[s.EventFilterSerializer, http.CURSOR],
-    responses=http.answers(http.page(s.EventSerializer), 400, 404),
+    parameters=[serializers.EventFilterSerializer, http.CURSOR],
+    responses=http.answers(http.page(serializers.EventSerializer), 400, 404),
 )
 @api_view(["GET"])
 @http.casework
 def events(request: Request) -> Response:
-    terms = http.strict_query(request, s.EventFilterSerializer)
+    terms = http.strict_query(request, serializers.EventFilterSerializer)
     found = report_events(
         request.user,
         case_ids=[terms["case"]] if "case" in terms else None,
@@ -79,7 +80,7 @@ def events(request: Request) -> Response:
         request, Action.ACCESS_REPORT_VIEWED, *target,
         report="events", filters=described, rows=len(rows), events=[e.pk for e in rows],
     )  # fmt: skip
-    return paginator.get_paginated_response(s.EventSerializer(rows, many=True).data)
+    return paginator.get_paginated_response(serializers.EventSerializer(rows, many=True).data)
 
 
 @extend_schema(

@@ -1,6 +1,6 @@
 """Access reports, reads: which audit events and emergency accesses a person may read.
 
-Who may see what (audit/reports.py says it in full; decided here, and nowhere else, for
+Who may see what (reports/events.py says it in full; decided here, and nowhere else, for
 the pages and the API alike):
 
 - A person's managed cases are `selectors.visible_cases(person, "manage")`.
@@ -17,10 +17,10 @@ import datetime as dt
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
-from audit import reports
 from cases import selectors
 from cases.models import Case
 from people.models import Person
+from reports import events
 from sharing.models import EmergencyAccess
 
 # What a refusal for want of the information-governance role records.
@@ -44,9 +44,9 @@ def readable_events(person: Person, *, child_id: int | None = None) -> QuerySet:
     """
     managed = selectors.visible_cases(person, "manage")
     if not is_information_governance(person):
-        return reports.events_in_scope(case_ids=_text_ids(managed, "pk"))
+        return events.events_in_scope(case_ids=_text_ids(managed, "pk"))
     searched = child_id is not None and managed.filter(child_id=child_id).exists()
-    return reports.events_in_scope(
+    return events.events_in_scope(
         case_ids=_text_ids(managed, "pk"),
         child_ids=_text_ids(managed, "child_id"),
         agency_id=person.agency_id,
@@ -68,7 +68,7 @@ def report_events(
     child_case_ids = None
     if child_id is not None:
         child_case_ids = _text_ids(Case.objects.filter(child_id=child_id), "pk")
-    return reports.filter_events(
+    return events.filter_events(
         readable_events(person, child_id=child_id),
         case_ids=case_ids,
         child_id=child_id,

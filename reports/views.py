@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit import reports
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases.forms import DateField
 from cases.models import Case
 from people.models import Person
+from reports import events
 from reports.selectors import (
     IG_ONLY,
     is_information_governance,
@@ -177,9 +177,9 @@ def _show(person: Person, page_obj: Page) -> None:
         .values_list("pk", "reference")
     )
     for event in page_obj:
-        event.under = reports.under(event)
-        event.target_label = reports.target(event)
-        event.details = reports.describe_detail(event)
+        event.under = events.under(event)
+        event.target_label = events.target(event)
+        event.details = events.describe_detail(event)
         event.case_reference = references.get(event.case_id)
 
 
@@ -210,8 +210,8 @@ def _exported(request: HttpRequest, report: str, *, target=("", ""), **detail) -
     )
 
 
-def _csv(events: QuerySet, filename: str) -> StreamingHttpResponse:
-    lines = reports.csv_lines(events.iterator(chunk_size=1000))
+def _csv(rows: QuerySet, filename: str) -> StreamingHttpResponse:
+    lines = events.csv_lines(rows.iterator(chunk_size=1000))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -272,10 +272,10 @@ def access_events_export(request: HttpRequest) -> HttpResponse:
     if form.errors:  # shown, with the error summary, on the page
         return redirect(f"{reverse('access-events')}?{request.GET.urlencode()}")
     filters = form.filters if form.is_bound else {}
-    events = report_events(person, **filters)
+    rows = report_events(person, **filters)
     described = form.described if form.is_bound else {}
     _exported(request, "events", target=_target_of(form), filters=described)
-    return _csv(events, f"access-events-{timezone.localtime():%Y%m%d-%H%M}.csv")
+    return _csv(rows, f"access-events-{timezone.localtime():%Y%m%d-%H%M}.csv")
 
 
 # --- a case's access history: for those who manage it ---------------------------------------
@@ -286,7 +286,7 @@ def access_events_export(request: HttpRequest) -> HttpResponse:
 def case_access_history(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
-    page_obj = paginate(request, reports.case_events([case.pk]), PER_PAGE)
+    page_obj = paginate(request, events.case_events([case.pk]), PER_PAGE)
     _show(person, page_obj)
     _viewed_report(request, "case_access_history", page_obj, target=("case", case.pk))
     return render(
@@ -302,7 +302,7 @@ def case_access_history_export(request: HttpRequest, case_id: int) -> StreamingH
     person = request.user
     case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     _exported(request, "case_access_history", target=("case", case.pk))
-    return _csv(reports.case_events([case.pk]), f"{case.reference}-access-history.csv")
+    return _csv(events.case_events([case.pk]), f"{case.reference}-access-history.csv")
 
 
 # --- emergency access reviews ---------------------------------------------------------------

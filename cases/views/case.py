@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit import reports
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import registry, selectors
 from cases.forms import (
@@ -28,8 +27,6 @@ from cases.pages import (
 from cases.services import CaseAlreadyClosed, close_case
 from people.models import Agency
 
-# How many of the latest events the case page's "recent activity" panel shows.
-RECENT_ACTIVITY = 10
 CSV_HEADER = [
     "Entry", "When it happened", "Recorded at", "Agency", "Recorded by", "Category",
     "Restricted", "What happened", "Amends entry", "Amendment reason",
@@ -91,16 +88,11 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             and not hasattr(entry, "superseded_by")
         )
     now = timezone.now()
-    # Panels of higher layers (shares and emergency accesses, the placement and missing
-    # episodes), through the registry: cases imports none of them.
-    panels = registry.case_page_context(person, case, may_manage=may_manage)
     viewed(request, case, "case", page=page_obj.number, filters=form.described)
-    recent = []
-    if may_manage:
-        # Those who manage a case see who has been reading and changing it (this read too).
-        recent = list(reports.case_events([case.pk])[:RECENT_ACTIVITY])
-        for event in recent:
-            event.under = reports.under(event)
+    # Panels of higher layers (shares and emergency accesses, the placement and missing
+    # episodes, recent activity), through the registry: cases imports none of them. After
+    # the read is recorded, so the recent activity shows this read too.
+    panels = registry.case_page_context(person, case, may_manage=may_manage)
     return render(
         request,
         "cases/case.html",
@@ -114,8 +106,8 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shares": [],
             "emergency_accesses": [],
             "my_emergency_access": None,
+            "recent_activity": [],
             **panels,
-            "recent_activity": recent,
             "now": now,
             "form": form,
             "filtered": form.is_bound,

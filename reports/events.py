@@ -1,7 +1,9 @@
 """Access reports: reading the audit log back, for the people entitled to read it.
 
-Who may see what (decided in `cases`, which knows cases and people; this module takes ids,
-because audit depends on no other app of ours):
+This module knows what the domain's events look like in the log (a case's id in
+target_id, the children a search showed in detail["children"], the basis of a read); the
+audit app itself knows no domain. It takes ids; who may see what is decided in
+`reports.selectors`:
 
 - A person's "managed cases" are `cases.selectors.visible_cases(person, "manage")`: the
   cases their agency manages.
@@ -34,7 +36,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from audit.models import Action, Event
+from audit.actions import Action
+from audit.models import Event
 
 CSV_HEADER = ["When", "Person", "Agency", "Action", "Target", "Under", "Request id",
               "Client address", "Detail"]  # fmt: skip
