@@ -91,7 +91,8 @@ def timed(client: Client, url: str, n: int) -> list[float]:
 
 
 def main() -> None:
-    from audit.models import Action, Event
+    from audit.actions import Action
+    from audit.models import Event
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

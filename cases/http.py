@@ -17,7 +17,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases import serializers as s

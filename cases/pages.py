@@ -3,7 +3,7 @@
 from django.core.paginator import Page
 from django.http import HttpRequest
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases.models import Case

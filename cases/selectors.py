@@ -13,7 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases.access import CODENAME_LEVEL, LEVELS
 from cases.models import (

@@ -11,10 +11,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import registry
 from cases.models import Alias, Case, Child, Entry, RiskLevel, Screening, searchable
+from cases.selectors import search_children
 from cases.validators import normalise_nhs_number, normalise_postcode
 from people.models import Agency, Person
 
@@ -50,8 +51,6 @@ def possible_duplicates(
     A match the person may not see is reported without any detail of it, so nothing
     about a child another agency holds is revealed.
     """
-    from cases.selectors import search_children
-
     matches = Q()
     if nhs_number:
         matches |= Q(nhs_number=normalise_nhs_number(nhs_number))
@@ -285,6 +284,3 @@ def close_case(person: Person, case: Case, reason: str) -> Case:
 
 def agencies_to_share_with(case: Case) -> list[Agency]:
     return list(Agency.objects.exclude(pk=case.lead_agency_id).order_by("name"))
-
-
-# Placements, missing episodes and return interviews -------------------------------------

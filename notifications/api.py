@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from notifications.models import Notification
 from notifications.services import acknowledge_notification, inbox

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases.services import record_on_chronology
 from notifications.models import Delivery, Notification
@@ -31,6 +31,7 @@ from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering
 from sharing.models import Share
+from sharing.services import share_case
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 
@@ -190,8 +191,6 @@ def ensure_view_share(
 
     Returns True if a share was made. An agency already holding a share keeps it.
     """
-    from sharing.services import share_case
-
     if Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).exists():
         return False
     share_case(

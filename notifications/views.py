@@ -25,7 +25,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from notifications.selectors import received, undelivered
 from notifications.services import (

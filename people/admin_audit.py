@@ -6,7 +6,7 @@ append-only. The event names the record and the fields changed, never their new 
 
 from django.contrib import admin
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 
 

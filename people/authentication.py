@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.tokens import token_for
 

@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.sessions import SIGNED_IN_AT_KEY
 from people.two_factor import has_authenticator

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.models import Person, SignedInSession
 

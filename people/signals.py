@@ -10,7 +10,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import client_address, record
 from people.sessions import CLIENT_ADDRESS_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY
 

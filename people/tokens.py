@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.models import ApiToken, Person
 

@@ -17,7 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.models import Person, SignedInSession
 

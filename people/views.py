@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import client_address, record
 from people import demo, two_factor
 from people.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases.models import Case

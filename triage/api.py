@@ -31,7 +31,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.models import Action
+from audit.actions import Action
 from cases import http, selectors
 from cases import serializers as s
 from people.models import Person

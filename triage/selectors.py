@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import RiskLevel, Screening
+from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
@@ -217,8 +217,6 @@ def _child_known_to(person: Person):
     child, or it holds a case of the child. A contact linked by NHS number to a child only
     another agency knows must not show that agency's record (its name, date of birth) to
     the referrer."""
-    from cases.models import Case, Child
-
     visible = Case.objects.filter(
         child=OuterRef("child"), pk__in=agency_rows(person).values("content_object_id")
     )

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases.models import Case, Child, Entry
 from cases.selectors import can

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases.forms import (

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from cases import selectors
 from cases.models import Child

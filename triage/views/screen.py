@@ -34,7 +34,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.models import Action
+from audit.actions import Action
 from audit.services import record
 from people.models import Agency, Person
 from people.views import safe_next
