@@ -5,6 +5,7 @@ from rest_framework import authentication, exceptions
 
 from audit.actions import Action
 from audit.services import record
+from people.models import ApiToken
 from people.tokens import token_for
 
 
@@ -23,25 +24,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.person.is_active:
             raise exceptions.AuthenticationFailed("That token is not valid.")
         if not token.is_usable:
-            record(
-                Action.TOKEN_REFUSED,
-                request=request._request,
-                actor=token.person,
-                target_type="api_token",
-                target_id=token.pk,
-                detail={"state": token.state.lower()},
-            )
+            _used(Action.TOKEN_REFUSED, token, state=token.state.lower())
             raise exceptions.AuthenticationFailed(f"That token is {token.state.lower()}.")
         token.last_used_at = timezone.now()
         token.save(update_fields=["last_used_at"])
-        record(
-            Action.API_REQUEST,
-            request=request._request,
-            actor=token.person,
-            target_type="api_token",
-            target_id=token.pk,
-            detail={"method": request.method, "path": request.path[:200]},
-        )
+        _used(Action.API_REQUEST, token, method=request.method, path=request.path[:200])
         return token.person, token
 
     def authenticate_header(self, request) -> str:
@@ -60,3 +47,8 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         if not user.is_verified():
             return None
         return result
+
+
+def _used(action: str, token: ApiToken, **detail) -> None:
+    """A use of a token, by its person (the request's origin is the audit context)."""
+    record(action, actor=token.person, target_type="api_token", target_id=token.pk, detail=detail)

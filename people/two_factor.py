@@ -32,9 +32,15 @@ def has_authenticator(person: Person) -> bool:
 
 def pending_authenticator(person: Person) -> TOTPDevice:
     """The unconfirmed authenticator being set up, made on first visit to set-up."""
-    device = TOTPDevice.objects.filter(user=person, confirmed=False).first()
+    return _authenticator(person, confirmed=False)
+
+
+def _authenticator(person: Person, *, confirmed: bool) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=person, confirmed=confirmed).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=person, name=AUTHENTICATOR_NAME, confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=person, name=AUTHENTICATOR_NAME, confirmed=confirmed
+        )
     return device
 
 
@@ -170,10 +176,7 @@ def reset_second_factor(request: HttpRequest, person: Person) -> None:
 
 def ensure_demo_authenticator(person: Person) -> TOTPDevice:
     """Demo people come with an authenticator already set up (make run stays two commands)."""
-    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=person, name=AUTHENTICATOR_NAME, confirmed=True)
-    return device
+    return _authenticator(person, confirmed=True)
 
 
 def current_code(device: TOTPDevice) -> str:

@@ -110,6 +110,18 @@ if not AUDIT_SEAL_KEY:
         SECRET_KEY.encode(), b"safeguarding.audit-seal", hashlib.sha256
     ).hexdigest()
 
+# Our apps by concept, bottom layer first (README, Architecture; the layer contract is
+# [tool.importlinter] in pyproject.toml).
+PROJECT_APPS = [
+    "audit",
+    "people",
+    "cases",
+    "sharing",
+    "notifications",
+    "missing",
+    "triage",
+    "reports",
+]
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -128,14 +140,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
-    "audit",
-    "people",
-    "cases",
-    "sharing",
-    "notifications",
-    "missing",
-    "triage",
-    "reports",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
