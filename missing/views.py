@@ -110,7 +110,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
         return redirect("case", case_id=case.pk)
-    form = EndPlacementForm(posted(request), placement=current)
+    form = EndPlacementForm(posted(request), after=current.started_at)
     if request.method == "POST" and form.is_valid():
         try:
             placement = end_placement(
@@ -175,7 +175,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
         return redirect("case", case_id=case.pk)
-    form = ReturnForm(posted(request), episode=episode)
+    form = ReturnForm(posted(request), after=episode.last_seen_at)
     if request.method == "POST" and form.is_valid():
         try:
             episode = record_return(
@@ -221,7 +221,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
         return redirect("case", case_id=case.pk)
-    form = ReturnInterviewForm(posted(request), returned_at=episode.returned_at)
+    form = ReturnInterviewForm(posted(request), after=episode.returned_at)
     if request.method == "POST" and form.is_valid():
         try:
             record_return_interview(

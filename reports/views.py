@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.actions import Action
 from audit.services import record
 from cases import selectors
-from cases.forms import DateField
+from cases.forms import DateField, DateRangeForm
 from cases.models import Case
 from people.models import Person
 from reports import events
@@ -54,7 +54,7 @@ def _information_governance(request: HttpRequest) -> Person:
 # --- forms ----------------------------------------------------------------------------------
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(DateRangeForm):
     """What to find in the log (GET). Every field is optional; all given must match."""
 
     reference = forms.CharField(
@@ -100,13 +100,6 @@ class EventFilterForm(forms.Form):
         if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= BIGINT:
             raise forms.ValidationError("Enter the child’s id as a number, like 123")
         return int(value)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("occurred_from"), data.get("occurred_to")
-        if start and end and start > end:
-            self.add_error("occurred_to", "To must be the same as or after From")
-        return data
 
     @property
     def filters(self) -> dict:
