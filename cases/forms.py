@@ -16,7 +16,7 @@ from cases.validators import (
     validate_nhs_number,
     validate_postcode,
 )
-from people.models import Agency
+from people.models import Agency, Area
 
 
 class DateInput(forms.MultiWidget):
@@ -93,6 +93,16 @@ def choice_field(label: str, choices, missing: str, **kw) -> forms.ChoiceField:
         choices=choices,
         error_messages={"required": missing, "invalid_choice": missing},
         **kw,
+    )
+
+
+def area_field(label: str, missing: str) -> forms.ModelChoiceField:
+    """An area chosen from the list of all areas, A to Z (contacts, placements)."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Area.objects.order_by("name"),
+        empty_label="Select the area",
+        error_messages={"required": missing, "invalid_choice": missing},
     )
 
 
@@ -309,7 +319,19 @@ class CloseForm(forms.Form):
                    missing="Enter why you are closing the case")  # fmt: skip
 
 
-class ChronologyFilterForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """A filter form with fields `occurred_from` and `occurred_to` (declared by the form,
+    in its own order): To may not be before From (the chronology, the access reports)."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            self.add_error("occurred_to", "To must be the same as or after From")
+        return data
+
+
+class ChronologyFilterForm(DateRangeForm):
     """The chronology's filters (GET). An invalid filter is reported and left out."""
 
     agency = choice_field("Agency", [], "Select an agency from the list", required=False)
@@ -322,13 +344,6 @@ class ChronologyFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [("", "All agencies"),
                                          *((str(a.pk), a.name) for a in agencies)]  # fmt: skip
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("occurred_from"), data.get("occurred_to")
-        if start and end and start > end:
-            self.add_error("occurred_to", "To must be the same as or after From")
-        return data
 
     @property
     def filters(self) -> dict:

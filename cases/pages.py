@@ -1,7 +1,10 @@
-"""What the case pages share: paging, form data, safe return addresses, read audits."""
+"""What the case pages share: paging, form data, safe return addresses, read audits, and
+the frame of a case's form pages."""
 
+from django.contrib import messages
 from django.core.paginator import Page
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from audit.actions import Action
 from audit.services import record
@@ -29,6 +32,16 @@ def back(request: HttpRequest, default: str) -> str:
     return safe_next(request, default)
 
 
+def listed(request: HttpRequest, name: str, page_obj: Page, cases: list[int], **detail) -> None:
+    """A page of a list of cases was read: which list, which page, which cases were on it."""
+    record(
+        Action.CASE_LISTED,
+        request=request,
+        target_type="case",
+        detail={"list": name, "page": page_obj.number, "cases": cases, **detail},
+    )
+
+
 def viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
     record(
         Action.CASE_VIEWED,
@@ -37,3 +50,24 @@ def viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
         target_id=case.pk,
         detail={"view": view, **selectors.access_basis(request.user, case), **detail},
     )
+
+
+def contributing(request: HttpRequest, case_id: int) -> Case:
+    """The case for a page that adds to it (404 and a recorded refusal if not allowed)."""
+    return selectors.case_for(request.user, case_id, need="contribute", audit_refusal=True)
+
+
+def done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
+    """After a change from a case's form: say what was done, back on the case page."""
+    messages.success(request, message)
+    return redirect("case", case_id=case.pk)
+
+
+def form_page(
+    request: HttpRequest, case: Case, view: str, template: str, form, context=(), **detail
+) -> HttpResponse:
+    """A case's form, shown on GET (a read of the case, so audited as `view` with `detail`)
+    or shown again with its errors after a POST."""
+    if request.method == "GET":
+        viewed(request, case, view, **detail)
+    return render(request, template, {"case": case, "form": form, **dict(context)})

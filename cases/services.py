@@ -34,6 +34,12 @@ def record_on_chronology(case: Case, person: Person, category: str, text: str) -
     )
 
 
+def case_changed(action: str, person: Person, case_id: int, /, **detail) -> None:
+    """The audit event of a service's change to a case: one shape for every app's changes,
+    so a case's history reads the same whichever app wrote it."""
+    record(action, actor=person, target_type="case", target_id=case_id, detail=detail)
+
+
 @dataclass
 class PossibleDuplicate:
     """A child who may be the one being recorded. `child` is None if not visible to the person."""
@@ -167,12 +173,13 @@ def add_entry(
         text=text,
         restricted=restricted,
     )
-    record(
+    case_changed(
         Action.ENTRY_ADDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"entry": entry.pk, "category": category, "restricted": restricted},
+        person,
+        case.pk,
+        entry=entry.pk,
+        category=category,
+        restricted=restricted,
     )
     return entry
 
@@ -210,12 +217,8 @@ def amend_entry(
         supersedes=original,
         amendment_reason=reason,
     )
-    record(
-        Action.ENTRY_AMENDED,
-        actor=person,
-        target_type="case",
-        target_id=original.case_id,
-        detail={"entry": amendment.pk, "supersedes": original.pk},
+    case_changed(
+        Action.ENTRY_AMENDED, person, original.case_id, entry=amendment.pk, supersedes=original.pk
     )
     return amendment
 
@@ -256,13 +259,7 @@ def record_screening(person: Person, case: Case, *, indicators: list[str], notes
         f"CSE screening: {screening.get_risk_level_display()} risk. Indicators: {found}."
         + (f" Notes: {notes}" if notes else ""),
     )
-    record(
-        Action.SCREENING_RECORDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"screening": screening.pk, "risk": level},
-    )
+    case_changed(Action.SCREENING_RECORDED, person, case.pk, screening=screening.pk, risk=level)
     return screening
 
 

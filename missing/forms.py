@@ -10,10 +10,17 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from cases.forms import MomentsForm, choice_field, clock_field, date_field, said, text_field
+from cases.forms import (
+    MomentsForm,
+    area_field,
+    choice_field,
+    clock_field,
+    date_field,
+    said,
+    text_field,
+)
 from cases.validators import normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement
-from people.models import Area
 
 # A placement may be recorded up to a day before it starts (a planned move tomorrow
 # morning), so the agencies in the new area hear of it before the child arrives. Everything
@@ -24,15 +31,7 @@ PLACEMENT_NOTICE_AHEAD = dt.timedelta(days=1)
 class PlacementForm(MomentsForm):
     MOMENTS = {"started_at": ("started_on", "started_time", "the time the placement starts")}
 
-    area = forms.ModelChoiceField(
-        label="Placement area",
-        queryset=Area.objects.none(),
-        empty_label="Select the area",
-        error_messages={
-            "required": "Select the area the child is placed in",
-            "invalid_choice": "Select the area the child is placed in",
-        },
-    )
+    area = area_field("Placement area", "Select the area the child is placed in")
     address = text_field("Address of the placement", 300, widget=forms.Textarea,
                     missing="Enter the address of the placement")  # fmt: skip
     postcode = text_field("Postcode", 10, missing="Enter the postcode of the placement")
@@ -45,7 +44,6 @@ class PlacementForm(MomentsForm):
     def __init__(self, *args, current: Placement | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.current = current
-        self.fields["area"].queryset = Area.objects.order_by("name")
 
     def clean_postcode(self) -> str:
         value = self.cleaned_data["postcode"].strip()
@@ -69,7 +67,26 @@ class PlacementForm(MomentsForm):
         return data
 
 
-class EndPlacementForm(MomentsForm):
+class SinceForm(MomentsForm):
+    """A form of one moment that has happened, after an earlier one the view passes in as
+    `after` (the placement's start, the last sighting, the return): the same two checks."""
+
+    NOT_YET = ""  # the message for a moment in the future
+    TOO_EARLY = ""  # the message for one before `after`; {after} says when that was
+
+    def __init__(self, *args, after: dt.datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.after = after
+
+    def clean(self):
+        data = super().clean()
+        (name,) = self.MOMENTS
+        self.check_not_after(name, timezone.now(), self.NOT_YET)
+        self.check_not_before(name, self.after, self.TOO_EARLY.format(after=said(self.after)))
+        return data
+
+
+class EndPlacementForm(SinceForm):
     MOMENTS = {"ended_at": ("ended_on", "ended_time", "the time the placement ended")}
 
     ended_on = date_field("Date the placement ended", "the date the placement ended")
@@ -77,19 +94,8 @@ class EndPlacementForm(MomentsForm):
     reason = text_field("Why did the placement end?", 500, widget=forms.Textarea,
                    missing="Enter why the placement ended")  # fmt: skip
 
-    def __init__(self, *args, placement: Placement, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.placement = placement
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after("ended_at", timezone.now(), "The placement must have ended by now")
-        self.check_not_before(
-            "ended_at",
-            self.placement.started_at,
-            f"The placement must end after it started ({said(self.placement.started_at)})",
-        )
-        return data
+    NOT_YET = "The placement must have ended by now"
+    TOO_EARLY = "The placement must end after it started ({after})"
 
 
 RISK_HINT = (
@@ -119,7 +125,7 @@ class MissingForm(MomentsForm):
         return data
 
 
-class ReturnForm(MomentsForm):
+class ReturnForm(SinceForm):
     MOMENTS = {"returned_at": ("returned_on", "returned_time", "the time the child returned")}
 
     returned_on = date_field("Date the child returned", "the date the child returned")
@@ -127,25 +133,11 @@ class ReturnForm(MomentsForm):
     how_found = text_field("How was the child found?", 1000, widget=forms.Textarea,
                       missing="Enter how the child was found")  # fmt: skip
 
-    def __init__(self, *args, episode: MissingEpisode, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.episode = episode
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after(
-            "returned_at", timezone.now(), "The time the child returned must be now or in the past"
-        )
-        self.check_not_before(
-            "returned_at",
-            self.episode.last_seen_at,
-            "The child must have returned after they were last seen "
-            f"({said(self.episode.last_seen_at)})",
-        )
-        return data
+    NOT_YET = "The time the child returned must be now or in the past"
+    TOO_EARLY = "The child must have returned after they were last seen ({after})"
 
 
-class ReturnInterviewForm(MomentsForm):
+class ReturnInterviewForm(SinceForm):
     MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
 
     held_on = date_field("Date of the interview", "the date of the interview")
@@ -153,16 +145,5 @@ class ReturnInterviewForm(MomentsForm):
     summary = text_field("Summary of the interview", 5000, widget=forms.Textarea,
                     missing="Enter a summary of the interview")  # fmt: skip
 
-    def __init__(self, *args, returned_at: dt.datetime, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.returned_at = returned_at
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after("held_at", timezone.now(), "The interview must have been held by now")
-        self.check_not_before(
-            "held_at",
-            self.returned_at,
-            f"The interview must be after the child returned ({said(self.returned_at)})",
-        )
-        return data
+    NOT_YET = "The interview must have been held by now"
+    TOO_EARLY = "The interview must be after the child returned ({after})"

@@ -12,14 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import Action
-from audit.services import record
 from cases.models import Case, Child, Entry
-from cases.services import record_on_chronology
+from cases.services import case_changed, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
-from people.models import Agency, Person
+from people.models import Agency, Area, Person
 from people.selectors import agencies_covering
 from sharing.models import LawfulBasis
 
@@ -68,6 +67,28 @@ def area_for(case: Case):
 def _summary(case: Case, what: str) -> str:
     # Safe for an email subject or a webhook: the reference, never the child's name.
     return f"Case {case.reference}: {what}"
+
+
+def _tell(
+    person: Person,
+    case: Case,
+    kind: str,
+    subject_id: int,
+    what: str,
+    *,
+    area: Area | None,
+    placing_authority: Agency | None,
+) -> None:
+    """Tell the agencies a change concerns (`recipients`), every change in this module alike:
+    those covering `area`, the placing authority and those the case is shared with."""
+    notify(
+        case,
+        kind,
+        subject_id,
+        _summary(case, what),
+        person,
+        recipients(case, caused_by=person.agency, area=area, placing_authority=placing_authority),
+    )
 
 
 @transaction.atomic
@@ -132,26 +153,20 @@ def record_placement(
         f"({placement.get_provider_type_display().lower()}) from "
         f"{timezone.localtime(started_at):%d %b %Y %H:%M}, by {person.agency.name}.",
     )
-    record(
+    case_changed(
         Action.PLACEMENT_RECORDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={
-            "placement": placement.pk,
-            "area": area.pk,
-            "moved_from": previous.pk if moving else None,
-        },
+        person,
+        case.pk,
+        placement=placement.pk,
+        area=area.pk,
+        moved_from=previous.pk if moving else None,
     )
 
-    notify(
-        case,
-        Notification.Kind.PLACEMENT,
-        placement.pk,
-        _summary(case, f"child {verb} a placement in {area.name}"),
-        person,
-        recipients(case, caused_by=person.agency, area=area, placing_authority=person.agency),
-    )
+    _tell(
+        person, case, Notification.Kind.PLACEMENT, placement.pk,
+        f"child {verb} a placement in {area.name}",
+        area=area, placing_authority=person.agency,
+    )  # fmt: skip
     return placement
 
 
@@ -173,26 +188,12 @@ def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: 
         f"Placement in {placement.area.name} ended "
         f"{timezone.localtime(ended_at):%d %b %Y %H:%M}. Reason: {reason}",
     )
-    record(
-        Action.PLACEMENT_ENDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"placement": placement.pk},
-    )
-    notify(
-        case,
-        Notification.Kind.PLACEMENT_ENDED,
-        placement.pk,
-        _summary(case, f"placement in {placement.area.name} ended"),
-        person,
-        recipients(
-            case,
-            caused_by=person.agency,
-            area=placement.area,
-            placing_authority=placement.placing_authority,
-        ),
-    )
+    case_changed(Action.PLACEMENT_ENDED, person, case.pk, placement=placement.pk)
+    _tell(
+        person, case, Notification.Kind.PLACEMENT_ENDED, placement.pk,
+        f"placement in {placement.area.name} ended",
+        area=placement.area, placing_authority=placement.placing_authority,
+    )  # fmt: skip
     return placement
 
 
@@ -225,13 +226,7 @@ def report_missing(
         f"Last seen {timezone.localtime(last_seen_at):%d %b %Y %H:%M} at "
         f"{episode.last_seen_where}. {episode.circumstances}",
     )
-    record(
-        Action.MISSING_REPORTED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"episode": episode.pk, "risk": risk},
-    )
+    case_changed(Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk)
     area = area_for(case)
     if area is not None:
         # The agencies covering where the child is are told, so they must be able to open
@@ -242,19 +237,11 @@ def report_missing(
                     case, person, agency, f"Child reported missing in {area.name}",
                     lawful_basis=LawfulBasis.CA2004_S11,
                 )  # fmt: skip
-    notify(
-        case,
-        Notification.Kind.MISSING,
-        episode.pk,
-        _summary(case, f"child missing ({episode.get_risk_display().lower()} risk)"),
-        person,
-        recipients(
-            case,
-            caused_by=person.agency,
-            area=area,
-            placing_authority=placing_authority_for(case),
-        ),
-    )
+    _tell(
+        person, case, Notification.Kind.MISSING, episode.pk,
+        f"child missing ({episode.get_risk_display().lower()} risk)",
+        area=area, placing_authority=placing_authority_for(case),
+    )  # fmt: skip
     return episode
 
 
@@ -291,21 +278,13 @@ def record_return(
         f"{person.agency.name}. How found: {episode.how_found}. Return home interview by "
         f"{authority.name} due {timezone.localtime(interview.due_at):%d %b %Y %H:%M}.",
     )
-    record(
-        Action.RETURN_RECORDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"episode": episode.pk, "interview": interview.pk},
+    case_changed(
+        Action.RETURN_RECORDED, person, case.pk, episode=episode.pk, interview=interview.pk
     )
-    notify(
-        case,
-        Notification.Kind.RETURNED,
-        episode.pk,
-        _summary(case, "missing child has returned"),
-        person,
-        recipients(case, caused_by=person.agency, area=area_for(case), placing_authority=authority),
-    )
+    _tell(
+        person, case, Notification.Kind.RETURNED, episode.pk, "missing child has returned",
+        area=area_for(case), placing_authority=authority,
+    )  # fmt: skip
     return episode
 
 
@@ -333,11 +312,7 @@ def record_return_interview(person: Person, interview, *, held_on: dt.datetime, 
         f"Return home interview held {timezone.localtime(held_on):%d %b %Y %H:%M} by "
         f"{person.agency.name}{late}. {interview.summary}",
     )
-    record(
-        Action.RETURN_INTERVIEW_RECORDED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"interview": interview.pk, "late": bool(late)},
+    case_changed(
+        Action.RETURN_INTERVIEW_RECORDED, person, case.pk, interview=interview.pk, late=bool(late)
     )
     return interview

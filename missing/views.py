@@ -8,12 +8,12 @@ success banner says which agencies were told, so the person knows who knows.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from cases.forms import said
 from cases.models import Case
-from cases.pages import posted, viewed
-from cases.selectors import case_for, record_refusal
+from cases.pages import contributing, done, form_page, posted
+from cases.selectors import record_refusal
 from missing import selectors
 from missing.forms import (
     EndPlacementForm,
@@ -62,7 +62,7 @@ def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisod
 def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place a looked-after child, or move them (which ends the current placement)."""
     person = request.user
-    case = case_for(person, case_id, need="contribute", audit_refusal=True)
+    case = contributing(request, case_id)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current)
     if request.method == "POST" and form.is_valid():
@@ -80,41 +80,32 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except NotAPlacingAuthority as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(
+            return done(
                 request,
+                case,
                 f"Placement in {placement.area.name} recorded. "
                 + _told(Notification.Kind.PLACEMENT, placement.pk),
             )
-            return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "placement_new")
-    return render(
-        request,
-        "cases/placement_form.html",
-        {
-            "case": case,
-            "form": form,
-            "current": current,
-            "may_place": person.agency is not None
-            and person.agency.kind == Agency.Kind.SOCIAL_CARE,
-        },
-    )
+    may_place = person.agency is not None and person.agency.kind == Agency.Kind.SOCIAL_CARE
+    return form_page(
+        request, case, "placement_new", "cases/placement_form.html", form,
+        {"current": current, "may_place": may_place},
+    )  # fmt: skip
 
 
 @login_required
 def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     """End the current placement without a new one (a move is a new placement)."""
-    person = request.user
-    case = case_for(person, case_id, need="contribute", audit_refusal=True)
+    case = contributing(request, case_id)
     current = selectors.current_placement(case)
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
         return redirect("case", case_id=case.pk)
-    form = EndPlacementForm(posted(request), placement=current)
+    form = EndPlacementForm(posted(request), after=current.started_at)
     if request.method == "POST" and form.is_valid():
         try:
             placement = end_placement(
-                person,
+                request.user,
                 case,
                 ended_at=form.cleaned_data["ended_at"],
                 reason=form.cleaned_data["reason"],
@@ -122,42 +113,38 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
         except Placement.DoesNotExist:  # ended or moved by someone else a moment ago
             messages.info(request, "The placement had already ended. Nothing was changed.")
             return redirect("case", case_id=case.pk)
-        messages.success(
+        return done(
             request,
+            case,
             f"Placement in {placement.area.name} ended. "
             + _told(Notification.Kind.PLACEMENT_ENDED, placement.pk),
         )
-        return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "placement_end", placement=current.pk)
-    return render(
-        request, "cases/placement_end_form.html", {"case": case, "form": form, "current": current}
-    )
+    return form_page(
+        request, case, "placement_end", "cases/placement_end_form.html", form,
+        {"current": current}, placement=current.pk,
+    )  # fmt: skip
 
 
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    person = request.user
-    case = case_for(person, case_id, need="contribute", audit_refusal=True)
+    case = contributing(request, case_id)
     form = MissingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         episode = report_missing(
-            person,
+            request.user,
             case,
             last_seen_at=data["last_seen_at"],
             last_seen_where=data["last_seen_where"],
             circumstances=data["circumstances"],
             risk=data["risk"],
         )
-        messages.success(
+        return done(
             request,
+            case,
             "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
         )
-        return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "missing_new")
-    return render(request, "cases/missing_form.html", {"case": case, "form": form})
+    return form_page(request, case, "missing_new", "cases/missing_form.html", form)
 
 
 def _already_returned(episode: MissingEpisode) -> str:
@@ -169,17 +156,16 @@ def _already_returned(episode: MissingEpisode) -> str:
 
 @login_required
 def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
-    person = request.user
-    case = case_for(person, case_id, need="contribute", audit_refusal=True)
+    case = contributing(request, case_id)
     episode = _episode(request, case, episode_id)
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
         return redirect("case", case_id=case.pk)
-    form = ReturnForm(posted(request), episode=episode)
+    form = ReturnForm(posted(request), after=episode.last_seen_at)
     if request.method == "POST" and form.is_valid():
         try:
             episode = record_return(
-                person,
+                request.user,
                 episode,
                 returned_at=form.cleaned_data["returned_at"],
                 how_found=form.cleaned_data["how_found"],
@@ -191,25 +177,24 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             form.add_error(None, _already_returned(episode))
         else:
             interview = episode.return_interview
-            messages.success(
+            return done(
                 request,
+                case,
                 f"The child’s return is recorded. A return home interview by "
                 f"{interview.agency.name} is due by {said(interview.due_at)}. "
                 + _told(Notification.Kind.RETURNED, episode.pk),
             )
-            return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "missing_returned", episode=episode.pk)
-    return render(
-        request, "cases/return_form.html", {"case": case, "form": form, "episode": episode}
-    )
+    return form_page(
+        request, case, "missing_returned", "cases/return_form.html", form,
+        {"episode": episode}, episode=episode.pk,
+    )  # fmt: skip
 
 
 @login_required
 def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     """Only the agency that owes the interview (the placing authority) records it."""
     person = request.user
-    case = case_for(person, case_id, need="contribute", audit_refusal=True)
+    case = contributing(request, case_id)
     episode = _episode(request, case, episode_id)
     try:
         interview = episode.return_interview
@@ -221,7 +206,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
         return redirect("case", case_id=case.pk)
-    form = ReturnInterviewForm(posted(request), returned_at=episode.returned_at)
+    form = ReturnInterviewForm(posted(request), after=episode.returned_at)
     if request.method == "POST" and form.is_valid():
         try:
             record_return_interview(
@@ -233,18 +218,9 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
         except InterviewAlreadyRecorded as recorded:
             form.add_error(None, f"{recorded} Nothing was changed.")
         else:
-            messages.success(request, "The return home interview is recorded.")
-            return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "return_interview", episode=episode.pk)
-    return render(
-        request,
-        "cases/return_interview_form.html",
-        {
-            "case": case,
-            "form": form,
-            "episode": episode,
-            "interview": interview,
-            "overdue": interview.overdue(),
-        },
-    )
+            return done(request, case, "The return home interview is recorded.")
+    return form_page(
+        request, case, "return_interview", "cases/return_interview_form.html", form,
+        {"episode": episode, "interview": interview, "overdue": interview.overdue()},
+        episode=episode.pk,
+    )  # fmt: skip

@@ -211,6 +211,31 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _webhook_changed(
+    person: Person,
+    agency: Agency,
+    url: str,
+    *,
+    secret_generated: bool,
+    address_changed: bool = False,
+    removed: bool = False,
+) -> None:
+    """One audit event for every change to the webhook, whichever page made it."""
+    record(
+        Action.WEBHOOK_CHANGED,
+        actor=person,
+        target_type="agency",
+        target_id=agency.pk,
+        # Never the secret, nor the full address (it may carry a token of the receiver's).
+        detail={
+            "host": urlsplit(url).hostname or "",
+            "address_changed": address_changed,
+            "removed": removed,
+            "secret_generated": secret_generated,
+        },
+    )
+
+
 @transaction.atomic
 def set_webhook(person: Person, agency: Agency, url: str) -> str | None:
     """Set (or remove) the agency's webhook address. A first address gets a new secret,
@@ -225,18 +250,13 @@ def set_webhook(person: Person, agency: Agency, url: str) -> str | None:
     changed = url != agency.webhook_url
     for name, value in fields.items():
         setattr(agency, name, value)
-    record(
-        Action.WEBHOOK_CHANGED,
-        actor=person,
-        target_type="agency",
-        target_id=agency.pk,
-        # Never the secret, nor the full address (it may carry a token of the receiver's).
-        detail={
-            "host": urlsplit(url).hostname or "",
-            "address_changed": changed,
-            "removed": not url,
-            "secret_generated": secret is not None,
-        },
+    _webhook_changed(
+        person,
+        agency,
+        url,
+        address_changed=changed,
+        removed=not url,
+        secret_generated=secret is not None,
     )
     return secret
 
@@ -247,16 +267,5 @@ def rotate_webhook_secret(person: Person, agency: Agency) -> str:
     secret = _new_secret()
     Agency.objects.filter(pk=agency.pk).update(webhook_secret=secret)
     agency.webhook_secret = secret
-    record(
-        Action.WEBHOOK_CHANGED,
-        actor=person,
-        target_type="agency",
-        target_id=agency.pk,
-        detail={
-            "host": urlsplit(agency.webhook_url).hostname or "",
-            "address_changed": False,
-            "removed": False,
-            "secret_generated": True,
-        },
-    )
+    _webhook_changed(person, agency, agency.webhook_url, secret_generated=True)
     return secret

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.actions import Action
 from audit.services import record
 from cases import selectors
-from cases.forms import DateField
+from cases.forms import DateField, DateRangeForm
 from cases.models import Case
 from people.models import Person
 from reports import events
@@ -54,30 +54,26 @@ def _information_governance(request: HttpRequest) -> Person:
 # --- forms ----------------------------------------------------------------------------------
 
 
-class EventFilterForm(forms.Form):
+def _typed_filter(label: str, max_length: int, hint: str, too_long: str) -> forms.CharField:
+    """An optional filter typed as text, saying what to type when it is too long."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        help_text=hint,
+        error_messages={"max_length": too_long},
+    )
+
+
+class EventFilterForm(DateRangeForm):
     """What to find in the log (GET). Every field is optional; all given must match."""
 
-    reference = forms.CharField(
-        label="Case reference",
-        required=False,
-        max_length=25,
-        help_text="For example, CSE-2026-000123",
-        error_messages={"max_length": "Enter a case reference, like CSE-2026-000123"},
-    )
-    child = forms.CharField(
-        label="Child’s id",
-        required=False,
-        max_length=19,
-        help_text="The number in the address of the child’s record",
-        error_messages={"max_length": "Enter the child’s id as a number, like 123"},
-    )
-    person = forms.CharField(
-        label="Person’s username",
-        required=False,
-        max_length=150,
-        help_text="For example, jo.fletcher",
-        error_messages={"max_length": "A username must be 150 characters or fewer"},
-    )
+    reference = _typed_filter("Case reference", 25, "For example, CSE-2026-000123",
+                              "Enter a case reference, like CSE-2026-000123")  # fmt: skip
+    child = _typed_filter("Child’s id", 19, "The number in the address of the child’s record",
+                          "Enter the child’s id as a number, like 123")  # fmt: skip
+    person = _typed_filter("Person’s username", 150, "For example, jo.fletcher",
+                           "A username must be 150 characters or fewer")  # fmt: skip
     action = forms.ChoiceField(
         label="What they did",
         required=False,
@@ -100,13 +96,6 @@ class EventFilterForm(forms.Form):
         if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= BIGINT:
             raise forms.ValidationError("Enter the child’s id as a number, like 123")
         return int(value)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("occurred_from"), data.get("occurred_to")
-        if start and end and start > end:
-            self.add_error("occurred_to", "To must be the same as or after From")
-        return data
 
     @property
     def filters(self) -> dict:

@@ -13,10 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.actions import Action
-from audit.services import record
 from cases import access as case_access
 from cases.models import Case
-from cases.services import record_on_chronology
+from cases.services import case_changed, record_on_chronology
 from people.models import Agency, Person
 from sharing.models import EmergencyAccess, LawfulBasis, Share
 
@@ -87,12 +86,14 @@ def share_case(
             f"Shared with {agency.name} ({share.get_level_display().lower()}) under "
             f"{share.get_lawful_basis_display()}. Purpose: {purpose}",
         )
-    record(
+    case_changed(
         Action.SHARED,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"share": share.pk, "agency": agency.pk, "level": level, "basis": lawful_basis},
+        person,
+        case.pk,
+        share=share.pk,
+        agency=agency.pk,
+        level=level,
+        basis=lawful_basis,
     )
     return share
 
@@ -117,12 +118,8 @@ def revoke_share(share: Share, person: Person) -> Share:
         "share_revoked",
         f"Share with {share.agency.name} ({share.get_level_display().lower()}) revoked.",
     )
-    record(
-        Action.SHARE_REVOKED,
-        actor=person,
-        target_type="case",
-        target_id=share.case_id,
-        detail={"share": share.pk, "agency": share.agency_id},
+    case_changed(
+        Action.SHARE_REVOKED, person, share.case_id, share=share.pk, agency=share.agency_id
     )
     return share
 
@@ -141,13 +138,7 @@ def acknowledge_share(share: Share, person: Person) -> Share:
             "share_acknowledged",
             f"{share.agency.name} acknowledged the share, recorded by {person.get_full_name()}.",
         )
-        record(
-            Action.SHARE_ACKNOWLEDGED,
-            actor=person,
-            target_type="case",
-            target_id=share.case_id,
-            detail={"share": share.pk},
-        )
+        case_changed(Action.SHARE_ACKNOWLEDGED, person, share.case_id, share=share.pk)
     return share
 
 
@@ -191,12 +182,12 @@ def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess
         f"Emergency access used by {person.get_full_name()} ({person.agency}) until "
         f"{timezone.localtime(access.expires_at):%d %b %Y %H:%M}. Reason: {reason}",
     )
-    record(
+    case_changed(
         Action.EMERGENCY_ACCESS,
-        actor=person,
-        target_type="case",
-        target_id=case.pk,
-        detail={"access": access.pk, "hours": settings.EMERGENCY_ACCESS_HOURS},
+        person,
+        case.pk,
+        access=access.pk,
+        hours=settings.EMERGENCY_ACCESS_HOURS,
     )
     return access
 
@@ -229,12 +220,12 @@ def review_emergency_access(person: Person, access: EmergencyAccess, note: str) 
         f"from {timezone.localtime(access.granted_at):%d %b %Y %H:%M} was reviewed by "
         f"{person.get_full_name() or person.username}, information governance.",
     )
-    record(
+    case_changed(
         Action.EMERGENCY_ACCESS_REVIEWED,
-        actor=person,
-        target_type="case",
-        target_id=access.case_id,
-        detail={"access": access.pk, "person": access.person_id},
+        person,
+        access.case_id,
+        access=access.pk,
+        person=access.person_id,
     )
     return access
 

@@ -12,11 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.actions import Action
-from audit.services import record
 from cases import selectors
 from cases.models import Case
-from cases.pages import back, page, posted, viewed
+from cases.pages import back, done, form_page, listed, page, posted
 from sharing.forms import EmergencyAccessForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
@@ -45,11 +43,8 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
             data["lawful_basis"],
             data["purpose"],
         )
-        messages.success(request, f"The case is shared with {share.agency.name}.")
-        return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "share")
-    return render(request, "cases/share_form.html", {"case": case, "form": form})
+        return done(request, case, f"The case is shared with {share.agency.name}.")
+    return form_page(request, case, "share", "cases/share_form.html", form)
 
 
 @login_required
@@ -85,16 +80,7 @@ def shares(request: HttpRequest) -> HttpResponse:
         F("acknowledged_at").asc(nulls_first=True), "-shared_at", "-id"
     )
     page_obj = page(request, inbox)
-    record(
-        Action.CASE_LISTED,
-        request=request,
-        target_type="case",
-        detail={
-            "list": "shares_received",
-            "page": page_obj.number,
-            "cases": [share.case_id for share in page_obj],
-        },
-    )
+    listed(request, "shares_received", page_obj, [share.case_id for share in page_obj])
     return render(request, "cases/shares.html", {"page_obj": page_obj})
 
 

@@ -8,8 +8,16 @@ to the form by the view so that what was typed is kept.
 from django import forms
 from django.utils import timezone
 
-from cases.forms import ChildForm, MomentsForm, choice_field, clock_field, date_field, text_field
-from people.models import Agency, Area, Person
+from cases.forms import (
+    ChildForm,
+    MomentsForm,
+    area_field,
+    choice_field,
+    clock_field,
+    date_field,
+    text_field,
+)
+from people.models import Agency, Person
 from people.selectors import agencies_covering
 from triage.models import Contact, Rag
 
@@ -31,15 +39,7 @@ class ContactChildForm(ChildForm):
 class ContactForm(MomentsForm):
     MOMENTS = {"received_at": ("received_on", "received_time", "the time it was received")}
 
-    area = forms.ModelChoiceField(
-        label="Where does the child live?",
-        queryset=Area.objects.none(),
-        empty_label="Select the area",
-        error_messages={
-            "required": "Select the area where the child lives",
-            "invalid_choice": "Select the area where the child lives",
-        },
-    )
+    area = area_field("Where does the child live?", "Select the area where the child lives")
     referrer_type = choice_field(
         "Who made the referral?", Contact.ReferrerType.choices, "Select who made the referral"
     )
@@ -77,7 +77,6 @@ class ContactForm(MomentsForm):
             initial["area"] = areas[0].pk
         kwargs["initial"] = initial | kwargs.get("initial", {})
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.order_by("name")
 
     def clean(self):
         data = super().clean()

@@ -20,6 +20,8 @@ from cases.forms import (
 from cases.models import Case, Entry
 from cases.pages import (
     PRINT_LIMIT,
+    form_page,
+    listed,
     page,
     posted,
     viewed,
@@ -45,16 +47,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
     )
     emergency = list(selectors.emergency_cases(person))
-    record(
-        Action.CASE_LISTED,
-        request=request,
-        target_type="case",
-        detail={
-            "list": "cases",
-            "page": page_obj.number,
-            "cases": [case.pk for case in page_obj],
-            "emergency": [case.pk for case in emergency],
-        },
+    listed(
+        request,
+        "cases",
+        page_obj,
+        [case.pk for case in page_obj],
+        emergency=[case.pk for case in emergency],
     )
     return render(request, "cases/cases.html", {"page_obj": page_obj, "emergency": emergency})
 
@@ -237,6 +235,4 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.reference} is closed.")
         return redirect("case", case_id=case.pk)
-    if request.method == "GET":
-        viewed(request, case, "close")
-    return render(request, "cases/close_form.html", {"case": case, "form": form})
+    return form_page(request, case, "close", "cases/close_form.html", form)
