@@ -26,7 +26,7 @@ from people.models import Person
 from sharing.models import EmergencyAccess
 from sharing.services import grant_emergency_access
 from tests.conftest import events, verify_second_factor
-from tests.test_api_fuzz import (
+from tests.project.test_api_fuzz import (
     CHECKS,
     SCHEMA_URL,
     bearer,
@@ -35,8 +35,8 @@ from tests.test_api_fuzz import (
     operations,
     still_signed_in,
 )
-from tests.test_api_fuzz import api_rate as _api_rate  # noqa: F401 - a fixture, by its name
-from tests.test_api_fuzz import wsgi_app as _wsgi_app  # noqa: F401 - a fixture, by its name
+from tests.project.test_api_fuzz import api_rate as _api_rate  # noqa: F401 - a fixture, by its name
+from tests.project.test_api_fuzz import wsgi_app as _wsgi_app  # noqa: F401 - a fixture, by its name
 
 pytestmark = pytest.mark.django_db
 

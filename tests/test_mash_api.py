@@ -1,6 +1,6 @@
 """The MASH triage API (cases/api_mash.py): what each endpoint does, refuses and records.
 
-Who may call what is tests/test_mash_api_permissions.py; here, as the people who may:
+Who may call what is tests/triage/test_api_permissions.py; here, as the people who may:
 health.nurse refers, mash.manager runs the Norfolk MASH, police.officer answers checks.
 """
 
@@ -19,7 +19,7 @@ from schemathesis.core.failures import FailureGroup
 from audit.models import Action
 from cases.models import Child, Entry
 from tests.conftest import events
-from tests.test_api_fuzz import (  # noqa: F401 - fixtures (api_rate, wsgi_app...) used by name
+from tests.project.test_api_fuzz import (  # noqa: F401 - fixtures (api_rate, wsgi_app...) used by name
     CHECKS,
     FUZZ,
     api_rate,
@@ -593,7 +593,7 @@ def _fuzz(strategy, headers: dict) -> None:
 def test_the_mash_operations_answer_within_their_schema_for_those_who_may(
     request, people, agencies, make_contact, mode
 ):
-    """tests/test_api_fuzz.py fuzzes every operation as social.worker, who may not rate,
+    """tests/project/test_api_fuzz.py fuzzes every operation as social.worker, who may not rate,
     list or decide and finds no contact there: here the ids are real and the callers may."""
     contact = make_contact(by="health.nurse", rag="amber", first_name="Fuzzy")
     (check,) = request_checks(

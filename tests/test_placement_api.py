@@ -27,7 +27,7 @@ from sharing.models import Share
 from tests.conftest import events
 
 # The fuzz's checks and fixtures (Django's WSGI handler; a rate limit a walk-through fits in).
-from tests.test_api_fuzz import CHECKS, FUZZ, SCHEMA_URL, api_rate, bearer, wsgi_app  # noqa: F401
+from tests.project.test_api_fuzz import CHECKS, FUZZ, SCHEMA_URL, api_rate, bearer, wsgi_app  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ MAY = {"mash.manager"}
 EVERYONE = [p.username for p in PEOPLE]
 ROUTES = ["triage", "triage-missing", "triage-interviews", "triage-screenings",
           "triage-dashboard"]  # fmt: skip
-COVERED_URL_NAMES = set(ROUTES)  # tests/test_permissions.py checks every URL is somewhere
+COVERED_URL_NAMES = set(ROUTES)  # tests/project/test_permissions.py checks every URL is somewhere
 CHILD = "Matrixchild"
 
 
