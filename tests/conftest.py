@@ -28,6 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # name, "gw0", "gw1" and so on, or "" when pytest runs alone (`-n 0`).
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
+# The helper modules a folder's tests share are not test modules, so pytest would leave
+# their asserts as they are: rewrite them too, for the same failure messages as in a test.
+pytest.register_assert_rewrite(
+    "tests.cases.api_helpers",
+    "tests.cases.page_helpers",
+    "tests.missing.api_helpers",
+    "tests.notifications.helpers",
+    "tests.reports.helpers",
+    "tests.triage.api_helpers",
+)
+
 
 def redis_url_of_this_process(url: str) -> str:
     """REDIS_URL moved to a Redis database of this test process's own under pytest-xdist.

@@ -1,32 +1,28 @@
 """Access reports: who looked at which child, under which share, as information governance
-and a case's managers may see it; emergency-access reviews; reading the log is audited.
+and a case's managers may see it, through the pages and the API; reading the log is audited.
 
-The world: social.worker (Norfolk children's services) opened a case for Amy, which her
-agency manages, and shared it `view` with Norfolk Constabulary; suffolk.officer opened a
-case for Sam, which Suffolk Constabulary manages. ig.officer is information governance at
-Norfolk children's services.
+The world (tests/reports/conftest.py): social.worker (Norfolk children's services) opened a
+case for Amy, which her agency manages, and shared it `view` with Norfolk Constabulary;
+suffolk.officer opened a case for Sam, which Suffolk Constabulary manages. ig.officer is
+information governance at Norfolk children's services.
 """
 
 import csv
 import datetime as dt
 import io
-from types import SimpleNamespace
 
 import pytest
 import schemathesis
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from schemathesis import GenerationMode
 
-from audit.models import Action, Event
+from audit.models import Action
 from audit.services import record
-from cases.models import Entry
 from people.models import Person
-from sharing.models import EmergencyAccess
 from sharing.services import grant_emergency_access
-from tests.conftest import events, verify_second_factor
-from tests.test_api_fuzz import (
+from tests.conftest import events
+from tests.project.test_api_fuzz import (
     CHECKS,
     SCHEMA_URL,
     bearer,
@@ -35,51 +31,11 @@ from tests.test_api_fuzz import (
     operations,
     still_signed_in,
 )
-from tests.test_api_fuzz import api_rate as _api_rate  # noqa: F401 - a fixture, by its name
-from tests.test_api_fuzz import wsgi_app as _wsgi_app  # noqa: F401 - a fixture, by its name
+from tests.project.test_api_fuzz import api_rate as _api_rate  # noqa: F401 - a fixture, by its name
+from tests.project.test_api_fuzz import wsgi_app as _wsgi_app  # noqa: F401 - a fixture, by its name
+from tests.reports.helpers import NOTE, REASON, count_queries, listed, signed_in_as, viewed
 
 pytestmark = pytest.mark.django_db
-
-REASON = "Found at 2am in Lowestoft; need the history before the interview"
-NOTE = "Checked with the duty inspector: a genuine out-of-hours emergency."
-
-
-@pytest.fixture
-def world(open_case_for, share, people):
-    amy = open_case_for("social.worker", first_name="Amy", last_name="Example")
-    police_share = share(amy, "norfolk_police", "view")
-    sam = open_case_for("suffolk.officer", first_name="Sam", last_name="Other")
-    return SimpleNamespace(amy=amy, sam=sam, police_share=police_share)
-
-
-def signed_in_as(username: str) -> Client:
-    client = Client()
-    person = Person.objects.get(username=username)
-    client.force_login(person)
-    verify_second_factor(client, person)
-    return client
-
-
-def viewed(person, case, when=None, **detail) -> Event:
-    """A read of a case as the case pages record it (the basis given in `detail`)."""
-    return Event.objects.create(
-        occurred_at=when or timezone.now(),
-        action=Action.CASE_VIEWED,
-        actor_id=person.pk,
-        actor_username=person.username,
-        actor_agency_id=person.agency_id,
-        actor_agency=person.agency.name,
-        target_type="case",
-        target_id=str(case.pk),
-        detail={"view": "case", **detail},
-    )
-
-
-def listed(response) -> list[int]:
-    """The ids of the events a page or an API answer lists."""
-    if response["Content-Type"].startswith("application/json"):
-        return [row["id"] for row in response.json()["results"]]
-    return [event.pk for event in response.context["page_obj"]]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -196,7 +152,7 @@ def test_a_case_history_is_for_its_managers_and_says_under_what_each_read_was_ma
     assert missing.status_code == 404
 
 
-# --- filters, paging, CSV -------------------------------------------------------------------
+# --- filters, paging, CSV --------------------------------------------------------------------
 
 
 def test_the_filters_narrow_the_events(world, people):
@@ -309,12 +265,6 @@ def test_events_are_paged_newest_first(world, people):
     assert history.context["page_obj"].number == 2
 
 
-def count_queries(client, path, query, django_assert_max_num_queries) -> int:
-    with django_assert_max_num_queries(100) as captured:
-        assert client.get(path, query).status_code == 200
-    return len(captured.captured_queries)
-
-
 def test_the_reports_take_as_many_queries_for_3_events_as_for_60(
     world, people, django_assert_max_num_queries
 ):
@@ -345,7 +295,7 @@ def test_the_reports_take_as_many_queries_for_3_events_as_for_60(
         assert len(listed(response)) == 25
 
 
-# --- reading the log is itself recorded -----------------------------------------------------
+# --- reading the log is itself recorded ------------------------------------------------------
 
 
 def test_reading_and_downloading_a_report_is_recorded(world, people):
@@ -401,132 +351,7 @@ def test_reading_and_downloading_a_report_is_recorded(world, people):
     assert seen.pk in later and api.pk in later
 
 
-# --- emergency access reviews ---------------------------------------------------------------
-
-
-@pytest.fixture
-def glass(world, people) -> EmergencyAccess:
-    """suffolk.officer broke the glass on Norfolk's case."""
-    return grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
-
-
-def test_reviewing_marks_it_reviewed_records_it_and_puts_it_on_the_chronology(world, glass):
-    client = signed_in_as("ig.officer")
-    listing = client.get(reverse("emergency-reviews"))
-    assert REASON in listing.content.decode()
-    assert "1 awaiting review" in listing.content.decode()
-    assert events(Action.ACCESS_REPORT_VIEWED)[-1].detail["accesses"] == [glass.pk]
-
-    response = client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
-    assert response.status_code == 302
-    glass.refresh_from_db()
-    assert glass.reviewed_at is not None
-    assert glass.reviewed_by.username == "ig.officer"
-    assert glass.review_note == NOTE
-    [reviewed] = events(Action.EMERGENCY_ACCESS_REVIEWED)
-    assert (reviewed.target_type, reviewed.target_id) == ("case", str(world.amy.pk))
-    assert reviewed.detail["access"] == glass.pk
-    assert NOTE not in str(reviewed.detail)
-    entry = Entry.objects.filter(case=world.amy, category="emergency_access").latest("id")
-    assert "reviewed by Riley Quinn" in entry.text
-    assert "Robin Marsh" in entry.text
-    assert NOTE not in entry.text
-    after = client.get(reverse("emergency-reviews")).content.decode()
-    assert "None awaiting review" in after and NOTE in after
-
-
-def test_reviewing_twice_changes_nothing_and_says_so(world, glass, people):
-    client = signed_in_as("ig.officer")
-    client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
-    again = client.post(
-        reverse("emergency-review", args=[glass.pk]), {"note": "Second thoughts"}, follow=True
-    )
-    assert "already reviewed by Riley Quinn" in again.content.decode()
-    assert "Nothing was changed" in again.content.decode()
-    glass.refresh_from_db()
-    assert glass.review_note == NOTE
-    assert len(events(Action.EMERGENCY_ACCESS_REVIEWED)) == 1
-    api = client.post(
-        reverse("api-audit-emergency-access-review", args=[glass.pk]),
-        {"note": "Second thoughts"},
-        content_type="application/json",
-    )
-    assert api.status_code == 409
-    assert api.json() == {"detail": "This emergency access has already been reviewed."}
-    assert len(events(Action.EMERGENCY_ACCESS_REVIEWED)) == 1
-
-
-def test_a_review_needs_a_note_of_bounded_length(world, glass):
-    client = signed_in_as("ig.officer")
-    too_long = "The review note must be 1,000 characters or fewer"
-    for note, message in [("  ", "Enter a review note"), ("x" * 1001, too_long)]:
-        response = client.post(reverse("emergency-review", args=[glass.pk]), {"note": note})
-        assert response.status_code == 200
-        page = response.content.decode()
-        assert "There is a problem" in page and message in page
-    glass.refresh_from_db()
-    assert glass.reviewed_at is None
-    api = client.post(
-        reverse("api-audit-emergency-access-review", args=[glass.pk]),
-        {"note": ""},
-        content_type="application/json",
-    )
-    assert api.status_code == 400
-    assert events(Action.EMERGENCY_ACCESS_REVIEWED) == []
-
-
-def test_an_emergency_access_to_a_case_the_agency_does_not_manage_is_not_found(world, people):
-    theirs = grant_emergency_access(world.sam, people["police.officer"], REASON)
-    client = signed_in_as("ig.officer")
-    assert client.get(reverse("emergency-review", args=[theirs.pk])).status_code == 404
-    assert (
-        client.post(reverse("emergency-review", args=[theirs.pk]), {"note": NOTE}).status_code
-        == 404
-    )
-    api = client.post(
-        reverse("api-audit-emergency-access-review", args=[theirs.pk]),
-        {"note": NOTE},
-        content_type="application/json",
-    )
-    assert api.status_code == 404
-    listing = client.get(reverse("emergency-reviews")).context["page_obj"]
-    assert theirs.pk not in [access.pk for access in listing]
-    theirs.refresh_from_db()
-    assert theirs.reviewed_at is None
-
-
-def test_those_awaiting_review_come_first(world, glass, people):
-    client = signed_in_as("ig.officer")
-    client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
-    later = grant_emergency_access(world.amy, people["health.nurse"], REASON)
-    listing = client.get(reverse("emergency-reviews"))
-    assert [a.pk for a in listing.context["page_obj"]] == [later.pk, glass.pk]
-    landing = client.get(reverse("access-reports")).content.decode()
-    assert "1 emergency access awaiting review" in landing
-
-    api = client.get(reverse("api-audit-emergency-accesses"), {"reviewed": "false"}).json()
-    assert [a["id"] for a in api["results"]] == [later.pk]
-    api = client.get(reverse("api-audit-emergency-accesses"), {"reviewed": "true"}).json()
-    [reviewed] = api["results"]
-    assert reviewed["id"] == glass.pk
-    assert reviewed["reviewed_by"] == "Riley Quinn"
-    assert reviewed["person"]["username"] == "suffolk.officer"
-    assert reviewed["reference"] == world.amy.reference
-
-
-def test_reviewing_through_the_api(world, glass):
-    response = signed_in_as("ig.officer").post(
-        reverse("api-audit-emergency-access-review", args=[glass.pk]),
-        {"note": NOTE},
-        content_type="application/json",
-    )
-    assert response.status_code == 200
-    assert response.json()["review_note"] == NOTE
-    assert response.json()["reviewed_at"]
-    assert len(events(Action.EMERGENCY_ACCESS_REVIEWED)) == 1
-
-
-# --- the API's filters ----------------------------------------------------------------------
+# --- the API's filters -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -583,21 +408,7 @@ def test_events_about_no_case_in_particular_are_shown_too(world, people):
     assert f"cases: {world.amy.pk}" in page
 
 
-def test_the_review_list_takes_as_many_queries_for_1_access_as_for_30(
-    world, people, django_assert_max_num_queries
-):
-    grant_emergency_access(world.amy, people["suffolk.officer"], REASON)
-    client = signed_in_as("ig.officer")
-    path = reverse("emergency-reviews")
-    few = count_queries(client, path, {}, django_assert_max_num_queries)
-    for _ in range(29):
-        grant_emergency_access(world.amy, people["health.nurse"], REASON)
-    with django_assert_max_num_queries(few):
-        response = client.get(path)
-    assert len(response.context["page_obj"]) == 25
-
-
-# --- the API's answers match its schema, for the person it is for --------------------------
+# --- the API's answers match its schema, for the person it is for ----------------------------
 
 
 @pytest.mark.usefixtures("_api_rate")

@@ -40,7 +40,7 @@ class World:
 def _placed(w: World) -> World:
     """The child placed in Cambridgeshire, where no demo agency works (so nobody else gains
     access), made on first use straight in its table: making it records nothing, so the
-    audit walk (tests/test_audit_events.py) counts only what the request records."""
+    audit walk (tests/cases/test_audit_events.py) counts only what the request records."""
     child = w.case.child
     if not Placement.objects.filter(child=child, ended_at__isnull=True).exists():
         Placement.objects.create(
@@ -108,7 +108,7 @@ CASE_PAGES = [
     ("missing-returned", "get",
      lambda w: reverse("missing-returned", args=[w.case.pk, _episode(w, returned=False).pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
-    # Contribute access, and the agency that owes the interview (tests/test_placement_pages).
+    # Contribute access, and the agency that owes the interview (tests/missing/test_pages.py).
     ("return-interview", "get",
      lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),

@@ -1,4 +1,4 @@
-"""The MASH triage screen, its side lists and the dashboard (cases/views/triage.py).
+"""The MASH triage screen, its side lists and the dashboard (triage/views/screen.py).
 
 The queue comes soonest-due first with a worded overdue marker; every filter narrows it and
 a bad value is explained, not a crash; a row is assigned with a plain POST (back to the

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SERVICES = {"db", "redis", "migrate", "web", "worker", "beat"}
 WITH_HEALTHCHECK = {"db", "redis", "web", "worker", "beat"}

@@ -1,6 +1,6 @@
 """The contact and partner-check pages: recording a contact, the MASH's work, the answers.
 
-Who may open each page is tests/test_contact_pages_permissions.py; here is what the pages
+Who may open each page is tests/triage/test_contact_pages_permissions.py; here is what the pages
 do for those who may: they call the services, show their refusals on the form with what
 was typed kept, show each person only their part, and record every read.
 """

@@ -101,8 +101,8 @@ def test_every_url_is_in_the_matrix_or_known_public():
 
     covered = {p for p, *_ in PAGES} | {p for _, p, _ in API}
     # The sign-in steps and health check are open by design; the POST-only actions are
-    # tried for someone who may not in their own files (test_api_tokens, test_sessions,
-    # test_notification_api, test_inbox_pages).
+    # tried for someone who may not in their own files (people/test_api_tokens,
+    # people/test_sessions, notifications/test_api, notifications/test_inbox_pages).
     public_or_step = {
         "sign-in", "sign-in-code", "sign-in-recovery-code", "two-factor-set-up", "sign-out",
         "healthz", "sign-out-everywhere-else", "revoke-token", "api-token-revoke",
@@ -113,11 +113,11 @@ def test_every_url_is_in_the_matrix_or_known_public():
         for name, _ in get_resolver().reverse_dict.items()
         if isinstance(name, str) and "admin" not in name
     }
-    from tests.test_access_reports_permissions import COVERED_URL_NAMES as ACCESS_NAMES
-    from tests.test_case_api_permissions import COVERED_URL_NAMES as CASE_API_NAMES
-    from tests.test_case_pages_permissions import COVERED_URL_NAMES as CASE_PAGE_NAMES
-    from tests.test_contact_pages_permissions import COVERED_URL_NAMES as CONTACT_NAMES
-    from tests.test_mash_api_permissions import COVERED_URL_NAMES as MASH_API_NAMES
+    from tests.cases.test_api_permissions import COVERED_URL_NAMES as CASE_API_NAMES
+    from tests.cases.test_pages_permissions import COVERED_URL_NAMES as CASE_PAGE_NAMES
+    from tests.reports.test_permissions import COVERED_URL_NAMES as ACCESS_NAMES
+    from tests.triage.test_api_permissions import COVERED_URL_NAMES as MASH_API_NAMES
+    from tests.triage.test_contact_pages_permissions import COVERED_URL_NAMES as CONTACT_NAMES
 
     elsewhere = public_or_step | set(CASE_PAGE_NAMES) | set(CASE_API_NAMES) | set(ACCESS_NAMES)
     elsewhere |= set(CONTACT_NAMES) | set(MASH_API_NAMES) | _triage_names()
@@ -126,9 +126,7 @@ def test_every_url_is_in_the_matrix_or_known_public():
 
 
 def _triage_names() -> set[str]:
-    """The triage pages' matrix (tests/test_triage_permissions.py), once it exists."""
-    try:
-        from tests.test_triage_permissions import COVERED_URL_NAMES
-    except ImportError:
-        return set()
+    """The triage pages' matrix (tests/triage/test_screen_pages_permissions.py)."""
+    from tests.triage.test_screen_pages_permissions import COVERED_URL_NAMES
+
     return set(COVERED_URL_NAMES)

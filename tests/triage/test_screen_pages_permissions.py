@@ -1,13 +1,13 @@
-"""The triage pages' permission matrix: every route in cases/mash_urls.py named "triage…",
+"""The triage pages' permission matrix: every route in triage/urls.py named "triage…",
 for every demo person and signed out.
 
 Only MASH managers of a children's services agency (mash.manager) see the triage screen,
 its lists and the dashboard. Everyone else gets 403 with the GOV.UK page, the refusal
-recorded, as for the access reports (cases/views/access.py): the pages are about a role,
+recorded, as for the access reports (reports/views.py): the pages are about a role,
 and saying they exist tells nothing about any child.
 
 Decision for police.mash, a MASH manager at Norfolk Constabulary: 403 too. Contacts go to
-the children's services MASH of the child's area (mash_services.mash_for), so a police
+the children's services MASH of the child's area (triage.services.mash_for), so a police
 MASH queue would always be empty, and its side lists ("missing in the area", "interviews
 due") would describe the wrong authority. The police take part in the MASH through the
 checks asked of them (the "checks" page).
@@ -28,7 +28,7 @@ MAY = {"mash.manager"}
 EVERYONE = [p.username for p in PEOPLE]
 ROUTES = ["triage", "triage-missing", "triage-interviews", "triage-screenings",
           "triage-dashboard"]  # fmt: skip
-COVERED_URL_NAMES = set(ROUTES)  # tests/test_permissions.py checks every URL is somewhere
+COVERED_URL_NAMES = set(ROUTES)  # tests/project/test_permissions.py checks every URL is somewhere
 CHILD = "Matrixchild"
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from audit.models import Action, Event
 from people.models import Person
-from tests.test_case_api_permissions import CASE_API, REASON, call
-from tests.test_case_pages_permissions import CASE_PAGES
+from tests.cases.test_api_permissions import CASE_API, REASON, call
+from tests.cases.test_pages_permissions import CASE_PAGES
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,281 @@
+"""The case API for cases: listing them, opening one for a child, what you may do with one,
+closing it; ids that find nothing and made-up cursors; the lists' query counts; and a walk
+through every case and sharing endpoint, checked against the published schema.
+
+The world most tests start from (the `world` fixture, tests/cases/api_helpers.py):
+social.worker (Norfolk children's services) has opened a case for Amy, and shared it `view`
+with Norfolk Constabulary. Suffolk police and the hospital have nothing.
+"""
+
+import base64
+
+import pytest
+import schemathesis
+
+from audit.models import Action
+from cases.services import create_child_and_case
+from people.tokens import create_token
+from sharing.models import Share
+from tests.cases.api_helpers import (
+    AMY_NHS,
+    NOT_FOUND,
+    REASON,
+    actions,
+    count_queries,
+    entry,
+    ids,
+    new_child,
+    post,
+    recorded,
+    results,
+    url,
+)
+from tests.conftest import events
+
+# The fuzz's checks and fixtures (Django's WSGI handler; a rate limit a walk-through fits in).
+from tests.project.test_api_fuzz import CHECKS, SCHEMA_URL, api_rate, bearer, wsgi_app  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def test_cases_lists_what_your_agency_may_see_newest_first(sign_in, world, open_case_for):
+    later = open_case_for("social.worker", first_name="Zoe")
+    client = sign_in("social.worker")
+    with recorded() as written:
+        response = client.get(url("api-cases"))
+    assert ids(response) == [later.pk, world.case.pk]
+    first = results(response)[1]
+    assert first["child"] == {
+        "id": world.child.pk,
+        "first_name": "Amy",
+        "last_name": "Example",
+        "date_of_birth": "2010-05-01",
+    }
+    assert first["lead_agency"]["name"] == "Norfolk County Council Children's Services"
+    assert actions(written) == [Action.CASE_LISTED]
+    assert written[0].detail == {"cases": [later.pk, world.case.pk]}
+    assert ids(sign_in("police.officer").get(url("api-cases"))) == [world.case.pk]
+    assert ids(sign_in("health.nurse").get(url("api-cases"))) == []
+
+
+def test_opening_a_case_needs_a_child_you_may_see(sign_in, world):
+    client = sign_in("police.officer")
+    with recorded() as written:
+        response = post(client, url("api-cases"), {"child": world.child.pk, "concern": "Missing"})
+    assert response.status_code == 201, response.content
+    assert response.json()["lead_agency"]["name"] == "Norfolk Constabulary"
+    assert response.json()["access"] == ["view", "contribute", "manage"]
+    assert actions(written) == [Action.SHARED, Action.ENTRY_ADDED, Action.CASE_OPENED]
+
+    outsider = sign_in("suffolk.officer")
+    hidden = post(outsider, url("api-cases"), {"child": world.child.pk})
+    missing = post(outsider, url("api-cases"), {"child": world.child.pk + 1000})
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json() == {"detail": "No such child"}
+    assert post(outsider, url("api-cases"), {"child": "x"}).status_code == 400
+
+
+def test_a_case_says_what_you_may_do_with_it(sign_in, world):
+    client = sign_in("mash.manager")
+    with recorded() as written:
+        mine = client.get(url("api-case", world.case.pk))
+    assert mine.status_code == 200
+    assert mine.json()["reference"] == world.case.reference
+    assert mine.json()["access"] == ["view", "contribute", "manage"]
+    assert mine.json()["opened_by"] == "Jo Fletcher"
+    assert actions(written) == [Action.CASE_VIEWED]
+    lead = Share.objects.get(case=world.case, level="manage")
+    assert written[0].detail == {
+        "view": "case",
+        "via": "share",
+        "share": lead.pk,
+        "level": "manage",
+    }
+    assert sign_in("police.mash").get(url("api-case", world.case.pk)).json()["access"] == ["view"]
+
+
+@pytest.mark.parametrize("username", ["suffolk.officer", "health.nurse"])
+def test_a_case_not_shared_with_you_is_not_found_like_one_that_does_not_exist(
+    sign_in, world, username
+):
+    client = sign_in(username)
+    for name in ["api-case", "api-case-entries", "api-case-screenings", "api-case-shares"]:
+        hidden = client.get(url(name, world.case.pk))
+        missing = client.get(url(name, world.case.pk + 1000))
+        assert hidden.status_code == missing.status_code == 404, name
+        assert hidden.json() == missing.json() == NOT_FOUND
+        assert "Amy" not in hidden.content.decode()
+    assert not events(Action.CASE_VIEWED)
+
+
+def test_an_id_too_large_for_any_row_is_not_found(sign_in):
+    client, huge = sign_in("social.worker"), 10**30
+    for name in ["api-case", "api-child", "api-case-entries", "api-case-shares"]:
+        assert client.get(url(name, huge)).status_code == 404, name
+    for name in ["api-share-revoke", "api-share-acknowledge"]:
+        assert post(client, url(name, huge)).status_code == 404, name
+    glass = post(client, url("api-case-emergency-access", huge), REASON)
+    assert glass.json() == NOT_FOUND
+    too_big = post(client, url("api-cases"), {"child": 2**64})
+    assert too_big.json() == {
+        "child": ["Ensure this value is less than or equal to 9223372036854775807."]
+    }
+
+
+def test_a_manager_closes_a_case_once(sign_in, world):
+    client = sign_in("mash.manager")
+    assert post(client, url("api-case-close", world.case.pk)).json() == {
+        "reason": ["This field is required."]
+    }
+    with recorded() as written:
+        response = post(client, url("api-case-close", world.case.pk), {"reason": "Risk reduced"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "closed"
+    assert response.json()["closed_at"]
+    assert actions(written) == [Action.CASE_CLOSED]
+    assert world.case.entries.filter(category="case_closed", text__contains="Risk reduced")
+    again = post(client, url("api-case-close", world.case.pk), {"reason": "Again"})
+    assert again.status_code == 409
+    assert again.json() == {"detail": "This case is already closed."}
+    viewer = post(sign_in("police.officer"), url("api-case-close", world.case.pk), {"reason": "x"})
+    assert viewer.status_code == 404
+
+
+# --- paging and queries --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        base64.b64encode(b"p=yesterday").decode(),
+        base64.b64encode(b"p=2024-01-01%00").decode(),
+        base64.b64encode(b"o=-3").decode(),
+    ],
+)
+def test_a_made_up_cursor_is_not_found(sign_in, world, cursor):
+    client = sign_in("social.worker")
+    for name in ["api-case-entries", "api-case-screenings", "api-case-shares"]:
+        response = client.get(url(name, world.case.pk, cursor=cursor))
+        assert response.status_code == 404, name
+        assert response.json() == {"detail": "Invalid cursor"}
+    response = client.get(url("api-cases", cursor=cursor))
+    assert response.json() == {"detail": "Invalid cursor"}
+    garbled_id = base64.b64encode(b"p=abc").decode()
+    assert client.get(url("api-children", cursor=garbled_id)).status_code == 404
+
+
+def many_children(person, n: int) -> None:
+    for i in range(n):
+        create_child_and_case(
+            person, child_fields={"first_name": f"Child{i:03d}", "last_name": "Many"},
+            aliases=[f"Alias{i}"], concern="",
+        )  # fmt: skip
+
+
+LISTS = ["/api/v1/cases/", "/api/v1/children/", "/api/v1/children/?search=many"]
+
+
+def test_lists_take_the_same_few_queries_whatever_their_size(
+    sign_in, people, django_assert_max_num_queries
+):
+    client = sign_in("mash.manager")
+    many_children(people["social.worker"], 3)
+    few = {path: count_queries(client, path, django_assert_max_num_queries) for path in LISTS}
+    many_children(people["social.worker"], 300)
+    for path in LISTS:
+        with django_assert_max_num_queries(few[path]):
+            response = client.get(path)
+        assert len(response.json()["results"]) == 25
+        assert response.json()["next"]
+    assert max(few.values()) <= 11, few
+
+
+# --- the schema ----------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("api_rate")
+def test_every_answer_of_a_walk_through_matches_the_schema(
+    wsgi_app,  # noqa: F811 - the fuzz's fixture, imported above
+    world,
+    people,
+    agencies,
+    share,
+):
+    """Real successes and refusals, checked by schemathesis against the published schema."""
+    share(world.case, "norfolk_police", "contribute")
+    _, secret = create_token(people["social.worker"], "schema", 7)
+    _, police = create_token(people["police.officer"], "schema", 7)
+    schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app, headers=bearer(secret))
+    case_id = {"case_id": world.case.pk}
+
+    def call(path, method, who=secret, **kwargs):
+        response = (
+            schema[path][method]
+            .Case(**kwargs)
+            .call_and_validate(checks=CHECKS, headers=bearer(who))
+        )
+        return response.status_code
+
+    assert call("/api/v1/children/", "GET", query={"search": "amy"}) == 200
+    assert call("/api/v1/children/", "POST", body=new_child(looked_after=True)) == 201
+    assert call("/api/v1/children/", "POST", body=new_child(nhs_number=AMY_NHS)) == 409
+    assert call("/api/v1/children/", "POST", body=new_child(first_name="")) == 400
+    assert (
+        call("/api/v1/children/{child_id}/", "GET", path_parameters={"child_id": world.child.pk})
+        == 200
+    )
+    assert call("/api/v1/cases/", "GET") == 200
+    assert call("/api/v1/cases/", "POST", body={"child": world.child.pk}) == 201
+    assert call("/api/v1/cases/{case_id}/", "GET", path_parameters=case_id) == 200
+    entries = "/api/v1/cases/{case_id}/entries/"
+    assert call(entries, "POST", path_parameters=case_id, body=entry()) == 201
+    assert call(entries, "GET", path_parameters=case_id, query={"category": "concern"}) == 200
+    note = world.case.entries.filter(category="concern").earliest("id")
+    amend = entry(supersedes=note.pk, amendment_reason="Clearer")
+    assert call(entries, "POST", path_parameters=case_id, body=amend) == 201
+    assert call(entries, "POST", path_parameters=case_id, body=amend) == 400
+    screenings = "/api/v1/cases/{case_id}/screenings/"
+    assert call(screenings, "POST", path_parameters=case_id, body={"indicators": ["online"]}) == 201
+    assert call(screenings, "GET", path_parameters=case_id) == 200
+    shares = "/api/v1/cases/{case_id}/shares/"
+    give = {"agency": agencies["norfolk_hospital"].pk, "level": "view",
+            "lawful_basis": "gdpr_6e_9g", "purpose": "Attendance"}  # fmt: skip
+    assert call(shares, "POST", path_parameters=case_id, body=give) == 201
+    assert call(shares, "GET", path_parameters=case_id) == 200
+    share_id = {"share_id": world.police_share.pk}
+    assert (
+        call("/api/v1/shares/{share_id}/acknowledge/", "POST", police, path_parameters=share_id)
+        == 200
+    )
+    assert call("/api/v1/shares/{share_id}/revoke/", "POST", path_parameters=share_id) == 200
+    lead = {"share_id": Share.objects.get(case=world.case, level="manage").pk}
+    assert call("/api/v1/shares/{share_id}/revoke/", "POST", path_parameters=lead) == 409
+    glass = "/api/v1/cases/{case_id}/emergency-access/"
+    _, nurse = create_token(people["suffolk.officer"], "schema", 7)
+    assert call(glass, "POST", nurse, path_parameters=case_id, body=REASON) == 201
+    assert call(glass, "POST", path_parameters=case_id, body=REASON) == 409
+    assert (
+        call(
+            "/api/v1/cases/{case_id}/close/",
+            "POST",
+            path_parameters=case_id,
+            body={"reason": "Done"},
+        )
+        == 200
+    )
+    assert (
+        call(
+            "/api/v1/cases/{case_id}/close/",
+            "POST",
+            path_parameters=case_id,
+            body={"reason": "Done"},
+        )
+        == 409
+    )
+    assert (
+        call("/api/v1/cases/{case_id}/", "GET", nurse, path_parameters={"case_id": 10**15}) == 404
+    )

@@ -1,0 +1,14 @@
+"""Fixtures for the placement and missing-episode API's tests (tests/missing/test_api_*.py)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture
+def world(open_case_for, share, partnership):
+    case = open_case_for("social.worker", first_name="Amy", last_name="Example")
+    police = share(case, "norfolk_police", "view")
+    return SimpleNamespace(
+        case=case, child=case.child, police_share=police, areas=partnership.areas
+    )
