@@ -1,4 +1,4 @@
-"""What the MASH triage API (cases/api_mash.py) reads and writes. Thin, as cases.serializers:
+"""What the MASH triage API (triage/api.py) reads and writes. Thin, as cases.serializers:
 validate and translate; triage.services decides.
 
 Two views of a contact: the receiving MASH's (everything: rating, deadline, assignment,

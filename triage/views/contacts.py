@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from audit.actions import Action
 from audit.services import record
-from cases import selectors
+from cases import selectors as case_selectors
 from cases.models import Child
 from cases.pages import page, posted
 from cases.views.children import (
@@ -25,7 +25,7 @@ from cases.views.children import (
     duplicate_warning,
     search_step,
 )
-from triage import selectors as mash_selectors
+from triage import selectors
 from triage.forms import (
     RESTRICTED_HINT,
     AnswerForm,
@@ -75,9 +75,10 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
         child_id = int(child_id)
     except (TypeError, ValueError):
         raise Http404("No such child") from None
-    child = selectors.search_children(request.user, for_contact=True).filter(pk=child_id).first()
+    children = case_selectors.search_children(request.user, for_contact=True)
+    child = children.filter(pk=child_id).first()
     if child is None:
-        selectors.record_refusal(request.user, "child", child_id, "view")
+        case_selectors.record_refusal(request.user, "child", child_id, "view")
         raise Http404("No such child")
     return child
 
@@ -167,7 +168,7 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
     if person.agency_id is None:
         rows = Contact.objects.none()
     else:
-        rows = mash_selectors.contacts_made_by(person)
+        rows = selectors.contacts_made_by(person)
     page_obj = page(request, rows)
     record(
         Action.CONTACTS_LISTED,
@@ -189,13 +190,13 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
 @require_GET
 def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     person = request.user
-    contact, access = mash_selectors.contact_for(person, contact_id, audit_refusal=True)
+    contact, access = selectors.contact_for(person, contact_id, audit_refusal=True)
     now = timezone.now()
-    is_mash = access == mash_selectors.MASH
-    ratings = list(mash_selectors.contact_ratings(contact)) if is_mash else []
-    checks = list(mash_selectors.contact_checks(contact)) if is_mash else []
-    may_open_case = contact.case_id is not None and selectors.can(person, contact.case, "view")
-    child_shown = mash_selectors.child_as_known(person, contact)
+    is_mash = access == selectors.MASH
+    ratings = list(selectors.contact_ratings(contact)) if is_mash else []
+    checks = list(selectors.contact_checks(contact)) if is_mash else []
+    may_open_case = contact.case_id is not None and case_selectors.can(person, contact.case, "view")
+    child_shown = selectors.child_as_known(person, contact)
     _contact_viewed(request, contact, access, "contact")
     manager = is_mash and person.role == person.Role.MASH_MANAGER
     return render(
@@ -217,11 +218,9 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 def _action_page(request, contact_id: int, action: str):
     """The contact for a MASH manager's action (404, recorded, for anyone else)."""
-    contact, _ = mash_selectors.contact_for(
-        request.user, contact_id, audit_refusal=True, need="manage"
-    )
+    contact, _ = selectors.contact_for(request.user, contact_id, audit_refusal=True, need="manage")
     if request.method == "GET":
-        _contact_viewed(request, contact, mash_selectors.MASH, action)
+        _contact_viewed(request, contact, selectors.MASH, action)
     return contact
 
 
@@ -267,7 +266,7 @@ def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _action_page(request, contact_id, "assign")
     if back := _decided(request, contact):
         return back
-    people = list(mash_selectors.colleagues(contact.mash))
+    people = list(selectors.colleagues(contact.mash))
     initial = {"assignee": str(contact.assigned_to_id) if contact.assigned_to_id else "none"}
     form = AssignForm(posted(request), people=people, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -288,7 +287,7 @@ def contact_checks(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _action_page(request, contact_id, "checks")
     if back := _decided(request, contact):
         return back
-    asked = list(mash_selectors.contact_checks(contact))
+    asked = list(selectors.contact_checks(contact))
     already = {c.agency_id for c in asked}
     agencies = [a for a in partner_agencies(contact) if a.pk not in already]
     form = ChecksForm(posted(request), agencies=agencies)
@@ -343,7 +342,7 @@ def checks(request: HttpRequest) -> HttpResponse:
     if person.agency_id is None:
         rows = PartnerCheck.objects.none()
     else:
-        rows = mash_selectors.checks_asked_of(person.agency)
+        rows = selectors.checks_asked_of(person.agency)
     page_obj = page(request, rows)
     record(
         Action.CONTACTS_LISTED,
@@ -359,7 +358,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     """A check: to answer for the agency asked; read-only for the MASH that asked it."""
     person = request.user
     need = "answer" if request.method == "POST" else "view"
-    check = mash_selectors.check_for(person, check_id, audit_refusal=True, need=need)
+    check = selectors.check_for(person, check_id, audit_refusal=True, need=need)
     asked = person.agency_id == check.agency_id
     form = AnswerForm(posted(request)) if asked and not check.answered else None
     if request.method == "POST":

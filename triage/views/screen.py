@@ -40,7 +40,7 @@ from people.models import Agency, Person
 from people.views import safe_next
 from safeguarding.paging import paginate
 from triage import dashboard as mash_dashboard
-from triage import selectors as mash_selectors
+from triage import selectors
 from triage.models import Rag
 from triage.selectors import (
     STATE_FILTERS,
@@ -65,7 +65,7 @@ RAG_FILTERS = [("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("unrated
 
 def _manager(request: HttpRequest) -> Person:
     person = request.user
-    if not mash_selectors.runs_a_mash(person):
+    if not selectors.runs_a_mash(person):
         record(Action.PERMISSION_REFUSED, request=request, detail=MANAGERS_ONLY)
         raise PermissionDenied
     return person
@@ -319,9 +319,7 @@ def _list(request: HttpRequest, name: str, rows: QuerySet, template: str, case_o
 @require_GET
 def missing(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
-    return _list(
-        request, "missing", mash_selectors.missing_in_area(person), "mash/triage_missing.html"
-    )
+    return _list(request, "missing", selectors.missing_in_area(person), "mash/triage_missing.html")
 
 
 @login_required
@@ -329,7 +327,7 @@ def missing(request: HttpRequest) -> HttpResponse:
 def interviews(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
     return _list(
-        request, "interviews", mash_selectors.interviews_due(person),
+        request, "interviews", selectors.interviews_due(person),
         "mash/triage_interviews.html", case_of=lambda row: row.episode.case_id,
     )  # fmt: skip
 
