@@ -6,11 +6,14 @@ because the case API came first; the APIs of higher layers (missing, triage, rep
 import them from here.
 """
 
+from collections.abc import Callable, Sequence
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import permission_classes
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -114,6 +117,59 @@ def page(serializer_class) -> dict:
     return {200: s.page_of(serializer_class)}
 
 
+def problem_answer(description: str) -> OpenApiResponse:
+    """A documented problem answer (`{"detail": …}`) that says more than the general one."""
+    return OpenApiResponse(s.ProblemSerializer, description=description)
+
+
+def collection(
+    *,
+    tags: list[str],
+    row,
+    new,
+    listing: tuple[str, str, str],
+    creating: tuple[str, str, str],
+    path: Sequence[OpenApiParameter] = (),
+    filters=None,
+    listed: dict | None = None,
+    created: dict | None = None,
+) -> Callable[[Callable], Callable]:
+    """A casework list-and-create endpoint, its two schemas declared together so that every
+    collection documents its path, paging and errors alike.
+
+    GET lists `row`s a page at a time (narrowed by the query serializer `filters`); POST
+    creates one from `new`. `listing` and `creating` are each an operation id, a summary and
+    a description. The answers are a page of rows and the row created, each with 400 and
+    404, unless `listed` or `created` says otherwise.
+    """
+
+    def schema(method: str, operation: tuple[str, str, str], **more) -> Callable:
+        operation_id, summary, description = operation
+        return extend_schema(
+            methods=[method],
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            tags=tags,
+            **more,
+        )
+
+    lists = schema(
+        "GET",
+        listing,
+        parameters=[*path, *([filters] if filters else []), CURSOR],
+        responses=listed or answers(page(row), 400, 404),
+    )
+    creates = schema(
+        "POST",
+        creating,
+        parameters=[*path],
+        request=new,
+        responses=created or answers({201: row}, 400, 404),
+    )
+    return lambda view: lists(creates(api_view(["GET", "POST"])(casework(view))))
+
+
 # --- reading requests, answering, auditing -------------------------------------------
 
 
@@ -172,6 +228,43 @@ def read(request: Request, case: Case, **detail) -> None:
 def paged(request: Request, queryset, *ordering: str) -> tuple[CursorPage, list]:
     paginator = CursorPage(*ordering)
     return paginator, paginator.paginate_queryset(queryset, request)
+
+
+def read_page(
+    request: Request,
+    case: Case,
+    rows: QuerySet,
+    serializer_class,
+    ordering: tuple[str, ...],
+    *,
+    view: str,
+    listed: str = "",
+) -> Response:
+    """A page of a case's `rows`, its read recorded before the answer is built: as `view`,
+    with the ids shown under `listed` (by default, the view's name)."""
+    paginator, shown = paged(request, rows, *ordering)
+    read(request, case, view=view, **{listed or view: [row.pk for row in shown]})
+    return paginator.get_paginated_response(serializer_class(shown, many=True).data)
+
+
+def case_page(
+    request: Request,
+    case_id: int,
+    rows_of: Callable[[Case], QuerySet],
+    serializer_class,
+    ordering: tuple[str, ...],
+    *,
+    view: str,
+    listed: str = "",
+) -> Response:
+    """GET of one of a case's lists that takes no filters: the case only if the person may
+    view it (404 and the refusal recorded otherwise), no parameter but the cursor, then
+    `read_page` of `rows_of(case)`."""
+    found = selectors.case_for(request.user, case_id, audit_refusal=True)
+    query(request)
+    return read_page(
+        request, found, rows_of(found), serializer_class, ordering, view=view, listed=listed
+    )
 
 
 def problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
