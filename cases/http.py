@@ -72,6 +72,11 @@ def id_parameter(name: str, description: str) -> OpenApiParameter:
     )
 
 
+def problem_answer(description: str) -> OpenApiResponse:
+    """A documented problem answer (`{"detail": …}`) that says more than the general one."""
+    return OpenApiResponse(s.ProblemSerializer, description=description)
+
+
 CASE_ID = id_parameter("case_id", "A case id.")
 CHILD_ID = id_parameter("child_id", "A child id.")
 SHARE_ID = id_parameter("share_id", "A share id.")
@@ -94,18 +99,14 @@ FIELD_ERRORS = OpenApiResponse(
 )
 ERRORS = {
     400: FIELD_ERRORS,
-    401: OpenApiResponse(s.ProblemSerializer, description="No live credentials."),
-    403: OpenApiResponse(
-        s.ProblemSerializer,
-        description="A session request without its CSRF token, or a person in no agency.",
+    401: problem_answer("No live credentials."),
+    403: problem_answer("A session request without its CSRF token, or a person in no agency."),
+    404: problem_answer(
+        "Not found, or not yours to see (the two are not told apart), or a cursor that is not "
+        "one of ours."
     ),
-    404: OpenApiResponse(
-        s.ProblemSerializer,
-        description="Not found, or not yours to see (the two are not told apart), or a cursor "
-        "that is not one of ours.",
-    ),
-    409: OpenApiResponse(s.ProblemSerializer, description="Not possible as the case stands."),
-    429: OpenApiResponse(s.ProblemSerializer, description="Too many requests this minute."),
+    409: problem_answer("Not possible as the case stands."),
+    429: problem_answer("Too many requests this minute."),
 }
 
 
@@ -115,11 +116,6 @@ def answers(success: dict, *errors: int) -> dict:
 
 def page(serializer_class) -> dict:
     return {200: s.page_of(serializer_class)}
-
-
-def problem_answer(description: str) -> OpenApiResponse:
-    """A documented problem answer (`{"detail": …}`) that says more than the general one."""
-    return OpenApiResponse(s.ProblemSerializer, description=description)
 
 
 def collection(

@@ -27,7 +27,6 @@ from missing.services import (
     report_missing,
 )
 
-EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 NOT_A_PLACING_AUTHORITY = http.problem_answer(
     "Only a local authority's children's services place a child: your agency "
     "may add to the case but cannot record a placement. (Also: a session request without "
@@ -36,6 +35,7 @@ NOT_A_PLACING_AUTHORITY = http.problem_answer(
 ALREADY_RETURNED = http.problem_answer(
     "The child's return from this episode is already recorded: nothing changed."
 )
+EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 
 
 def _episodes(case: Case) -> QuerySet:

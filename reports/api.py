@@ -33,6 +33,7 @@ NOT_IG = http.problem_answer(
     "Not an information governance officer; or a session request without its "
     "CSRF token, or a person in no agency.",
 )
+ALREADY_REVIEWED = http.problem_answer("Already reviewed: nothing was changed.")
 TAGS = ["access reports"]
 
 
@@ -119,12 +120,7 @@ def emergency_accesses(request: Request) -> Response:
     parameters=[ACCESS_ID],
     request=shared.ReviewSerializer,
     responses=http.answers(
-        {
-            200: shared.EmergencyAccessReviewSerializer,
-            409: http.problem_answer("Already reviewed: nothing was changed."),
-        },
-        400,
-        404,
+        {200: shared.EmergencyAccessReviewSerializer, 409: ALREADY_REVIEWED}, 400, 404
     )
     | {403: NOT_IG},
 )

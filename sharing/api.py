@@ -20,6 +20,8 @@ from sharing import serializers as s
 from sharing import services as sharing
 from sharing.models import Share
 
+ALREADY_VISIBLE = http.problem_answer("You can already see the case: nothing was granted.")
+
 # --- shares and emergency access ------------------------------------------------------------
 
 
@@ -118,14 +120,7 @@ def revoke(request: Request, share_id: int) -> Response:
     tags=["cases"],
     parameters=[http.CASE_ID],
     request=s.EmergencyReasonSerializer,
-    responses=http.answers(
-        {
-            201: s.EmergencyAccessSerializer,
-            409: http.problem_answer("You can already see the case: nothing was granted."),
-        },
-        400,
-        404,
-    ),
+    responses=http.answers({201: s.EmergencyAccessSerializer, 409: ALREADY_VISIBLE}, 400, 404),
 )
 @api_view(["POST"])
 @http.casework

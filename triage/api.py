@@ -18,6 +18,8 @@ TRIAGE_VIEWED); every change is audited by its service. A service's refusal of w
 sent (django ValidationError) is a 400 with its messages under `non_field_errors`.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
@@ -135,6 +137,26 @@ def _after_change(request: Request, contact_id: int) -> dict:
     service recorded the change)."""
     contact, access = mash_selectors.contact_for(request.user, contact_id)
     return _contact_data(request.user, contact, access)
+
+
+def _change(
+    request: Request,
+    contact_id: int,
+    serializer_class: type[m.serializers.Serializer],
+    change: Callable[[Contact, dict], object],
+) -> Response:
+    """A MASH manager's change of an undecided contact, by `change(contact, data)`: rating
+    and deciding refuse alike (409 once decided; a service's refusal is a 400) and answer
+    alike (the contact as its MASH now sees it)."""
+    found = _managed(request, contact_id)
+    if found.decided:  # before the body: nothing sent could change it
+        return http.problem(DECIDED)
+    data = http.body(request, serializer_class)
+    try:
+        change(found, data)
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    return Response(_after_change(request, found.pk))
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -264,15 +286,10 @@ def contact(request: Request, contact_id: int) -> Response:
 @api_view(["POST"])
 @http.casework
 def rating(request: Request, contact_id: int) -> Response:
-    found = _managed(request, contact_id)
-    if found.decided:  # before the body: nothing sent could change it
-        return http.problem(DECIDED)
-    data = http.body(request, m.NewRatingSerializer)
-    try:
+    def rate(found: Contact, data: dict) -> None:
         rate_contact(request.user, found, data["rag"], data["reason"])
-    except DjangoValidationError as refused:
-        raise _refused(refused) from None
-    return Response(_after_change(request, found.pk))
+
+    return _change(request, contact_id, m.NewRatingSerializer, rate)
 
 
 @http.collection(
@@ -347,18 +364,13 @@ def checks(request: Request, contact_id: int) -> Response:
 @api_view(["POST"])
 @http.casework
 def decision(request: Request, contact_id: int) -> Response:
-    found = _managed(request, contact_id)
-    if found.decided:
-        return http.problem(DECIDED)
-    data = http.body(request, m.DecisionSerializer)
-    try:
+    def decide(found: Contact, data: dict) -> None:
         decide_contact(
             request.user, found, data["decision"], data["rationale"],
             transfer_to=data["transfer_to"],
         )  # fmt: skip
-    except DjangoValidationError as refused:
-        raise _refused(refused) from None
-    return Response(_after_change(request, found.pk))
+
+    return _change(request, contact_id, m.DecisionSerializer, decide)
 
 
 # --- checks ---------------------------------------------------------------------------------
