@@ -19,6 +19,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from audit.actions import Action
 from audit.services import record
@@ -121,17 +122,18 @@ def page(serializer_class) -> dict:
 def collection(
     *,
     tags: list[str],
-    row,
-    new,
+    row: type[BaseSerializer],
+    new: type[BaseSerializer],
     listing: tuple[str, str, str],
     creating: tuple[str, str, str],
     path: Sequence[OpenApiParameter] = (),
-    filters=None,
+    filters: type[BaseSerializer] | None = None,
     listed: dict | None = None,
     created: dict | None = None,
 ) -> Callable[[Callable], Callable]:
-    """A casework list-and-create endpoint, its two schemas declared together so that every
-    collection documents its path, paging and errors alike.
+    """A casework list-and-create endpoint (`api_view` GET and POST, `casework` permission),
+    its two schemas declared together so that every collection documents its path, paging
+    and errors alike.
 
     GET lists `row`s a page at a time (narrowed by the query serializer `filters`); POST
     creates one from `new`. `listing` and `creating` are each an operation id, a summary and
@@ -230,7 +232,7 @@ def read_page(
     request: Request,
     case: Case,
     rows: QuerySet,
-    serializer_class,
+    serializer_class: type[BaseSerializer],
     ordering: tuple[str, ...],
     *,
     view: str,
@@ -247,7 +249,7 @@ def case_page(
     request: Request,
     case_id: int,
     rows_of: Callable[[Case], QuerySet],
-    serializer_class,
+    serializer_class: type[BaseSerializer],
     ordering: tuple[str, ...],
     *,
     view: str,
