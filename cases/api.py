@@ -47,27 +47,26 @@ def _children(person, **terms):
 # --- children -------------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="children_search",
-    summary="Find children you may see",
-    description="Children with at least one case you may see, matching every term given: "
-    "part of a name or alias (accents and case ignored), date of birth, NHS number. Newest "
-    "records first.",
+@http.collection(
     tags=["children"],
-    parameters=[s.ChildSearchSerializer, http.CURSOR],
-    responses=http.answers(http.page(s.ChildSerializer), 400, 404),
-)
-@extend_schema(
-    methods=["POST"],
-    operation_id="children_create",
-    summary="Record a child and open a case",
-    description="The case is led by your agency, which manages it. Possible duplicates "
-    "answer 409 first: send again with `confirm_not_duplicate: true` if none of them is this "
-    "child. An NHS number already recorded is always 409.",
-    tags=["children"],
-    request=s.NewChildSerializer,
-    responses=http.answers(
+    row=s.ChildSerializer,
+    new=s.NewChildSerializer,
+    filters=s.ChildSearchSerializer,
+    listing=(
+        "children_search",
+        "Find children you may see",
+        "Children with at least one case you may see, matching every term given: part of a "
+        "name or alias (accents and case ignored), date of birth, NHS number. Newest records "
+        "first.",
+    ),
+    creating=(
+        "children_create",
+        "Record a child and open a case",
+        "The case is led by your agency, which manages it. Possible duplicates answer 409 "
+        "first: send again with `confirm_not_duplicate: true` if none of them is this child. "
+        "An NHS number already recorded is always 409.",
+    ),
+    created=http.answers(
         {
             201: s.CreatedChildSerializer,
             409: OpenApiResponse(
@@ -79,8 +78,6 @@ def _children(person, **terms):
         400,
     ),
 )
-@api_view(["GET", "POST"])
-@http.casework
 def children(request: Request) -> Response:
     person = request.user
     if request.method == "GET":
@@ -150,26 +147,18 @@ def child(request: Request, child_id: int) -> Response:
 # --- cases ----------------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="cases_list",
-    summary="Cases shared with your agency",
-    description="Newest first.",
+@http.collection(
     tags=["cases"],
-    parameters=[http.CURSOR],
-    responses=http.answers(http.page(s.CaseSerializer), 400, 404),
+    row=s.CaseSerializer,
+    new=s.NewCaseSerializer,
+    listing=("cases_list", "Cases shared with your agency", "Newest first."),
+    creating=(
+        "cases_create",
+        "Open a case for a child you may see",
+        "The case is led by your agency, which manages it.",
+    ),
+    created=http.answers({201: s.CaseDetailSerializer}, 400, 404),
 )
-@extend_schema(
-    methods=["POST"],
-    operation_id="cases_create",
-    summary="Open a case for a child you may see",
-    description="The case is led by your agency, which manages it.",
-    tags=["cases"],
-    request=s.NewCaseSerializer,
-    responses=http.answers({201: s.CaseDetailSerializer}, 400, 404),
-)
-@api_view(["GET", "POST"])
-@http.casework
 def cases(request: Request) -> Response:
     person = request.user
     if request.method == "GET":
@@ -227,30 +216,26 @@ def close(request: Request, case_id: int) -> Response:
 # --- the chronology -------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="case_entries_list",
-    summary="The case's chronology as you may see it",
-    description="Latest first. Restricted entries of other agencies are never listed. An "
-    "amended entry stays, with `superseded_by` naming its correction.",
+@http.collection(
     tags=["cases"],
-    parameters=[http.CASE_ID, s.EntryFilterSerializer, http.CURSOR],
-    responses=http.answers(http.page(s.EntrySerializer), 400, 404),
+    path=[http.CASE_ID],
+    row=s.EntrySerializer,
+    new=s.NewEntrySerializer,
+    filters=s.EntryFilterSerializer,
+    listing=(
+        "case_entries_list",
+        "The case's chronology as you may see it",
+        "Latest first. Restricted entries of other agencies are never listed. An amended "
+        "entry stays, with `superseded_by` naming its correction.",
+    ),
+    creating=(
+        "case_entries_create",
+        "Record a chronology entry, or amend one",
+        "To amend one of your agency's entries (its newest version), give its id in "
+        "`supersedes` and an `amendment_reason`: the correction is a new entry, seen by "
+        "whoever could see the original.",
+    ),
 )
-@extend_schema(
-    methods=["POST"],
-    operation_id="case_entries_create",
-    summary="Record a chronology entry, or amend one",
-    description="To amend one of your agency's entries (its newest version), give its id in "
-    "`supersedes` and an `amendment_reason`: the correction is a new entry, seen by whoever "
-    "could see the original.",
-    tags=["cases"],
-    parameters=[http.CASE_ID],
-    request=s.NewEntrySerializer,
-    responses=http.answers({201: s.EntrySerializer}, 400, 404),
-)
-@api_view(["GET", "POST"])
-@http.casework
 def entries(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
@@ -264,14 +249,15 @@ def entries(request: Request, case_id: int) -> Response:
             occurred_from=terms.get("occurred_from"),
             occurred_to=terms.get("occurred_to"),
         )
-        paginator, rows = http.paged(request, chronology, "-occurred_at", "-id")
-        http.read(
+        return http.read_page(
             request,
             found,
+            chronology,
+            s.EntrySerializer,
+            ("-occurred_at", "-id"),
             view="chronology",
-            entries=[entry.pk for entry in rows],
+            listed="entries",
         )
-        return paginator.get_paginated_response(s.EntrySerializer(rows, many=True).data)
 
     found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, s.NewEntrySerializer)
@@ -290,41 +276,26 @@ def entries(request: Request, case_id: int) -> Response:
 # --- screenings -----------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="case_screenings_list",
-    summary="The case's CSE screenings",
-    description="Latest first.",
+@http.collection(
     tags=["cases"],
-    parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(s.ScreeningSerializer), 400, 404),
+    path=[http.CASE_ID],
+    row=s.ScreeningSerializer,
+    new=s.NewScreeningSerializer,
+    listing=("case_screenings_list", "The case's CSE screenings", "Latest first."),
+    creating=(
+        "case_screenings_create",
+        "Record a CSE screening",
+        "The indicators found decide the case's risk level.",
+    ),
 )
-@extend_schema(
-    methods=["POST"],
-    operation_id="case_screenings_create",
-    summary="Record a CSE screening",
-    description="The indicators found decide the case's risk level.",
-    tags=["cases"],
-    parameters=[http.CASE_ID],
-    request=s.NewScreeningSerializer,
-    responses=http.answers({201: s.ScreeningSerializer}, 400, 404),
-)
-@api_view(["GET", "POST"])
-@http.casework
 def screenings(request: Request, case_id: int) -> Response:
-    person = request.user
     if request.method == "GET":
-        found = selectors.case_for(person, case_id, audit_refusal=True)
-        http.query(request)
-        paginator, rows = http.paged(request, selectors.screenings(found), "-screened_at", "-id")
-        http.read(
-            request,
-            found,
-            view="screenings",
-            screenings=[screening.pk for screening in rows],
+        order = ("-screened_at", "-id")
+        return http.case_page(
+            request, case_id, selectors.screenings, s.ScreeningSerializer, order, view="screenings"
         )
-        return paginator.get_paginated_response(s.ScreeningSerializer(rows, many=True).data)
 
+    person = request.user
     found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, s.NewScreeningSerializer)
     screening = record_screening(person, found, **data)

@@ -6,16 +6,20 @@ because the case API came first; the APIs of higher layers (missing, triage, rep
 import them from here.
 """
 
+from collections.abc import Callable, Sequence
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import permission_classes
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from audit.actions import Action
 from audit.services import record
@@ -69,6 +73,11 @@ def id_parameter(name: str, description: str) -> OpenApiParameter:
     )
 
 
+def problem_answer(description: str) -> OpenApiResponse:
+    """A documented problem answer (`{"detail": …}`) that says more than the general one."""
+    return OpenApiResponse(s.ProblemSerializer, description=description)
+
+
 CASE_ID = id_parameter("case_id", "A case id.")
 CHILD_ID = id_parameter("child_id", "A child id.")
 SHARE_ID = id_parameter("share_id", "A share id.")
@@ -91,18 +100,14 @@ FIELD_ERRORS = OpenApiResponse(
 )
 ERRORS = {
     400: FIELD_ERRORS,
-    401: OpenApiResponse(s.ProblemSerializer, description="No live credentials."),
-    403: OpenApiResponse(
-        s.ProblemSerializer,
-        description="A session request without its CSRF token, or a person in no agency.",
+    401: problem_answer("No live credentials."),
+    403: problem_answer("A session request without its CSRF token, or a person in no agency."),
+    404: problem_answer(
+        "Not found, or not yours to see (the two are not told apart), or a cursor that is not "
+        "one of ours."
     ),
-    404: OpenApiResponse(
-        s.ProblemSerializer,
-        description="Not found, or not yours to see (the two are not told apart), or a cursor "
-        "that is not one of ours.",
-    ),
-    409: OpenApiResponse(s.ProblemSerializer, description="Not possible as the case stands."),
-    429: OpenApiResponse(s.ProblemSerializer, description="Too many requests this minute."),
+    409: problem_answer("Not possible as the case stands."),
+    429: problem_answer("Too many requests this minute."),
 }
 
 
@@ -112,6 +117,55 @@ def answers(success: dict, *errors: int) -> dict:
 
 def page(serializer_class) -> dict:
     return {200: s.page_of(serializer_class)}
+
+
+def collection(
+    *,
+    tags: list[str],
+    row: type[BaseSerializer],
+    new: type[BaseSerializer],
+    listing: tuple[str, str, str],
+    creating: tuple[str, str, str],
+    path: Sequence[OpenApiParameter] = (),
+    filters: type[BaseSerializer] | None = None,
+    listed: dict | None = None,
+    created: dict | None = None,
+) -> Callable[[Callable], Callable]:
+    """A casework list-and-create endpoint (`api_view` GET and POST, `casework` permission),
+    its two schemas declared together so that every collection documents its path, paging
+    and errors alike.
+
+    GET lists `row`s a page at a time (narrowed by the query serializer `filters`); POST
+    creates one from `new`. `listing` and `creating` are each an operation id, a summary and
+    a description. The answers are a page of rows and the row created, each with 400 and
+    404, unless `listed` or `created` says otherwise.
+    """
+
+    def schema(method: str, operation: tuple[str, str, str], **more) -> Callable:
+        operation_id, summary, description = operation
+        return extend_schema(
+            methods=[method],
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            tags=tags,
+            **more,
+        )
+
+    lists = schema(
+        "GET",
+        listing,
+        parameters=[*path, *([filters] if filters else []), CURSOR],
+        responses=listed or answers(page(row), 400, 404),
+    )
+    creates = schema(
+        "POST",
+        creating,
+        parameters=[*path],
+        request=new,
+        responses=created or answers({201: row}, 400, 404),
+    )
+    return lambda view: lists(creates(api_view(["GET", "POST"])(casework(view))))
 
 
 # --- reading requests, answering, auditing -------------------------------------------
@@ -172,6 +226,43 @@ def read(request: Request, case: Case, **detail) -> None:
 def paged(request: Request, queryset, *ordering: str) -> tuple[CursorPage, list]:
     paginator = CursorPage(*ordering)
     return paginator, paginator.paginate_queryset(queryset, request)
+
+
+def read_page(
+    request: Request,
+    case: Case,
+    rows: QuerySet,
+    serializer_class: type[BaseSerializer],
+    ordering: tuple[str, ...],
+    *,
+    view: str,
+    listed: str = "",
+) -> Response:
+    """A page of a case's `rows`, its read recorded before the answer is built: as `view`,
+    with the ids shown under `listed` (by default, the view's name)."""
+    paginator, shown = paged(request, rows, *ordering)
+    read(request, case, view=view, **{listed or view: [row.pk for row in shown]})
+    return paginator.get_paginated_response(serializer_class(shown, many=True).data)
+
+
+def case_page(
+    request: Request,
+    case_id: int,
+    rows_of: Callable[[Case], QuerySet],
+    serializer_class: type[BaseSerializer],
+    ordering: tuple[str, ...],
+    *,
+    view: str,
+    listed: str = "",
+) -> Response:
+    """GET of one of a case's lists that takes no filters: the case only if the person may
+    view it (404 and the refusal recorded otherwise), no parameter but the cursor, then
+    `read_page` of `rows_of(case)`."""
+    found = selectors.case_for(request.user, case_id, audit_refusal=True)
+    query(request)
+    return read_page(
+        request, found, rows_of(found), serializer_class, ordering, view=view, listed=listed
+    )
 
 
 def problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:

@@ -8,14 +8,13 @@ agencies covering its area, and one notification per agency that must be told.
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import http
-from cases import serializers as s
 from cases.models import Case
 from cases.selectors import case_for
 from missing import selectors
@@ -28,17 +27,15 @@ from missing.services import (
     report_missing,
 )
 
-EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
-NOT_A_PLACING_AUTHORITY = OpenApiResponse(
-    s.ProblemSerializer,
-    description="Only a local authority's children's services place a child: your agency "
+NOT_A_PLACING_AUTHORITY = http.problem_answer(
+    "Only a local authority's children's services place a child: your agency "
     "may add to the case but cannot record a placement. (Also: a session request without "
     "its CSRF token, or a person in no agency.)",
 )
-ALREADY_RETURNED = OpenApiResponse(
-    s.ProblemSerializer,
-    description="The child's return from this episode is already recorded: nothing changed.",
+ALREADY_RETURNED = http.problem_answer(
+    "The child's return from this episode is already recorded: nothing changed."
 )
+EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 
 
 def _episodes(case: Case) -> QuerySet:
@@ -49,44 +46,38 @@ def _episodes(case: Case) -> QuerySet:
 # --- placements -----------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="case_placements_list",
-    summary="Where the child has been placed",
-    description="The placements recorded on this case, latest start first; `current` marks "
-    "where the child lives now.",
+@http.collection(
     tags=["placements"],
-    parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(ms.PlacementSerializer), 400, 404),
-)
-@extend_schema(
-    methods=["POST"],
-    operation_id="case_placements_create",
-    summary="Record a placement (or a move) of a looked-after child",
-    description="For a local authority's children's services with contribute access; your "
-    "agency becomes the placing authority. A current placement ends when this one starts "
-    "(a move). The police force, children's services and health bodies covering the area "
-    "get view access at once (lawful basis: notice of placement), and every agency that "
-    "must know is notified: those, the placing authority and every agency the case is "
-    "shared with.",
-    tags=["placements"],
-    parameters=[http.CASE_ID],
-    request=ms.NewPlacementSerializer,
+    path=[http.CASE_ID],
+    row=ms.PlacementSerializer,
+    new=ms.NewPlacementSerializer,
+    listing=(
+        "case_placements_list",
+        "Where the child has been placed",
+        "The placements recorded on this case, latest start first; `current` marks where the "
+        "child lives now.",
+    ),
+    creating=(
+        "case_placements_create",
+        "Record a placement (or a move) of a looked-after child",
+        "For a local authority's children's services with contribute access; your agency "
+        "becomes the placing authority. A current placement ends when this one starts (a "
+        "move). The police force, children's services and health bodies covering the area get "
+        "view access at once (lawful basis: notice of placement), and every agency that must "
+        "know is notified: those, the placing authority and every agency the case is shared "
+        "with.",
+    ),
     # After `answers`, whose general 403 this one includes and replaces.
-    responses=http.answers({201: ms.PlacementSerializer}, 400, 404)
-    | {403: NOT_A_PLACING_AUTHORITY},
+    created=http.answers({201: ms.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
 )
-@api_view(["GET", "POST"])
-@http.casework
 def placements(request: Request, case_id: int) -> Response:
-    person = request.user
     if request.method == "GET":
-        found = case_for(person, case_id, audit_refusal=True)
-        http.query(request)
-        paginator, rows = http.paged(request, selectors.placements(found), "-started_at", "-id")
-        http.read(request, found, view="placements", placements=[row.pk for row in rows])
-        return paginator.get_paginated_response(ms.PlacementSerializer(rows, many=True).data)
+        order = ("-started_at", "-id")
+        return http.case_page(
+            request, case_id, selectors.placements, ms.PlacementSerializer, order, view="placements"
+        )
 
+    person = request.user
     found = case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, ms.NewPlacementSerializer, current=selectors.current_placement(found))
     try:
@@ -99,39 +90,37 @@ def placements(request: Request, case_id: int) -> Response:
 # --- missing episodes -----------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="case_missing_episodes_list",
-    summary="The times the child has been reported missing",
-    description="Latest report first, each with its return and the return home interview "
-    "owed after it.",
+@http.collection(
     tags=["missing"],
-    parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(ms.MissingEpisodeSerializer), 400, 404),
+    path=[http.CASE_ID],
+    row=ms.MissingEpisodeSerializer,
+    new=ms.NewMissingEpisodeSerializer,
+    listing=(
+        "case_missing_episodes_list",
+        "The times the child has been reported missing",
+        "Latest report first, each with its return and the return home interview owed after it.",
+    ),
+    creating=(
+        "case_missing_episodes_create",
+        "Report the child missing",
+        "Needs contribute access. Saved, put on the chronology and notified at once to the "
+        "agencies covering where the child lives, the placing authority and every agency the "
+        "case is shared with (not your own).",
+    ),
 )
-@extend_schema(
-    methods=["POST"],
-    operation_id="case_missing_episodes_create",
-    summary="Report the child missing",
-    description="Needs contribute access. Saved, put on the chronology and notified at once "
-    "to the agencies covering where the child lives, the placing authority and every agency "
-    "the case is shared with (not your own).",
-    tags=["missing"],
-    parameters=[http.CASE_ID],
-    request=ms.NewMissingEpisodeSerializer,
-    responses=http.answers({201: ms.MissingEpisodeSerializer}, 400, 404),
-)
-@api_view(["GET", "POST"])
-@http.casework
 def missing_episodes(request: Request, case_id: int) -> Response:
-    person = request.user
     if request.method == "GET":
-        found = case_for(person, case_id, audit_refusal=True)
-        http.query(request)
-        paginator, rows = http.paged(request, _episodes(found), "-reported_at", "-id")
-        http.read(request, found, view="missing_episodes", episodes=[row.pk for row in rows])
-        return paginator.get_paginated_response(ms.MissingEpisodeSerializer(rows, many=True).data)
+        return http.case_page(
+            request,
+            case_id,
+            _episodes,
+            ms.MissingEpisodeSerializer,
+            ("-reported_at", "-id"),
+            view="missing_episodes",
+            listed="episodes",
+        )
 
+    person = request.user
     found = case_for(person, case_id, need="contribute", audit_refusal=True)
     data = http.body(request, ms.NewMissingEpisodeSerializer)
     episode = report_missing(person, found, **data)

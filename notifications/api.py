@@ -34,6 +34,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from audit.actions import Action
 from audit.services import record
+from cases.selectors import record_refusal
 from notifications.models import Notification
 from notifications.services import acknowledge_notification, inbox
 from people.models import Agency
@@ -351,14 +352,7 @@ def acknowledge(request: Request, notification_id: int) -> Response:
     mine = inbox(person.agency)
     found = mine.filter(pk=notification_id).first()
     if found is None:
-        record(
-            Action.PERMISSION_REFUSED,
-            request=request._request,
-            actor=person,
-            target_type="notification",
-            target_id=notification_id,
-            detail={"need": "acknowledge"},
-        )
+        record_refusal(person, "notification", notification_id, "acknowledge")
         raise Http404("No such notification")
     if found.acknowledged_at is None:
         acknowledge_notification(found, person)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.actions import Action
 from audit.services import record
+from cases.selectors import record_refusal
 from notifications.selectors import received, undelivered
 from notifications.services import (
     acknowledge_notification,
@@ -73,13 +74,7 @@ def inbox_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
     person = request.user
     notification = received(person).filter(pk=notification_id).first()
     if notification is None:
-        record(
-            Action.PERMISSION_REFUSED,
-            request=request,
-            target_type="notification",
-            target_id=notification_id,
-            detail={"need": "acknowledge"},
-        )
+        record_refusal(person, "notification", notification_id, "acknowledge")
         raise Http404("No such notification")
     if notification.acknowledged_at is None:
         acknowledge_notification(notification, person)

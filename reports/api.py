@@ -9,7 +9,7 @@ agency does not manage; 409 once reviewed). Every read is itself audited.
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -17,7 +17,6 @@ from rest_framework.response import Response
 
 from audit.actions import Action
 from cases import http
-from cases import serializers as s
 from people.models import Person
 from reports import serializers
 from reports.selectors import (
@@ -30,11 +29,11 @@ from sharing import serializers as shared
 from sharing.services import AlreadyReviewed, review_emergency_access
 
 ACCESS_ID = http.id_parameter("access_id", "An emergency access id.")
-NOT_IG = OpenApiResponse(
-    s.ProblemSerializer,
-    description="Not an information governance officer; or a session request without its "
+NOT_IG = http.problem_answer(
+    "Not an information governance officer; or a session request without its "
     "CSRF token, or a person in no agency.",
 )
+ALREADY_REVIEWED = http.problem_answer("Already reviewed: nothing was changed.")
 TAGS = ["access reports"]
 
 
@@ -121,15 +120,7 @@ def emergency_accesses(request: Request) -> Response:
     parameters=[ACCESS_ID],
     request=shared.ReviewSerializer,
     responses=http.answers(
-        {
-            200: shared.EmergencyAccessReviewSerializer,
-            409: OpenApiResponse(
-                s.ProblemSerializer,
-                description="Already reviewed: nothing was changed.",
-            ),
-        },
-        400,
-        404,
+        {200: shared.EmergencyAccessReviewSerializer, 409: ALREADY_REVIEWED}, 400, 404
     )
     | {403: NOT_IG},
 )

@@ -7,45 +7,41 @@ is built.
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import http, selectors
-from cases import serializers as cs
 from cases.models import Case
 from sharing import selectors as shared
 from sharing import serializers as s
 from sharing import services as sharing
 from sharing.models import Share
 
+ALREADY_VISIBLE = http.problem_answer("You can already see the case: nothing was granted.")
+
 # --- shares and emergency access ------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="case_shares_list",
-    summary="Who the case is shared with",
-    description="Every share, active or revoked, for an agency that manages the case; "
-    "otherwise only the shares to your own agency (so that you can acknowledge them).",
+@http.collection(
     tags=["shares"],
-    parameters=[http.CASE_ID, http.CURSOR],
-    responses=http.answers(http.page(s.ShareSerializer), 400, 404),
+    path=[http.CASE_ID],
+    row=s.ShareSerializer,
+    new=s.NewShareSerializer,
+    listing=(
+        "case_shares_list",
+        "Who the case is shared with",
+        "Every share, active or revoked, for an agency that manages the case; otherwise only "
+        "the shares to your own agency (so that you can acknowledge them).",
+    ),
+    creating=(
+        "case_shares_create",
+        "Share the case with another agency",
+        "On a lawful basis, for a purpose. Needs manage.",
+    ),
 )
-@extend_schema(
-    methods=["POST"],
-    operation_id="case_shares_create",
-    summary="Share the case with another agency",
-    description="On a lawful basis, for a purpose. Needs manage.",
-    tags=["shares"],
-    parameters=[http.CASE_ID],
-    request=s.NewShareSerializer,
-    responses=http.answers({201: s.ShareSerializer}, 400, 404),
-)
-@api_view(["GET", "POST"])
-@http.casework
 def shares(request: Request, case_id: int) -> Response:
     person = request.user
     if request.method == "GET":
@@ -54,14 +50,8 @@ def shares(request: Request, case_id: int) -> Response:
         given = shared.agencies_with_access(found)
         if not selectors.can(person, found, "manage"):
             given = given.filter(agency_id=person.agency_id)
-        paginator, rows = http.paged(request, given, "-shared_at", "-id")
-        http.read(
-            request,
-            found,
-            view="shares",
-            shares=[share.pk for share in rows],
-        )
-        return paginator.get_paginated_response(s.ShareSerializer(rows, many=True).data)
+        order = ("-shared_at", "-id")
+        return http.read_page(request, found, given, s.ShareSerializer, order, view="shares")
 
     found = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
     data = http.body(request, s.NewShareSerializer, person=person)
@@ -130,17 +120,7 @@ def revoke(request: Request, share_id: int) -> Response:
     tags=["cases"],
     parameters=[http.CASE_ID],
     request=s.EmergencyReasonSerializer,
-    responses=http.answers(
-        {
-            201: s.EmergencyAccessSerializer,
-            409: OpenApiResponse(
-                cs.ProblemSerializer,
-                description="You can already see the case: nothing was granted.",
-            ),
-        },
-        400,
-        404,
-    ),
+    responses=http.answers({201: s.EmergencyAccessSerializer, 409: ALREADY_VISIBLE}, 400, 404),
 )
 @api_view(["POST"])
 @http.casework

@@ -18,6 +18,8 @@ TRIAGE_VIEWED); every change is audited by its service. A service's refusal of w
 sent (django ValidationError) is a 400 with its messages under `non_field_errors`.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import (
@@ -60,24 +62,24 @@ CONTACT_VIEW = PolymorphicProxySerializer(
     },
     resource_type_field_name="access",
 )
-NOT_A_MANAGER = OpenApiResponse(
-    s.ProblemSerializer,
-    description="Not a MASH manager of a children's services agency; or a session request "
+NOT_A_MANAGER = http.problem_answer(
+    "Not a MASH manager of a children's services agency; or a session request "
     "without its CSRF token, or a person in no agency.",
 )
-CONTACT_NOT_FOUND = OpenApiResponse(
-    s.ProblemSerializer,
-    description="No such contact, or not one you may act on (the two are not told apart): "
+CONTACT_NOT_FOUND = http.problem_answer(
+    "No such contact, or not one you may act on (the two are not told apart): "
     "only the receiving MASH's managers rate, ask partners and decide.",
 )
-ALREADY_DECIDED = OpenApiResponse(
-    s.ProblemSerializer,
-    description="The contact has been decided: it can no longer be changed. Nothing was.",
+ALREADY_DECIDED = http.problem_answer(
+    "The contact has been decided: it can no longer be changed. Nothing was."
 )
-ALREADY_ANSWERED = OpenApiResponse(
-    s.ProblemSerializer, description="Your agency has already answered this check: nothing "
-    "changed."
-)  # fmt: skip
+ALREADY_ANSWERED = http.problem_answer(
+    "Your agency has already answered this check: nothing changed."
+)
+# What a MASH manager's change of a contact answers: the contact as its MASH now sees it.
+CHANGED = http.answers(
+    {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
+)
 DECIDED = "This contact has been decided: it can no longer be changed."
 
 
@@ -137,38 +139,58 @@ def _after_change(request: Request, contact_id: int) -> dict:
     return _contact_data(request.user, contact, access)
 
 
+def _change(
+    request: Request,
+    contact_id: int,
+    serializer_class: type[m.serializers.Serializer],
+    change: Callable[[Contact, dict], object],
+) -> Response:
+    """A MASH manager's change of an undecided contact, by `change(contact, data)`: rating
+    and deciding refuse alike (409 once decided; a service's refusal is a 400) and answer
+    alike (the contact as its MASH now sees it)."""
+    found = _managed(request, contact_id)
+    if found.decided:  # before the body: nothing sent could change it
+        return http.problem(DECIDED)
+    data = http.body(request, serializer_class)
+    try:
+        change(found, data)
+    except DjangoValidationError as refused:
+        raise _refused(refused) from None
+    return Response(_after_change(request, found.pk))
+
+
 # --- contacts -------------------------------------------------------------------------------
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="contacts_list",
-    summary="The MASH's queue: contacts by time left",
-    description="For MASH managers of the receiving children's services (403 for anyone "
-    "else). The contacts your MASH has received and not decided, soonest due first, each "
-    "with its partner checks and an overdue flag; `state=decided` lists the decided ones, "
-    "newest decision first. Every filter given must match. Unknown parameters are refused.",
+@http.collection(
     tags=TAGS,
-    parameters=[m.QueueFilterSerializer, http.CURSOR],
-    responses=http.answers(http.page(m.QueueContactSerializer), 400, 404) | {403: NOT_A_MANAGER},
-)
-@extend_schema(
-    methods=["POST"],
-    operation_id="contacts_create",
-    summary="Record a contact to the MASH",
-    description="Anyone in an agency. A concern about a child you may see (`child`), or a "
-    "child recorded with it (`new_child`: no case is opened until the MASH decides), for the "
-    "MASH of the children's services covering `area`. Due as if red until a MASH manager "
-    "rates it. A `new_child` whose NHS number is already recorded is not recorded again: the "
-    "contact is linked to that child, whoever holds them, and the MASH checks what you gave "
-    "against the record. The answer is then the same as for a child recorded now (the child "
-    "as you gave it): it never tells you whether the number was known. Possible duplicates "
-    "by name and date of birth answer 409 first, as recording a child does: send again with "
-    "`confirm_not_duplicate: true` if none of them is this child. The answer is the contact "
-    "as you may now see it (`access`).",
-    tags=TAGS,
-    request=m.NewContactSerializer,
-    responses=http.answers(
+    row=m.QueueContactSerializer,
+    new=m.NewContactSerializer,
+    filters=m.QueueFilterSerializer,
+    listing=(
+        "contacts_list",
+        "The MASH's queue: contacts by time left",
+        "For MASH managers of the receiving children's services (403 for anyone else). The "
+        "contacts your MASH has received and not decided, soonest due first, each with its "
+        "partner checks and an overdue flag; `state=decided` lists the decided ones, newest "
+        "decision first. Every filter given must match. Unknown parameters are refused.",
+    ),
+    creating=(
+        "contacts_create",
+        "Record a contact to the MASH",
+        "Anyone in an agency. A concern about a child you may see (`child`), or a child "
+        "recorded with it (`new_child`: no case is opened until the MASH decides), for the "
+        "MASH of the children's services covering `area`. Due as if red until a MASH manager "
+        "rates it. A `new_child` whose NHS number is already recorded is not recorded again: "
+        "the contact is linked to that child, whoever holds them, and the MASH checks what you "
+        "gave against the record. The answer is then the same as for a child recorded now "
+        "(the child as you gave it): it never tells you whether the number was known. "
+        "Possible duplicates by name and date of birth answer 409 first, as recording a child "
+        "does: send again with `confirm_not_duplicate: true` if none of them is this child. "
+        "The answer is the contact as you may now see it (`access`).",
+    ),
+    listed=http.answers(http.page(m.QueueContactSerializer), 400, 404) | {403: NOT_A_MANAGER},
+    created=http.answers(
         {
             201: CONTACT_VIEW,
             409: OpenApiResponse(
@@ -182,8 +204,6 @@ def _after_change(request: Request, contact_id: int) -> dict:
         404,
     ),
 )
-@api_view(["GET", "POST"])
-@http.casework
 def contacts(request: Request) -> Response:
     if request.method == "GET":
         person = _mash_manager(request)
@@ -261,46 +281,37 @@ def contact(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CONTACT_ID],
     request=m.NewRatingSerializer,
-    responses=http.answers(
-        {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
-    ),
+    responses=CHANGED,
 )
 @api_view(["POST"])
 @http.casework
 def rating(request: Request, contact_id: int) -> Response:
-    found = _managed(request, contact_id)
-    if found.decided:  # before the body: nothing sent could change it
-        return http.problem(DECIDED)
-    data = http.body(request, m.NewRatingSerializer)
-    try:
+    def rate(found: Contact, data: dict) -> None:
         rate_contact(request.user, found, data["rag"], data["reason"])
-    except DjangoValidationError as refused:
-        raise _refused(refused) from None
-    return Response(_after_change(request, found.pk))
+
+    return _change(request, contact_id, m.NewRatingSerializer, rate)
 
 
-@extend_schema(
-    methods=["GET"],
-    operation_id="contact_checks_list",
-    summary="The partner checks asked about a contact",
-    description="The receiving MASH's people only (404 for anyone else, the referrer "
-    "included): each partner asked, what, when it is due and its answer, restricted part "
-    "included. In the order asked.",
+@http.collection(
     tags=TAGS,
-    parameters=[CONTACT_ID, http.CURSOR],
-    responses=http.answers(http.page(m.ContactCheckSerializer), 400, 404),
-)
-@extend_schema(
-    methods=["POST"],
-    operation_id="contact_checks_create",
-    summary="Ask partner agencies what they hold on the child",
-    description="MASH managers of the receiving authority only (404 for anyone else), once "
-    "the contact is rated: each answer is due by the rating. Each agency is told through its "
-    "inbox and may be asked once per contact. Answers the checks made.",
-    tags=TAGS,
-    parameters=[CONTACT_ID],
-    request=m.NewChecksSerializer,
-    responses=http.answers(
+    path=[CONTACT_ID],
+    row=m.ContactCheckSerializer,
+    new=m.NewChecksSerializer,
+    listing=(
+        "contact_checks_list",
+        "The partner checks asked about a contact",
+        "The receiving MASH's people only (404 for anyone else, the referrer included): each "
+        "partner asked, what, when it is due and its answer, restricted part included. In the "
+        "order asked.",
+    ),
+    creating=(
+        "contact_checks_create",
+        "Ask partner agencies what they hold on the child",
+        "MASH managers of the receiving authority only (404 for anyone else), once the "
+        "contact is rated: each answer is due by the rating. Each agency is told through its "
+        "inbox and may be asked once per contact. Answers the checks made.",
+    ),
+    created=http.answers(
         {
             201: m.ContactCheckSerializer(many=True),
             404: CONTACT_NOT_FOUND,
@@ -309,8 +320,6 @@ def rating(request: Request, contact_id: int) -> Response:
         400,
     ),
 )
-@api_view(["GET", "POST"])
-@http.casework
 def checks(request: Request, contact_id: int) -> Response:
     person = request.user
     if request.method == "GET":
@@ -350,25 +359,18 @@ def checks(request: Request, contact_id: int) -> Response:
     tags=TAGS,
     parameters=[CONTACT_ID],
     request=m.DecisionSerializer,
-    responses=http.answers(
-        {200: m.MashContactSerializer, 404: CONTACT_NOT_FOUND, 409: ALREADY_DECIDED}, 400
-    ),
+    responses=CHANGED,
 )
 @api_view(["POST"])
 @http.casework
 def decision(request: Request, contact_id: int) -> Response:
-    found = _managed(request, contact_id)
-    if found.decided:
-        return http.problem(DECIDED)
-    data = http.body(request, m.DecisionSerializer)
-    try:
+    def decide(found: Contact, data: dict) -> None:
         decide_contact(
             request.user, found, data["decision"], data["rationale"],
             transfer_to=data["transfer_to"],
         )  # fmt: skip
-    except DjangoValidationError as refused:
-        raise _refused(refused) from None
-    return Response(_after_change(request, found.pk))
+
+    return _change(request, contact_id, m.DecisionSerializer, decide)
 
 
 # --- checks ---------------------------------------------------------------------------------
