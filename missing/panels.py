@@ -1,4 +1,4 @@
-"""The case page's "Placement and missing" section (templates/cases/includes/
+"""The case page's "Placement and missing" section (missing/templates/missing/includes/
 placement_and_missing.html): where the child lives now and the latest missing episodes.
 
 Registered with cases.registry in MissingConfig.ready(), since `cases` may not import

@@ -88,7 +88,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
             )
     may_place = person.agency is not None and person.agency.kind == Agency.Kind.SOCIAL_CARE
     return form_page(
-        request, case, "placement_new", "cases/placement_form.html", form,
+        request, case, "placement_new", "missing/placement_form.html", form,
         {"current": current, "may_place": may_place},
     )  # fmt: skip
 
@@ -120,7 +120,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
             + _told(Notification.Kind.PLACEMENT_ENDED, placement.pk),
         )
     return form_page(
-        request, case, "placement_end", "cases/placement_end_form.html", form,
+        request, case, "placement_end", "missing/placement_end_form.html", form,
         {"current": current}, placement=current.pk,
     )  # fmt: skip
 
@@ -144,7 +144,7 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
             case,
             "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
         )
-    return form_page(request, case, "missing_new", "cases/missing_form.html", form)
+    return form_page(request, case, "missing_new", "missing/missing_form.html", form)
 
 
 def _already_returned(episode: MissingEpisode) -> str:
@@ -185,7 +185,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
                 + _told(Notification.Kind.RETURNED, episode.pk),
             )
     return form_page(
-        request, case, "missing_returned", "cases/return_form.html", form,
+        request, case, "missing_returned", "missing/return_form.html", form,
         {"episode": episode}, episode=episode.pk,
     )  # fmt: skip
 
@@ -220,7 +220,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
         else:
             return done(request, case, "The return home interview is recorded.")
     return form_page(
-        request, case, "return_interview", "cases/return_interview_form.html", form,
+        request, case, "return_interview", "missing/return_interview_form.html", form,
         {"episode": episode, "interview": interview, "overdue": interview.overdue()},
         episode=episode.pk,
     )  # fmt: skip

@@ -62,7 +62,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "inbox/inbox.html",
+        "notifications/inbox.html",
         {"page_obj": page_obj, "now": timezone.now(), "is_admin": person.is_agency_admin},
     )
 
@@ -130,7 +130,7 @@ def inbox_count(request: HttpRequest) -> HttpResponse:
     count = unacknowledged_count(request.user.agency)
     if request.GET.get("shown") == str(count):
         return HttpResponse(status=204)
-    html = render_to_string("inbox/count.html", {"inbox_count": count}, request=request)
+    html = render_to_string("notifications/count.html", {"inbox_count": count}, request=request)
     return HttpResponse(html)
 
 
@@ -219,7 +219,7 @@ def agency_deliveries(request: HttpRequest) -> HttpResponse:
     page_obj = paginate(request, undelivered(agency), DELIVERIES_PER_PAGE)
     response = render(
         request,
-        "inbox/agency_deliveries.html",
+        "notifications/agency_deliveries.html",
         {
             "agency": agency,
             "form": form,

@@ -199,7 +199,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     rows = signed_in_sessions(request.user)
     return render(
         request,
-        "account/sessions.html",
+        "people/sessions.html",
         {"rows": rows, "current": current, "idle_minutes": settings.SESSION_IDLE_MINUTES},
     )
 
@@ -226,7 +226,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     page_obj = paginate(request, tokens_of(request.user), TOKENS_PER_PAGE)
     return render(
         request,
-        "account/tokens.html",
+        "people/tokens.html",
         {"form": form, "created": created, "tokens": page_obj, "page_obj": page_obj},
     )
 

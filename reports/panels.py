@@ -1,4 +1,4 @@
-"""The case page's "Recent activity" section (templates/cases/case.html): who has been
+"""The case page's "Recent activity" section (cases/templates/cases/case.html): who has been
 reading and changing the case, for those who manage it.
 
 Registered with cases.registry in ReportsConfig.ready(), since `cases` may not import

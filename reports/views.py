@@ -229,7 +229,7 @@ def access_reports(request: HttpRequest) -> HttpResponse:
     awaiting = reviewable_accesses(person).filter(reviewed_at__isnull=True).count()
     return render(
         request,
-        "access/index.html",
+        "reports/index.html",
         {"form": EventFilterForm(), "awaiting": awaiting, "agency": person.agency},
     )
 
@@ -248,7 +248,7 @@ def access_events(request: HttpRequest) -> HttpResponse:
         _viewed_report(request, "events", page_obj, target=_target_of(form), filters=described)
     return render(
         request,
-        "access/events.html",
+        "reports/events.html",
         {"form": form, "page_obj": page_obj, "filtered": form.is_bound, "agency": person.agency},
     )
 
@@ -280,7 +280,7 @@ def case_access_history(request: HttpRequest, case_id: int) -> HttpResponse:
     _viewed_report(request, "case_access_history", page_obj, target=("case", case.pk))
     return render(
         request,
-        "access/case_history.html",
+        "reports/case_history.html",
         {"case": case, "child": case.child, "page_obj": page_obj},
     )
 
@@ -315,7 +315,7 @@ def emergency_reviews(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "access/emergency_reviews.html",
+        "reports/emergency_reviews.html",
         {"page_obj": page_obj, "awaiting": awaiting, "now": timezone.now(), "most": NOTE_LENGTH},
     )
 
@@ -369,6 +369,6 @@ def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
         )
     return render(
         request,
-        "access/emergency_review.html",
+        "reports/emergency_review.html",
         {"access": access, "form": form, "now": timezone.now(), "most": NOTE_LENGTH},
     )

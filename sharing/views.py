@@ -44,7 +44,7 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
             data["purpose"],
         )
         return done(request, case, f"The case is shared with {share.agency.name}.")
-    return form_page(request, case, "share", "cases/share_form.html", form)
+    return form_page(request, case, "share", "sharing/share_form.html", form)
 
 
 @login_required
@@ -81,7 +81,7 @@ def shares(request: HttpRequest) -> HttpResponse:
     )
     page_obj = page(request, inbox)
     listed(request, "shares_received", page_obj, [share.case_id for share in page_obj])
-    return render(request, "cases/shares.html", {"page_obj": page_obj})
+    return render(request, "sharing/shares.html", {"page_obj": page_obj})
 
 
 @login_required
@@ -123,6 +123,6 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
             return redirect("case", case_id=case.pk)
     return render(
         request,
-        "cases/emergency_access.html",
+        "sharing/emergency_access.html",
         {"form": form, "hours": settings.EMERGENCY_ACCESS_HOURS},
     )

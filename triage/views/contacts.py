@@ -85,7 +85,7 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
 
 def _search_step(request: HttpRequest) -> HttpResponse:
     """Step 1: find the child among those the person may see, or record a new one."""
-    return search_step(request, "mash/contact_find_child.html", for_contact=True)
+    return search_step(request, "triage/contact_find_child.html", for_contact=True)
 
 
 @login_required
@@ -135,7 +135,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     forms = [f for f in (child_form, form) if f is not None]
     return render(
         request,
-        "mash/contact_new.html",
+        "triage/contact_new.html",
         {
             "form": form,
             "child_form": child_form,
@@ -180,7 +180,7 @@ def contacts_made(request: HttpRequest) -> HttpResponse:
             "contacts": [c.pk for c in page_obj],
         },
     )
-    return render(request, "mash/contacts_made.html", {"page_obj": page_obj})
+    return render(request, "triage/contacts_made.html", {"page_obj": page_obj})
 
 
 # The contact page and the MASH's actions ----------------------------------------------
@@ -201,7 +201,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     manager = is_mash and person.role == person.Role.MASH_MANAGER
     return render(
         request,
-        "mash/contact.html",
+        "triage/contact.html",
         {
             "contact": contact,
             "access": access,
@@ -258,7 +258,7 @@ def contact_rate(request: HttpRequest, contact_id: int) -> HttpResponse:
                 f"The decision is due by {due:%H:%M on %-d %B %Y}.",
             )
             return redirect("contact", contact_id=contact.pk)
-    return _render_action(request, contact, "mash/contact_rate.html", form)
+    return _render_action(request, contact, "triage/contact_rate.html", form)
 
 
 @login_required
@@ -279,7 +279,7 @@ def contact_assign(request: HttpRequest, contact_id: int) -> HttpResponse:
             who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
             messages.success(request, f"Contact {contact.reference} assigned to {who}.")
             return redirect("contact", contact_id=contact.pk)
-    return _render_action(request, contact, "mash/contact_assign.html", form)
+    return _render_action(request, contact, "triage/contact_assign.html", form)
 
 
 @login_required
@@ -304,7 +304,7 @@ def contact_checks(request: HttpRequest, contact_id: int) -> HttpResponse:
             listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
             messages.success(request, f"Checks requested from {listed}.")
             return redirect("contact", contact_id=contact.pk)
-    return _render_action(request, contact, "mash/contact_checks.html", form, asked=asked)
+    return _render_action(request, contact, "triage/contact_checks.html", form, asked=asked)
 
 
 @login_required
@@ -328,7 +328,7 @@ def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
                 done += f" It is on the chronology of case {contact.case.reference}."
             messages.success(request, done)
             return redirect("contact", contact_id=contact.pk)
-    return _render_action(request, contact, "mash/contact_decide.html", form)
+    return _render_action(request, contact, "triage/contact_decide.html", form)
 
 
 # Partner checks -----------------------------------------------------------------------
@@ -350,7 +350,7 @@ def checks(request: HttpRequest) -> HttpResponse:
         target_type="check",
         detail={"list": "checks", "page": page_obj.number, "checks": [c.pk for c in page_obj]},
     )
-    return render(request, "mash/checks.html", {"page_obj": page_obj})
+    return render(request, "triage/checks.html", {"page_obj": page_obj})
 
 
 @login_required
@@ -389,7 +389,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
         )
     return render(
         request,
-        "mash/check.html",
+        "triage/check.html",
         {
             "check": check,
             "contact": check.contact,

@@ -254,7 +254,7 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
             "new": _queue_link(state="new"),
         },
     }
-    template = "mash/triage_results.html" if context["htmx"] else "mash/triage.html"
+    template = "triage/triage_results.html" if context["htmx"] else "triage/triage.html"
     return render(request, template, context)
 
 
@@ -319,7 +319,9 @@ def _list(request: HttpRequest, name: str, rows: QuerySet, template: str, case_o
 @require_GET
 def missing(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
-    return _list(request, "missing", selectors.missing_in_area(person), "mash/triage_missing.html")
+    return _list(
+        request, "missing", selectors.missing_in_area(person), "triage/triage_missing.html"
+    )
 
 
 @login_required
@@ -328,7 +330,7 @@ def interviews(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
     return _list(
         request, "interviews", selectors.interviews_due(person),
-        "mash/triage_interviews.html", case_of=lambda row: row.episode.case_id,
+        "triage/triage_interviews.html", case_of=lambda row: row.episode.case_id,
     )  # fmt: skip
 
 
@@ -338,7 +340,7 @@ def screenings(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
     return _list(
         request, "screenings", recent_high_risk_screenings(person),
-        "mash/triage_screenings.html",
+        "triage/triage_screenings.html",
     )  # fmt: skip
 
 
@@ -356,4 +358,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         target_type="contact",
         detail={"page": "dashboard", "since": figures["since"].isoformat()},
     )
-    return render(request, "mash/dashboard.html", figures)
+    return render(request, "triage/dashboard.html", figures)
