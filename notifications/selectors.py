@@ -4,8 +4,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from notifications.models import Delivery, DeliveryAttempt, Notification
-from notifications.services import inbox
+from notifications.services import WORKING_DAY_KINDS, inbox
 from people.models import Agency, Person
+from people.selectors import calendars_for
 from sharing.models import Share
 
 
@@ -39,3 +40,18 @@ def undelivered(agency: Agency) -> QuerySet:
         )
         .order_by(failed_first, "-notification__created_at", "-id")
     )
+
+
+def with_acknowledge_notes(notifications) -> None:
+    """Mark each notification acknowledged in working days (`acknowledge_note`) with the
+    bank holidays and closure days of the agency told that moved its deadline. Two
+    queries for a page, none if no notification on it counts working days."""
+    rows = list(notifications)
+    for row in rows:
+        row.acknowledge_note = ""
+    working = [n for n in rows if n.kind in WORKING_DAY_KINDS]
+    if not working:
+        return
+    calendars = calendars_for({n.agency_id for n in working})
+    for n in working:
+        n.acknowledge_note = calendars[n.agency_id].moved_by(n.created_at, n.acknowledge_by)

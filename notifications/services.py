@@ -29,7 +29,7 @@ from cases.services import record_on_chronology
 from notifications.models import Delivery, Notification
 from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
-from people.selectors import agencies_covering
+from people.selectors import agencies_covering, calendars_for
 from sharing.models import Share
 from sharing.services import share_case
 
@@ -53,29 +53,32 @@ def recipients(
     return list(found.values())
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The same time of day `days` working days (Monday to Friday) later, in local time.
-
-    Bank holidays are not known to the service (yet): a deadline can fall on one.
-    """
-    local = timezone.localtime(start)
-    day = local.date()
-    remaining = days
-    while remaining > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    naive = dt.datetime.combine(day, local.time().replace(tzinfo=None))
-    return timezone.make_aware(naive, timezone.get_current_timezone())
+# Acknowledged in elapsed time, whatever the day: a missing child cannot wait for Monday.
+# Every other kind in the working days of the agency told (a partner check is given the
+# check's own deadline instead: triage.services.check_due).
+ELAPSED_KINDS = {
+    Notification.Kind.MISSING,
+    Notification.Kind.RETURNED,
+    Notification.Kind.RETURN_INTERVIEW_OVERDUE,
+}
+WORKING_DAY_KINDS = (
+    set(Notification.Kind.values) - ELAPSED_KINDS - {Notification.Kind.PARTNER_CHECK}
+)
 
 
-def acknowledge_by(kind: str, start: dt.datetime) -> dt.datetime:
-    """When an unacknowledged notification of this kind is escalated."""
+def acknowledge_by(kind: str, start: dt.datetime, agencies: list[Agency]) -> dict[int, dt.datetime]:
+    """When each agency's unacknowledged notification of this kind is escalated: a missing
+    child in minutes and hours, whatever the day; a placement in the working days of the
+    agency told (its nation's bank holidays and its closure days: people.calendar)."""
     if kind in (Notification.Kind.MISSING, Notification.Kind.RETURNED):
-        return start + dt.timedelta(minutes=settings.NOTIFY_MISSING_ACK_MINUTES)
+        elapsed = dt.timedelta(minutes=settings.NOTIFY_MISSING_ACK_MINUTES)
+        return {agency.pk: start + elapsed for agency in agencies}
     if kind == Notification.Kind.RETURN_INTERVIEW_OVERDUE:
-        return start + dt.timedelta(hours=settings.NOTIFY_INTERVIEW_ACK_HOURS)
-    return add_working_days(start, settings.NOTIFY_PLACEMENT_ACK_WORKING_DAYS)
+        elapsed = dt.timedelta(hours=settings.NOTIFY_INTERVIEW_ACK_HOURS)
+        return {agency.pk: start + elapsed for agency in agencies}
+    calendars = calendars_for(agency.pk for agency in agencies)
+    days = settings.NOTIFY_PLACEMENT_ACK_WORKING_DAYS
+    return {pk: calendar.add_working_days(start, days) for pk, calendar in calendars.items()}
 
 
 def notify(
@@ -100,6 +103,8 @@ def notify(
     kind's acknowledgement deadline (a partner check is due when the MASH needs its answer).
     """
     now = timezone.now()
+    agencies = list(agencies)
+    deadlines = acknowledge_by(kind, now, agencies) if due is None else {}
     made = Notification.objects.bulk_create(
         Notification(
             agency=agency,
@@ -111,7 +116,7 @@ def notify(
             caused_by=person,
             caused_by_agency=person.agency,
             created_at=now,
-            acknowledge_by=due or acknowledge_by(kind, now),
+            acknowledge_by=due or deadlines[agency.pk],
             escalated_at=now if escalated else None,
         )
         for agency in agencies

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.actions import Action
 from audit.services import record
 from cases.selectors import record_refusal
-from notifications.selectors import received, undelivered
+from notifications.selectors import received, undelivered, with_acknowledge_notes
 from notifications.services import (
     acknowledge_notification,
     rotate_webhook_secret,
@@ -49,6 +49,7 @@ HTMX_STOP_POLLING = 286
 def inbox_page(request: HttpRequest) -> HttpResponse:
     person = request.user
     page_obj = paginate(request, received(person), INBOX_PER_PAGE)
+    with_acknowledge_notes(page_obj)
     record(
         Action.NOTIFICATIONS_LISTED,
         request=request,

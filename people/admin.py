@@ -5,12 +5,13 @@ sees and manages only their own agency's people and cannot grant anything beyond
 roles the service defines: no superuser flag, no raw permissions, no other agency.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from people.admin_audit import AuditedAdmin
-from people.models import Agency, Area, Person
+from people.models import Agency, Area, ClosureDay, Person
 from people.two_factor import reset_second_factor
 
 
@@ -128,3 +129,77 @@ class PersonAdmin(AuditedAdmin, UserAdmin):
         if not _is_agency_admin(request):
             return False
         return obj is None or (obj.agency_id == request.user.agency_id and not obj.is_superuser)
+
+
+class ClosureDayForm(forms.ModelForm):
+    """Refuses a second closure on the same day with a message (the agency is not a field
+    for an agency admin, so Django's own unique check would not see it)."""
+
+    agency_id: int | None = None
+
+    class Meta:
+        model = ClosureDay
+        fields = ["agency", "day", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        agency = data.get("agency") or self.agency_id
+        day = data.get("day")
+        if agency and day:
+            taken = ClosureDay.objects.filter(agency=agency, day=day).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error("day", f"{day:%-d %B %Y} is already a closure day.")
+        return data
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(AuditedAdmin):
+    """An agency's closure days, which its working-day deadlines skip (people.calendar).
+    An agency admin adds and removes only their own agency's."""
+
+    list_display = ["day", "reason", "agency"]
+    list_filter = ["agency"]
+    date_hierarchy = "day"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("agency")
+        if request.user.is_superuser:
+            return qs
+        if _is_agency_admin(request):
+            return qs.filter(agency=request.user.agency_id)
+        return qs.none()
+
+    form = ClosureDayForm
+
+    def get_exclude(self, request, obj=None):
+        return ["agency"] if _is_agency_admin(request) else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.agency_id = request.user.agency_id if _is_agency_admin(request) else None
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if _is_agency_admin(request):
+            obj.agency_id = request.user.agency_id
+        super().save_model(request, obj, form, change)
+
+    def has_module_permission(self, request):
+        return _is_agency_admin(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._own(request, obj) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return _is_agency_admin(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._own(request, obj) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._own(request, obj) or super().has_delete_permission(request, obj)
+
+    def _own(self, request: HttpRequest, obj: ClosureDay | None) -> bool:
+        return _is_agency_admin(request) and (
+            obj is None or obj.agency_id == request.user.agency_id
+        )

@@ -72,6 +72,25 @@ class Agency(models.Model):
             super().save(*args, **kwargs)
 
 
+class ClosureDay(models.Model):
+    """A weekday the agency does not work (a closure between Christmas and New Year, a
+    training day): deadlines the agency must meet in working days skip it, as they skip
+    its nation's bank holidays (people.calendar). Added by the agency's admin."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="closure_days")
+    day = models.DateField()
+    reason = models.CharField(max_length=100, help_text="Shown with the deadlines it moves.")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="one_closure_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.day:%-d %B %Y} ({self.reason})"
+
+
 class PersonManager(UserManager):
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().select_related("agency")

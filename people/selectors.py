@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from people.models import Agency, Area, Person, SignedInSession
+from people.calendar import Calendar, nation_of
+from people.models import Agency, Area, ClosureDay, Person, SignedInSession
 
 
 def agencies_covering(area: Area | int, kinds: Iterable[str] | None = None) -> QuerySet:
@@ -32,3 +33,28 @@ def signed_in_sessions(person: Person) -> QuerySet:
     return SignedInSession.objects.filter(person=person, expire_date__gt=timezone.now()).order_by(
         "-signed_in_at"
     )
+
+
+def calendar_for(agency: Agency | int | None) -> Calendar:
+    """The working days of the agency that must act: its nation's bank holidays (by the
+    areas it covers) and its own closure days. No agency: England's, with no closures."""
+    if agency is None:
+        return Calendar()
+    pk = agency if isinstance(agency, int) else agency.pk
+    return calendars_for([pk])[pk]
+
+
+def calendars_for(agency_ids: Iterable[int]) -> dict[int, Calendar]:
+    """`calendar_for` of many agencies at once, for a list of deadlines: two queries."""
+    ids = set(agency_ids)
+    codes: dict[int, list[str]] = {pk: [] for pk in ids}
+    for agency_id, code in Agency.areas.through.objects.filter(agency__in=ids).values_list(
+        "agency_id", "area__ons_code"
+    ):
+        codes[agency_id].append(code)
+    closures: dict[int, dict] = {pk: {} for pk in ids}
+    for agency_id, day, reason in ClosureDay.objects.filter(agency__in=ids).values_list(
+        "agency_id", "day", "reason"
+    ):
+        closures[agency_id][day] = reason
+    return {pk: Calendar(nation_of(codes[pk]), closures[pk]) for pk in ids}

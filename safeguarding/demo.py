@@ -178,7 +178,7 @@ def _asked_earlier(checks, hours: float) -> None:
     is built in a moment, but a morning's queue has checks asked yesterday."""
     for check in checks:
         asked = _hours_ago(hours)
-        due = check_due(check.contact.rag, asked)
+        due = check_due(check.contact.rag, asked, check.agency)
         PartnerCheck.objects.filter(pk=check.pk).update(requested_at=asked, due_at=due)
         Notification.objects.filter(kind="partner_check", subject_id=check.pk).update(
             created_at=asked, acknowledge_by=due

@@ -24,9 +24,9 @@ from cases.selectors import can
 from cases.services import PossibleDuplicate, create_child, open_case, possible_duplicates
 from cases.validators import normalise_nhs_number
 from notifications.models import Notification
-from notifications.services import add_working_days, notify
+from notifications.services import notify
 from people.models import Agency, Area, Person
-from people.selectors import agencies_covering
+from people.selectors import agencies_covering, calendar_for
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -34,20 +34,24 @@ class NotAMashManager(PermissionDenied):
     """Only MASH managers of the receiving authority rate, assign and decide."""
 
 
-def decision_due(rag: str, received_at: dt.datetime) -> dt.datetime:
-    """When the MASH's decision on a contact of this rating is due."""
+def decision_due(rag: str, received_at: dt.datetime, mash: Agency | None) -> dt.datetime:
+    """When the MASH's decision on a contact of this rating is due: green in the MASH's
+    working days (its nation's bank holidays and its closure days skipped)."""
     if rag == Rag.GREEN:
-        return add_working_days(received_at, settings.MASH_DECISION_GREEN_WORKING_DAYS)
+        days = settings.MASH_DECISION_GREEN_WORKING_DAYS
+        return calendar_for(mash).add_working_days(received_at, days)
     hours = (
         settings.MASH_DECISION_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_DECISION_RED_HOURS
     )
     return _elapsed(received_at, hours)
 
 
-def check_due(rag: str, requested_at: dt.datetime) -> dt.datetime:
-    """When a partner's answer to a check is due, by the contact's rating."""
+def check_due(rag: str, requested_at: dt.datetime, partner: Agency | None) -> dt.datetime:
+    """When a partner's answer to a check is due, by the contact's rating: green in the
+    working days of the partner asked, who must answer."""
     if rag == Rag.GREEN:
-        return add_working_days(requested_at, settings.MASH_CHECK_GREEN_WORKING_DAYS)
+        days = settings.MASH_CHECK_GREEN_WORKING_DAYS
+        return calendar_for(partner).add_working_days(requested_at, days)
     hours = settings.MASH_CHECK_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_CHECK_RED_HOURS
     return _elapsed(requested_at, hours)
 
@@ -224,7 +228,7 @@ def record_contact(
         referrer_email=referrer_email.strip(),
         received_at=received_at,
         concern=concern.strip(),
-        due_at=decision_due(Rag.RED, received_at),
+        due_at=decision_due(Rag.RED, received_at, mash),
         child_as_given=as_given,
     )
     _event(Action.CONTACT_RECORDED, person, contact, child=child.pk, mash=mash.pk)
@@ -246,7 +250,7 @@ def rate_contact(person: Person, contact: Contact, rag: str, reason: str) -> Con
     previous = contact.rag
     now = timezone.now()
     contact.rag = rag
-    contact.due_at = decision_due(rag, contact.received_at)
+    contact.due_at = decision_due(rag, contact.received_at, contact.mash)
     if contact.state == Contact.State.NEW:
         contact.state = Contact.State.OPEN
     contact.save(update_fields=["rag", "due_at", "state"])
@@ -255,7 +259,7 @@ def rate_contact(person: Person, contact: Contact, rag: str, reason: str) -> Con
         due_at=contact.due_at,
     )  # fmt: skip
     for check in contact.checks.filter(answered_at__isnull=True):
-        check.due_at = check_due(rag, check.requested_at)
+        check.due_at = check_due(rag, check.requested_at, check.agency)
         check.save(update_fields=["due_at"])
         Notification.objects.filter(
             kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, acknowledged_at__isnull=True
@@ -313,9 +317,10 @@ def request_checks(
         if agency.pk in asked:
             raise ValidationError(f"{agency.name} has already been asked about this contact.")
     now = timezone.now()
-    due = check_due(contact.rag, now)
     checks = []
     for agency in agencies:
+        # Each partner answers in its own working days (its nation, its closure days).
+        due = check_due(contact.rag, now, agency)
         check = PartnerCheck.objects.create(
             contact=contact, agency=agency, question=question.strip(), requested_by=person,
             requested_at=now, due_at=due,
@@ -512,7 +517,7 @@ def _transfer(person: Person, contact: Contact, mash: Agency) -> Contact:
         received_at=now,
         concern=f"Transferred from the {contact.mash.name} MASH (contact {contact.reference}): "
         f"{contact.rationale}\n\nWhat was reported: {contact.concern}",
-        due_at=decision_due(Rag.RED, now),
+        due_at=decision_due(Rag.RED, now, mash),
     )  # fmt: skip
     _event(
         Action.CONTACT_RECORDED, person, transferred, child=contact.child_id,

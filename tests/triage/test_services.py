@@ -34,39 +34,39 @@ def at(*args) -> dt.datetime:
 class TestDeadlines:
     def test_red_and_amber_are_elapsed_hours(self):
         received = at(2026, 11, 25, 9, 30)
-        assert decision_due("red", received) == at(2026, 11, 25, 13, 30)
-        assert decision_due("amber", received) == at(2026, 11, 26, 9, 30)
+        assert decision_due("red", received, None) == at(2026, 11, 25, 13, 30)
+        assert decision_due("amber", received, None) == at(2026, 11, 26, 9, 30)
 
     def test_green_skips_the_weekend(self):
         # Received on a Friday afternoon: three working days is the Wednesday after.
-        assert decision_due("green", at(2026, 11, 27, 16, 0)) == at(2026, 12, 2, 16, 0)
+        assert decision_due("green", at(2026, 11, 27, 16, 0), None) == at(2026, 12, 2, 16, 0)
         # Received on a Saturday: Monday, Tuesday, Wednesday.
-        assert decision_due("green", at(2026, 11, 28, 10, 0)) == at(2026, 12, 2, 10, 0)
+        assert decision_due("green", at(2026, 11, 28, 10, 0), None) == at(2026, 12, 2, 10, 0)
 
     def test_amber_across_the_clocks_going_back_is_24_real_hours(self):
         # BST ends at 02:00 on Sunday 25 October 2026: the wall clock shows 23 hours later.
         received = at(2026, 10, 24, 12, 0)
-        due = decision_due("amber", received)
+        due = decision_due("amber", received, None)
         assert due - received == dt.timedelta(hours=24)
         assert timezone.localtime(due, LONDON).hour == 11
 
     def test_red_across_the_clocks_going_forward(self):
         # BST starts at 01:00 GMT on Sunday 29 March 2026 (clocks jump to 02:00).
         received = at(2026, 3, 29, 0, 30)
-        due = decision_due("red", received)
+        due = decision_due("red", received, None)
         assert due - received == dt.timedelta(hours=4)
         assert timezone.localtime(due, LONDON).strftime("%H:%M") == "05:30"
 
     def test_green_across_a_clock_change_keeps_the_time_of_day(self):
         # Friday 23 October 2026 10:00 BST -> Wednesday 28 October 10:00 GMT.
-        due = decision_due("green", at(2026, 10, 23, 10, 0))
+        due = decision_due("green", at(2026, 10, 23, 10, 0), None)
         assert timezone.localtime(due, LONDON) == at(2026, 10, 28, 10, 0)
 
     def test_checks_are_due_by_rating(self):
         asked = at(2026, 11, 27, 15, 0)  # a Friday
-        assert check_due("red", asked) == at(2026, 11, 27, 17, 0)
-        assert check_due("amber", asked) == at(2026, 11, 28, 3, 0)
-        assert check_due("green", asked) == at(2026, 12, 1, 15, 0)
+        assert check_due("red", asked, None) == at(2026, 11, 27, 17, 0)
+        assert check_due("amber", asked, None) == at(2026, 11, 28, 3, 0)
+        assert check_due("green", asked, None) == at(2026, 12, 1, 15, 0)
 
 
 class TestOverdueFlags:
@@ -101,7 +101,7 @@ class TestRating:
     def test_an_unrated_contact_is_due_as_if_red(self, make_contact):
         contact = make_contact()
         assert contact.state == Contact.State.NEW
-        assert contact.due_at == decision_due("red", contact.received_at)
+        assert contact.due_at == decision_due("red", contact.received_at, None)
 
     def test_rating_and_rerating_are_kept_with_reasons(self, make_contact, people):
         contact = make_contact(rag="amber")
@@ -129,7 +129,7 @@ class TestRating:
         )
         rate_contact(people["mash.manager"], contact, "red", "Escalated.")
         check.refresh_from_db()
-        assert check.due_at == check_due("red", check.requested_at)
+        assert check.due_at == check_due("red", check.requested_at, None)
         notification = Notification.objects.get(kind="partner_check", subject_id=check.pk)
         assert notification.acknowledge_by == check.due_at
 
@@ -255,5 +255,5 @@ def test_checks_do_not_leak_the_child_name_in_the_partner_notification(make_cont
     request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
     assert "Zebedee" not in Notification.objects.get().summary
     assert PartnerCheck.objects.get().due_at == check_due(
-        "red", PartnerCheck.objects.get().requested_at
+        "red", PartnerCheck.objects.get().requested_at, agencies["norfolk_police"]
     )

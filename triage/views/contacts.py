@@ -195,6 +195,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     is_mash = access == selectors.MASH
     ratings = list(selectors.contact_ratings(contact)) if is_mash else []
     checks = list(selectors.contact_checks(contact)) if is_mash else []
+    selectors.with_due_notes([contact], checks)
     may_open_case = contact.case_id is not None and case_selectors.can(person, contact.case, "view")
     child_shown = selectors.child_as_known(person, contact)
     _contact_viewed(request, contact, access, "contact")
@@ -344,6 +345,7 @@ def checks(request: HttpRequest) -> HttpResponse:
     else:
         rows = selectors.checks_asked_of(person.agency)
     page_obj = page(request, rows)
+    selectors.with_due_notes([], page_obj)
     record(
         Action.CONTACTS_LISTED,
         request=request,
@@ -359,6 +361,7 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     person = request.user
     need = "answer" if request.method == "POST" else "view"
     check = selectors.check_for(person, check_id, audit_refusal=True, need=need)
+    selectors.with_due_notes([], [check])
     asked = person.agency_id == check.agency_id
     form = AnswerForm(posted(request)) if asked and not check.answered else None
     if request.method == "POST":

@@ -219,6 +219,7 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
     if not form.errors:
         page_obj = paginate(request, triage_queue(agency, **form.filters, now=now), PER_PAGE)
         options = _assign_options(people)
+        selectors.with_due_notes(page_obj)
         for contact in page_obj:
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)
