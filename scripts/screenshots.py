@@ -137,7 +137,7 @@ SPECS = [
     Spec("triage-screenings", "triage", r"^/triage/screenings/$"),
     Spec("triage-dashboard", "home", r"^/triage/dashboard/$"),
     Spec("access-reports", "home", r"^/access-reports/$"),
-    Spec("access-events", "access-reports", r"^/access-reports/events/$"),
+    Spec("access-events", "home", r"^/access-reports/$", submit_empty),
     Spec("emergency-reviews", "home", r"^/access-reports/emergency-access/$"),
     Spec("sessions", "home", r"^/account/sessions/$"),
     Spec("tokens", "home", r"^/account/tokens/$"),
@@ -200,10 +200,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str]) -> Iterator[str]:
-    """`runserver` on a free port until the block ends; yields its base URL."""
+def server(env: dict[str, str], name: str) -> Iterator[str]:
+    """`runserver` on a free port until the block ends (its output in <name>.log); its URL."""
     port = free_port()
-    log = open(OUT / f"runserver-{port}.log", "w")  # noqa: SIM115 - closed below
+    log = open(OUT / f"{name}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -243,6 +243,22 @@ def wait_until_healthy(base: str, process: subprocess.Popen, seconds: float = 60
     raise RuntimeError(f"{base}/healthz did not answer 200 in {seconds:.0f} s")
 
 
+# The page's width if it scrolls sideways, and the first elements that stick out (outside
+# any element that scrolls by itself); "" if it fits.
+OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return "";
+    const scrolls = (e) => { for (; e && e !== document.body; e = e.parentElement) {
+        const x = getComputedStyle(e).overflowX;
+        if (x === "auto" || x === "scroll" || x === "hidden") return true; } return false; };
+    const out = [...document.body.querySelectorAll("*")].filter((e) =>
+        e.getBoundingClientRect().right > width + 1 && !scrolls(e.parentElement));
+    const name = (e) => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
+        ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+    return `${document.documentElement.scrollWidth} px; ` + out.slice(0, 3).map(name).join(", ");
+}"""
+
+
 # --- the browser -------------------------------------------------------------------------
 
 
@@ -254,6 +270,7 @@ class Run:
         self.count = 0
         self.problems: list[str] = []
         self.done_once: set[str] = set()
+        self.overflows: list[str] = []
 
     def new_page(self, label: str) -> Page:
         """A fresh context whose console errors, page errors and 5xx answers are recorded."""
@@ -288,6 +305,11 @@ class Run:
             page.screenshot(path=str(path), full_page=True)
             self.count += 1
             print(f"{path.relative_to(ROOT)}  {page.title()}", flush=True)
+            wider = page.evaluate(OVERFLOW)
+            if wider:
+                note = f"{path.relative_to(ROOT)}: wider than {width} px: {wider}"
+                self.overflows.append(note)
+                print(f"  {note}", flush=True)
 
     def visit(self, page: Page, url: str) -> None:
         answer = page.goto(url)
@@ -359,8 +381,8 @@ def main() -> int:
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     with (
-        server(env) as base,
-        server(app_env(url, debug=False)) as plain_base,
+        server(env, "runserver") as base,
+        server(app_env(url, debug=False), "runserver-debug-off") as plain_base,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(
@@ -378,6 +400,10 @@ def main() -> int:
             browser.close()
     seconds = time.monotonic() - started
     print(f"\n{run.count} screenshots of {len(PEOPLE)} people in {seconds:.0f} s, in {OUT}")
+    if run.overflows:
+        print(f"{len(run.overflows)} scroll sideways (look at them):")
+        for note in run.overflows:
+            print(f"  {note}")
     if run.problems:
         print(f"{len(run.problems)} problems:")
         for problem in run.problems:
