@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases import pseudo_postcodes
 from cases.validators import validate_nhs_number, validate_postcode
 
 # Modifier letters written as apostrophes (O\u02bcBrien): letters to Unicode, not to people.
@@ -101,6 +102,11 @@ class Child(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def postcode_shown(self) -> str:
+        """The postcode for pages: a pseudo-postcode says what it means."""
+        return pseudo_postcodes.shown(self.postcode)
 
 
 class Alias(models.Model):
