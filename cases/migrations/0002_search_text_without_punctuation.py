@@ -1,8 +1,9 @@
 """Recompute every child's `search_text` now that names are compared without punctuation
 or spaces (cases.models.searchable): "Smith Jones" finds Smith-Jones, "OBrien" O'Brien.
 
-Child rows may be updated (only the chronology tables are append-only). Done in batches
-so a national table does not sit in memory; the trigram index follows the new text.
+Child rows may be updated (the append-only triggers guard only cases_entry and
+cases_screening). In batches, so a national table never sits in memory; the trigram index
+follows the new text.
 """
 
 from django.db import migrations
