@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases.models import Child, Entry, Screening, searchable
 from cases.validators import (
+    POSTCODE_HINT,
     normalise_nhs_number,
     validate_nhs_number,
     validate_postcode,
@@ -166,7 +167,7 @@ class ChildForm(forms.Form):
         "Local authority reference (optional)", 50, required=False
     )
     address = text_field("Current address (optional)", 300, required=False, widget=forms.Textarea)
-    postcode = text_field("Postcode (optional)", 10, required=False)
+    postcode = text_field("Postcode (optional)", 10, required=False, help_text=POSTCODE_HINT)
     looked_after = choice_field(
         "Is the child looked after by a local authority?",
         YES_NO,

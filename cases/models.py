@@ -13,13 +13,33 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases import pseudo_postcodes
 from cases.validators import validate_nhs_number, validate_postcode
+
+# Modifier letters written as apostrophes (O\u02bcBrien): letters to Unicode, not to people.
+LETTER_APOSTROPHES = frozenset("\u02b9\u02bb\u02bc\u02bd")
 
 
 def searchable(text: str) -> str:
-    """Lower case without accents: what name and alias search compares (José ~ jose)."""
+    """What name and alias search compares: lower case letters and digits only.
+
+    People write one name many ways: José or Jose, Smith-Jones or Smith Jones, O'Brien
+    (with a straight or a typographic apostrophe), OBrien or O Brien, Mary Ann or Maryann.
+    Accents, case, hyphens, apostrophes, full stops and spaces are all dropped, so each
+    of these finds the others. `Child.search_text` holds names in this form (a data
+    migration recomputes it whenever this changes).
+    """
     decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = (c for c in decomposed if not unicodedata.combining(c))
+    return "".join(
+        c for c in "".join(kept).casefold() if c.isalnum() and c not in LETTER_APOSTROPHES
+    )
+
+
+def searchable_names(full_name: str, aliases: list[str]) -> str:
+    """A child's `search_text`: the full name first, then each alias, one a line, so that
+    "starts with" finds an exact full name (the duplicate check) and "contains" any part."""
+    return "".join(searchable(name) + "\n" for name in [full_name, *aliases])
 
 
 class RiskLevel(models.TextChoices):
@@ -82,6 +102,11 @@ class Child(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def postcode_shown(self) -> str:
+        """The postcode for pages: a pseudo-postcode says what it means."""
+        return pseudo_postcodes.shown(self.postcode)
 
 
 class Alias(models.Model):

@@ -175,7 +175,9 @@ def search_children(
         known |= Q(created_by__agency_id=person.agency_id) | Q(contacts__mash_id=person.agency_id)
     children = Child.objects.filter(known).distinct()
     if name.strip():
-        children = children.filter(search_text__contains=searchable(name.strip()))
+        # Only punctuation ("-", "'") names no one; an empty term would match everyone.
+        wanted = searchable(name)
+        children = children.filter(search_text__contains=wanted) if wanted else children.none()
     if date_of_birth:
         children = children.filter(date_of_birth=date_of_birth)
     if nhs_number.strip():

@@ -15,18 +15,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from cases import pseudo_postcodes
 from cases.access import Level
 from cases.models import Case, Child, Entry, Screening
-from cases.validators import normalise_nhs_number, validate_nhs_number
+from cases.validators import POSTCODE_MESSAGE, normalise_nhs_number, validate_nhs_number
 from people.models import Agency, Area
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
 SOME_TEXT = r"^\s*[^\s\x00][^\x00]*$"
 NHS_NUMBER = r"^[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}$"
-# cases.validators.POSTCODE in either case, with or without its one space.
+# cases.validators.POSTCODE or an NHS pseudo-postcode (cases.pseudo_postcodes.PATTERN),
+# in either case, with or without its one space.
 POSTCODE = (
     r"^([Gg][Ii][Rr] ?0[Aa][Aa]|[A-PR-UWYZa-pr-uwyz][A-HK-Ya-hk-y]?[0-9][A-Za-z0-9]? ?"
-    r"[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})$"
+    r"[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}|[Zz][Zz]99 ?[0-9][A-Za-z]{2})$"
 )
 # At least 20 characters once the spaces around it are taken off.
 REASON = r"^\s*[^\s\x00][^\x00]{18,}[^\s\x00]\s*$"
@@ -108,8 +110,21 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "reference", "status", "risk_level", "lead_agency"]
 
 
+class PostcodeMeaning(serializers.CharField):
+    """What an NHS pseudo-postcode in `postcode` means ("no fixed abode"); "" for a place."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "What `postcode` means when it is an NHS pseudo-postcode "
+                          "(ZZ99 3VZ: no fixed abode); empty for a real postcode.")  # fmt: skip
+        super().__init__(source="postcode", read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return pseudo_postcodes.meaning(value)
+
+
 class ChildSerializer(serializers.ModelSerializer):
     aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    postcode_meaning = PostcodeMeaning()
     responsible_authority = AgencySerializer(allow_null=True)
     cases = CaseSummarySerializer(
         source="visible_cases", many=True, help_text="The child's cases you may see."
@@ -119,7 +134,7 @@ class ChildSerializer(serializers.ModelSerializer):
         model = Child
         fields = ["id", "first_name", "last_name", "aliases", "date_of_birth", "gender",
                   "nhs_number", "police_reference", "local_authority_reference", "address",
-                  "postcode", "looked_after", "responsible_authority", "cases",
+                  "postcode", "postcode_meaning", "looked_after", "responsible_authority", "cases",
                   "created_at"]  # fmt: skip
 
 
@@ -259,7 +274,7 @@ class NewChildSerializer(serializers.Serializer):
         default="",
         max_length=8,
         pattern=POSTCODE,
-        pattern_message="Enter a real postcode, like NR1 3QU",
+        pattern_message=POSTCODE_MESSAGE,
     )
     looked_after = Flag(required=False, default=False)
     responsible_authority = Id(

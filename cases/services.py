@@ -14,7 +14,16 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import record
 from cases import registry
-from cases.models import Alias, Case, Child, Entry, RiskLevel, Screening, searchable
+from cases.models import (
+    Alias,
+    Case,
+    Child,
+    Entry,
+    RiskLevel,
+    Screening,
+    searchable,
+    searchable_names,
+)
 from cases.selectors import search_children
 from cases.validators import normalise_nhs_number, normalise_postcode
 from people.models import Agency, Person
@@ -81,12 +90,6 @@ def possible_duplicates(
     return results
 
 
-def _search_text(child: Child, aliases: list[str]) -> str:
-    # The full name first, then each alias, one a line: "starts with" finds exact names.
-    names = [f"{child.first_name} {child.last_name}", *aliases]
-    return "\n".join(searchable(n) for n in names) + "\n"
-
-
 def next_reference() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('cases_case_reference_seq')")
@@ -119,7 +122,7 @@ def create_child(person: Person, *, child_fields: dict, aliases: list[str]) -> C
         fields["postcode"] = normalise_postcode(fields["postcode"])
     child = Child(created_by=person, **fields)
     clean_aliases = sorted({a.strip() for a in aliases if a.strip()})
-    child.search_text = _search_text(child, clean_aliases)
+    child.search_text = searchable_names(child.full_name, clean_aliases)
     child.save()
     Alias.objects.bulk_create(Alias(child=child, name=a) for a in clean_aliases)
     record(Action.CHILD_CREATED, actor=person, target_type="child", target_id=child.pk)

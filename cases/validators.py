@@ -4,8 +4,15 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from cases import pseudo_postcodes
+
 # The UK postcode format (GOV.UK's published pattern, simplified to the shapes in use).
 POSTCODE = re.compile(r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$")
+POSTCODE_HINT = "For no fixed abode enter ZZ99 3VZ; if the address is not known, ZZ99 3WZ"
+POSTCODE_MESSAGE = (
+    "Enter a real postcode, like NR1 3QU, or ZZ99 3VZ for no fixed abode "
+    "or ZZ99 3WZ if the address is not known"
+)
 
 
 def normalise_nhs_number(value: str) -> str:
@@ -30,5 +37,7 @@ def normalise_postcode(value: str) -> str:
 
 
 def validate_postcode(value: str) -> None:
-    if not POSTCODE.match(normalise_postcode(value)):
-        raise ValidationError("Enter a real postcode, like NR1 3QU")
+    """A UK postcode, or an NHS pseudo-postcode (cases.pseudo_postcodes: no fixed abode…)."""
+    postcode = normalise_postcode(value)
+    if not (POSTCODE.match(postcode) or pseudo_postcodes.is_pseudo(postcode)):
+        raise ValidationError(POSTCODE_MESSAGE)

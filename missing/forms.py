@@ -19,7 +19,7 @@ from cases.forms import (
     said,
     text_field,
 )
-from cases.validators import normalise_postcode, validate_postcode
+from cases.validators import POSTCODE_HINT, normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement
 
 # A placement may be recorded up to a day before it starts (a planned move tomorrow
@@ -34,7 +34,8 @@ class PlacementForm(MomentsForm):
     area = area_field("Placement area", "Select the area the child is placed in")
     address = text_field("Address of the placement", 300, widget=forms.Textarea,
                     missing="Enter the address of the placement")  # fmt: skip
-    postcode = text_field("Postcode", 10, missing="Enter the postcode of the placement")
+    postcode = text_field("Postcode", 10, missing="Enter the postcode of the placement",
+                          help_text=POSTCODE_HINT)  # fmt: skip
     provider_type = choice_field("Type of placement", Placement.Provider.choices,
                             "Select the type of placement")  # fmt: skip
     started_on = date_field("Date the placement starts", "the date the placement starts",

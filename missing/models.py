@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cases import pseudo_postcodes
 from cases.models import Case, Child
 from cases.validators import validate_postcode
 
@@ -66,6 +67,11 @@ class Placement(models.Model):
     @property
     def current(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def postcode_shown(self) -> str:
+        """The postcode for pages: a pseudo-postcode says what it means."""
+        return pseudo_postcodes.shown(self.postcode)
 
 
 class MissingEpisode(models.Model):

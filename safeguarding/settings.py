@@ -58,7 +58,9 @@ EMAIL_BACKEND = env_str(
 )
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 # The address people reach the service at, for links in notification emails and webhooks.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Unset, it is where `make run` serves the app: 127.0.0.1 on PORT (8000 unless set).
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}")
 # Notifications (notifications.services): when an unacknowledged one is escalated to the
 # agency's MASH managers, by kind; when a return home interview is due after a return.
 NOTIFY_MISSING_ACK_MINUTES = env_int("NOTIFY_MISSING_ACK_MINUTES", 15)

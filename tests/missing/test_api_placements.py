@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from audit.models import Action
 from cases.models import Child
+from cases.validators import POSTCODE_MESSAGE
 from missing.models import MissingEpisode, Placement
 from missing.services import current_placement_of
 from notifications.models import Notification
@@ -105,8 +106,9 @@ def test_a_placement_may_start_up_to_a_day_ahead(sign_in, world):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"postcode": "NR1"}, "postcode", "Enter a real postcode, like NR1 3QU"),
-        ({"postcode": "QQ1 1AA"}, "postcode", "Enter a real postcode, like NR1 3QU"),
+        ({"postcode": "NR1"}, "postcode", POSTCODE_MESSAGE),
+        ({"postcode": "QQ1 1AA"}, "postcode", POSTCODE_MESSAGE),
+        ({"postcode": "ZZ98 3VZ"}, "postcode", POSTCODE_MESSAGE),
         ({"area": 10**12}, "area", "No such area."),
         ({"area": "1"}, "area", "A valid integer is required."),
         ({"provider_type": "castle"}, "provider_type", '"castle" is not a valid choice.'),

@@ -40,7 +40,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from cases.models import Case, searchable
+from cases.models import Case, searchable_names
 from people.models import Agency, Area
 
 # Bump when the shape of the data changes: `make bench` rebuilds databases of an older one.
@@ -623,7 +623,8 @@ class Command(BaseCommand):
                 alias = rng.choice(ALIAS_WORDS)
                 names.append(alias)
                 aliases.append((child_id, alias))
-            search_text = "\\n".join(searchable(name) for name in names) + "\\n"
+            # COPY's text format: each line break written as \n.
+            search_text = searchable_names(names[0], names[1:]).replace("\n", "\\n")
             dob = self.epoch.date() + dt.timedelta(
                 days=start // DAY - rng.randint(8 * 365, 17 * 365)
             )
