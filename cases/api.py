@@ -260,7 +260,7 @@ def entries(request: Request, case_id: int) -> Response:
         )
 
     found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
-    data = http.body(request, s.NewEntrySerializer)
+    data = http.body(request, s.NewEntrySerializer, born=found.child.date_of_birth)
     what = {k: data[k] for k in ["category", "occurred_at", "text"]}
     if data["supersedes"]:
         original = selectors.entry_for(person, found, data["supersedes"])

@@ -8,9 +8,12 @@ first radio's id (`id_<name>`), which the error summary links to.
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cases import moments
 from cases.models import Child, Entry, Screening, searchable
+from cases.moments import CLOCK_SKEW, EARLIEST_DAY, day_said
 from cases.validators import (
     POSTCODE_HINT,
     normalise_nhs_number,
@@ -68,8 +71,8 @@ class DateField(forms.Field):
             date = dt.date(int(year), int(month), int(day))
         except ValueError:
             raise forms.ValidationError(f"{name} must be a real date") from None
-        if date.year < 1900:
-            raise forms.ValidationError(f"{name} must be a real date")
+        if date < EARLIEST_DAY:
+            raise forms.ValidationError(f"{name} must be on or after {day_said(EARLIEST_DAY)}")
         if self.past_only and date > timezone.localdate():
             raise forms.ValidationError(f"{name} must be today or in the past")
         return date
@@ -243,6 +246,114 @@ class ChildForm(forms.Form):
         return f"{name}|{born}|{data['nhs_number']}"
 
 
+# Moments: a date and a time typed apart (entries, placements, missing, contacts) ------
+
+TIME_HINT = "Use the 24-hour clock, like 14:30"
+
+
+def clock_field(label: str, what: str) -> forms.CharField:
+    """A time typed as HH:MM; `what` names it in messages ("the time last seen")."""
+    return text_field(label, 5, missing=f"Enter {what}", help_text=TIME_HINT)
+
+
+def date_field(label: str, what: str, **kw) -> DateField:
+    return DateField(label=label, error_messages={"required": f"Enter {what}"}, **kw)
+
+
+def said(when: dt.datetime) -> str:
+    """A moment as the forms' messages say it, in UK time: 3 May 2026 at 14:05."""
+    local = timezone.localtime(when)
+    zone = f" {local.tzname()}" if moments.repeated(when) else ""
+    return f"{local.day} {local:%B %Y at %H:%M}{zone}"
+
+
+class MomentsForm(forms.Form):
+    """A form of dates and times typed apart, each pair one moment in UK time.
+
+    `MOMENTS` maps a name to its (date field, time field, what the time is called).
+    clean() puts each moment in cleaned_data under its name (cases.moments.local_instant).
+    A time that happened twice that day (the clocks went back) is asked about: the form
+    gains radios `<time field>_zone` (BST or GMT) with an error until one is chosen. A time
+    that never happened (the clocks went forward) is refused. Each moment must then pass
+    cases.moments.check_when: not before the child was born (`born`, else 1900), and no
+    more than `AHEAD` from now (NOT_YET says so). `check_*` add an error to the date if
+    the date alone is wrong, otherwise to the time, and drop the moment.
+    """
+
+    MOMENTS: dict[str, tuple[str, str, str]] = {}
+    AHEAD = CLOCK_SKEW
+    NOT_YET = ""  # the message for a moment more than AHEAD from now
+
+    def __init__(self, *args, born: dt.date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.born = born
+        for _date, time_field, _what in self.MOMENTS.values():
+            self.fields[f"{time_field}_zone"] = choice_field(
+                "Which time do you mean?",
+                [(moments.BST, moments.BST), (moments.GMT, moments.GMT)],
+                "Select BST (the first time) or GMT (the second time)",
+                required=False,
+            )
+
+    def clean(self):
+        data = super().clean()
+        for name, (date_field, time_field, what) in self.MOMENTS.items():
+            typed = data.get(time_field)
+            if typed is None:
+                continue
+            try:
+                data[time_field] = _time(typed)
+            except forms.ValidationError:
+                self.add_error(time_field, f"Enter {what} using the 24-hour clock, like 14:30")
+                continue
+            if data.get(date_field) is not None:
+                self._moment(name, data[date_field], data[time_field])
+        return data
+
+    def _moment(self, name: str, day: dt.date, time: dt.time) -> None:
+        date_field, time_field, _ = self.MOMENTS[name]
+        zone = f"{time_field}_zone"
+        try:
+            when = moments.local_instant(day, time)
+        except moments.NonExistentTime as skipped:
+            self.add_error(time_field, skipped.message)
+            return
+        except moments.AmbiguousTime as twice:
+            # Asked until answered; shown again with the answer if the form comes back.
+            asked = self.fields[zone]
+            asked.choices, asked.asked = twice.choices, True
+            # The bound field was made before clean() ran, with the label as it was then.
+            asked.label = self[zone].label = (
+                f"Which {moments.clock(time)} on {moments.day_said(day)} do you mean?"
+            )
+            when = twice.reading(self.cleaned_data.get(zone, ""))
+            if when is None:
+                self.add_error(zone, twice.message)
+                return
+        self.cleaned_data[name] = when
+        try:
+            moments.check_when(
+                when, born=self.born, ahead=self.AHEAD, what=self.fields[date_field].label
+            )
+        except ValidationError as refused:
+            early = refused.code == "early"
+            message = refused.message if early or not self.NOT_YET else self.NOT_YET
+            latest = timezone.now() + self.AHEAD
+            wrong_day = early or timezone.localdate(when) > timezone.localdate(latest)
+            self._refuse(name, wrong_day, message)
+
+    def _refuse(self, name: str, wrong_day: bool, message: str) -> None:
+        date_field, time_field, _ = self.MOMENTS[name]
+        self.add_error(date_field if wrong_day else time_field, message)
+        self.cleaned_data.pop(name, None)
+
+    def check_not_before(self, name: str, earliest: dt.datetime, message: str) -> None:
+        when = self.cleaned_data.get(name)
+        if when is not None and when < earliest:
+            wrong_day = timezone.localtime(when).date() < timezone.localtime(earliest).date()
+            self._refuse(name, wrong_day, message)
+
+
 def _time(value: str) -> dt.time:
     text = value.strip().replace(".", ":")
     try:
@@ -254,7 +365,10 @@ def _time(value: str) -> dt.time:
         ) from None
 
 
-class EntryForm(forms.Form):
+class EntryForm(MomentsForm):
+    MOMENTS = {"occurred_at": ("occurred_on", "occurred_time", "the time it happened")}
+    NOT_YET = "The time it happened must be in the past"
+
     category = choice_field("Category", [("", "Select a category"), *(
         (c.value, c.label) for c in Entry.RECORDABLE)], "Select a category")  # fmt: skip
     occurred_on = DateField(
@@ -265,19 +379,6 @@ class EntryForm(forms.Form):
                           help_text="Use the 24-hour clock, like 14:30")  # fmt: skip
     text = text_field("What happened", 5000, widget=forms.Textarea, missing="Enter what happened")
     restricted = forms.BooleanField(label="Only my agency can see this", required=False)
-
-    def clean_occurred_time(self) -> dt.time:
-        return _time(self.cleaned_data["occurred_time"])
-
-    def clean(self):
-        data = super().clean()
-        if data.get("occurred_on") and data.get("occurred_time"):
-            when = timezone.make_aware(dt.datetime.combine(data["occurred_on"],
-                                                           data["occurred_time"]))  # fmt: skip
-            if when > timezone.now():
-                self.add_error("occurred_time", "The time it happened must be in the past")
-            data["occurred_at"] = when
-        return data
 
     @staticmethod
     def initial_for(entry: Entry | None = None) -> dict:
@@ -368,66 +469,3 @@ class ChronologyFilterForm(DateRangeForm):
             "from": f["occurred_from"].isoformat() if f["occurred_from"] else None,
             "to": f["occurred_to"].isoformat() if f["occurred_to"] else None,
         }
-
-
-# Moments: a date and a time typed apart (placements, missing episodes, contacts) -----
-
-TIME_HINT = "Use the 24-hour clock, like 14:30"
-
-
-def clock_field(label: str, what: str) -> forms.CharField:
-    """A time typed as HH:MM; `what` names it in messages ("the time last seen")."""
-    return text_field(label, 5, missing=f"Enter {what}", help_text=TIME_HINT)
-
-
-def date_field(label: str, what: str, **kw) -> DateField:
-    return DateField(label=label, error_messages={"required": f"Enter {what}"}, **kw)
-
-
-def said(when: dt.datetime) -> str:
-    """A moment as the forms' messages say it, in UK time: 3 May 2026 at 14:05."""
-    local = timezone.localtime(when)
-    return f"{local.day} {local:%B %Y at %H:%M}"
-
-
-class MomentsForm(forms.Form):
-    """A form of dates and times typed apart, each pair one moment in UK time.
-
-    `MOMENTS` maps a name to its (date field, time field, what the time is called).
-    clean() puts each moment in cleaned_data under its name; `check_*` add an error to the
-    date if the date alone is wrong, otherwise to the time, and drop the moment.
-    """
-
-    MOMENTS: dict[str, tuple[str, str, str]] = {}
-
-    def clean(self):
-        data = super().clean()
-        for name, (date_field, time_field, what) in self.MOMENTS.items():
-            typed = data.get(time_field)
-            if typed is None:
-                continue
-            try:
-                data[time_field] = time = _time(typed)
-            except forms.ValidationError:
-                self.add_error(time_field, f"Enter {what} using the 24-hour clock, like 14:30")
-                continue
-            if data.get(date_field) is not None:
-                data[name] = timezone.make_aware(dt.datetime.combine(data[date_field], time))
-        return data
-
-    def _refuse(self, name: str, wrong_day: bool, message: str) -> None:
-        date_field, time_field, _ = self.MOMENTS[name]
-        self.add_error(date_field if wrong_day else time_field, message)
-        self.cleaned_data.pop(name, None)
-
-    def check_not_after(self, name: str, latest: dt.datetime, message: str) -> None:
-        when = self.cleaned_data.get(name)
-        if when is not None and when > latest:
-            wrong_day = timezone.localtime(when).date() > timezone.localtime(latest).date()
-            self._refuse(name, wrong_day, message)
-
-    def check_not_before(self, name: str, earliest: dt.datetime, message: str) -> None:
-        when = self.cleaned_data.get(name)
-        if when is not None and when < earliest:
-            wrong_day = timezone.localtime(when).date() < timezone.localtime(earliest).date()
-            self._refuse(name, wrong_day, message)

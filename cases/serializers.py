@@ -9,8 +9,8 @@ NHS check digit, a time in the future, an agency that does not exist).
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -18,6 +18,7 @@ from rest_framework.fields import empty
 from cases import pseudo_postcodes
 from cases.access import Level
 from cases.models import Case, Child, Entry, Screening
+from cases.moments import CLOCK_SKEW, check_when
 from cases.validators import POSTCODE_MESSAGE, normalise_nhs_number, validate_nhs_number
 from people.models import Agency, Area
 
@@ -237,6 +238,53 @@ def page_of(serializer_class: type[serializers.Serializer]) -> type[serializers.
     )
 
 
+# --- times with their offset (entries, placements, missing episodes, contacts) -----------
+
+# RFC 3339, as the schema's `date-time` says: a date, a time and always an offset (or Z).
+AWARE_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+class AwareDateTime(serializers.DateTimeField):
+    """A date and time with its offset from UTC: a time without one is ambiguous (an hour
+    either way twice a year), and in a missing-child report an hour matters."""
+
+    default_error_messages = {
+        "invalid": "Give a date and time with its offset from UTC, like 2025-03-01T21:30:00Z "
+        "or 2025-06-01T21:30:00+01:00.",
+        "overflow": "Give a real date and time.",
+    }
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not AWARE_DATETIME.match(value):
+            self.fail("invalid")
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:  # the first or last hours of the calendar, read in UK time
+            self.fail("overflow")
+
+
+def happened(
+    value: dt.datetime, born: dt.date | None = None, ahead: dt.timedelta = CLOCK_SKEW
+) -> dt.datetime:
+    """cases.moments.check_when for the API, in its words: not before the child was born
+    (1900 where that is not known), and no more than `ahead` from now."""
+    try:
+        return check_when(value, born=born, ahead=ahead)
+    except DjangoValidationError as refused:
+        if refused.code == "ahead" and ahead > CLOCK_SKEW:
+            hours = int(ahead.total_seconds() // 3600)
+            message = f"Give a time no more than {hours} hours ahead."
+        elif refused.code == "ahead":
+            message = "Give a time that is not in the future."
+        elif born:
+            message = f"Give a time on or after the child's date of birth ({born.isoformat()})."
+        else:
+            message = "Give a time from 1900 onwards."
+        raise serializers.ValidationError(message) from None
+
+
 # --- what the API accepts ------------------------------------------------------------------
 
 
@@ -335,7 +383,10 @@ class EntryFilterSerializer(serializers.Serializer):
 
 class NewEntrySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=[(c.value, c.label) for c in Entry.RECORDABLE])
-    occurred_at = serializers.DateTimeField(help_text="When it happened; not in the future.")
+    occurred_at = AwareDateTime(
+        help_text="When it happened, with its offset from UTC: not in the future, and not "
+        "before the child's date of birth (1900 where that is not known)."
+    )
     text = Text(max_length=5000)
     restricted = Flag(
         required=False,
@@ -352,10 +403,8 @@ class NewEntrySerializer(serializers.Serializer):
     )
     amendment_reason = Text(blank=True, required=False, default="", max_length=500)
 
-    def validate_occurred_at(self, value):
-        if value > timezone.now():
-            raise serializers.ValidationError("Give a time that is not in the future.")
-        return value
+    def validate_occurred_at(self, value: dt.datetime) -> dt.datetime:
+        return happened(value, self.context.get("born"))
 
     def validate(self, data: dict) -> dict:
         if data["supersedes"] and not data["amendment_reason"]:
@@ -378,43 +427,7 @@ class NewScreeningSerializer(serializers.Serializer):
     notes = Text(blank=True, required=False, default="", max_length=2000)
 
 
-# --- times with their offset, and areas (placements, missing episodes, contacts) ---------
-
-# RFC 3339, as the schema's `date-time` says: a date, a time and always an offset (or Z).
-AWARE_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
-)
-# The earliest time these records accept (the pages' date inputs start at 1900 too).
-EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-
-
-class AwareDateTime(serializers.DateTimeField):
-    """A date and time with its offset from UTC: a time without one is ambiguous (an hour
-    either way twice a year), and in a missing-child report an hour matters."""
-
-    default_error_messages = {
-        "invalid": "Give a date and time with its offset from UTC, like 2025-03-01T21:30:00Z "
-        "or 2025-06-01T21:30:00+01:00.",
-        "overflow": "Give a real date and time.",
-        "early": "Give a time from 1900 onwards.",
-    }
-
-    def to_internal_value(self, value):
-        if not isinstance(value, str) or not AWARE_DATETIME.match(value):
-            self.fail("invalid")
-        parsed = super().to_internal_value(value)
-        if parsed < EARLIEST:
-            self.fail("early")
-        return parsed
-
-
-def not_in_the_future(value: dt.datetime, allowance: dt.timedelta = dt.timedelta(0)):
-    if value > timezone.now() + allowance:
-        if allowance:
-            hours = int(allowance.total_seconds() // 3600)
-            raise serializers.ValidationError(f"Give a time no more than {hours} hours ahead.")
-        raise serializers.ValidationError("Give a time that is not in the future.")
-    return value
+# --- areas and people (placements, missing episodes, contacts) ----------------------------
 
 
 class AreaSerializer(serializers.ModelSerializer):

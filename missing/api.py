@@ -79,7 +79,12 @@ def placements(request: Request, case_id: int) -> Response:
 
     person = request.user
     found = case_for(person, case_id, need="contribute", audit_refusal=True)
-    data = http.body(request, ms.NewPlacementSerializer, current=selectors.current_placement(found))
+    data = http.body(
+        request,
+        ms.NewPlacementSerializer,
+        current=selectors.current_placement(found),
+        born=found.child.date_of_birth,
+    )
     try:
         placement = record_placement(person, found, **data)
     except NotAPlacingAuthority as refused:
@@ -122,7 +127,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
 
     person = request.user
     found = case_for(person, case_id, need="contribute", audit_refusal=True)
-    data = http.body(request, ms.NewMissingEpisodeSerializer)
+    data = http.body(request, ms.NewMissingEpisodeSerializer, born=found.child.date_of_birth)
     episode = report_missing(person, found, **data)
     return Response(
         ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
@@ -152,7 +157,7 @@ def returned(request: Request, case_id: int, episode_id: int) -> Response:
     already = "This child's return has already been recorded."
     if episode.returned_at is not None:  # before the body: nothing sent could change it
         return http.problem(already)
-    data = http.body(request, ms.ReturnSerializer, episode=episode)
+    data = http.body(request, ms.ReturnSerializer, episode=episode, born=found.child.date_of_birth)
     try:
         record_return(person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked

@@ -8,7 +8,6 @@ date and a time typed apart read the same on every form.
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 
 from cases.forms import (
     MomentsForm,
@@ -30,6 +29,8 @@ PLACEMENT_NOTICE_AHEAD = dt.timedelta(days=1)
 
 class PlacementForm(MomentsForm):
     MOMENTS = {"started_at": ("started_on", "started_time", "the time the placement starts")}
+    AHEAD = PLACEMENT_NOTICE_AHEAD
+    NOT_YET = "The placement must start no more than 24 hours from now"
 
     area = area_field("Placement area", "Select the area the child is placed in")
     address = text_field("Address of the placement", 300, widget=forms.Textarea,
@@ -53,11 +54,6 @@ class PlacementForm(MomentsForm):
 
     def clean(self):
         data = super().clean()
-        self.check_not_after(
-            "started_at",
-            timezone.now() + PLACEMENT_NOTICE_AHEAD,
-            "The placement must start no more than 24 hours from now",
-        )
         if self.current is not None:
             self.check_not_before(
                 "started_at",
@@ -72,7 +68,6 @@ class SinceForm(MomentsForm):
     """A form of one moment that has happened, after an earlier one the view passes in as
     `after` (the placement's start, the last sighting, the return): the same two checks."""
 
-    NOT_YET = ""  # the message for a moment in the future
     TOO_EARLY = ""  # the message for one before `after`; {after} says when that was
 
     def __init__(self, *args, after: dt.datetime, **kwargs) -> None:
@@ -82,7 +77,6 @@ class SinceForm(MomentsForm):
     def clean(self):
         data = super().clean()
         (name,) = self.MOMENTS
-        self.check_not_after(name, timezone.now(), self.NOT_YET)
         self.check_not_before(name, self.after, self.TOO_EARLY.format(after=said(self.after)))
         return data
 
@@ -107,6 +101,7 @@ RISK_HINT = (
 
 class MissingForm(MomentsForm):
     MOMENTS = {"last_seen_at": ("last_seen_on", "last_seen_time", "the time last seen")}
+    NOT_YET = "The time last seen must be now or in the past"
 
     last_seen_on = date_field("Date last seen", "the date the child was last seen")
     last_seen_time = clock_field("Time last seen", "the time the child was last seen")
@@ -117,13 +112,6 @@ class MissingForm(MomentsForm):
     risk = choice_field(
         "Risk grading", MissingEpisode.Risk.choices, "Select the risk grading", help_text=RISK_HINT
     )
-
-    def clean(self):
-        data = super().clean()
-        self.check_not_after(
-            "last_seen_at", timezone.now(), "The time last seen must be now or in the past"
-        )
-        return data
 
 
 class ReturnForm(SinceForm):

@@ -20,7 +20,7 @@ from cases.serializers import (
     Id,
     PostcodeMeaning,
     Text,
-    not_in_the_future,
+    happened,
 )
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Area
@@ -102,7 +102,7 @@ class NewPlacementSerializer(serializers.Serializer):
         return postcode_rules.normalise_postcode(value)
 
     def validate_started_at(self, value: dt.datetime) -> dt.datetime:
-        not_in_the_future(value, PLACEMENT_AHEAD)
+        happened(value, self.context.get("born"), PLACEMENT_AHEAD)
         current = self.context.get("current")
         if current is not None and value < current.started_at:
             since = timezone.localtime(current.started_at)
@@ -120,7 +120,7 @@ class NewMissingEpisodeSerializer(serializers.Serializer):
     risk = RiskGrading(choices=MissingEpisode.Risk.choices)
 
     def validate_last_seen_at(self, value: dt.datetime) -> dt.datetime:
-        return not_in_the_future(value)
+        return happened(value, self.context.get("born"))
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -131,7 +131,7 @@ class ReturnSerializer(serializers.Serializer):
     how_found = Text(max_length=1000)
 
     def validate_returned_at(self, value: dt.datetime) -> dt.datetime:
-        not_in_the_future(value)
+        happened(value, self.context.get("born"))
         episode = self.context["episode"]
         if value < episode.last_seen_at:
             seen = timezone.localtime(episode.last_seen_at)

@@ -64,7 +64,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = contributing(request, case_id)
     current = selectors.current_placement(case)
-    form = PlacementForm(posted(request), current=current)
+    form = PlacementForm(posted(request), current=current, born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -101,7 +101,9 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
         return redirect("case", case_id=case.pk)
-    form = EndPlacementForm(posted(request), after=current.started_at)
+    form = EndPlacementForm(
+        posted(request), after=current.started_at, born=case.child.date_of_birth
+    )
     if request.method == "POST" and form.is_valid():
         try:
             placement = end_placement(
@@ -128,7 +130,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = contributing(request, case_id)
-    form = MissingForm(posted(request))
+    form = MissingForm(posted(request), born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         episode = report_missing(
@@ -161,7 +163,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
         return redirect("case", case_id=case.pk)
-    form = ReturnForm(posted(request), after=episode.last_seen_at)
+    form = ReturnForm(posted(request), after=episode.last_seen_at, born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         try:
             episode = record_return(
@@ -206,7 +208,9 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
         return redirect("case", case_id=case.pk)
-    form = ReturnInterviewForm(posted(request), after=episode.returned_at)
+    form = ReturnInterviewForm(
+        posted(request), after=episode.returned_at, born=case.child.date_of_birth
+    )
     if request.method == "POST" and form.is_valid():
         try:
             record_return_interview(

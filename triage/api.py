@@ -231,6 +231,10 @@ def contacts(request: Request) -> Response:
         if child is None:
             selectors.record_refusal(person, "child", data["child"], "view")
             raise Http404("No such child")
+        try:
+            s.happened(data["received_at"], child.date_of_birth)
+        except ValidationError as refused:
+            raise ValidationError({"received_at": refused.detail}) from None
     else:
         new = data["new_child"]
         new_child = NewChild(

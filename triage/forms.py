@@ -38,6 +38,7 @@ class ContactChildForm(ChildForm):
 
 class ContactForm(MomentsForm):
     MOMENTS = {"received_at": ("received_on", "received_time", "the time it was received")}
+    NOT_YET = "The time it was received must be now or in the past"
 
     area = area_field("Where does the child live?", "Select the area where the child lives")
     referrer_type = choice_field(
@@ -80,9 +81,6 @@ class ContactForm(MomentsForm):
 
     def clean(self):
         data = super().clean()
-        self.check_not_after(
-            "received_at", timezone.now(), "The time it was received must be now or in the past"
-        )
         public = data.get("referrer_type") == Contact.ReferrerType.PUBLIC
         reachable = data.get("referrer_phone", "").strip() or data.get("referrer_email")
         typed_wrong = "referrer_phone" in self.errors or "referrer_email" in self.errors

@@ -7,6 +7,7 @@ ratings, checks and every answer, restricted parts included) and the referring a
 which one an answer is.
 """
 
+import datetime as dt
 import re
 
 from drf_spectacular.utils import extend_schema_field
@@ -23,7 +24,7 @@ from cases.serializers import (
     NewChildSerializer,
     QueryId,
     Text,
-    not_in_the_future,
+    happened,
 )
 from people.models import Agency, Area
 from triage.models import Contact, PartnerCheck, Rag
@@ -398,14 +399,19 @@ class NewContactSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"No children's services MASH covers {area.name}.")
         return area
 
-    def validate_received_at(self, value):
-        return not_in_the_future(value)
+    def validate_received_at(self, value: dt.datetime) -> dt.datetime:
+        return happened(value)
 
     def validate(self, data: dict) -> dict:
         if (data["child"] is None) == (data["new_child"] is None):
             raise serializers.ValidationError(
                 {"child": ["Give either `child` (a child you may see) or `new_child`."]}
             )
+        if data["new_child"] and data["new_child"]["date_of_birth"]:
+            try:
+                happened(data["received_at"], data["new_child"]["date_of_birth"])
+            except serializers.ValidationError as refused:
+                raise serializers.ValidationError({"received_at": refused.detail}) from None
         return data
 
 

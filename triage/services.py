@@ -20,6 +20,7 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import record
 from cases.models import Case, Child, Entry
+from cases.moments import CLOCK_SKEW
 from cases.selectors import can
 from cases.services import PossibleDuplicate, create_child, open_case, possible_duplicates
 from cases.validators import normalise_nhs_number
@@ -204,7 +205,7 @@ def record_contact(
     mash = mash_for(area)
     if mash is None:
         raise ValidationError(f"No children’s services MASH covers {area.name} yet.")
-    if received_at > timezone.now() + dt.timedelta(minutes=5):
+    if received_at > timezone.now() + CLOCK_SKEW:
         raise ValidationError("When it was received cannot be in the future.")
     if not concern.strip():
         raise ValidationError("Enter what was reported.")

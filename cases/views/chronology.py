@@ -17,7 +17,9 @@ from cases.services import AmendmentRefused, add_entry, amend_entry, record_scre
 @login_required
 def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = contributing(request, case_id)
-    form = EntryForm(posted(request), initial=EntryForm.initial_for())
+    form = EntryForm(
+        posted(request), initial=EntryForm.initial_for(), born=case.child.date_of_birth
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         add_entry(
@@ -38,7 +40,9 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
     person = request.user
     case = contributing(request, case_id)
     original = selectors.entry_for(person, case, entry_id)
-    form = AmendEntryForm(posted(request), initial=EntryForm.initial_for(original))
+    form = AmendEntryForm(
+        posted(request), initial=EntryForm.initial_for(original), born=case.child.date_of_birth
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

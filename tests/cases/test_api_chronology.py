@@ -131,7 +131,7 @@ def test_a_viewer_cannot_record_until_given_contribute(sign_in, world, share):
     ("fields", "field", "message"),
     [
         ({"occurred_at": "2999-01-01T00:00:00Z"}, "occurred_at", "not in the future"),
-        ({"occurred_at": "last week"}, "occurred_at", "Datetime has wrong format"),
+        ({"occurred_at": "last week"}, "occurred_at", "with its offset from UTC"),
         ({"category": "case_opened"}, "category", "is not a valid choice"),
         ({"text": "x" * 5001}, "text", "no more than 5000 characters"),
         ({"text": " \n "}, "text", "not only spaces"),

@@ -99,7 +99,7 @@ def test_a_missing_report_by_the_police_tells_the_placing_authority(sign_in, wor
 )  # fmt: skip
 def test_a_missing_report_is_checked_field_by_field(sign_in, world, fields, field, message):
     if fields.get("last_seen_at") == "future":
-        fields = {"last_seen_at": ahead(minutes=5)}
+        fields = {"last_seen_at": ahead(minutes=6)}
     response = post(sign_in("social.worker"), "api-case-missing-episodes", world.case.pk,
                     data=missing(**fields))  # fmt: skip
     assert response.status_code == 400
@@ -157,7 +157,7 @@ def test_a_return_recorded_by_someone_else_meanwhile_is_409(sign_in, world, epis
     ],
 )
 def test_a_return_is_checked(sign_in, world, episode, when, message):
-    returned_at = ahead(minutes=5) if when == "future" else ago(hours=4)
+    returned_at = ahead(minutes=6) if when == "future" else ago(hours=4)
     response = post(sign_in("social.worker"), "api-case-missing-episode-returned",
                     world.case.pk, episode.pk, data=a_return(returned_at=returned_at))  # fmt: skip
     assert response.status_code == 400

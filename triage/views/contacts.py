@@ -6,6 +6,8 @@ reported and the outcome, and a partner sees only the checks asked of it. Anyone
 answered 404 and the refusal recorded. Every read is recorded before the page is rendered.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,8 +108,8 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             return _search_step(request)
         child = _chosen_child(request, source["child"])
     data = posted(request)
-    form = ContactForm(data, person=person)
     child_form = ContactChildForm(data) if new_child else None
+    form = ContactForm(data, person=person, born=_born(child, child_form))
     warning = None
     if request.method == "POST":
         valid = form.is_valid()
@@ -146,6 +148,16 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             "has_errors": any(f.errors for f in forms),
         },
     )
+
+
+def _born(child: Child | None, child_form: ContactChildForm | None) -> dt.date | None:
+    """The child's date of birth, known or as typed: nothing is received before it."""
+    if child is not None:
+        return child.date_of_birth
+    if child_form is not None and child_form.is_bound:
+        child_form.is_valid()
+        return child_form.cleaned_data.get("date_of_birth")
+    return None
 
 
 def _new_child(child_form: ContactChildForm | None) -> NewChild | None:
