@@ -195,12 +195,13 @@ def case(request: Request, case_id: int) -> Response:
 @extend_schema(
     operation_id="case_close",
     tags=["cases"],
-    parameters=[http.CASE_ID],
+    parameters=[http.CASE_ID, http.IDEMPOTENCY_KEY],
     request=s.CloseCaseSerializer,
-    responses=http.answers({200: s.CaseDetailSerializer}, 400, 404, 409),
+    responses=http.answers({200: s.CaseDetailSerializer}, 400, 404, 409) | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def close(request: Request, case_id: int) -> Response:
     """Close a case your agency manages, with a reason (409 if it is already closed)."""
     person = request.user

@@ -26,6 +26,7 @@ from audit.services import record
 from cases import selectors
 from cases import serializers as s
 from cases.models import Case
+from idempotency.api import IDEMPOTENCY_KEY, idempotent
 
 CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
                 "police_reference", "local_authority_reference", "address", "postcode",
@@ -111,6 +112,13 @@ ERRORS = {
 }
 
 
+# A POST-only endpoint that records something: `@idempotent` under `casework`, with
+# `IDEMPOTENCY_KEY` in its parameters and `KEY_REUSED` in its answers.
+KEY_REUSED = {
+    422: problem_answer("This Idempotency-Key was used before for another body or address.")
+}
+
+
 def answers(success: dict, *errors: int) -> dict:
     return success | {code: ERRORS[code] for code in sorted({*errors, 401, 403, 429})}
 
@@ -136,9 +144,10 @@ def collection(
     and errors alike.
 
     GET lists `row`s a page at a time (narrowed by the query serializer `filters`); POST
-    creates one from `new`. `listing` and `creating` are each an operation id, a summary and
-    a description. The answers are a page of rows and the row created, each with 400 and
-    404, unless `listed` or `created` says otherwise.
+    creates one from `new`, once per `Idempotency-Key` (idempotency.api). `listing` and
+    `creating` are each an operation id, a summary and a description. The answers are a
+    page of rows and the row created, each with 400 and 404 (and 422 for a reused key),
+    unless `listed` or `created` says otherwise.
     """
 
     def schema(method: str, operation: tuple[str, str, str], **more) -> Callable:
@@ -161,11 +170,11 @@ def collection(
     creates = schema(
         "POST",
         creating,
-        parameters=[*path],
+        parameters=[*path, IDEMPOTENCY_KEY],
         request=new,
-        responses=created or answers({201: row}, 400, 404),
+        responses=(created or answers({201: row}, 400, 404)) | KEY_REUSED,
     )
-    return lambda view: lists(creates(api_view(["GET", "POST"])(casework(view))))
+    return lambda view: lists(creates(api_view(["GET", "POST"])(casework(idempotent(view)))))
 
 
 # --- reading requests, answering, auditing -------------------------------------------

@@ -142,12 +142,14 @@ def missing_episodes(request: Request, case_id: int) -> Response:
     "authority then owes a return home interview within 72 hours, and everyone told of the "
     "episode is told of the return. Once only (409 after that).",
     tags=["missing"],
-    parameters=[http.CASE_ID, EPISODE_ID],
+    parameters=[http.CASE_ID, EPISODE_ID, http.IDEMPOTENCY_KEY],
     request=ms.ReturnSerializer,
-    responses=http.answers({200: ms.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404),
+    responses=http.answers({200: ms.MissingEpisodeSerializer, 409: ALREADY_RETURNED}, 400, 404)
+    | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
     found = case_for(person, case_id, need="contribute", audit_refusal=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from audit.actions import Action
 from audit.services import client_address, record
+from idempotency.forms import recorded_at
 from people import demo, two_factor
 from people.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
 from people.selectors import signed_in_sessions
@@ -222,6 +223,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
             request.user, form.cleaned_data["name"], form.cleaned_data["days"]
         )
         created = {"token": token, "secret": secret}
+        # A repeat of this form goes to the list: the secret is shown once and never stored.
+        recorded_at(request, reverse("tokens"))
         form = TokenForm()
     page_obj = paginate(request, tokens_of(request.user), TOKENS_PER_PAGE)
     return render(

@@ -117,15 +117,17 @@ def emergency_accesses(request: Request) -> Response:
     "review is recorded on the case's chronology (without the note) and in the audit log. "
     "An access already reviewed answers 409 and is left as it was.",
     tags=TAGS,
-    parameters=[ACCESS_ID],
+    parameters=[ACCESS_ID, http.IDEMPOTENCY_KEY],
     request=shared.ReviewSerializer,
     responses=http.answers(
         {200: shared.EmergencyAccessReviewSerializer, 409: ALREADY_REVIEWED}, 400, 404
     )
-    | {403: NOT_IG},
+    | {403: NOT_IG}
+    | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def review(request: Request, access_id: int) -> Response:
     person = _information_governance(request)
     access = reviewable_accesses(person).filter(pk=access_id).first()

@@ -116,6 +116,7 @@ if not AUDIT_SEAL_KEY:
 # [tool.importlinter] in pyproject.toml).
 PROJECT_APPS = [
     "audit",
+    "idempotency",
     "people",
     "cases",
     "sharing",
@@ -160,6 +161,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "safeguarding.middleware.SecurityHeadersMiddleware",
+    # Around the view: a form's one-time token is claimed in the view's transaction.
+    "idempotency.middleware.OnceMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -389,6 +392,11 @@ CELERY_BEAT_SCHEDULE = {
     "missing-escalate-return-interviews": {
         "task": "missing.tasks.escalate_return_interviews",
         "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    "idempotency-forget": {
+        "task": "idempotency.tasks.forget_expired_claims",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
     },
     # Idempotent; a run that queued behind a backlog is dropped, since the next one comes.
     "audit-seal": {

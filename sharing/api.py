@@ -118,12 +118,14 @@ def revoke(request: Request, share_id: int) -> Response:
 @extend_schema(
     operation_id="case_emergency_access",
     tags=["cases"],
-    parameters=[http.CASE_ID],
+    parameters=[http.CASE_ID, http.IDEMPOTENCY_KEY],
     request=s.EmergencyReasonSerializer,
-    responses=http.answers({201: s.EmergencyAccessSerializer, 409: ALREADY_VISIBLE}, 400, 404),
+    responses=http.answers({201: s.EmergencyAccessSerializer, 409: ALREADY_VISIBLE}, 400, 404)
+    | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def emergency_access(request: Request, case_id: int) -> Response:
     """Break glass: read a case not shared with your agency, for a few hours, giving a
     reason. Granted to you alone, flagged in the audit log and shown on the case's

@@ -283,12 +283,13 @@ def contact(request: Request, contact_id: int) -> Response:
     "decision falls due 4, 24 or 72 hours (green: working days) after receipt, and its "
     "unanswered checks by the new rating. The rating and its reason go on the record.",
     tags=TAGS,
-    parameters=[CONTACT_ID],
+    parameters=[CONTACT_ID, http.IDEMPOTENCY_KEY],
     request=m.NewRatingSerializer,
-    responses=CHANGED,
+    responses=CHANGED | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def rating(request: Request, contact_id: int) -> Response:
     def rate(found: Contact, data: dict) -> None:
         rate_contact(request.user, found, data["rag"], data["reason"])
@@ -361,12 +362,13 @@ def checks(request: Request, contact_id: int) -> Response:
     "children's services) puts a new contact in that MASH's queue. The referrer's agency is "
     "told the outcome.",
     tags=TAGS,
-    parameters=[CONTACT_ID],
+    parameters=[CONTACT_ID, http.IDEMPOTENCY_KEY],
     request=m.DecisionSerializer,
-    responses=CHANGED,
+    responses=CHANGED | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def decision(request: Request, contact_id: int) -> Response:
     def decide(found: Contact, data: dict) -> None:
         decide_contact(
@@ -387,12 +389,14 @@ def decision(request: Request, contact_id: int) -> Response:
     "`restricted_answer` is for the MASH's decision only. Answering acknowledges the "
     "request in your inbox; once answered, a check cannot be answered again (409).",
     tags=TAGS,
-    parameters=[CHECK_ID],
+    parameters=[CHECK_ID, http.IDEMPOTENCY_KEY],
     request=m.AnswerSerializer,
-    responses=http.answers({200: m.CheckSerializer, 409: ALREADY_ANSWERED}, 400, 404),
+    responses=http.answers({200: m.CheckSerializer, 409: ALREADY_ANSWERED}, 400, 404)
+    | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
+@http.idempotent
 def answer(request: Request, check_id: int) -> Response:
     person = request.user
     check = mash_selectors.check_for(person, check_id, audit_refusal=True, need="answer")

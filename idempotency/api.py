@@ -1,0 +1,89 @@
+"""The `Idempotency-Key` header of the API's POSTs that create something."""
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from idempotency.models import Claim
+from idempotency.services import run_once
+
+HEADER = "Idempotency-Key"
+MAX_LENGTH = 255
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional: a value of your choosing, new for each thing you mean to create (a UUID). "
+        "A repeat with the same key within 24 hours records nothing and gets the first "
+        "answer again (status and body, with `Idempotent-Replayed: true`); a repeat sent "
+        "while the first is still running waits for it. The same key with another body or "
+        "address gets 422. Keys are yours alone: another person's same key is another key. "
+        "Only successful answers are kept: after an error the key may be used again."
+    ),
+)
+
+
+def _answer(detail: str, status: int) -> Response:
+    # The API's problem answer (cases.http.problem), which this layer cannot import.
+    return Response({"detail": detail}, status=status)
+
+
+def fingerprint(request: Request) -> str:
+    """What the key was used for: method, path and body, as a hash."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form body: every value of every field
+        data = {name: values for name, values in data.lists()}
+    body = json.dumps(data, sort_keys=True, cls=JSONEncoder)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A view (under `api_view`) whose POST honours `Idempotency-Key`; other methods and
+    POSTs without the header run as they are."""
+
+    @functools.wraps(view)
+    def wrapped(request: Request, *args, **kwargs) -> Response:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None:
+            return view(request, *args, **kwargs)
+        if not 1 <= len(key) <= MAX_LENGTH or not key.isprintable():
+            return _answer(f"{HEADER} must be 1 to {MAX_LENGTH} printable characters.", status=400)
+        # Reading the body before the claim: a body that is not JSON is refused as usual.
+        print_ = fingerprint(request)
+
+        def keep(response: Response) -> dict | None:
+            if not 200 <= response.status_code < 300:
+                return None
+            body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            return {"status": response.status_code, "body": body}
+
+        def replay(earlier: Claim) -> Response:
+            if earlier.fingerprint != print_:
+                return _answer(
+                    f"This {HEADER} was used for another request (another body or address). "
+                    "Use a new key for a new request.",
+                    status=422,
+                )
+            return Response(
+                earlier.body, status=earlier.status, headers={"Idempotent-Replayed": "true"}
+            )
+
+        return run_once(
+            request.user.pk,
+            Claim.Kind.API,
+            key,
+            lambda: view(request, *args, **kwargs),
+            keep,
+            replay,
+            fingerprint=print_,
+        )
+
+    return wrapped
