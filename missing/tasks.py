@@ -11,15 +11,17 @@ from django.utils import timezone
 from missing.models import ReturnInterview
 from notifications.models import Notification
 from notifications.services import notify
+from notifications.tasks import as_of
 
 
 @shared_task(name="missing.tasks.escalate_return_interviews")
-def escalate_return_interviews() -> int:
+def escalate_return_interviews(now: str | None = None) -> int:
     """Escalate return home interviews not held by their deadline (72 hours after the
     return) to the placing authority's MASH managers and duty address, once each
-    (escalated_at); notify() delivers it on commit like any other escalation.
+    (escalated_at); notify() delivers it on commit like any other escalation. `now` as
+    for notifications.tasks.escalate.
     """
-    now = timezone.now()
+    now = as_of(now)
     with transaction.atomic():
         late = list(
             ReturnInterview.objects.select_for_update(skip_locked=True, of=("self",))

@@ -280,14 +280,15 @@ def sweep(limit: int = 500) -> int:
 
 
 @shared_task(name="notifications.tasks.escalate")
-def escalate() -> int:
-    """Escalate what nobody acknowledged in time.
+def escalate(now: str | None = None) -> int:
+    """Escalate what nobody acknowledged in time (by `now`, an ISO time, for tests and
+    replays; the beat sends none, so it is the time the sweep runs).
 
     Each is escalated once (escalated_at), by email to the agency's MASH managers and duty
     address, delivered like any other channel. (Return home interviews not held in time
     are escalated by missing.tasks.escalate_return_interviews: this layer is below them.)
     """
-    now = timezone.now()
+    now = as_of(now)
     queued: list[int] = []
     with transaction.atomic():
         overdue = list(
@@ -316,3 +317,12 @@ def failed_for(agency: Agency):
         .select_related("notification")
         .order_by("-notification__created_at")
     )
+
+
+def as_of(now: str | dt.datetime | None) -> dt.datetime:
+    """The time a periodic sweep works to: given (a datetime, or ISO text as Celery's JSON
+    carries it), or the clock's. Sweeps take it so deadlines are tested with time fixed in
+    the test, without freezing the worker's clock."""
+    if now is None:
+        return timezone.now()
+    return now if isinstance(now, dt.datetime) else dt.datetime.fromisoformat(now)

@@ -173,6 +173,10 @@ def test_the_note_says_which_days_moved_the_deadline():
     )
 
 
+def deadlines_of_all() -> list:
+    return list(Notification.objects.filter(kind=Notification.Kind.PLACEMENT))
+
+
 # Services: a placement notified on Christmas Eve -------------------------------------------
 
 
@@ -189,6 +193,13 @@ def test_a_placement_notified_on_christmas_eve_is_not_escalated_on_christmas_day
         for n in Notification.objects.filter(kind=Notification.Kind.PLACEMENT)
     }
     assert deadlines == {at(2026, 12, 29, 16, 0)}
+    # The sweep, told the time rather than frozen: nothing on Christmas Day or the 28th,
+    # every one once the 29th's deadline has passed (the ISO text Celery's JSON carries).
+    from notifications.tasks import escalate
+
+    assert escalate(now=at(2026, 12, 25, 16, 1).isoformat()) == 0
+    assert escalate(now=at(2026, 12, 28, 16, 1)) == 0
+    assert escalate(now=at(2026, 12, 29, 16, 1).isoformat()) == len(deadlines_of_all())
 
 
 @pytest.mark.django_db
