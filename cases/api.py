@@ -19,6 +19,7 @@ from audit.actions import Action
 from cases import http, selectors
 from cases import serializers as s
 from cases.models import Case
+from cases.roles import Act, require
 from cases.services import (
     AmendmentRefused,
     CaseAlreadyClosed,
@@ -99,6 +100,7 @@ def children(request: Request) -> Response:
         )
         return paginator.get_paginated_response(s.ChildSerializer(rows, many=True).data)
 
+    require(person, Act.OPEN_CASE)
     data = http.body(request, s.NewChildSerializer)
     identity = {k: data[k] for k in ["first_name", "last_name", "date_of_birth", "nhs_number"]}
     matches = possible_duplicates(person, **identity)
@@ -167,6 +169,7 @@ def cases(request: Request) -> Response:
         http.audit(request, Action.CASE_LISTED, "case", "", cases=[case.pk for case in rows])
         return paginator.get_paginated_response(s.CaseSerializer(rows, many=True).data)
 
+    require(person, Act.OPEN_CASE)
     data = http.body(request, s.NewCaseSerializer)
     found = selectors.search_children(person).filter(pk=data["child"]).first()
     if found is None:
@@ -205,7 +208,7 @@ def case(request: Request, case_id: int) -> Response:
 def close(request: Request, case_id: int) -> Response:
     """Close a case your agency manages, with a reason (409 if it is already closed)."""
     person = request.user
-    found = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
+    found = selectors.case_to(person, case_id, Act.CLOSE)
     data = http.body(request, s.CloseCaseSerializer)
     try:
         close_case(person, found, data["reason"])
@@ -260,7 +263,7 @@ def entries(request: Request, case_id: int) -> Response:
             listed="entries",
         )
 
-    found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
+    found = selectors.case_to(person, case_id, Act.ADD_ENTRY)
     data = http.body(request, s.NewEntrySerializer, born=found.child.date_of_birth)
     what = {k: data[k] for k in ["category", "occurred_at", "text"]}
     if data["supersedes"]:
@@ -297,7 +300,7 @@ def screenings(request: Request, case_id: int) -> Response:
         )
 
     person = request.user
-    found = selectors.case_for(person, case_id, need="contribute", audit_refusal=True)
+    found = selectors.case_to(person, case_id, Act.SCREEN)
     data = http.body(request, s.NewScreeningSerializer)
     screening = record_screening(person, found, **data)
     return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)

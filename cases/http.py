@@ -102,7 +102,10 @@ FIELD_ERRORS = OpenApiResponse(
 ERRORS = {
     400: FIELD_ERRORS,
     401: problem_answer("No live credentials."),
-    403: problem_answer("A session request without its CSRF token, or a person in no agency."),
+    403: problem_answer(
+        "A session request without its CSRF token, a person in no agency, or a role (or "
+        "agency kind) that may never do this (SECURITY.md, Roles)."
+    ),
     404: problem_answer(
         "Not found, or not yours to see (the two are not told apart), or a cursor that is not "
         "one of ours."

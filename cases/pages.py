@@ -52,9 +52,10 @@ def viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
     )
 
 
-def contributing(request: HttpRequest, case_id: int) -> Case:
-    """The case for a page that adds to it (404 and a recorded refusal if not allowed)."""
-    return selectors.case_for(request.user, case_id, need="contribute", audit_refusal=True)
+def contributing(request: HttpRequest, case_id: int, act: str) -> Case:
+    """The case for a page that does `act` with it: 403 if the person's role may never do
+    it, 404 (and a recorded refusal) if their agency may not do it with this case."""
+    return selectors.case_to(request.user, case_id, act)
 
 
 def done(request: HttpRequest, case: Case, message: str) -> HttpResponse:

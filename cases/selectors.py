@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.services import record
+from cases import roles
 from cases.access import CODENAME_LEVEL, LEVELS
 from cases.models import (
     Case,
@@ -32,7 +33,8 @@ NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage
 
 
 def agency_rows(person: Person, need: str = "view") -> QuerySet:
-    if person.agency_id is None:
+    # A role that reads no cases (an agency admin) sees none, whatever its agency holds.
+    if person.agency_id is None or person.role not in roles.RULES[roles.Act.VIEW].roles:
         return CaseGroupObjectPermission.objects.none()
     # The permission's id comes from a scalar subquery (no extra query), not a join: the
     # planner then estimates the agency's rows from its group alone, and for an agency
@@ -97,6 +99,14 @@ def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool
             record_refusal(person, "case", case_id, need)
         raise Http404("No such case")
     return case
+
+
+def case_to(person: Person, case_id, act: str) -> Case:
+    """The case, for a person about to do `act` with it (cases.roles): 403 if their role may
+    never do it (whatever the case: nothing is learnt), then 404 as `case_for` if their
+    agency does not hold the action's level on it."""
+    roles.require(person, act, target_id=case_id)
+    return case_for(person, case_id, need=roles.RULES[act].level, audit_refusal=True)
 
 
 def record_refusal(person: Person, target_type: str, target_id, need: str) -> None:

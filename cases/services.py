@@ -24,6 +24,7 @@ from cases.models import (
     searchable,
     searchable_names,
 )
+from cases.roles import Act, require
 from cases.selectors import search_children
 from cases.validators import normalise_nhs_number, normalise_postcode
 from people.models import Agency, Person
@@ -109,6 +110,7 @@ def create_child_and_case(
 
     A looked-after child's responsible authority is given `view` at once.
     """
+    require(person, Act.OPEN_CASE)
     child = create_child(person, child_fields=child_fields, aliases=aliases)
     return open_case(person, child, concern=concern)
 
@@ -131,6 +133,7 @@ def create_child(person: Person, *, child_fields: dict, aliases: list[str]) -> C
 
 @transaction.atomic
 def open_case(person: Person, child: Child, concern: str = "") -> Case:
+    require(person, Act.OPEN_CASE)
     now = timezone.now()
     case = Case.objects.create(
         reference=next_reference(), child=child, lead_agency=person.agency, opened_by=person
@@ -167,6 +170,7 @@ def add_entry(
     text: str,
     restricted: bool,
 ) -> Entry:
+    require(person, Act.ADD_ENTRY)
     entry = Entry.objects.create(
         case=case,
         category=category,
@@ -202,6 +206,7 @@ def amend_entry(
     reason: str,
 ) -> Entry:
     """A correction: a new entry that supersedes the original, which stays as it was."""
+    require(person, Act.ADD_ENTRY)
     if original.agency_id != person.agency_id:
         raise AmendmentRefused("Only the agency that recorded an entry can amend it.")
     if Entry.objects.filter(supersedes=original).exists():
@@ -242,6 +247,7 @@ def risk_from(indicators: list[str]) -> str:
 
 @transaction.atomic
 def record_screening(person: Person, case: Case, *, indicators: list[str], notes: str) -> Screening:
+    require(person, Act.SCREEN)
     level = risk_from(indicators)
     screening = Screening.objects.create(
         case=case,
@@ -272,6 +278,7 @@ class CaseAlreadyClosed(Exception):
 
 @transaction.atomic
 def close_case(person: Person, case: Case, reason: str) -> Case:
+    require(person, Act.CLOSE)
     if Case.objects.select_for_update().get(pk=case.pk).status == Case.Status.CLOSED:
         raise CaseAlreadyClosed(f"Case {case.reference} is already closed.")
     now = timezone.now()

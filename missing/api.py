@@ -16,22 +16,17 @@ from rest_framework.response import Response
 
 from cases import http
 from cases.models import Case
-from cases.selectors import case_for
+from cases.roles import Act
+from cases.selectors import case_to
 from missing import selectors
 from missing import serializers as ms
 from missing.services import (
     AlreadyReturned,
-    NotAPlacingAuthority,
     record_placement,
     record_return,
     report_missing,
 )
 
-NOT_A_PLACING_AUTHORITY = http.problem_answer(
-    "Only a local authority's children's services place a child: your agency "
-    "may add to the case but cannot record a placement. (Also: a session request without "
-    "its CSRF token, or a person in no agency.)",
-)
 ALREADY_RETURNED = http.problem_answer(
     "The child's return from this episode is already recorded: nothing changed."
 )
@@ -67,8 +62,6 @@ def _episodes(case: Case) -> QuerySet:
         "know is notified: those, the placing authority and every agency the case is shared "
         "with.",
     ),
-    # After `answers`, whose general 403 this one includes and replaces.
-    created=http.answers({201: ms.PlacementSerializer}, 400, 404) | {403: NOT_A_PLACING_AUTHORITY},
 )
 def placements(request: Request, case_id: int) -> Response:
     if request.method == "GET":
@@ -78,17 +71,14 @@ def placements(request: Request, case_id: int) -> Response:
         )
 
     person = request.user
-    found = case_for(person, case_id, need="contribute", audit_refusal=True)
+    found = case_to(person, case_id, Act.PLACE)
     data = http.body(
         request,
         ms.NewPlacementSerializer,
         current=selectors.current_placement(found),
         born=found.child.date_of_birth,
     )
-    try:
-        placement = record_placement(person, found, **data)
-    except NotAPlacingAuthority as refused:
-        return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
+    placement = record_placement(person, found, **data)
     return Response(ms.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
 
 
@@ -126,7 +116,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
         )
 
     person = request.user
-    found = case_for(person, case_id, need="contribute", audit_refusal=True)
+    found = case_to(person, case_id, Act.REPORT_MISSING)
     data = http.body(request, ms.NewMissingEpisodeSerializer, born=found.child.date_of_birth)
     episode = report_missing(person, found, **data)
     return Response(
@@ -152,7 +142,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
 @http.idempotent
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = case_for(person, case_id, need="contribute", audit_refusal=True)
+    found = case_to(person, case_id, Act.REPORT_MISSING)
     episode = selectors.missing_episode(found, episode_id)
     if episode is None:
         raise Http404("No such missing episode")

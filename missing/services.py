@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.actions import Action
 from cases.models import Case, Child, Entry
+from cases.roles import Act, require
 from cases.services import case_changed, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement, ReturnInterview
@@ -30,10 +31,6 @@ def current_placement_of(child: Child) -> Placement | None:
         .filter(child=child, ended_at__isnull=True)
         .first()
     )
-
-
-class NotAPlacingAuthority(Exception):
-    """Only a local authority's children's services places a child."""
 
 
 class AlreadyReturned(Exception):
@@ -108,11 +105,7 @@ def record_placement(
     new area at least view access on the placement-notice basis, writes the chronology
     entry, the audit event and the outbox, all in this transaction.
     """
-
-    if person.agency is None or person.agency.kind != Agency.Kind.SOCIAL_CARE:
-        raise NotAPlacingAuthority(
-            "Only a local authority’s children’s services can record a placement."
-        )
+    require(person, Act.PLACE, target_id=case.pk)
     # The pages and API validate first; this keeps any other caller (a command, a script)
     # from writing an address the police could not find.
     validate_postcode(postcode)
@@ -173,6 +166,7 @@ def record_placement(
 @transaction.atomic
 def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: str):
     """End the child's current placement (without a new one), and say so."""
+    require(person, Act.PLACE, target_id=case.pk)
 
     child = Child.objects.select_for_update().get(pk=case.child_id)
     placement = current_placement_of(child)
@@ -208,6 +202,7 @@ def report_missing(
     risk: str,
 ):
     """A child reported missing: saved, on the chronology, and everyone told at once."""
+    require(person, Act.REPORT_MISSING)
 
     episode = MissingEpisode.objects.create(
         case=case,
@@ -255,6 +250,7 @@ def record_return(
 ):
     """The child is back: when and how found; the placing authority owes a return home
     interview within RETURN_INTERVIEW_HOURS (72), and everyone told is told again."""
+    require(person, Act.REPORT_MISSING)
 
     episode = MissingEpisode.objects.select_for_update().select_related("case").get(pk=episode.pk)
     if episode.returned_at is not None:
@@ -291,6 +287,7 @@ def record_return(
 @transaction.atomic
 def record_return_interview(person: Person, interview, *, held_on: dt.datetime, summary: str):
     """The placing authority held the return home interview: the task is done."""
+    require(person, Act.RETURN_INTERVIEW)
     interview = (
         ReturnInterview.objects.select_for_update()
         .select_related("episode__case")

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from cases.forms import said
 from cases.models import Case
 from cases.pages import contributing, done, form_page, posted
+from cases.roles import Act
 from cases.selectors import record_refusal
 from missing import selectors
 from missing.forms import (
@@ -26,7 +27,6 @@ from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.services import (
     AlreadyReturned,
     InterviewAlreadyRecorded,
-    NotAPlacingAuthority,
     end_placement,
     record_placement,
     record_return,
@@ -34,7 +34,6 @@ from missing.services import (
     report_missing,
 )
 from notifications.models import Notification
-from people.models import Agency
 
 
 def _told(kind: str, subject_id: int) -> str:
@@ -62,41 +61,36 @@ def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisod
 def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place a looked-after child, or move them (which ends the current placement)."""
     person = request.user
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.PLACE)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current, born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            placement = record_placement(
-                person,
-                case,
-                area=data["area"],
-                address=data["address"],
-                postcode=data["postcode"],
-                provider_type=data["provider_type"],
-                started_at=data["started_at"],
-            )
-        except NotAPlacingAuthority as refused:
-            form.add_error(None, str(refused))
-        else:
-            return done(
-                request,
-                case,
-                f"Placement in {placement.area.name} recorded. "
-                + _told(Notification.Kind.PLACEMENT, placement.pk),
-            )
-    may_place = person.agency is not None and person.agency.kind == Agency.Kind.SOCIAL_CARE
+        placement = record_placement(
+            person,
+            case,
+            area=data["area"],
+            address=data["address"],
+            postcode=data["postcode"],
+            provider_type=data["provider_type"],
+            started_at=data["started_at"],
+        )
+        return done(
+            request,
+            case,
+            f"Placement in {placement.area.name} recorded. "
+            + _told(Notification.Kind.PLACEMENT, placement.pk),
+        )
     return form_page(
         request, case, "placement_new", "missing/placement_form.html", form,
-        {"current": current, "may_place": may_place},
+        {"current": current},
     )  # fmt: skip
 
 
 @login_required
 def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     """End the current placement without a new one (a move is a new placement)."""
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.PLACE)
     current = selectors.current_placement(case)
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")
@@ -129,7 +123,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.REPORT_MISSING)
     form = MissingForm(posted(request), born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -158,7 +152,7 @@ def _already_returned(episode: MissingEpisode) -> str:
 
 @login_required
 def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.REPORT_MISSING)
     episode = _episode(request, case, episode_id)
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
@@ -196,7 +190,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
 def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
     """Only the agency that owes the interview (the placing authority) records it."""
     person = request.user
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.RETURN_INTERVIEW)
     episode = _episode(request, case, episode_id)
     try:
         interview = episode.return_interview

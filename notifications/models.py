@@ -24,6 +24,7 @@ class Notification(models.Model):
         RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
         PARTNER_CHECK = "partner_check", "MASH partner check requested"
         CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
+        OWN_CASE_OPENED = "own_case_opened", "A partner opened its own case on your child"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.

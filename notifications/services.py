@@ -31,7 +31,7 @@ from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendars_for
 from sharing.models import Share
-from sharing.services import share_case
+from sharing.services import seen_only_through, share_case
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 
@@ -205,6 +205,7 @@ def ensure_view_share(
         Share.Level.VIEW,
         lawful_basis,
         purpose,
+        by_rule=True,
     )
     return True
 
@@ -274,3 +275,29 @@ def rotate_webhook_secret(person: Person, agency: Agency) -> str:
     agency.webhook_secret = secret
     _webhook_changed(person, agency, agency.webhook_url, secret_generated=True)
     return secret
+
+
+def tell_whose_child_it_is(person: Person, case) -> None:
+    """A partner opened its own case on a child it sees through another agency's case:
+    tell each such case's managing agency, and put it in that case's access reports.
+
+    Registered with `cases.registry.on_case_opened`, so it runs in `open_case`'s
+    transaction (SECURITY.md, "Passing on").
+    """
+    for original in seen_only_through(case, person.agency):
+        record(
+            Action.OWN_CASE_OPENED,
+            actor=person,
+            target_type="case",
+            target_id=original.pk,
+            detail={"case": case.pk, "reference": case.reference, "agency": person.agency_id},
+        )
+        notify(
+            original,
+            Notification.Kind.OWN_CASE_OPENED,
+            case.pk,
+            f"{person.agency.name} opened its own case {case.reference} on the child of "
+            f"{original.reference}, which it sees through your share.",
+            person,
+            [original.lead_agency],
+        )

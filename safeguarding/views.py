@@ -54,7 +54,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    # A refusal written for people (cases.roles.RoleRefused) says why; others say nothing.
+    reason = str(exception) if getattr(exception, "shown_to_person", False) else ""
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

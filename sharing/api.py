@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from cases import http, selectors
 from cases.models import Case
+from cases.roles import Act, require
 from sharing import selectors as shared
 from sharing import serializers as s
 from sharing import services as sharing
@@ -53,16 +54,19 @@ def shares(request: Request, case_id: int) -> Response:
         order = ("-shared_at", "-id")
         return http.read_page(request, found, given, s.ShareSerializer, order, view="shares")
 
-    found = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
+    found = selectors.case_to(person, case_id, Act.SHARE)
     data = http.body(request, s.NewShareSerializer, person=person)
-    share = sharing.share_case(
-        found,
-        person,
-        data["agency"],
-        data["level"],
-        data["lawful_basis"],
-        data["purpose"],
-    )
+    try:
+        share = sharing.share_case(
+            found,
+            person,
+            data["agency"],
+            data["level"],
+            data["lawful_basis"],
+            data["purpose"],
+        )
+    except sharing.PassingOnRefused as refused:
+        return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
     return Response(s.ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
 
@@ -79,6 +83,7 @@ def acknowledge(request: Request, share_id: int) -> Response:
     """Say your agency has taken in a case shared with it; the chronology records who.
     Only a share to your agency, still in force (else 404); again is harmless."""
     person = request.user
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share_id)
     share = sharing.shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
         selectors.record_refusal(person, "share", share_id, "acknowledge")
@@ -100,6 +105,7 @@ def revoke(request: Request, share_id: int) -> Response:
     """End a share of a case your agency manages, at once (again is harmless). The lead
     agency's own share cannot be revoked (409): the case would have no manager."""
     person = request.user
+    require(person, Act.SHARE, target_type="share", target_id=share_id)
     share = Share.objects.filter(pk=share_id).first()
     if share is None:
         selectors.record_refusal(person, "share", share_id, "manage")
@@ -132,6 +138,7 @@ def emergency_access(request: Request, case_id: int) -> Response:
     chronology to its managing agency. 409 if you can already see the case.
     """
     person = request.user
+    require(person, Act.EMERGENCY_ACCESS, target_id=case_id)
     # The reason first: a refused request must not tell whether the case exists.
     data = http.body(request, s.EmergencyReasonSerializer)
     # By id, without visibility: that is what breaking the glass means.

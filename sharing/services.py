@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.actions import Action
 from cases import access as case_access
 from cases.models import Case
+from cases.roles import Act, require
 from cases.services import case_changed, record_on_chronology
 from people.models import Agency, Person
 from sharing.models import EmergencyAccess, LawfulBasis, Share
@@ -29,6 +30,38 @@ EMERGENCY_SOURCE = "emergency_access"
 
 class ShareRefused(Exception):
     """A share that must stay: the lead agency's own (the case would have no manager)."""
+
+
+class PassingOnRefused(Exception):
+    """A share that would pass on a child's identity the agency was only shown (item 7)."""
+
+
+def seen_only_through(case: Case, agency: Agency) -> list[Case]:
+    """Other cases on the case's child that `agency` holds to view only: someone else's
+    case, through which it came to know the child (it may not pass that on by itself)."""
+    best: dict[int, int] = {}
+    for case_id, level in (
+        Share.objects.filter(case__child_id=case.child_id, agency=agency, revoked_at__isnull=True)
+        .exclude(case=case)
+        .values_list("case_id", "level")
+    ):
+        best[case_id] = max(best.get(case_id, 0), LEVEL_ORDER.index(level))
+    shown = [case_id for case_id, level in best.items() if level == 0]
+    return list(Case.objects.filter(pk__in=shown).select_related("lead_agency").order_by("pk"))
+
+
+def require_may_pass_on(case: Case, agency: Agency) -> None:
+    """Passing a child's identity on needs contribute access to the case it was learnt from
+    (or that case's managing agency sharing it itself): SECURITY.md, "Passing on"."""
+    shown = seen_only_through(case, agency)
+    if shown:
+        first = shown[0]
+        raise PassingOnRefused(
+            f"Your agency knows this child through case {first.reference}, which "
+            f"{first.lead_agency.name} shares with you to view only. To pass the child on, "
+            f"ask {first.lead_agency.name} for contribute access to {first.reference}, or ask "
+            "them to share it with the agency themselves."
+        )
 
 
 def sync_agency_permissions(case: Case, agency: Agency) -> None:
@@ -64,11 +97,17 @@ def share_case(
     purpose: str,
     *,
     chronology: bool = True,
+    by_rule: bool = False,
 ) -> Share:
     """Give an agency access to a case, on a recorded lawful basis, for a purpose.
 
-    The caller has already checked that `person` may manage the case.
+    The caller has already checked that `person` may manage the case. A share a person
+    chooses must be theirs to make (their role, and a child they may pass on); one made
+    `by_rule` (the lead agency's own, a placement notice) is the rule's, not a choice.
     """
+    if not by_rule:
+        require(person, Act.SHARE, target_id=case.pk)
+        require_may_pass_on(case, person.agency)
     share = Share.objects.create(
         case=case,
         agency=agency,
@@ -101,6 +140,7 @@ def share_case(
 @transaction.atomic
 def revoke_share(share: Share, person: Person) -> Share:
     """End a share at once: the agency's permissions are recomputed in this transaction."""
+    require(person, Act.SHARE, target_type="share", target_id=share.pk)
     share = Share.objects.select_for_update().select_related("case").get(pk=share.pk)
     if share.agency_id == share.case.lead_agency_id:
         raise ShareRefused(
@@ -127,6 +167,7 @@ def revoke_share(share: Share, person: Person) -> Share:
 @transaction.atomic
 def acknowledge_share(share: Share, person: Person) -> Share:
     """The receiving agency says it has taken the share in; the chronology records who."""
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share.pk)
     share = Share.objects.select_for_update().get(pk=share.pk)
     if share.acknowledged_at is None:
         share.acknowledged_at = timezone.now()
@@ -159,6 +200,7 @@ def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess
 
     Recorded on the chronology (so the managing agency sees it) and flagged in the audit.
     """
+    require(person, Act.EMERGENCY_ACCESS, target_id=case.pk)
     access = EmergencyAccess.objects.create(
         case=case,
         person=person,
@@ -249,6 +291,7 @@ def give_access_to_new_case(person: Person, case: Case) -> None:
         default_basis_for_lead_agency(),
         "Lead agency for the case",
         chronology=False,
+        by_rule=True,
     )
     child = case.child
     authority = child.responsible_authority
@@ -260,4 +303,5 @@ def give_access_to_new_case(person: Person, case: Case) -> None:
             Share.Level.VIEW,
             LawfulBasis.CA1989_S17,
             "Responsible authority for a looked-after child",
+            by_rule=True,
         )

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import selectors
 from cases.models import Case
 from cases.pages import back, done, form_page, listed, page, posted
+from cases.roles import Act, may, require
 from sharing.forms import EmergencyAccessForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
+    PassingOnRefused,
     ShareRefused,
     acknowledge_share,
     agencies_to_share_with,
@@ -31,19 +33,24 @@ from sharing.services import (
 @login_required
 def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
+    case = selectors.case_to(person, case_id, Act.SHARE)
     form = ShareForm(posted(request), agencies=agencies_to_share_with(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        share = share_case(
-            case,
-            person,
-            data["agency"],
-            data["level"],
-            data["lawful_basis"],
-            data["purpose"],
-        )
-        return done(request, case, f"The case is shared with {share.agency.name}.")
+        try:
+            share = share_case(
+                case,
+                person,
+                data["agency"],
+                data["level"],
+                data["lawful_basis"],
+                data["purpose"],
+            )
+        except PassingOnRefused as refused:
+            # Shown in the error summary; what was typed stays in the form.
+            form.add_error(None, str(refused))
+        else:
+            return done(request, case, f"The case is shared with {share.agency.name}.")
     return form_page(request, case, "share", "sharing/share_form.html", form)
 
 
@@ -51,6 +58,7 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
+    require(person, Act.SHARE, target_type="share", target_id=share_id)
     share = Share.objects.select_related("agency").filter(pk=share_id).first()
     if share is None:
         selectors.record_refusal(person, "share", share_id, "manage")
@@ -75,10 +83,10 @@ def shares(request: HttpRequest) -> HttpResponse:
     """Shares to the person's agency, unacknowledged first."""
     person = request.user
     # Unacknowledged first: PostgreSQL sorts NULLs last in ascending order, so the service's
-    # plain order_by("acknowledged_at") puts them last; say it here until it does.
-    inbox = shares_received(person.agency).order_by(
-        F("acknowledged_at").asc(nulls_first=True), "-shared_at", "-id"
-    )
+    # plain order_by("acknowledged_at") puts them last; say it here until it does. A role
+    # that reads no cases (an agency admin) has none, as in every list of cases.
+    received = shares_received(person.agency) if may(person, Act.VIEW) else Share.objects.none()
+    inbox = received.order_by(F("acknowledged_at").asc(nulls_first=True), "-shared_at", "-id")
     page_obj = page(request, inbox)
     listed(request, "shares_received", page_obj, [share.case_id for share in page_obj])
     return render(request, "sharing/shares.html", {"page_obj": page_obj})
@@ -88,6 +96,7 @@ def shares(request: HttpRequest) -> HttpResponse:
 @require_POST
 def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
     person = request.user
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share_id)
     share = shares_received(person.agency).filter(pk=share_id).first()
     if share is None:
         selectors.record_refusal(person, "share", share_id, "acknowledge")
@@ -105,6 +114,7 @@ def share_acknowledge(request: HttpRequest, share_id: int) -> HttpResponse:
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Break-glass: open a case not shared with your agency, with a reason, for a while."""
     person = request.user
+    require(person, Act.EMERGENCY_ACCESS)
     form = EmergencyAccessForm(posted(request))
     if request.method == "POST" and form.is_valid():
         case = Case.objects.filter(reference=form.cleaned_data["reference"]).first()

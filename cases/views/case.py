@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from audit.actions import Action
 from audit.services import record
-from cases import registry, selectors
+from cases import registry, roles, selectors
 from cases.forms import (
     ChronologyFilterForm,
     CloseForm,
@@ -26,6 +26,7 @@ from cases.pages import (
     posted,
     viewed,
 )
+from cases.roles import Act
 from cases.services import CaseAlreadyClosed, close_case
 from people.models import Agency
 
@@ -76,11 +77,14 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_for(person, case_id, audit_refusal=True)
     may_contribute = selectors.can(person, case, "contribute")
     may_manage = selectors.can(person, case, "manage")
+    held = {"view": True, "contribute": may_contribute, "manage": may_manage}
+    # The buttons shown are the actions the person's role and their agency's access allow.
+    may = roles.allowed(person, held.__getitem__)
     form = _filter_form(request, case)
     page_obj = page(request, selectors.chronology(case, person, **form.filters))
     for entry in page_obj:
         entry.amendable = (
-            may_contribute
+            may[roles.Act.ADD_ENTRY]
             and entry.agency_id == person.agency_id
             and entry.category in Entry.RECORDABLE
             and not hasattr(entry, "superseded_by")
@@ -101,6 +105,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "latest_screening": selectors.latest_screening(case),
             "may_contribute": may_contribute,
             "may_manage": may_manage,
+            "may": may,
             "shares": [],
             "emergency_accesses": [],
             "my_emergency_access": None,
@@ -222,7 +227,7 @@ def _with_bom(lines: Iterator[str]) -> Iterator[str]:
 @login_required
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
-    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
+    case = selectors.case_to(person, case_id, Act.CLOSE)
     if case.status == Case.Status.CLOSED:
         messages.info(request, f"Case {case.reference} is already closed.")
         return redirect("case", case_id=case.pk)

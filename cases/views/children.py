@@ -17,6 +17,7 @@ from cases.forms import (
     SearchForm,
 )
 from cases.pages import DUPLICATE_CHECK_SALT, page, posted
+from cases.roles import Act, require
 from cases.services import create_child_and_case, possible_duplicates
 from safeguarding.throttling import within_rate
 
@@ -77,6 +78,7 @@ def confirmed_for(form: ChildForm, details: str) -> bool:
 def child_new(request: HttpRequest) -> HttpResponse:
     """Record a child and open a case, after checking the child is not already recorded."""
     person = request.user
+    require(person, Act.OPEN_CASE)
     form = ChildForm(posted(request))
     warning = None
     if request.method == "POST" and form.is_valid():

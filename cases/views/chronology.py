@@ -11,12 +11,13 @@ from cases.forms import (
 )
 from cases.models import Screening
 from cases.pages import contributing, done, form_page, page, posted
+from cases.roles import Act
 from cases.services import AmendmentRefused, add_entry, amend_entry, record_screening
 
 
 @login_required
 def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.ADD_ENTRY)
     form = EntryForm(
         posted(request), initial=EntryForm.initial_for(), born=case.child.date_of_birth
     )
@@ -38,7 +39,7 @@ def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpResponse:
     """Correct an entry: a new entry supersedes it, and both stay on the chronology."""
     person = request.user
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.ADD_ENTRY)
     original = selectors.entry_for(person, case, entry_id)
     form = AmendEntryForm(
         posted(request), initial=EntryForm.initial_for(original), born=case.child.date_of_birth
@@ -66,7 +67,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
 
 @login_required
 def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = contributing(request, case_id)
+    case = contributing(request, case_id, Act.SCREEN)
     form = ScreeningForm(posted(request))
     if request.method == "POST" and form.is_valid():
         screening = record_screening(

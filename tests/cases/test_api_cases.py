@@ -68,7 +68,11 @@ def test_opening_a_case_needs_a_child_you_may_see(sign_in, world):
     assert response.status_code == 201, response.content
     assert response.json()["lead_agency"]["name"] == "Norfolk Constabulary"
     assert response.json()["access"] == ["view", "contribute", "manage"]
-    assert actions(written) == [Action.SHARED, Action.ENTRY_ADDED, Action.CASE_OPENED]
+    # The police see the child through the council's view-only share: the council's case
+    # records that they opened their own (SECURITY.md, "Passing on").
+    assert actions(written) == [
+        Action.SHARED, Action.OWN_CASE_OPENED, Action.ENTRY_ADDED, Action.CASE_OPENED
+    ]  # fmt: skip
 
     outsider = sign_in("suffolk.officer")
     hidden = post(outsider, url("api-cases"), {"child": world.child.pk})

@@ -18,11 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import api_urls
+from cases.roles import RULES, Act
 from missing import api_urls as missing_api_urls
 from missing.models import MissingEpisode
 from people.models import Area, Person
 from people.tokens import create_token
 from sharing import api_urls as sharing_api_urls
+from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
 
@@ -91,46 +93,49 @@ def episode(world) -> int:
 
 REASON = "Found at 2am in our area; need the history before the interview"
 
-# (method, url-builder, allowed, refused): allowed get 2xx (and find the case in a list),
-# refused get 404 (or a list without it), unless REFUSED_WITH says otherwise.
+# (method, url-builder, allowed, refused, action): allowed get 2xx (and find the case in a
+# list), refused get 404 (or a list without it), unless REFUSED_WITH says otherwise. Who is
+# allowed and refused is by agency (its access to the case); then the role-by-action table
+# (cases.roles.RULES) turns anyone whose role may never do the action into a 403.
 CASE_API = [
-    ("get", To("api-children", finds="child"), SEE_IT, OUTSIDERS),
+    ("get", To("api-children", finds="child"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-children", body=lambda w: {"first_name": "Mia", "last_name": "New"}),
-     EVERYONE, []),
-    ("get", To("api-child", "child"), SEE_IT, OUTSIDERS),
-    ("get", To("api-cases", finds="case"), SEE_IT, OUTSIDERS),
-    ("post", To("api-cases", body=lambda w: {"child": w.child.pk}), SEE_IT, OUTSIDERS),
-    ("get", To("api-case", "case"), SEE_IT, OUTSIDERS),
+     EVERYONE, [], Act.OPEN_CASE),
+    ("get", To("api-child", "child"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-cases", finds="case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("post", To("api-cases", body=lambda w: {"child": w.child.pk}), SEE_IT, OUTSIDERS,
+     Act.OPEN_CASE),
+    ("get", To("api-case", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-close", "case", body=lambda w: {"reason": "Risk has reduced"}),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
-    ("get", To("api-case-entries", "case"), SEE_IT, OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.CLOSE),
+    ("get", To("api-case-entries", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-entries", "case", body=new_entry),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
-    ("get", To("api-case-screenings", "case"), SEE_IT, OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ADD_ENTRY),
+    ("get", To("api-case-screenings", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-screenings", "case", body=lambda w: {"indicators": ["missing"]}),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
-    ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SCREEN),
+    ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-shares", "case", body=new_share),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),
     ("post", To("api-share-acknowledge", "police_share"),
-     NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS, Act.ACKNOWLEDGE_SHARE),
     ("post", To("api-share-revoke", "police_share"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
-    ("get", To("api-case-placements", "case"), SEE_IT, OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),
+    ("get", To("api-case-placements", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-placements", "case", body=new_placement),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
-    ("get", To("api-case-missing-episodes", "case"), SEE_IT, OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.PLACE),
+    ("get", To("api-case-missing-episodes", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-missing-episodes", "case", body=new_missing),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     ("post", To("api-case-missing-episode-returned", "case", body=a_return, within=episode),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     # Break glass is for those who cannot see the case; those who can are told so.
     ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),
-     OUTSIDERS, SEE_IT),
+     OUTSIDERS, SEE_IT, Act.EMERGENCY_ACCESS),
 ]  # fmt: skip
 REFUSED_WITH = {"api-case-emergency-access": 409}
 
-COVERED_URL_NAMES = {to.url_name for _, to, _, _ in CASE_API}
+COVERED_URL_NAMES = {to.url_name for _, to, *_ in CASE_API}
 
 
 @pytest.fixture
@@ -156,9 +161,19 @@ def call(client: Client, method: str, to: To, world, **headers):
     return client.post(path, body, content_type="application/json", **headers)
 
 
+def expectation(listed: str, username: str, act: str) -> str:
+    """What the person gets: as their agency's access says, unless the table refuses their
+    role the action outright (403)."""
+    return "forbidden" if forbidden(username, act) else listed
+
+
 def check(response, expected: str, to: To, world, username: str) -> None:
     who = f"{username}: {response.status_code} {response.content[:200]!r}"
-    if to.finds:  # a list: everyone gets one; only those who may see find the case in it
+    if expected == "forbidden":
+        assert response.status_code == 403, who
+        assert "cannot" in response.json()["detail"], who
+        assert "Amy" not in response.content.decode(), who
+    elif to.finds:  # a list: everyone gets one; only those who may see find the case in it
         assert response.status_code == 200, who
         listed = [row["id"] for row in response.json()["results"]]
         assert (getattr(world, to.finds).pk in listed) is (expected == "allowed"), who
@@ -172,8 +187,8 @@ def check(response, expected: str, to: To, world, username: str) -> None:
 def reads() -> list:
     """Reads change nothing the next person would notice: one test a row, everyone in turn."""
     return [
-        pytest.param(method, to, allowed, refused, id=label((method, to)))
-        for method, to, allowed, refused in CASE_API
+        pytest.param(method, to, allowed, refused, act, id=label((method, to)))
+        for method, to, allowed, refused, act in CASE_API
         if method == "get"
     ]
 
@@ -181,29 +196,35 @@ def reads() -> list:
 def changes() -> list:
     """Each change is tried in a world of its own for each person."""
     return [
-        pytest.param(method, to, username, expected, id=f"{label((method, to))} {username}")
-        for method, to, allowed, refused in CASE_API
+        pytest.param(
+            method, to, username, expectation(listed, username, act),
+            id=f"{label((method, to))} {username}",
+        )
+        for method, to, allowed, refused, act in CASE_API
         if method != "get"
-        for expected, people in [("allowed", allowed), ("refused", refused)]
+        for listed, people in [("allowed", allowed), ("refused", refused)]
         for username in people
-    ]
+    ]  # fmt: skip
 
 
 def test_the_matrix_names_every_endpoint_and_every_person_once():
     modules = [api_urls, missing_api_urls, sharing_api_urls]
     names = {p.name for m in modules for p in m.urlpatterns}
     assert names == COVERED_URL_NAMES
-    methods = {(method, to.url_name) for method, to, _, _ in CASE_API}
+    methods = {(method, to.url_name) for method, to, *_ in CASE_API}
     assert len(methods) == len(CASE_API)
     for row in CASE_API:
-        _, _, allowed, refused = row
+        _, _, allowed, refused, act = row
         assert sorted(allowed + refused) == sorted(EVERYONE), label(row)
+        assert act in RULES, label(row)
 
 
-@pytest.mark.parametrize(("method", "to", "allowed", "refused"), reads())
-def test_reading(sign_in, world, method, to, allowed, refused):
-    for expected, people in [("allowed", allowed), ("refused", refused)]:
+@pytest.mark.parametrize(("method", "to", "allowed", "refused", "act"), reads())
+def test_reading(sign_in, world, method, to, allowed, refused, act):
+    for listed, people in [("allowed", allowed), ("refused", refused)]:
         for username in people:
+            # A role that reads no cases (an agency admin) sees this one as an outsider does.
+            expected = listed if demo_may(username, act) else "refused"
             check(call(sign_in(username), method, to, world), expected, to, world, username)
 
 
@@ -213,12 +234,15 @@ def test_changing(sign_in, world, method, to, username, expected):
 
 
 def first_of_each(row) -> list:
-    method, to, allowed, refused = row
+    method, to, allowed, refused, act = row
     people = [("allowed", allowed[0])] + ([("refused", refused[0])] if refused else [])
     return [
-        pytest.param(method, to, username, expected, id=f"{label(row)} {username}")
-        for expected, username in people
-    ]
+        pytest.param(
+            method, to, username, expectation(listed, username, act),
+            id=f"{label(row)} {username}",
+        )
+        for listed, username in people
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,7 @@ def assert_well_formed(written: list[Event], username: str, world) -> None:
 
 
 def _page_rows():
-    for name, method, build, allowed, refused, _status in CASE_PAGES:
+    for name, method, build, allowed, refused, _status, _act in CASE_PAGES:
         yield pytest.param(name, method, build, allowed[0], True, id=f"{name}-{allowed[0]}")
         if refused:
             yield pytest.param(name, method, build, refused[0], False, id=f"{name}-{refused[0]}")
@@ -214,7 +214,7 @@ def test_each_page_form_records_exactly_its_events(world, name, username, data, 
 
 
 def _api_rows():
-    for method, to, allowed, refused in CASE_API:
+    for method, to, allowed, refused, _act in CASE_API:
         yield pytest.param(method, to, allowed[0], True, id=f"{method} {to.url_name} may")
         if refused:
             yield pytest.param(method, to, refused[0], False, id=f"{method} {to.url_name} not")

@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Child, Entry
+from cases.roles import Act
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Area
 from sharing.models import Share
+from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
 
@@ -76,48 +78,52 @@ def _case(w: World, name: str) -> str:
     return reverse(name, args=[w.case.pk])
 
 
-# (URL name, method, URL builder, allowed usernames, refused usernames, refused status)
+# (URL name, method, URL builder, allowed usernames, refused usernames, refused status,
+# action). Allowed and refused are by agency (its access to the case); then the role-by-
+# action table (cases.roles.RULES) turns anyone whose role may never do the action into a
+# 403 that says why, and a role that reads no cases (an agency admin) into an outsider.
 CASE_PAGES = [
-    ("children", "get", lambda w: reverse("children"), EVERYONE, [], None),
-    ("child-new", "get", lambda w: reverse("child-new"), EVERYONE, [], None),
-    ("cases", "get", lambda w: reverse("cases"), EVERYONE, [], None),
-    ("shares", "get", lambda w: reverse("shares"), EVERYONE, [], None),
-    ("emergency-access", "get", lambda w: reverse("emergency-access"), EVERYONE, [], None),
+    ("children", "get", lambda w: reverse("children"), EVERYONE, [], None, Act.VIEW),
+    ("child-new", "get", lambda w: reverse("child-new"), EVERYONE, [], None, Act.OPEN_CASE),
+    ("cases", "get", lambda w: reverse("cases"), EVERYONE, [], None, Act.VIEW),
+    ("shares", "get", lambda w: reverse("shares"), EVERYONE, [], None, Act.VIEW),
+    ("emergency-access", "get", lambda w: reverse("emergency-access"), EVERYONE, [], None,
+     Act.EMERGENCY_ACCESS),
     ("case", "get", lambda w: _case(w, "case"),
-     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-print", "get", lambda w: _case(w, "case-print"),
-     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-export", "get", lambda w: _case(w, "case-export"),
-     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("entry-new", "get", lambda w: _case(w, "entry-new"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("entry-amend", "get", lambda w: reverse("entry-amend", args=[w.case.pk, w.entry.pk]),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("screening-new", "get", lambda w: _case(w, "screening-new"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SCREEN),
     ("case-share", "get", lambda w: _case(w, "case-share"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
     ("case-close", "get", lambda w: _case(w, "case-close"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.CLOSE),
     ("placement-new", "get", lambda w: _case(w, "placement-new"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PLACE),
     ("placement-end", "get", lambda w: _case(_placed(w), "placement-end"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PLACE),
     ("missing-new", "get", lambda w: _case(w, "missing-new"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.REPORT_MISSING),
     ("missing-returned", "get",
      lambda w: reverse("missing-returned", args=[w.case.pk, _episode(w, returned=False).pk]),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.REPORT_MISSING),
     # Contribute access, and the agency that owes the interview (tests/missing/test_pages.py).
     ("return-interview", "get",
      lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.RETURN_INTERVIEW),
     ("share-revoke", "post", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
     # Only the agency a share is to may acknowledge it; to anyone else it does not exist.
     ("share-acknowledge", "post",
      lambda w: reverse("share-acknowledge", args=[w.police_share.pk]),
-     NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404, Act.ACKNOWLEDGE_SHARE),
 ]  # fmt: skip
 
 CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend",
@@ -125,15 +131,34 @@ CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend"
                  "missing-new", "missing-returned", "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
+
+def _expected(who: str, listed_allowed: bool, act: str, status: int | None):
+    """(allowed?, refused status) for one person, by the agency lists and then the table."""
+    if forbidden(who, act):
+        return False, 403
+    if listed_allowed and not demo_may(who, act):  # a role that reads no cases
+        return (True, None) if act == Act.VIEW and status is None else (False, 404)
+    return listed_allowed, status
+
+
+def _people(row):
+    name, method, build, allowed, refused, status, act = row
+    for who in allowed + refused:
+        may, refused_with = _expected(who, who in allowed, act, status)
+        yield name, method, build, who, may, refused_with
+
+
 ALLOWED = [
     pytest.param(name, method, build, who, id=f"{name}-{who}")
-    for name, method, build, allowed, _, _ in CASE_PAGES
-    for who in allowed
+    for row in CASE_PAGES
+    for name, method, build, who, may, _ in _people(row)
+    if may
 ]
 REFUSED = [
     pytest.param(name, method, build, who, status, id=f"{name}-{who}")
-    for name, method, build, _, refused, status in CASE_PAGES
-    for who in refused
+    for row in CASE_PAGES
+    for name, method, build, who, may, status in _people(row)
+    if not may
 ]
 SIGNED_OUT = [pytest.param(name, method, build, id=name) for name, method, build, *_ in CASE_PAGES]
 
@@ -180,6 +205,8 @@ def test_who_may_not_use_the_page_gets_404_and_learns_nothing(
     response = getattr(signed_in_as(who), method)(build(world))
     assert response.status_code == status
     body = body_of(response)
+    if status == 403:  # refused by role: the page says why
+        assert 'data-testid="refusal"' in body and "cannot" in body
     assert "Testchild" not in body
     assert world.case.reference not in body
     # A refused POST changed nothing.

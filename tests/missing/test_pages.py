@@ -180,19 +180,23 @@ def test_times_are_uk_local_time(case, partnership):
     assert started == dt.datetime(2025, 7, 1, 13, 30, tzinfo=dt.UTC)
 
 
-def test_only_childrens_services_may_place_and_the_form_says_so(case, share, partnership):
+def test_only_childrens_services_may_place_and_police_are_refused_with_a_reason(
+    case, share, partnership
+):
     share(case, "norfolk_police", "contribute")
     client = client_for("police.officer")
     url = reverse("placement-new", args=[case.pk])
-    assert "Only a local authority’s children’s services can record a placement" in text_of(
-        client.get(url)
-    )
-    page = text_of(client.post(url, placement_form(partnership.areas)))
-    assert "There is a problem" in page
-    assert "Only a local authority’s children’s services can record a placement." in page
-    assert ADDRESS in page  # nothing typed is lost
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "Your agency cannot record or end a placement" in refused.content.decode()
+    posted = client.post(url, placement_form(partnership.areas))
+    assert posted.status_code == 403
     assert not Placement.objects.exists()
     assert events(Action.PLACEMENT_RECORDED) == []
+    # The case page offers police neither placement link; reporting missing stays.
+    page = text_of(client.get(reverse("case", args=[case.pk])))
+    assert "Record a placement" not in page
+    assert "Report the child missing" in page
 
 
 def test_a_move_ends_the_current_placement_and_must_start_after_it(case, people, partnership):
@@ -449,7 +453,7 @@ def _url(name, case, episode, still_missing):
 
 @pytest.mark.parametrize("name", FORMS)
 @pytest.mark.parametrize("username", ["police.officer", "suffolk.officer"])
-def test_view_only_or_no_access_gets_404_and_changes_nothing(
+def test_view_only_or_no_access_is_refused_and_changes_nothing(
     case, people, partnership, share, name, username
 ):
     share(case, "norfolk_police", "view")
@@ -460,9 +464,11 @@ def test_view_only_or_no_access_gets_404_and_changes_nothing(
     client = client_for(username)
     before = (Placement.objects.count(), MissingEpisode.objects.count(),
               Notification.objects.count())  # fmt: skip
-    assert client.get(url).status_code == 404
+    # The police may never place (403 whatever the case); the rest needs contribute (404).
+    refused_with = 403 if name.startswith("placement") else 404
+    assert client.get(url).status_code == refused_with
     response = client.post(url, placement_form(partnership.areas) | missing_form())
-    assert response.status_code == 404
+    assert response.status_code == refused_with
     assert "Testchild" not in response.content.decode()
     after = (Placement.objects.count(), MissingEpisode.objects.count(),
              Notification.objects.count())  # fmt: skip
