@@ -260,13 +260,6 @@ def date_field(label: str, what: str, **kw) -> DateField:
     return DateField(label=label, error_messages={"required": f"Enter {what}"}, **kw)
 
 
-def said(when: dt.datetime) -> str:
-    """A moment as the forms' messages say it, in UK time: 3 May 2026 at 14:05."""
-    local = timezone.localtime(when)
-    zone = f" {local.tzname()}" if moments.repeated(when) else ""
-    return f"{local.day} {local:%B %Y at %H:%M}{zone}"
-
-
 class MomentsForm(forms.Form):
     """A form of dates and times typed apart, each pair one moment in UK time.
 

@@ -9,11 +9,11 @@ late a recorded event may be, on pages and in the API alike.
 """
 
 import datetime as dt
-import zoneinfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from safeguarding.uk_time import clock, day_said, uk_zone
 
 # Clocks on phones and servers differ by a little: a time this far ahead of ours is "now".
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -21,10 +21,6 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 EARLIEST_DAY = dt.date(1900, 1, 1)
 
 BST, GMT = "BST", "GMT"
-
-
-def uk_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class AmbiguousTime(ValueError):
@@ -94,29 +90,6 @@ def local_instant(day: dt.date, time: dt.time) -> dt.datetime:
         gap = abs(second.utcoffset() - first.utcoffset())
         raise NonExistentTime(wall, (changed + first.utcoffset()).replace(tzinfo=None), gap)
     raise AmbiguousTime(first, second)
-
-
-def repeated(when: dt.datetime) -> bool:
-    """Whether this instant's UK wall time happened twice that day (so needs its zone)."""
-    local = when.astimezone(uk_zone())
-    other = local.replace(fold=1 - local.fold)
-    return other.utcoffset() != local.utcoffset()
-
-
-def zone_name(when: dt.datetime) -> str:
-    """BST or GMT: the UK zone in force at this instant."""
-    return when.astimezone(uk_zone()).tzname() or ""
-
-
-def clock(time: dt.time | dt.datetime) -> str:
-    """A time of day as people say it: 1:30am, 2pm, 12:05pm."""
-    hour = time.hour % 12 or 12
-    minutes = f":{time.minute:02d}" if time.minute else ""
-    return f"{hour}{minutes}{'am' if time.hour < 12 else 'pm'}"
-
-
-def day_said(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def check_when(

@@ -15,11 +15,11 @@ from cases.forms import (
     choice_field,
     clock_field,
     date_field,
-    said,
     text_field,
 )
 from cases.validators import POSTCODE_HINT, normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement
+from safeguarding.uk_time import said
 
 # A placement may be recorded up to a day before it starts (a planned move tomorrow
 # morning), so the agencies in the new area hear of it before the child arrives. Everything

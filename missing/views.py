@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from cases.forms import said
 from cases.models import Case
 from cases.pages import contributing, done, form_page, posted
 from cases.roles import Act
@@ -34,6 +33,7 @@ from missing.services import (
     report_missing,
 )
 from notifications.models import Notification
+from safeguarding.uk_time import said
 
 
 def _told(kind: str, subject_id: int) -> str:

@@ -12,9 +12,8 @@ from cases.moments import (
     NonExistentTime,
     check_when,
     local_instant,
-    repeated,
-    zone_name,
 )
+from safeguarding.uk_time import repeated, zone_name
 
 UTC = dt.UTC
 # The nights the clocks go back (01:00-02:00 happens twice) and forward (it never happens).

@@ -1,0 +1,69 @@
+"""Times said one way everywhere: on pages, in emails, in exports, in chronology text.
+
+GOV.UK style, in UK local time: "4 December 2026 at 3:07pm", "4 December 2026 at 3pm". A
+time whose wall-clock reading happened twice that day (the night the clocks go back) says
+its zone: "25 October 2026 at 1:30am GMT". Midnight and midday are "12am" and "12pm": "at
+midnight" beside a date is read as the start of that day by some and its end by others.
+
+Plumbing every app may use (it imports no app of ours); `cases.moments` reads typed times.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+
+
+def uk_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local(when: dt.datetime) -> dt.datetime:
+    """The instant in UK local time."""
+    return when.astimezone(uk_zone())
+
+
+def repeated(when: dt.datetime) -> bool:
+    """Whether this instant's UK wall time happened twice that day (so needs its zone)."""
+    here = local(when)
+    other = here.replace(fold=1 - here.fold)
+    return other.utcoffset() != here.utcoffset()
+
+
+def zone_name(when: dt.datetime) -> str:
+    """BST or GMT: the UK zone in force at this instant."""
+    return local(when).tzname() or ""
+
+
+def zone_if_repeated(when: dt.datetime) -> str:
+    """ " BST" or " GMT" where the wall time happened twice that day, otherwise ""."""
+    return f" {zone_name(when)}" if repeated(when) else ""
+
+
+def clock(time: dt.time | dt.datetime) -> str:
+    """A time of day as people say it: 1:30am, 2pm, 12:05pm."""
+    hour = time.hour % 12 or 12
+    minutes = f":{time.minute:02d}" if time.minute else ""
+    return f"{hour}{minutes}{'am' if time.hour < 12 else 'pm'}"
+
+
+def day_said(day: dt.date) -> str:
+    """A date: 4 December 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def said(when: dt.datetime | dt.date | None) -> str:
+    """A moment as the Hub says it: 4 December 2026 at 3:07pm (UK time; its zone where
+    that reading happened twice). A date alone is said as a date; None as ""."""
+    if when is None:
+        return ""
+    if not isinstance(when, dt.datetime):
+        return day_said(when)
+    here = local(when)
+    return f"{day_said(here.date())} at {clock(here)}{zone_if_repeated(when)}"
+
+
+def machine(when: dt.datetime | None) -> str:
+    """The same moment for programs (a spreadsheet's sort, an import): ISO 8601 in UK
+    local time with its offset, to the second."""
+    return "" if when is None else local(when).replace(microsecond=0).isoformat()

@@ -1,0 +1,41 @@
+"""One way of saying a time, everywhere (safeguarding.uk_time): GOV.UK style, UK local time,
+the zone where the reading happened twice."""
+
+import datetime as dt
+
+import pytest
+
+from safeguarding.uk_time import machine, said
+
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (dt.datetime(2026, 12, 4, 15, 7, tzinfo=UTC), "4 December 2026 at 3:07pm"),
+        (dt.datetime(2026, 12, 4, 15, 0, tzinfo=UTC), "4 December 2026 at 3pm"),
+        (dt.datetime(2026, 12, 4, 0, 0, tzinfo=UTC), "4 December 2026 at 12am"),
+        (dt.datetime(2026, 12, 4, 12, 5, tzinfo=UTC), "4 December 2026 at 12:05pm"),
+        # Summer: UK time is an hour ahead of UTC, and the date can differ.
+        (dt.datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "2 July 2026 at 12:30am"),
+        # The night the clocks go back: 01:30 happens twice, so the zone is said.
+        (dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 October 2026 at 1:30am BST"),
+        (dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 October 2026 at 1:30am GMT"),
+        (dt.datetime(2027, 10, 31, 1, 30, tzinfo=UTC), "31 October 2027 at 1:30am GMT"),
+        # The night they go forward nothing is read two ways.
+        (dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 March 2026 at 2am"),
+        (dt.date(2026, 12, 4), "4 December 2026"),
+        (None, ""),
+    ],
+)
+def test_a_moment_is_said_one_way(when, expected):
+    assert said(when) == expected
+
+
+def test_programs_get_iso_8601_with_the_uk_offset():
+    assert machine(dt.datetime(2026, 7, 1, 23, 30, 5, 123, tzinfo=UTC)) == (
+        "2026-07-02T00:30:05+01:00"
+    )
+    assert machine(dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "2026-10-25T01:30:00+00:00"
+    assert machine(None) == ""
