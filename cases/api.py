@@ -252,6 +252,7 @@ def entries(request: Request, case_id: int) -> Response:
             category=terms.get("category", ""),
             occurred_from=terms.get("occurred_from"),
             occurred_to=terms.get("occurred_to"),
+            significant=terms.get("show") == "significant",
         )
         return http.read_page(
             request,

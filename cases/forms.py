@@ -427,8 +427,16 @@ class DateRangeForm(forms.Form):
 
 
 class ChronologyFilterForm(DateRangeForm):
-    """The chronology's filters (GET). An invalid filter is reported and left out."""
+    """The chronology's filters (GET). An invalid filter is reported and left out.
 
+    `show` picks the view: every entry, or the significant events only (without the
+    administrative entries, Entry.ADMINISTRATIVE). It rides along in the query string, so
+    paging, printing and the CSV keep it."""
+
+    ALL, SIGNIFICANT = "all", "significant"
+    show = choice_field("Show", [(ALL, "All entries"), (SIGNIFICANT, "Significant events only")],
+                        "Select all entries or significant events only", required=False,
+                        initial=ALL)  # fmt: skip
     agency = choice_field("Agency", [], "Select an agency from the list", required=False)
     category = choice_field("Category", [("", "All categories"), *Entry.Category.choices],
                        "Select a category from the list", required=False)  # fmt: skip
@@ -450,7 +458,14 @@ class ChronologyFilterForm(DateRangeForm):
             "category": valid.get("category") or "",
             "occurred_from": valid.get("occurred_from"),
             "occurred_to": valid.get("occurred_to"),
+            "significant": valid.get("show") == self.SIGNIFICANT,
         }
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter besides the view is in force (the filters panel opens)."""
+        f = self.filters
+        return bool(f["agency_id"] or f["category"] or f["occurred_from"] or f["occurred_to"])
 
     @property
     def described(self) -> dict:
@@ -461,4 +476,5 @@ class ChronologyFilterForm(DateRangeForm):
             "category": f["category"],
             "from": f["occurred_from"].isoformat() if f["occurred_from"] else None,
             "to": f["occurred_to"].isoformat() if f["occurred_to"] else None,
+            "significant": f["significant"],
         }

@@ -237,6 +237,12 @@ class Entry(models.Model):
         Category.EDUCATION, Category.MISSING, Category.PLACEMENT, Category.STRATEGY_DISCUSSION,
         Category.NOTE,
     ]  # fmt: skip
+    # The paperwork of sharing and opening: hidden in the "significant events" view, which
+    # keeps what happened to the child (and the MASH's work, closing, screenings).
+    ADMINISTRATIVE = [
+        Category.CASE_OPENED, Category.SHARE, Category.SHARE_ACKNOWLEDGED,
+        Category.SHARE_REVOKED, Category.EMERGENCY_ACCESS, Category.NOTIFICATION_ACKNOWLEDGED,
+    ]  # fmt: skip
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="entries")
     category = models.CharField(max_length=30, choices=Category.choices)
@@ -259,6 +265,8 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         indexes = [
             models.Index(fields=["case", "-occurred_at", "-id"], name="entry_case_time"),
+            # What was recorded since a reader's last visit (cases.visits).
+            models.Index(fields=["case", "recorded_at"], name="entry_case_recorded"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -269,6 +277,27 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_category_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Visit(models.Model):
+    """Where a person got to on a case: when they last read its page, and when their visit
+    before this one ended, so what was recorded since can be flagged however old the event.
+
+    A visit is a run of reads with no gap longer than `cases.visits.VISIT_GAP`: paging
+    through the chronology keeps the same "since"."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    previous_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "case"], name="visit_once_per_person_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.case} at {self.seen_at:%Y-%m-%d %H:%M}"
 
 
 class Screening(models.Model):

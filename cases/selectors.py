@@ -9,7 +9,8 @@ size of the country (DESIGN.md).
 import datetime as dt
 
 from django.contrib.auth.models import Permission
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -215,8 +216,10 @@ def chronology(
     category: str = "",
     occurred_from: dt.date | None = None,
     occurred_to: dt.date | None = None,
+    significant: bool = False,
 ) -> QuerySet:
-    """The case's entries the person may see, newest first.
+    """The case's entries the person may see, in the order things happened, newest first.
+    `significant` leaves out the administrative ones (Entry.ADMINISTRATIVE).
 
     Restricted entries are visible only to their recording agency, here and everywhere
     that reads entries (lists, export, API), because everything reads them through this.
@@ -235,7 +238,33 @@ def chronology(
         entries = entries.filter(occurred_at__date__gte=occurred_from)
     if occurred_to:
         entries = entries.filter(occurred_at__date__lte=occurred_to)
+    if significant:
+        entries = entries.exclude(category__in=Entry.ADMINISTRATIVE)
     return entries
+
+
+def recorded_since(entries: QuerySet, person: Person, since: dt.datetime) -> list[dict]:
+    """The entries of a chronology (as `chronology` gives it) that others recorded after
+    `since`, each with its `position` in that chronology (1 = newest), so a page can say
+    where a late-recorded entry about an old event landed. One query: each new entry counts
+    the entries before it (few are new; each count walks the case's index)."""
+    before = (
+        entries.filter(
+            Q(occurred_at__gt=OuterRef("occurred_at"))
+            | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return list(
+        entries.filter(recorded_at__gt=since)
+        .exclude(recorded_by=person)
+        .annotate(position=Coalesce(Subquery(before), 0) + 1)
+        .values("pk", "category", "occurred_at", "recorded_at", "position")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def entry_for(person: Person, case: Case, entry_id) -> Entry:

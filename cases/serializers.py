@@ -379,6 +379,14 @@ class EntryFilterSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Entry.Category.choices, required=False)
     occurred_from = serializers.DateField(required=False, help_text="On or after this day.")
     occurred_to = serializers.DateField(required=False, help_text="On or before this day.")
+    show = serializers.ChoiceField(
+        choices=["all", "significant"],
+        required=False,
+        default="all",
+        help_text="`significant` leaves out the administrative entries (case opened, shares, "
+        "share and notification acknowledgements, emergency access), as the case page's "
+        "significant-events view does.",
+    )
 
 
 class NewEntrySerializer(serializers.Serializer):

@@ -30,13 +30,23 @@ from cases.validators import normalise_nhs_number, normalise_postcode
 from people.models import Agency, Person
 
 
-def record_on_chronology(case: Case, person: Person, category: str, text: str) -> Entry:
-    """An entry the service writes itself (a share, a screening...), happening now."""
+def record_on_chronology(
+    case: Case,
+    person: Person,
+    category: str,
+    text: str,
+    *,
+    occurred_at: dt.datetime | None = None,
+) -> Entry:
+    """An entry the service writes itself (a share, a placement, a missing report...).
+
+    `occurred_at` is when the thing happened (a placement's start, "last seen", a return),
+    which places it in the chronology; it is recorded now. Without it, it happened now."""
     now = timezone.now()
     return Entry.objects.create(
         case=case,
         category=category,
-        occurred_at=now,
+        occurred_at=occurred_at or now,
         recorded_at=now,
         recorded_by=person,
         agency=person.agency,

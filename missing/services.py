@@ -21,6 +21,7 @@ from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering
+from safeguarding.uk_time import said
 from sharing.models import LawfulBasis
 
 
@@ -144,7 +145,8 @@ def record_placement(
         Entry.Category.PLACEMENT,
         f"Child {verb} a placement in {area.name} "
         f"({placement.get_provider_type_display().lower()}) from "
-        f"{timezone.localtime(started_at):%d %b %Y %H:%M}, by {person.agency.name}.",
+        f"{said(started_at)}, by {person.agency.name}.",
+        occurred_at=started_at,
     )
     case_changed(
         Action.PLACEMENT_RECORDED,
@@ -179,8 +181,8 @@ def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: 
         case,
         person,
         Entry.Category.PLACEMENT_ENDED,
-        f"Placement in {placement.area.name} ended "
-        f"{timezone.localtime(ended_at):%d %b %Y %H:%M}. Reason: {reason}",
+        f"Placement in {placement.area.name} ended {said(ended_at)}. Reason: {reason}",
+        occurred_at=ended_at,
     )
     case_changed(Action.PLACEMENT_ENDED, person, case.pk, placement=placement.pk)
     _tell(
@@ -218,8 +220,8 @@ def report_missing(
         person,
         Entry.Category.MISSING,
         f"Reported missing by {person.agency.name} ({episode.get_risk_display().lower()} risk). "
-        f"Last seen {timezone.localtime(last_seen_at):%d %b %Y %H:%M} at "
-        f"{episode.last_seen_where}. {episode.circumstances}",
+        f"Last seen {said(last_seen_at)} at {episode.last_seen_where}. {episode.circumstances}",
+        occurred_at=last_seen_at,
     )
     case_changed(Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk)
     area = area_for(case)
@@ -270,9 +272,10 @@ def record_return(
         case,
         person,
         Entry.Category.RETURNED,
-        f"Returned {timezone.localtime(episode.returned_at):%d %b %Y %H:%M}, recorded by "
-        f"{person.agency.name}. How found: {episode.how_found}. Return home interview by "
-        f"{authority.name} due {timezone.localtime(interview.due_at):%d %b %Y %H:%M}.",
+        f"Returned {said(episode.returned_at)}, recorded by {person.agency.name}. How found: "
+        f"{episode.how_found}. Return home interview by {authority.name} due "
+        f"{said(interview.due_at)}.",
+        occurred_at=episode.returned_at,
     )
     case_changed(
         Action.RETURN_RECORDED, person, case.pk, episode=episode.pk, interview=interview.pk
@@ -306,8 +309,9 @@ def record_return_interview(person: Person, interview, *, held_on: dt.datetime, 
         case,
         person,
         Entry.Category.RETURN_INTERVIEW,
-        f"Return home interview held {timezone.localtime(held_on):%d %b %Y %H:%M} by "
-        f"{person.agency.name}{late}. {interview.summary}",
+        f"Return home interview held {said(held_on)} by {person.agency.name}{late}. "
+        f"{interview.summary}",
+        occurred_at=held_on,
     )
     case_changed(
         Action.RETURN_INTERVIEW_RECORDED, person, case.pk, interview=interview.pk, late=bool(late)

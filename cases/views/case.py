@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from audit.actions import Action
 from audit.services import record
-from cases import registry, roles, selectors
+from cases import registry, roles, selectors, visits
 from cases.forms import (
     ChronologyFilterForm,
     CloseForm,
@@ -29,12 +29,18 @@ from cases.pages import (
 from cases.roles import Act
 from cases.services import CaseAlreadyClosed, close_case
 from people.models import Agency
+from safeguarding import uk_time
 
+# Times as people read them, each followed by the same time for programs (sorting, import).
 CSV_HEADER = [
-    "Entry", "When it happened", "Recorded at", "Agency", "Recorded by", "Category",
+    "Entry", "When it happened", "When it happened (ISO 8601)", "Recorded at",
+    "Recorded at (ISO 8601)", "Agency", "Recorded by", "Category",
     "Restricted", "What happened", "Amends entry", "Amendment reason",
     "Superseded by entry",
 ]  # fmt: skip
+# The entries recorded since the last visit named one by one on the case page; the rest
+# are counted and flagged where they sit.
+NEW_LISTED = 10
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -81,7 +87,16 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     # The buttons shown are the actions the person's role and their agency's access allow.
     may = roles.allowed(person, held.__getitem__)
     form = _filter_form(request, case)
-    page_obj = page(request, selectors.chronology(case, person, **form.filters))
+    now = timezone.now()
+    # Before this read moves it on: when the person's last visit ended.
+    since = visits.visit(person, case, now)
+    chronology = selectors.chronology(case, person, **form.filters)
+    page_obj = page(request, chronology)
+    new = selectors.recorded_since(chronology, person, since) if since else []
+    for item in new:
+        item["page"] = (item["position"] - 1) // page_obj.paginator.per_page + 1
+        item["label"] = Entry.Category(item["category"]).label
+    new_ids = {item["pk"] for item in new}
     for entry in page_obj:
         entry.amendable = (
             may[roles.Act.ADD_ENTRY]
@@ -89,7 +104,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             and entry.category in Entry.RECORDABLE
             and not hasattr(entry, "superseded_by")
         )
-    now = timezone.now()
+        entry.is_new = entry.pk in new_ids
     viewed(request, case, "case", page=page_obj.number, filters=form.described)
     # Panels of higher layers (shares and emergency accesses, the placement and missing
     # episodes, recent activity), through the registry: cases imports none of them. After
@@ -113,8 +128,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             **panels,
             "now": now,
             "form": form,
-            "filtered": form.is_bound,
+            "filtered": form.narrowed,
+            "significant": form.filters["significant"],
             "page_obj": page_obj,
+            "since": since,
+            "new_entries": new,
+            "new_listed": new[:NEW_LISTED],
+            "new_more": max(len(new) - NEW_LISTED, 0),
         },
     )
 
@@ -171,8 +191,10 @@ def _csv_rows(entries) -> Iterator[list[str]]:
             _cell(v)
             for v in (
                 entry.pk,
-                f"{timezone.localtime(entry.occurred_at):%Y-%m-%d %H:%M}",
-                f"{timezone.localtime(entry.recorded_at):%Y-%m-%d %H:%M}",
+                uk_time.said(entry.occurred_at),
+                uk_time.machine(entry.occurred_at),
+                uk_time.said(entry.recorded_at),
+                uk_time.machine(entry.recorded_at),
                 entry.agency.name,
                 entry.recorded_by.get_full_name() or entry.recorded_by.username,
                 entry.get_category_display(),

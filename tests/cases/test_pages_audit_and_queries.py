@@ -1,11 +1,14 @@
 """Every case page's reads: exactly their audit events (and none for a refused page), and a
 constant number of queries whatever the number of cases or entries."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, Event
+from cases.models import Visit
 from cases.services import add_entry, amend_entry, record_screening
 from people.models import Agency
 from sharing.services import grant_emergency_access
@@ -83,7 +86,7 @@ SEARCH_QUERIES = 12
 
 # The current placement is read by its own indexed query (the child no longer points at it:
 # placements belong to the `missing` app, above `cases`).
-CASE_PAGE_QUERIES = 23
+CASE_PAGE_QUERIES = 25  # 23, the reader's visit and what was recorded since their last
 
 
 def test_lists_take_the_same_number_of_queries_for_3_cases_or_300(
@@ -148,8 +151,11 @@ def test_the_case_page_takes_the_same_number_of_queries_for_3_entries_or_300(
                         occurred_at=own.occurred_at, category="note", reason="Typo")  # fmt: skip
     grant_emergency_access(case, people["suffolk.officer"], "Found at 2am, at risk")
     assert case.entries.count() > 300
+    # The first visit ended long ago: the 300 entries are all new since then.
+    Visit.objects.filter(case=case).update(seen_at=timezone.now() - dt.timedelta(days=1))
     for query in [{}, {"page": 4}, {"category": "note"}, {"agency": agencies["norfolk_police"].pk}]:
         with django_assert_max_num_queries(CASE_PAGE_QUERIES):
             response = client.get(url, query)
         assert response.status_code == 200
         assert len(response.context["page_obj"].object_list) == 25
+        assert len(response.context["new_entries"]) > 25

@@ -84,7 +84,7 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
     assert viewed[0].detail == {
         "view": "case",
         "page": 1,
-        "filters": {"agency": None, "category": "", "from": None, "to": None},
+        "filters": {"agency": None, "category": "", "from": None, "to": None, "significant": False},
         # Under which share it was read, for the access report.
         "via": "share",
         "share": lead_share.pk,
@@ -326,13 +326,20 @@ def test_the_csv_export_is_the_visible_chronology_with_formulas_defused(
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["Entry", "When it happened", "Recorded at"]
-    texts = [row[7] for row in rows[1:]]
+    assert rows[0][:5] == [
+        "Entry", "When it happened", "When it happened (ISO 8601)", "Recorded at",
+        "Recorded at (ISO 8601)",
+    ]  # fmt: skip
+    # Said one way for people (4 December 2026 at 3:07pm), and in ISO 8601 for programs.
+    for row in rows[1:]:
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d{1,2}(:\d\d)?[ap]m", row[1]), row[1]
+        assert dt.datetime.fromisoformat(row[2]).utcoffset() is not None
+    texts = [row[9] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example")' in texts
     assert "'@SUM(A1)" in texts
     assert "Police only" not in body
     # Opened, the concern, the share, the unrestricted intelligence; not the restricted one.
-    assert sorted(row[5] for row in rows[1:]) == [
+    assert sorted(row[7] for row in rows[1:]) == [
         "Case opened",
         "Concern",
         "Intelligence",
@@ -342,7 +349,13 @@ def test_the_csv_export_is_the_visible_chronology_with_formulas_defused(
     assert [e.detail for e in events(Action.CHRONOLOGY_EXPORTED)] == [
         {
             "format": "csv",
-            "filters": {"agency": None, "category": "", "from": None, "to": None},
+            "filters": {
+                "agency": None,
+                "category": "",
+                "from": None,
+                "to": None,
+                "significant": False,
+            },
             "via": "share",
             "share": lead_share.pk,
             "level": "manage",

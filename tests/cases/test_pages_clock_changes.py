@@ -77,7 +77,7 @@ def test_a_repeated_time_is_asked_about_then_recorded_as_answered(year, case, si
             )
         # The chronology says which 01:30 each was.
         chronology = said(client.get(reverse("case", args=[case.pk])))
-        assert f"{day}, 01:30 GMT" in chronology and f"{day}, 01:30 BST" in chronology
+        assert f"{day} at 1:30am GMT" in chronology and f"{day} at 1:30am BST" in chronology
 
 
 @pytest.mark.parametrize("year", [2026, 2027])
