@@ -67,3 +67,20 @@ def machine(when: dt.datetime | None) -> str:
     """The same moment for programs (a spreadsheet's sort, an import): ISO 8601 in UK
     local time with its offset, to the second."""
     return "" if when is None else local(when).replace(microsecond=0).isoformat()
+
+
+def how_long(start: dt.datetime, end: dt.datetime) -> str:
+    """The time between two moments, roughly, in the one unit people would use: 45 minutes,
+    5 hours, 20 days, 3 months, 2 years (for "recorded 20 days after it happened")."""
+    minutes = int((end - start).total_seconds() // 60)
+    for unit, size, up_to in [
+        ("minute", 1, 60),
+        ("hour", 60, 48 * 60),
+        ("day", 24 * 60, 61 * 24 * 60),
+        ("month", 30 * 24 * 60, 730 * 24 * 60),
+    ]:
+        if minutes < up_to:
+            count = max(minutes // size, 1 if unit == "minute" else 0)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    years = minutes // (365 * 24 * 60)
+    return f"{years} year{'' if years == 1 else 's'}"

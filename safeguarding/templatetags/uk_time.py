@@ -23,3 +23,9 @@ def zone_if_repeated(value: dt.datetime | None) -> str:
     if not isinstance(value, dt.datetime):
         return ""
     return uk_time.zone_if_repeated(value)
+
+
+@register.filter
+def how_long_before(start: dt.datetime, end: dt.datetime) -> str:
+    """`{{ occurred|how_long_before:recorded }}`: 20 days."""
+    return uk_time.how_long(start, end)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from safeguarding.uk_time import machine, said
+from safeguarding.uk_time import how_long, machine, said
 
 UTC = dt.UTC
 
@@ -39,3 +39,21 @@ def test_programs_get_iso_8601_with_the_uk_offset():
     )
     assert machine(dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "2026-10-25T01:30:00+00:00"
     assert machine(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [
+        (dt.timedelta(seconds=20), "1 minute"),
+        (dt.timedelta(minutes=45), "45 minutes"),
+        (dt.timedelta(hours=1), "1 hour"),
+        (dt.timedelta(hours=47, minutes=59), "47 hours"),
+        (dt.timedelta(days=2), "2 days"),
+        (dt.timedelta(days=20, hours=3), "20 days"),
+        (dt.timedelta(days=90), "3 months"),
+        (dt.timedelta(days=800), "2 years"),
+    ],
+)
+def test_how_long_something_was_recorded_after_it_happened(gap, expected):
+    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    assert how_long(start, start + gap) == expected
