@@ -8,6 +8,10 @@ from django.http import HttpRequest
 FIELD = "once"
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{22,64}")
 ALREADY = "This was already recorded when you first sent the form, so it was not recorded again."
+SAME_AGAIN = (
+    "You sent this form with the same details a moment ago, and it was recorded then, so it "
+    "was not recorded again. To record something more, change the details and send it again."
+)
 
 
 def posted_token(request: HttpRequest) -> str:

@@ -18,6 +18,9 @@ class Claim(models.Model):
     class Kind(models.TextChoices):
         FORM = "form", "form token"
         API = "api", "Idempotency-Key"
+        # The same form sent again with the same details under a new token: the back
+        # button, which fetches the form afresh (a new token) with what was typed restored.
+        ECHO = "echo", "same form, same details"
 
     person_id = models.BigIntegerField()
     kind = models.CharField(max_length=4, choices=Kind.choices)

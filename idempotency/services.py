@@ -21,10 +21,12 @@ KEPT = dt.timedelta(hours=24)
 Result = TypeVar("Result")
 
 
-def _claim(person_id: int, kind: str, key: str, fingerprint: str, now: dt.datetime):
+def _claim(
+    person_id: int, kind: str, key: str, fingerprint: str, now: dt.datetime, kept: dt.timedelta
+):
     """Insert this request's claim; (its id, None), or (None, the earlier claim)."""
     Claim.objects.filter(
-        person_id=person_id, kind=kind, key=key, created_at__lte=now - KEPT
+        person_id=person_id, kind=kind, key=key, created_at__lte=now - kept
     ).delete()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -50,6 +52,7 @@ def run_once(
     *,
     fingerprint: str = "",
     now: dt.datetime | None = None,
+    kept: dt.timedelta = KEPT,
 ) -> Result:
     """`work()` once for this person's `key`, or `replay` of what the first time kept.
 
@@ -57,11 +60,12 @@ def run_once(
     because nothing was recorded (a form with errors, a refused request): the same key may
     then be used again. An exception from `work` lets the key go too, and is raised after
     the transaction ends, so what was recorded before it (an audited refusal) stays.
+    A claim older than `kept` is forgotten: the key may be used afresh.
     """
     now = now or timezone.now()
     failure = None
     with transaction.atomic():
-        mine, earlier = _claim(person_id, kind, key, fingerprint, now)
+        mine, earlier = _claim(person_id, kind, key, fingerprint, now, kept)
         if earlier is not None:
             return replay(earlier)
         try:

@@ -68,3 +68,25 @@ def test_without_javascript_the_token_records_a_double_click_once(
     finally:
         context.close()
     assert Entry.objects.filter(case=case, text=TEXT).count() == 1
+
+
+def test_back_then_send_again_records_once(page: Page, open_case_for):
+    """The browser's back button fetches the form afresh (a new token) and puts back what
+    was typed; sending it again goes to what the first submission recorded."""
+    case = open_case_for("social.worker")
+    sign_in_as(page, "social.worker")
+    page.goto(f"/cases/{case.pk}/entries/new/")
+    page.get_by_label("Category").select_option("concern")
+    page.get_by_label("What happened").fill(TEXT)
+    first_token = page.locator("input[name=once]").input_value()
+    page.get_by_role("button", name="Add the entry").click()
+    expect(page.get_by_text("The entry is added to the chronology.")).to_be_visible()
+
+    page.go_back()
+    expect(page.get_by_label("What happened")).to_have_value(TEXT)
+    assert page.locator("input[name=once]").input_value() != first_token
+    page.get_by_role("button", name="Add the entry").click()
+    expect(
+        page.get_by_text("You sent this form with the same details a moment ago")
+    ).to_be_visible()
+    assert Entry.objects.filter(case=case, text=TEXT).count() == 1

@@ -7,13 +7,15 @@ import re
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Entry
-from idempotency.forms import ALREADY
+from idempotency.forms import ALREADY, SAME_AGAIN
+from idempotency.middleware import SAME_AGAIN_WINDOW
 from idempotency.models import Claim
 from idempotency.tasks import forget_expired_claims
 from missing.models import MissingEpisode
@@ -55,8 +57,51 @@ def test_the_same_entry_form_sent_twice_records_one_entry(entry_page):
     # A new showing of the form is a new token: the next entry is recorded.
     again = token_of(client.get(url))
     assert again != token
-    client.post(url, entry_form(once=again, text="Seen near the station at night"))
+    client.post(url, entry_form(once=again, text="Seen again near the station"))
+    assert case.entries.filter(text="Seen again near the station").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_back_button_then_send_again_records_nothing_more(entry_page):
+    """Back fetches the form afresh (a new token) and the browser puts back what was
+    typed: the same details sent again soon after are the first submission again."""
+    case, client, url, token = entry_page
+    details = entry_form(text="Seen near the station at night")
+    first = client.post(url, details | {"once": token})
+    again = token_of(client.get(url))  # the back button
+    second = client.post(url, details | {"once": again})
+    assert (second.status_code, second["Location"]) == (302, first["Location"])
+    assert case.entries.filter(text="Seen near the station at night").count() == 1
+    assert SAME_AGAIN in text_of(client.get(second["Location"]))
+    # A change to what was typed is a new record...
+    changed = details | {"text": "Seen near the bus station", "once": token_of(client.get(url))}
+    third = client.post(url, changed)
+    assert third.status_code == 302
+    assert case.entries.filter(text="Seen near the bus station").count() == 1
+    # ...and so are the same details sent again once the moment has passed.
+    with time_machine.travel(timezone.now() + SAME_AGAIN_WINDOW + dt.timedelta(minutes=1)):
+        later = token_of(client.get(url))
+        assert client.post(url, details | {"once": later}).status_code == 302
     assert case.entries.filter(text="Seen near the station at night").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_same_details_from_someone_else_or_to_another_form_are_recorded(
+    sign_in, open_case_for, share
+):
+    first_case = open_case_for("social.worker")
+    second_case = open_case_for("social.worker")
+    share(first_case, "norfolk_police", "contribute")
+    details = entry_form(text="Seen near the station at night")
+    worker = sign_in("social.worker")
+    for case in (first_case, second_case):
+        url = reverse("entry-new", args=[case.pk])
+        worker.post(url, details | {"once": token_of(worker.get(url))})
+    officer = sign_in("police.officer")
+    url = reverse("entry-new", args=[first_case.pk])
+    officer.post(url, details | {"once": token_of(officer.get(url))})
+    assert first_case.entries.filter(text="Seen near the station at night").count() == 2
+    assert second_case.entries.filter(text="Seen near the station at night").count() == 1
 
 
 @pytest.mark.django_db
@@ -68,7 +113,7 @@ def test_a_form_shown_again_with_errors_keeps_its_token_usable(entry_page):
     right = client.post(url, entry_form(once=token, text="Came home with a new phone"))
     assert right.status_code == 302
     assert case.entries.filter(text="Came home with a new phone").count() == 1
-    assert Claim.objects.get().location == right["Location"]
+    assert Claim.objects.get(kind=Claim.Kind.FORM).location == right["Location"]
 
 
 @pytest.mark.django_db
@@ -107,7 +152,7 @@ def test_a_repeated_token_form_makes_one_token_and_never_shows_its_secret_again(
     again = client.post(url, {"name": "Force case system link", "days": "7", "once": token})
     assert (again.status_code, again["Location"]) == (302, url)
     assert ApiToken.objects.filter(name="Force case system link").count() == 1
-    assert Claim.objects.get().body is None
+    assert Claim.objects.get(kind=Claim.Kind.FORM).body is None
 
 
 @pytest.mark.django_db
