@@ -25,6 +25,7 @@ from missing.services import (
     record_placement,
     record_return,
     report_missing,
+    require_placing_authority,
 )
 
 ALREADY_RETURNED = http.problem_answer(
@@ -72,6 +73,7 @@ def placements(request: Request, case_id: int) -> Response:
 
     person = request.user
     found = case_to(person, case_id, Act.PLACE)
+    require_placing_authority(person, found)
     data = http.body(
         request,
         ms.NewPlacementSerializer,

@@ -24,4 +24,8 @@ def placement_and_missing(person: Person, case: Case, *, may_manage: bool) -> di
         "current_placement": selectors.current_placement(case),
         "missing_episodes": episodes[:MISSING_EPISODES_SHOWN],
         "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
+        # The placement links are for the placing authority (missing.services
+        # .require_placing_authority), on top of the role and access (`may.place`).
+        "placing_authority": may_manage
+        or person.agency_id == case.child.responsible_authority_id,
     }

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import Action
+from audit.services import record
 from cases.models import Case, Child, Entry
-from cases.roles import Act, require
+from cases.roles import Act, RoleRefused, require
+from cases.selectors import can
 from cases.services import case_changed, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement, ReturnInterview
@@ -50,6 +52,27 @@ def placing_authority_for(case: Case) -> Agency:
     if placement is not None:
         return placement.placing_authority
     return child.responsible_authority or case.lead_agency
+
+
+def require_placing_authority(person: Person, case: Case) -> None:
+    """Placements are recorded by the placing authority: the agency that manages the case or
+    the child's responsible authority (Children Act 1989 s22C). Another children's services
+    with contribute access to the case is refused (403, recorded); the role rule
+    (cases.roles, Act.PLACE) has already kept out everyone but children's social care."""
+    if person.agency_id == case.child.responsible_authority_id or can(person, case, "manage"):
+        return
+    record(
+        Action.PERMISSION_REFUSED,
+        actor=person,
+        target_type="case",
+        target_id=case.pk,
+        detail={"need": "placing_authority", "role": person.role},
+    )
+    authority = case.child.responsible_authority or case.lead_agency
+    raise RoleRefused(
+        f"Only the child’s placing authority records placements: {authority.name}, which "
+        "manages this case or is the child’s responsible authority."
+    )
 
 
 def area_for(case: Case):
@@ -107,6 +130,7 @@ def record_placement(
     entry, the audit event and the outbox, all in this transaction.
     """
     require(person, Act.PLACE, target_id=case.pk)
+    require_placing_authority(person, case)
     # The pages and API validate first; this keeps any other caller (a command, a script)
     # from writing an address the police could not find.
     validate_postcode(postcode)
@@ -169,6 +193,7 @@ def record_placement(
 def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: str):
     """End the child's current placement (without a new one), and say so."""
     require(person, Act.PLACE, target_id=case.pk)
+    require_placing_authority(person, case)
 
     child = Child.objects.select_for_update().get(pk=case.child_id)
     placement = current_placement_of(child)

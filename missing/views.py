@@ -31,6 +31,7 @@ from missing.services import (
     record_return,
     record_return_interview,
     report_missing,
+    require_placing_authority,
 )
 from notifications.models import Notification
 from safeguarding.uk_time import said
@@ -62,6 +63,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place a looked-after child, or move them (which ends the current placement)."""
     person = request.user
     case = contributing(request, case_id, Act.PLACE)
+    require_placing_authority(person, case)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current, born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
@@ -91,6 +93,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
     """End the current placement without a new one (a move is a new placement)."""
     case = contributing(request, case_id, Act.PLACE)
+    require_placing_authority(request.user, case)
     current = selectors.current_placement(case)
     if current is None:
         messages.info(request, "The child has no current placement on this case to end.")

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import Action
+from audit.models import Action, Event
 from cases.models import Entry
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.services import (
@@ -566,3 +566,40 @@ def test_each_form_records_exactly_its_events(case, people, partnership):
     for event in Event.objects.filter(action__in=[A.PLACEMENT_RECORDED, A.MISSING_REPORTED,
                                                   A.RETURN_INTERVIEW_RECORDED]):  # fmt: skip
         assert "Testchild" not in str(event.detail) and "Ipswich" not in str(event.detail)
+
+
+def test_placement_pages_and_api_are_for_the_placing_authority_only(
+    open_case_for, share, agencies, client
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.test import APIClient
+
+    from people.models import Person
+    from tests.conftest import verify_second_factor
+
+    case = open_case_for("social.worker")
+    share(case, "suffolk_childrens", "contribute")
+    worker = Person.objects.create_user(
+        "suffolk.worker", password="x" * 20, agency=agencies["suffolk_childrens"],
+        role=Person.Role.PRACTITIONER,
+    )  # fmt: skip
+    TOTPDevice.objects.create(user=worker, name="Authenticator", confirmed=True)
+    client.force_login(worker)
+    verify_second_factor(client, worker)
+    for name in ("placement-new", "placement-end"):
+        refused = client.get(reverse(name, args=[case.pk]))
+        assert refused.status_code == 403
+        shown = unescape(refused.content.decode())
+        assert "Only the child’s placing authority records placements" in shown
+    refusals = Event.objects.filter(
+        action=Action.PERMISSION_REFUSED, actor_username=worker.username
+    )
+    assert [e.detail["need"] for e in refusals] == ["placing_authority", "placing_authority"]
+    # No link to a form it would be refused.
+    page = text_of(client.get(reverse("case", args=[case.pk])))
+    assert "Record a placement" not in page
+    api = APIClient()
+    api.force_authenticate(worker)
+    answer = api.post(f"/api/v1/cases/{case.pk}/placements/", {}, format="json")
+    assert answer.status_code == 403
+    assert "placing authority" in answer.json()["detail"]

@@ -254,3 +254,41 @@ def test_the_placement_and_its_notifications_commit_or_roll_back_together(
         placement = place_in(partnership, case, "suffolk")
     assert len(told(Notification.Kind.PLACEMENT, placement.pk)) == 2
     assert callbacks
+
+
+@pytest.fixture
+def suffolk_worker(agencies, people):
+    from people.models import Person
+
+    worker = Person.objects.create_user(
+        "suffolk.worker", password="x" * 20, agency=agencies["suffolk_childrens"],
+        role=Person.Role.PRACTITIONER, first_name="Sam", last_name="Okoro",
+    )  # fmt: skip
+    people["suffolk.worker"] = worker
+    return worker
+
+
+def test_another_childrens_services_with_contribute_access_may_not_place(
+    open_case_for, partnership, share, suffolk_worker
+):
+    case = open_case_for("social.worker")
+    share(case, "suffolk_childrens", "contribute")
+    with pytest.raises(PermissionDenied, match="Only the child’s placing authority"):
+        place_in(partnership, case, "suffolk", by="suffolk.worker")
+    assert not Placement.objects.exists()
+    # The managing agency places; its placement is then ended only by it (or the child's
+    # responsible authority, which it now is).
+    place_in(partnership, case, "suffolk")
+    with pytest.raises(PermissionDenied, match="Only the child’s placing authority"):
+        end_placement(suffolk_worker, case, ended_at=timezone.now(), reason="Moved")
+    assert Placement.objects.get().ended_at is None
+
+
+def test_the_childs_responsible_authority_places_on_a_case_another_agency_leads(
+    open_case_for, partnership, share, agencies, suffolk_worker
+):
+    case = open_case_for("social.worker", looked_after=True,
+                         responsible_authority=agencies["suffolk_childrens"])  # fmt: skip
+    share(case, "suffolk_childrens", "contribute")
+    placement = place_in(partnership, case, "suffolk", by="suffolk.worker")
+    assert placement.placing_authority == agencies["suffolk_childrens"]
