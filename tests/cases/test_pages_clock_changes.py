@@ -64,7 +64,7 @@ def test_a_repeated_time_is_asked_about_then_recorded_as_answered(year, case, si
         assert (
             'id="id_occurred_time_zone" name="occurred_time_zone" type="radio" value="BST">' in raw
         )
-        assert "01:30 BST (first time)" in page and "01:30 GMT (second time)" in page
+        assert "1:30am BST (first time)" in page and "1:30am GMT (second time)" in page
         assert TEXT in page and 'value="01:30"' in raw  # everything typed is kept
         assert not case.entries.filter(text=TEXT).exists()
 
