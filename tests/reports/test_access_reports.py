@@ -248,6 +248,23 @@ def test_the_csv_is_streamed_with_a_bom_and_formulas_defused(world, people, agen
     assert [row[1] for row in csv_rows(history)[1:] if row[1].startswith("'")] == ["'=1+2"]
 
 
+def test_each_event_is_said_to_the_second_so_the_order_within_a_minute_shows(world, people):
+    # Two reads in the same minute, in summer (BST) and in the hour the clocks went back.
+    police = people["police.officer"]
+    viewed(police, world.amy, when=dt.datetime(2026, 7, 1, 14, 7, 9, tzinfo=dt.UTC))
+    viewed(police, world.amy, when=dt.datetime(2026, 7, 1, 14, 7, 41, tzinfo=dt.UTC))
+    viewed(police, world.amy, when=dt.datetime(2026, 10, 25, 0, 30, 0, tzinfo=dt.UTC))
+    query = {"person": "police.officer"}
+    for page in (
+        signed_in_as("ig.officer").get(reverse("access-events"), query),
+        signed_in_as("social.worker").get(reverse("case-access-history", args=[world.amy.pk])),
+    ):
+        text = page.content.decode()
+        assert ">1 July 2026 at 3:07:09pm</th>" in text
+        assert ">1 July 2026 at 3:07:41pm</th>" in text
+        assert ">25 October 2026 at 1:30:00am BST</th>" in text
+
+
 def test_events_are_paged_newest_first(world, people):
     for _ in range(30):
         viewed(people["police.officer"], world.amy)
