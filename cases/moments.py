@@ -40,16 +40,16 @@ class AmbiguousTime(ValueError):
     def choices(self) -> list[tuple[str, str]]:
         """The two readings, as a page offers them."""
         return [
-            (self.first.tzname(), f"{self.first:%H:%M} {self.first.tzname()} (first time)"),
-            (self.second.tzname(), f"{self.second:%H:%M} {self.second.tzname()} (second time)"),
+            (self.first.tzname(), f"{clock(self.first)} {self.first.tzname()} (first time)"),
+            (self.second.tzname(), f"{clock(self.second)} {self.second.tzname()} (second time)"),
         ]
 
     @property
     def message(self) -> str:
         return (
             f"{clock(self.first)} on {day_said(self.first.date())} happened twice, because the "
-            f"clocks went back an hour: select {self.first:%H:%M} {self.first.tzname()} (the first "
-            f"time) or {self.second:%H:%M} {self.second.tzname()} (the second time)"
+            f"clocks went back an hour: select {clock(self.first)} {self.first.tzname()} (the "
+            f"first time) or {clock(self.second)} {self.second.tzname()} (the second time)"
         )
 
 

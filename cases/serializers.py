@@ -21,6 +21,7 @@ from cases.models import Case, Child, Entry, Screening
 from cases.moments import CLOCK_SKEW, check_when
 from cases.validators import POSTCODE_MESSAGE, normalise_nhs_number, validate_nhs_number
 from people.models import Agency, Area
+from safeguarding.uk_time import day_said
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
 SOME_TEXT = r"^\s*[^\s\x00][^\x00]*$"
@@ -279,7 +280,7 @@ def happened(
         elif refused.code == "ahead":
             message = "Give a time that is not in the future."
         elif born:
-            message = f"Give a time on or after the child's date of birth ({born.isoformat()})."
+            message = f"Give a time on or after the child's date of birth ({day_said(born)})."
         else:
             message = "Give a time from 1900 onwards."
         raise serializers.ValidationError(message) from None

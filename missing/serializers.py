@@ -7,7 +7,6 @@ validate and translate; missing.services decides.
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,6 +23,7 @@ from cases.serializers import (
 )
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Area
+from safeguarding.uk_time import said
 
 # A placement may be recorded a little ahead of the move (the pages allow the same).
 PLACEMENT_AHEAD = dt.timedelta(hours=24)
@@ -105,9 +105,8 @@ class NewPlacementSerializer(serializers.Serializer):
         happened(value, self.context.get("born"), PLACEMENT_AHEAD)
         current = self.context.get("current")
         if current is not None and value < current.started_at:
-            since = timezone.localtime(current.started_at)
             raise serializers.ValidationError(
-                f"The child's current placement started {since:%d %b %Y %H:%M}: give a time "
+                f"The child's current placement started {said(current.started_at)}: give a time "
                 "after that, or end that placement first."
             )
         return value
@@ -134,8 +133,7 @@ class ReturnSerializer(serializers.Serializer):
         happened(value, self.context.get("born"))
         episode = self.context["episode"]
         if value < episode.last_seen_at:
-            seen = timezone.localtime(episode.last_seen_at)
             raise serializers.ValidationError(
-                f"The child was last seen {seen:%d %b %Y %H:%M}: give a time after that."
+                f"The child was last seen {said(episode.last_seen_at)}: give a time after that."
             )
         return value

@@ -6,12 +6,12 @@ It lives here, not in notifications.tasks, because notifications sits below miss
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
 
 from missing.models import ReturnInterview
 from notifications.models import Notification
 from notifications.services import notify
 from notifications.tasks import as_of
+from safeguarding.uk_time import said
 
 
 @shared_task(name="missing.tasks.escalate_return_interviews")
@@ -39,7 +39,7 @@ def escalate_return_interviews(now: str | None = None) -> int:
                 Notification.Kind.RETURN_INTERVIEW_OVERDUE,
                 interview.pk,
                 f"Case {case.reference}: return home interview overdue "
-                f"(due {timezone.localtime(interview.due_at):%d %b %Y %H:%M})",
+                f"(due {said(interview.due_at)})",
                 interview.episode.reported_by,
                 [interview.agency],
                 escalated=True,

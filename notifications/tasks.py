@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from people.models import Agency, Person
+from safeguarding.uk_time import said
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,10 @@ def send_email(delivery: Delivery) -> None:
     subject = f"{notification.get_kind_display()}: {notification.summary}"
     if escalated:
         subject = f"ESCALATED, not acknowledged: {subject}"
-    deadline = timezone.localtime(notification.acknowledge_by)
     body = (
         f"{notification.summary}\n\n"
         f"From {notification.caused_by_agency.name} to {agency.name}.\n"
-        f"Please acknowledge by {deadline:%d %b %Y %H:%M}: {_link(notification)}\n\n"
+        f"Please acknowledge by {said(notification.acknowledge_by)}: {_link(notification)}\n\n"
         "Sign in to the Safeguarding Hub to see the case. This email holds no details of "
         "the child on purpose.\n"
     )

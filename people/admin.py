@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from people.admin_audit import AuditedAdmin
 from people.models import Agency, Area, ClosureDay, Person
 from people.two_factor import reset_second_factor
+from safeguarding.uk_time import day_said
 
 
 def _is_agency_admin(request: HttpRequest) -> bool:
@@ -148,7 +149,7 @@ class ClosureDayForm(forms.ModelForm):
         if agency and day:
             taken = ClosureDay.objects.filter(agency=agency, day=day).exclude(pk=self.instance.pk)
             if taken.exists():
-                self.add_error("day", f"{day:%-d %B %Y} is already a closure day.")
+                self.add_error("day", f"{day_said(day)} is already a closure day.")
         return data
 
 

@@ -38,9 +38,12 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.models import Event
+from safeguarding.uk_time import machine, said
 
-CSV_HEADER = ["When", "Person", "Agency", "Action", "Target", "Under", "Request id",
-              "Client address", "Detail"]  # fmt: skip
+# "When" as people read it (to the second: order within a minute matters here), then the
+# same moment in ISO 8601 for a spreadsheet to sort by.
+CSV_HEADER = ["When", "When (ISO 8601)", "Person", "Agency", "Action", "Target", "Under",
+              "Request id", "Client address", "Detail"]  # fmt: skip
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Events that name the children they showed in detail["children"], not in their target.
@@ -199,7 +202,8 @@ def csv_row(event: Event) -> list[str]:
     return [
         _cell(v)
         for v in (
-            f"{timezone.localtime(event.occurred_at):%Y-%m-%d %H:%M:%S}",
+            said(event.occurred_at, seconds=True),
+            machine(event.occurred_at),
             event.actor_username,
             event.actor_agency,
             event.get_action_display(),

@@ -33,6 +33,7 @@ from reports.selectors import (
     reviewable_accesses,
 )
 from safeguarding.paging import paginate
+from safeguarding.uk_time import said
 from sharing.models import EmergencyAccess
 from sharing.services import AlreadyReviewed, review_emergency_access
 
@@ -330,9 +331,8 @@ def _access_for(person: Person, access_id: int) -> EmergencyAccess:
 def _already(access: EmergencyAccess) -> str:
     by = access.reviewed_by
     who = (by.get_full_name() or by.username) if by else "someone"
-    when = timezone.localtime(access.reviewed_at)
     return (
-        f"This emergency access was already reviewed by {who} on {when:%d %b %Y at %H:%M}. "
+        f"This emergency access was already reviewed by {who} on {said(access.reviewed_at)}. "
         "Nothing was changed."
     )
 

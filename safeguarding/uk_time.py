@@ -40,10 +40,14 @@ def zone_if_repeated(when: dt.datetime) -> str:
     return f" {zone_name(when)}" if repeated(when) else ""
 
 
-def clock(time: dt.time | dt.datetime) -> str:
-    """A time of day as people say it: 1:30am, 2pm, 12:05pm."""
+def clock(time: dt.time | dt.datetime, *, seconds: bool = False) -> str:
+    """A time of day as people say it: 1:30am, 2pm, 12:05pm; with `seconds`, always to the
+    second: 1:30:00am, 2:00:09pm, 12:05:59pm."""
     hour = time.hour % 12 or 12
-    minutes = f":{time.minute:02d}" if time.minute else ""
+    if seconds:
+        minutes = f":{time.minute:02d}:{time.second:02d}"
+    else:
+        minutes = f":{time.minute:02d}" if time.minute else ""
     return f"{hour}{minutes}{'am' if time.hour < 12 else 'pm'}"
 
 
@@ -52,15 +56,18 @@ def day_said(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def said(when: dt.datetime | dt.date | None) -> str:
+def said(when: dt.datetime | dt.date | None, *, seconds: bool = False) -> str:
     """A moment as the Hub says it: 4 December 2026 at 3:07pm (UK time; its zone where
-    that reading happened twice). A date alone is said as a date; None as ""."""
+    that reading happened twice). A date alone is said as a date; None as "".
+
+    `seconds` says it to the second, for where the order within a minute matters (an
+    audit trail): 4 December 2026 at 3:07:09pm, 4 December 2026 at 3:00:00pm."""
     if when is None:
         return ""
     if not isinstance(when, dt.datetime):
         return day_said(when)
     here = local(when)
-    return f"{day_said(here.date())} at {clock(here)}{zone_if_repeated(when)}"
+    return f"{day_said(here.date())} at {clock(here, seconds=seconds)}{zone_if_repeated(when)}"
 
 
 def machine(when: dt.datetime | None) -> str:

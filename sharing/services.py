@@ -18,6 +18,7 @@ from cases.models import Case
 from cases.roles import Act, require
 from cases.services import case_changed, record_on_chronology
 from people.models import Agency, Person
+from safeguarding.uk_time import said
 from sharing.models import EmergencyAccess, LawfulBasis, Share
 
 # What each share level lets an agency do: the case access rule, owned by `cases`.
@@ -222,7 +223,7 @@ def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess
         person,
         "emergency_access",
         f"Emergency access used by {person.get_full_name()} ({person.agency}) until "
-        f"{timezone.localtime(access.expires_at):%d %b %Y %H:%M}. Reason: {reason}",
+        f"{said(access.expires_at)}. Reason: {reason}",
     )
     case_changed(
         Action.EMERGENCY_ACCESS,
@@ -259,7 +260,7 @@ def review_emergency_access(person: Person, access: EmergencyAccess, note: str) 
         person,
         "emergency_access",
         f"Emergency access used by {user.get_full_name() or user.username} ({user.agency}) "
-        f"from {timezone.localtime(access.granted_at):%d %b %Y %H:%M} was reviewed by "
+        f"from {said(access.granted_at)} was reviewed by "
         f"{person.get_full_name() or person.username}, information governance.",
     )
     case_changed(

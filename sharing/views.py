@@ -9,13 +9,13 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors
 from cases.models import Case
 from cases.pages import back, done, form_page, listed, page, posted
 from cases.roles import Act, may, require
+from safeguarding.uk_time import said
 from sharing.forms import EmergencyAccessForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
@@ -124,10 +124,9 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
             return redirect("case", case_id=case.pk)
         else:
             access = grant_emergency_access(case, person, form.cleaned_data["reason"])
-            until = timezone.localtime(access.expires_at)
             messages.info(
                 request,
-                f"You have emergency access to {case.reference} until {until:%H:%M on %d %b %Y}."
+                f"You have emergency access to {case.reference} until {said(access.expires_at)}."
                 " It is shown to the agency that manages the case.",
             )
             return redirect("case", case_id=case.pk)

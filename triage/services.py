@@ -28,6 +28,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendar_for
+from safeguarding.uk_time import said
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -290,7 +291,7 @@ def check_summary(contact: Contact, due: dt.datetime) -> str:
     # Safe for an email subject or a webhook: references and a time, never the child.
     return (
         f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
-        f"by {timezone.localtime(due):%d %b %Y %H:%M}"
+        f"by {said(due)}"
     )
 
 
@@ -414,7 +415,7 @@ def _write_story(case: Case, contact: Contact, person: Person) -> None:
         entries.append(
             _entry(case, Entry.Category.MASH_RATING, rating.rated_at, rating.rated_by,
                    contact.mash_id, f"Rated {rating.get_rag_display().lower()} "
-                   f"(decision due {timezone.localtime(rating.due_at):%d %b %Y %H:%M}): "
+                   f"(decision due {said(rating.due_at)}): "
                    f"{rating.reason}")
         )  # fmt: skip
     Entry.objects.bulk_create(entries)

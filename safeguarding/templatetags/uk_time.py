@@ -12,8 +12,16 @@ register = template.Library()
 @register.filter
 def when(value: dt.datetime | dt.date | None) -> str:
     """4 December 2026 at 3:07pm (a date alone: 4 December 2026); its zone where the time
-    happened twice that day."""
-    return uk_time.said(value)
+    happened twice that day. Anything else (a missing variable) is said as nothing, as
+    Django's `date` filter does."""
+    return uk_time.said(value) if isinstance(value, dt.date) else ""
+
+
+@register.filter
+def when_exact(value: dt.datetime | dt.date | None) -> str:
+    """To the second, for where the order within a minute matters (an audit trail):
+    4 December 2026 at 3:07:09pm; its zone where the time happened twice that day."""
+    return uk_time.said(value, seconds=True) if isinstance(value, dt.date) else ""
 
 
 @register.filter

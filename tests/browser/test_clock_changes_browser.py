@@ -50,11 +50,11 @@ def test_a_repeated_time_is_asked_about_and_a_skipped_one_refused(page: Page, op
     assert axe_violations(page) == [], describe(axe_violations(page))
     # The summary's link takes the reader to the question.
     summary.get_by_role("link", name="happened twice").click()
-    expect(page.get_by_label("01:30 BST (first time)")).to_be_focused()
+    expect(page.get_by_label("1:30am BST (first time)")).to_be_focused()
     expect(page.get_by_label("What happened")).to_have_value(TEXT)
     assert not Entry.objects.filter(case=case, text=TEXT).exists()
 
-    question.get_by_label("01:30 GMT (second time)").check()
+    question.get_by_label("1:30am GMT (second time)").check()
     page.get_by_role("button", name="Add the entry").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("The entry is added")
     expect(page.locator(f"#entry-{Entry.objects.get(text=TEXT).pk}")).to_contain_text(

@@ -26,9 +26,9 @@ def refused(response) -> list[str]:
     ("born", "occurred_at", "message"),
     [
         (dt.date(2010, 5, 1), "1229-06-01T10:00:00Z",
-         "Give a time on or after the child's date of birth (2010-05-01)."),
+         "Give a time on or after the child's date of birth (1 May 2010)."),
         (dt.date(2010, 5, 1), "2010-04-30T22:59:00Z",
-         "Give a time on or after the child's date of birth (2010-05-01)."),
+         "Give a time on or after the child's date of birth (1 May 2010)."),
         (None, "1899-12-31T12:00:00Z", "Give a time from 1900 onwards."),
     ],
 )  # fmt: skip
@@ -87,6 +87,6 @@ def test_a_missing_report_before_the_child_was_born_is_refused(open_case_for, si
     response = post(sign_in("social.worker"), url("api-case-missing-episodes", case.pk), report)
     assert response.status_code == 400
     assert response.json() == {
-        "last_seen_at": ["Give a time on or after the child's date of birth (2010-05-01)."]
+        "last_seen_at": ["Give a time on or after the child's date of birth (1 May 2010)."]
     }
     assert not MissingEpisode.objects.exists()

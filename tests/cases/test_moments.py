@@ -35,10 +35,16 @@ def test_a_time_in_the_repeated_hour_is_ambiguous_and_each_reading_is_an_hour_ap
     assert twice.value.reading("GMT") == second.astimezone(UTC)
     assert twice.value.reading("GMT").tzinfo == UTC
     assert twice.value.reading("CET") is None
+    # Offered as times are said everywhere (1am, 1:30am), each with its zone.
+    said = f"{time.hour}:{time.minute:02d}am" if time.minute else "1am"
     assert twice.value.choices == [
-        ("BST", f"{time:%H:%M} BST (first time)"),
-        ("GMT", f"{time:%H:%M} GMT (second time)"),
+        ("BST", f"{said} BST (first time)"),
+        ("GMT", f"{said} GMT (second time)"),
     ]
+    assert twice.value.message == (
+        f"{said} on {day.day} October {day.year} happened twice, because the clocks went back "
+        f"an hour: select {said} BST (the first time) or {said} GMT (the second time)"
+    )
     assert repeated(first) and repeated(second)
 
 

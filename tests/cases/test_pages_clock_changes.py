@@ -64,7 +64,7 @@ def test_a_repeated_time_is_asked_about_then_recorded_as_answered(year, case, si
         assert (
             'id="id_occurred_time_zone" name="occurred_time_zone" type="radio" value="BST">' in raw
         )
-        assert "01:30 BST (first time)" in page and "01:30 GMT (second time)" in page
+        assert "1:30am BST (first time)" in page and "1:30am GMT (second time)" in page
         assert TEXT in page and 'value="01:30"' in raw  # everything typed is kept
         assert not case.entries.filter(text=TEXT).exists()
 
@@ -124,7 +124,7 @@ def test_a_missing_report_and_a_placement_ask_and_refuse_the_same_way(
         assert client.post(url, report | {"last_seen_time_zone": "GMT"}).status_code == 302
         episode = MissingEpisode.objects.get(case=case)
         assert episode.last_seen_at == dt.datetime(2026, 10, 25, 1, 15, tzinfo=UTC)
-        assert "25 Oct 2026, 01:15 GMT" in said(client.get(reverse("case", args=[case.pk])))
+        assert "25 October 2026 at 1:15am GMT" in said(client.get(reverse("case", args=[case.pk])))
 
         placement = {"area": str(partnership.areas["suffolk"].pk), "address": "1 Test Street",
                      "postcode": "ip1 1aa", "provider_type": "childrens_home",
@@ -148,6 +148,9 @@ def test_a_contact_asks_which_time_it_was_received(make_contact, people, partner
         assert answered.status_code == 302
         contact = child.contacts.latest("id")
         assert contact.received_at == dt.datetime(2027, 10, 31, 0, 5, tzinfo=UTC)
+        # The contact page says which 01:05 it was.
+        page = said(client.get(reverse("contact", args=[contact.pk])))
+        assert "31 October 2027 at 1:05am BST" in page
 
 
 # When something can have happened -------------------------------------------------------

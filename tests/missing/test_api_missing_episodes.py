@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from missing.models import MissingEpisode, ReturnInterview
+from safeguarding.uk_time import said
 from tests.conftest import events
 from tests.missing.api_helpers import (
     HOSPITAL,
@@ -161,8 +162,12 @@ def test_a_return_is_checked(sign_in, world, episode, when, message):
     response = post(sign_in("social.worker"), "api-case-missing-episode-returned",
                     world.case.pk, episode.pk, data=a_return(returned_at=returned_at))  # fmt: skip
     assert response.status_code == 400
-    [said] = response.json()["returned_at"]
-    assert said.startswith(message)
+    [refused] = response.json()["returned_at"]
+    assert refused.startswith(message)
+    if when == "before":
+        assert refused == (
+            f"The child was last seen {said(episode.last_seen_at)}: give a time after that."
+        )
     episode.refresh_from_db()
     assert episode.still_missing
 

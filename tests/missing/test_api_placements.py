@@ -16,6 +16,7 @@ from cases.validators import POSTCODE_MESSAGE
 from missing.models import MissingEpisode, Placement
 from missing.services import current_placement_of
 from notifications.models import Notification
+from safeguarding.uk_time import said
 from sharing.models import Share
 from tests.conftest import events
 from tests.missing.api_helpers import (
@@ -150,7 +151,11 @@ def test_a_move_cannot_start_before_the_current_placement(sign_in, world):
                     data=placement(world, started_at=ago(days=3)))  # fmt: skip
     assert response.status_code == 400
     [message] = response.json()["started_at"]
-    assert message.startswith("The child's current placement started ")
+    current = Placement.objects.get()
+    assert message == (
+        f"The child's current placement started {said(current.started_at)}: give a time after "
+        "that, or end that placement first."
+    )
     assert Placement.objects.count() == 1
 
 

@@ -88,6 +88,9 @@ def test_a_return_interview_not_held_in_72_hours_goes_to_the_placing_authoritys_
     overdue = Notification.objects.get(kind=Notification.Kind.RETURN_INTERVIEW_OVERDUE)
     assert overdue.agency == agencies["norfolk_childrens"]
     assert overdue.subject_id == interview.pk
+    assert overdue.summary == (
+        f"Case {case.reference}: return home interview overdue (due 4 June 2026 at 9am)"
+    )
     assert overdue.escalated_at is not None  # never escalated a second time
     [delivery] = overdue.deliveries.all()
     assert delivery.channel == Delivery.Channel.ESCALATION
@@ -98,6 +101,7 @@ def test_a_return_interview_not_held_in_72_hours_goes_to_the_placing_authoritys_
         [agencies["norfolk_childrens"].duty_email, people["mash.manager"].email]
     )
     assert "Return home interview overdue" in sent.subject
+    assert "(due 4 June 2026 at 9am)" in sent.subject
 
 
 def test_an_interview_held_in_time_is_not_escalated(open_case_for, place, missing, people):

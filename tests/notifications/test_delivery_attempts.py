@@ -14,7 +14,7 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt
+from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.tasks import (
     MAX_BACKOFF_SECONDS,
     SENDERS,
@@ -58,6 +58,19 @@ def test_attempting_a_delivery_twice_sends_one_email(open_case_for, missing, age
     assert delivery.state == Delivery.State.SENT
     assert delivery.attempts == 1
     assert [t.succeeded for t in delivery.tries.all()] == [True]
+
+
+def test_the_email_says_the_deadline_as_the_pages_do(open_case_for, missing, agencies, mailoutbox):
+    case = open_case_for("social.worker")
+    missing(case)
+    delivery = email_delivery(agencies["norfolk_childrens"])
+    # The second 01:30 of the night the clocks went back: the email says which.
+    Notification.objects.filter(pk=delivery.notification_id).update(
+        acknowledge_by=dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)
+    )
+    assert attempt(delivery.pk) == "sent"
+    [sent] = mailoutbox
+    assert "Please acknowledge by 25 October 2026 at 1:30am GMT: http" in sent.body
 
 
 def test_a_delivery_not_yet_due_is_left_for_its_turn(open_case_for, missing, agencies):

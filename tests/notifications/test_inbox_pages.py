@@ -83,6 +83,25 @@ def test_the_recipient_sees_the_notification_and_can_open_the_case(placed, agenc
     assert client.get(reverse("case", args=[placed.pk])).status_code == 200
 
 
+def test_the_inbox_says_each_time_the_gov_uk_way(placed, people, agencies):
+    placement = told(placed, "suffolk_police", agencies)
+    Notification.objects.filter(pk=placement.pk).update(
+        created_at=dt.datetime(2026, 12, 4, 15, 7, tzinfo=dt.UTC),
+        acknowledge_by=dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC),
+    )
+    many(placed, people, agencies, 1)
+    done = Notification.objects.get(agency=agencies["suffolk_police"], subject_id=1000)
+    acknowledge_notification(done, people["suffolk.officer"])
+    # The night the clocks went back, 01:30 happened twice: which one is said.
+    Notification.objects.filter(pk=done.pk).update(
+        acknowledged_at=dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)
+    )
+    page = text_of(client_for("suffolk.officer").get(reverse("inbox")))
+    assert "Norfolk County Council Children's Services 4 December 2026 at 3:07pm" in page
+    assert "7 December 2026 at 3pm" in page
+    assert "25 October 2026 at 1:30am GMT by Robin Marsh" in page
+
+
 def test_other_agencies_see_none_of_it(placed):
     page = text_of(client_for("health.nurse").get(reverse("inbox")))
     assert "0 notifications" in page and "Your agency has no notifications." in page
@@ -325,11 +344,18 @@ def troubled(placed, agencies, people):
 
 def test_the_agency_admin_sees_what_was_not_delivered_and_why(troubled):
     failed, pending = troubled
+    Delivery.objects.filter(pk=pending.pk).update(
+        next_attempt_at=dt.datetime(2026, 12, 4, 15, 7, tzinfo=dt.UTC)
+    )
+    # Attempts are said to the second: several can fall in one minute.
+    pending.tries.update(attempted_at=dt.datetime(2026, 12, 4, 15, 6, 5, tzinfo=dt.UTC))
     response = client_for("admin.ncc").get(reverse("agency-deliveries"))
     assert [d.pk for d in response.context["page_obj"]] == [failed.pk, pending.pk]
     page = text_of(response)
     assert "2 deliveries not made" in page
-    assert "Failed after every retry" in page and "Retrying next at" in page
+    assert "Failed after every retry" in page
+    assert "Retrying next attempt on 4 December 2026 at 3:07pm" in page
+    assert "4 December 2026 at 3:06:05pm: email: timed out" in page
     assert "email: SMTPServerDisconnected: gone" in page and "email: timed out" in page
     assert "3 attempts" in page and "1 attempt" in page
     assert "suffolk's own trouble" not in page

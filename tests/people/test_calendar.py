@@ -266,12 +266,12 @@ def test_the_contact_page_and_the_inbox_say_which_holidays_moved_the_deadline(
         contact = make_contact(received_at=at(2026, 12, 23, 10, 0))
         rate_contact(people["mash.manager"], contact, "green", "Low risk; the family is engaged.")
         page = sign_in("mash.manager").get(reverse("contact", args=[contact.pk]))
-    assert "10:00 on 30 December 2026: 25 and 28 December are bank holidays" in (
+    assert "30 December 2026 at 10am: 25 and 28 December are bank holidays" in (
         page.content.decode()
     )
     case = open_case_for("social.worker")
     with time_machine.travel(at(2026, 12, 24, 16, 0), tick=False):
         place(case, "suffolk", at=at(2026, 12, 24, 16, 0))
         inbox = sign_in("suffolk.officer").get(reverse("inbox")).content.decode()
-    assert "29 Dec 2026, 16:00" in inbox
+    assert "29 December 2026 at 4pm" in inbox
     assert "25 and 28 December are bank holidays" in inbox

@@ -4,6 +4,7 @@ the zone where the reading happened twice."""
 import datetime as dt
 
 import pytest
+from django.template import Context, Template
 
 from safeguarding.uk_time import how_long, machine, said
 
@@ -57,3 +58,41 @@ def test_programs_get_iso_8601_with_the_uk_offset():
 def test_how_long_something_was_recorded_after_it_happened(gap, expected):
     start = dt.datetime(2026, 1, 1, tzinfo=UTC)
     assert how_long(start, start + gap) == expected
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (dt.datetime(2026, 12, 4, 15, 7, 9, 999999, tzinfo=UTC), "4 December 2026 at 3:07:09pm"),
+        # To the second, the minutes are said even on the hour.
+        (dt.datetime(2026, 12, 4, 15, 0, 0, tzinfo=UTC), "4 December 2026 at 3:00:00pm"),
+        (dt.datetime(2026, 12, 4, 0, 0, 5, tzinfo=UTC), "4 December 2026 at 12:00:05am"),
+        (dt.datetime(2026, 7, 1, 23, 30, 59, tzinfo=UTC), "2 July 2026 at 12:30:59am"),
+        (dt.datetime(2026, 10, 25, 0, 30, 1, tzinfo=UTC), "25 October 2026 at 1:30:01am BST"),
+        (dt.datetime(2026, 10, 25, 1, 30, 1, tzinfo=UTC), "25 October 2026 at 1:30:01am GMT"),
+        (dt.date(2026, 12, 4), "4 December 2026"),
+        (None, ""),
+    ],
+)
+def test_an_audit_trail_says_a_moment_to_the_second(when, expected):
+    assert said(when, seconds=True) == expected
+
+
+def test_the_template_filters_say_it_the_same_way():
+    page = Template(
+        "{% load uk_time %}[{{ a|when }}][{{ a|when_exact }}][{{ b|when }}][{{ c|when }}]"
+        '[{{ none|when|default:"Never" }}][{{ missing|when }}][{{ missing|when_exact }}]'
+    ).render(
+        Context(
+            {
+                "a": dt.datetime(2026, 10, 25, 1, 30, 7, tzinfo=UTC),
+                "b": dt.datetime(2026, 12, 4, 15, 7, tzinfo=UTC),
+                "c": dt.date(2011, 3, 4),
+                "none": None,
+            }
+        )
+    )
+    assert page == (
+        "[25 October 2026 at 1:30am GMT][25 October 2026 at 1:30:07am GMT]"
+        "[4 December 2026 at 3:07pm][4 March 2011][Never][][]"
+    )

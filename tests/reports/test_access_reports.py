@@ -13,6 +13,7 @@ import io
 
 import pytest
 import schemathesis
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from schemathesis import GenerationMode
@@ -218,25 +219,31 @@ def test_the_csv_is_streamed_with_a_bom_and_formulas_defused(world, people, agen
         "=1+2", password="x" * 20, agency=agencies["norfolk_childrens"]
     )
     basis = {"via": "share", "share": world.police_share.pk, "level": "view"}
-    sneaky = record(
-        Action.CASE_VIEWED, actor=person, target_type="case", target_id=world.amy.pk, detail=basis
-    )
+    # In the hour the clocks went back: the second 01:30 of the night, a few seconds in.
+    with time_machine.travel(dt.datetime(2026, 10, 25, 1, 30, 9, 500, tzinfo=dt.UTC), tick=False):
+        record(
+            Action.CASE_VIEWED, actor=person, target_type="case", target_id=world.amy.pk,
+            detail=basis,
+        )  # fmt: skip
     response = signed_in_as("ig.officer").get(reverse("access-events-export"), {"person": "=1+2"})
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response["Content-Disposition"]
     rows = csv_rows(response)
-    assert rows[0] == ["When", "Person", "Agency", "Action", "Target", "Under", "Request id",
-                       "Client address", "Detail"]  # fmt: skip
+    assert rows[0] == ["When", "When (ISO 8601)", "Person", "Agency", "Action", "Target",
+                       "Under", "Request id", "Client address", "Detail"]  # fmt: skip
     assert len(rows) == 2
-    when, who, agency, action, target, under, _, _, detail = rows[1]
+    when, iso, who, agency, action, target, under, _, _, detail = rows[1]
+    # As people read it, to the second and with its zone (01:30 happened twice that night);
+    # then for a spreadsheet to sort by.
+    assert when == "25 October 2026 at 1:30:09am GMT"
+    assert iso == "2026-10-25T01:30:09+00:00"
     assert who == "'=1+2"
     assert agency == "Norfolk County Council Children's Services"
     assert action == "Viewed a case"
     assert target == f"case {world.amy.pk}"
     assert under == f"Under share #{world.police_share.pk} (view)"
-    assert when.startswith(f"{timezone.localtime(sneaky.occurred_at):%Y-%m-%d %H:%M}")
     assert '"via": "share"' in detail
 
     history = signed_in_as("social.worker").get(
@@ -245,7 +252,24 @@ def test_the_csv_is_streamed_with_a_bom_and_formulas_defused(world, people, agen
     assert history["Content-Disposition"] == (
         f'attachment; filename="{world.amy.reference}-access-history.csv"'
     )
-    assert [row[1] for row in csv_rows(history)[1:] if row[1].startswith("'")] == ["'=1+2"]
+    assert [row[2] for row in csv_rows(history)[1:] if row[2].startswith("'")] == ["'=1+2"]
+
+
+def test_each_event_is_said_to_the_second_so_the_order_within_a_minute_shows(world, people):
+    # Two reads in the same minute, in summer (BST) and in the hour the clocks went back.
+    police = people["police.officer"]
+    viewed(police, world.amy, when=dt.datetime(2026, 7, 1, 14, 7, 9, tzinfo=dt.UTC))
+    viewed(police, world.amy, when=dt.datetime(2026, 7, 1, 14, 7, 41, tzinfo=dt.UTC))
+    viewed(police, world.amy, when=dt.datetime(2026, 10, 25, 0, 30, 0, tzinfo=dt.UTC))
+    query = {"person": "police.officer"}
+    for page in (
+        signed_in_as("ig.officer").get(reverse("access-events"), query),
+        signed_in_as("social.worker").get(reverse("case-access-history", args=[world.amy.pk])),
+    ):
+        text = page.content.decode()
+        assert ">1 July 2026 at 3:07:09pm</th>" in text
+        assert ">1 July 2026 at 3:07:41pm</th>" in text
+        assert ">25 October 2026 at 1:30:00am BST</th>" in text
 
 
 def test_events_are_paged_newest_first(world, people):

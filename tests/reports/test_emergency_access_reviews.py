@@ -8,6 +8,8 @@ suffolk.officer opened a case for Sam, which Suffolk Constabulary manages. ig.of
 information governance at Norfolk children's services.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -36,6 +38,10 @@ def test_reviewing_marks_it_reviewed_records_it_and_puts_it_on_the_chronology(wo
     assert REASON in listing.content.decode()
     assert "1 awaiting review" in listing.content.decode()
     assert events(Action.ACCESS_REPORT_VIEWED)[-1].detail["accesses"] == [glass.pk]
+    # Granted on a summer morning, as the chronology will say it.
+    EmergencyAccess.objects.filter(pk=glass.pk).update(
+        granted_at=dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC)
+    )
 
     response = client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
     assert response.status_code == 302
@@ -48,7 +54,7 @@ def test_reviewing_marks_it_reviewed_records_it_and_puts_it_on_the_chronology(wo
     assert reviewed.detail["access"] == glass.pk
     assert NOTE not in str(reviewed.detail)
     entry = Entry.objects.filter(case=world.amy, category="emergency_access").latest("id")
-    assert "reviewed by Riley Quinn" in entry.text
+    assert "from 1 July 2026 at 9:05am was reviewed by Riley Quinn" in entry.text
     assert "Robin Marsh" in entry.text
     assert NOTE not in entry.text
     after = client.get(reverse("emergency-reviews")).content.decode()
@@ -58,10 +64,15 @@ def test_reviewing_marks_it_reviewed_records_it_and_puts_it_on_the_chronology(wo
 def test_reviewing_twice_changes_nothing_and_says_so(world, glass, people):
     client = signed_in_as("ig.officer")
     client.post(reverse("emergency-review", args=[glass.pk]), {"note": NOTE})
+    EmergencyAccess.objects.filter(pk=glass.pk).update(
+        reviewed_at=dt.datetime(2026, 12, 4, 15, 7, 30, tzinfo=dt.UTC)
+    )
     again = client.post(
         reverse("emergency-review", args=[glass.pk]), {"note": "Second thoughts"}, follow=True
     )
-    assert "already reviewed by Riley Quinn" in again.content.decode()
+    assert (
+        "already reviewed by Riley Quinn on 4 December 2026 at 3:07pm. Nothing was changed."
+    ) in again.content.decode()
     assert "Nothing was changed" in again.content.decode()
     glass.refresh_from_db()
     assert glass.review_note == NOTE

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import Action
+from safeguarding.uk_time import said
 from sharing.models import EmergencyAccess, Share
 from tests.cases.page_helpers import html, text_of
 from tests.conftest import events
@@ -163,6 +164,12 @@ def test_emergency_access_opens_the_case_for_that_person_and_tells_the_manager(
     assert response["Location"] == reverse("case", args=[case.pk])
     page = text_of(client.get(response["Location"]))
     assert "You are using emergency access until" in page
+    access = EmergencyAccess.objects.get()
+    until = said(access.expires_at)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d{1,2}(:\d\d)?[ap]m( GMT| BST)?", until)
+    assert f"You have emergency access to {case.reference} until {until}." in page
+    [used] = case.entries.filter(category="emergency_access")
+    assert f"until {until}. Reason: Found alone at 2am" in used.text
     assert "Seen with older men" in page
     assert client.get(reverse("entry-new", args=[case.pk])).status_code == 404
     manager = text_of(sign_in("mash.manager").get(reverse("case", args=[case.pk])))

@@ -252,7 +252,7 @@ class TestRecordingAContact:
 
 class TestTheMashActs:
     def test_rating_through_the_page(self, sign_in, make_contact):
-        contact = make_contact()
+        contact = make_contact(received_at=dt.datetime(2025, 12, 3, 15, 7, tzinfo=LONDON))
         client = sign_in("mash.manager")
         assert "Rate the contact" in body(client.get(reverse("contact", args=[contact.pk])))
         response = client.post(
@@ -263,7 +263,8 @@ class TestTheMashActs:
         contact.refresh_from_db()
         assert contact.rag == "amber"
         page = body(client.get(reverse("contact", args=[contact.pk])))
-        assert "Rated amber." in page
+        # Amber: decided within 24 hours of receipt, said as every page says a time.
+        assert "Rated amber. The decision is due by 4 December 2025 at 3:07pm." in page
         assert "Older men, no immediate danger." in page  # the rating history, with reason
         assert events(Action.CONTACT_RATED)[-1].detail == {"rag": "amber", "previous": None}
 
@@ -333,6 +334,7 @@ class TestTheMashActs:
                      "Known to us.", "Under investigation.")  # fmt: skip
         client = sign_in("mash.manager")
         url = reverse("contact-decide", args=[contact.pk])
+        contact.ratings.update(due_at=dt.datetime(2026, 12, 4, 15, 7, tzinfo=LONDON))
         missing = body(client.post(url, {"decision": "strategy_discussion", "rationale": ""}))
         assert "Enter the rationale for the decision" in missing
         transfer = body(client.post(url, {"decision": "transfer", "rationale": "Moved away"}))
@@ -352,6 +354,8 @@ class TestTheMashActs:
         story = {Entry.Category.MASH_CONTACT, Entry.Category.MASH_RATING,
                  Entry.Category.PARTNER_CHECK, Entry.Category.MASH_DECISION}  # fmt: skip
         assert story <= categories
+        rating = contact.case.entries.get(category=Entry.Category.MASH_RATING)
+        assert rating.text.startswith("Rated amber (decision due 4 December 2026 at 3:07pm): ")
         # Once decided, the action pages send the manager back to the contact.
         for name in ["contact-rate", "contact-assign", "contact-checks", "contact-decide"]:
             back = client.get(reverse(name, args=[contact.pk]))

@@ -27,6 +27,7 @@ from cases.views.children import (
     duplicate_warning,
     search_step,
 )
+from safeguarding.uk_time import said
 from triage import selectors
 from triage.forms import (
     RESTRICTED_HINT,
@@ -264,11 +265,10 @@ def contact_rate(request: HttpRequest, contact_id: int) -> HttpResponse:
         except ValidationError as refused:
             _refused_by_service(form, refused)
         else:
-            due = timezone.localtime(contact.due_at)
             messages.success(
                 request,
                 f"Rated {contact.get_rag_display().lower()}. "
-                f"The decision is due by {due:%H:%M on %-d %B %Y}.",
+                f"The decision is due by {said(contact.due_at)}.",
             )
             return redirect("contact", contact_id=contact.pk)
     return _render_action(request, contact, "triage/contact_rate.html", form)
