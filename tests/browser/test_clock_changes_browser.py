@@ -58,7 +58,7 @@ def test_a_repeated_time_is_asked_about_and_a_skipped_one_refused(page: Page, op
     page.get_by_role("button", name="Add the entry").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("The entry is added")
     expect(page.locator(f"#entry-{Entry.objects.get(text=TEXT).pk}")).to_contain_text(
-        "25 October 2026, 01:30 GMT"
+        "25 October 2026 at 1:30am GMT"
     )
     assert Entry.objects.get(text=TEXT).occurred_at == dt.datetime(
         2026, 10, 25, 1, 30, tzinfo=dt.UTC
