@@ -26,6 +26,5 @@ def placement_and_missing(person: Person, case: Case, *, may_manage: bool) -> di
         "more_missing_episodes": len(episodes) > MISSING_EPISODES_SHOWN,
         # The placement links are for the placing authority (missing.services
         # .require_placing_authority), on top of the role and access (`may.place`).
-        "placing_authority": may_manage
-        or person.agency_id == case.child.responsible_authority_id,
+        "placing_authority": may_manage or person.agency_id == case.child.responsible_authority_id,
     }

@@ -99,9 +99,11 @@ def _tell(
     *,
     area: Area | None,
     placing_authority: Agency | None,
+    now: dt.datetime | None = None,
 ) -> None:
     """Tell the agencies a change concerns (`recipients`), every change in this module alike:
-    those covering `area`, the placing authority and those the case is shared with."""
+    those covering `area`, the placing authority and those the case is shared with. Their
+    deadlines to acknowledge count from `now` (the clock if not given)."""
     notify(
         case,
         kind,
@@ -109,6 +111,7 @@ def _tell(
         _summary(case, what),
         person,
         recipients(case, caused_by=person.agency, area=area, placing_authority=placing_authority),
+        now=now,
     )
 
 
@@ -122,6 +125,7 @@ def record_placement(
     postcode: str,
     provider_type: str,
     started_at: dt.datetime,
+    now: dt.datetime | None = None,
 ):
     """Place (or move) a looked-after child, and tell everyone who must know.
 
@@ -184,13 +188,20 @@ def record_placement(
     _tell(
         person, case, Notification.Kind.PLACEMENT, placement.pk,
         f"child {verb} a placement in {area.name}",
-        area=area, placing_authority=person.agency,
+        area=area, placing_authority=person.agency, now=now,
     )  # fmt: skip
     return placement
 
 
 @transaction.atomic
-def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: str):
+def end_placement(
+    person: Person,
+    case: Case,
+    *,
+    ended_at: dt.datetime,
+    reason: str,
+    now: dt.datetime | None = None,
+):
     """End the child's current placement (without a new one), and say so."""
     require(person, Act.PLACE, target_id=case.pk)
     require_placing_authority(person, case)
@@ -213,7 +224,7 @@ def end_placement(person: Person, case: Case, *, ended_at: dt.datetime, reason: 
     _tell(
         person, case, Notification.Kind.PLACEMENT_ENDED, placement.pk,
         f"placement in {placement.area.name} ended",
-        area=placement.area, placing_authority=placement.placing_authority,
+        area=placement.area, placing_authority=placement.placing_authority, now=now,
     )  # fmt: skip
     return placement
 
@@ -227,6 +238,7 @@ def report_missing(
     last_seen_where: str,
     circumstances: str,
     risk: str,
+    now: dt.datetime | None = None,
 ):
     """A child reported missing: saved, on the chronology, and everyone told at once."""
     require(person, Act.REPORT_MISSING)
@@ -262,7 +274,7 @@ def report_missing(
     _tell(
         person, case, Notification.Kind.MISSING, episode.pk,
         f"child missing ({episode.get_risk_display().lower()} risk)",
-        area=area, placing_authority=placing_authority_for(case),
+        area=area, placing_authority=placing_authority_for(case), now=now,
     )  # fmt: skip
     return episode
 
@@ -274,6 +286,7 @@ def record_return(
     *,
     returned_at: dt.datetime,
     how_found: str,
+    now: dt.datetime | None = None,
 ):
     """The child is back: when and how found; the placing authority owes a return home
     interview within RETURN_INTERVIEW_HOURS (72), and everyone told is told again."""
@@ -307,7 +320,7 @@ def record_return(
     )
     _tell(
         person, case, Notification.Kind.RETURNED, episode.pk, "missing child has returned",
-        area=area_for(case), placing_authority=authority,
+        area=area_for(case), placing_authority=authority, now=now,
     )  # fmt: skip
     return episode
 

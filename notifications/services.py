@@ -92,6 +92,7 @@ def notify(
     escalated: bool = False,
     reference: str = "",
     due: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Notification]:
     """Write the notifications and their deliveries now; send them once this commits.
 
@@ -101,8 +102,9 @@ def notify(
     managers as well as its duty address. MASH work before a case exists has no case:
     `reference` then names what it is about (a contact's reference); `due` overrides the
     kind's acknowledgement deadline (a partner check is due when the MASH needs its answer).
+    `now` is when they are sent (the deadlines count from it); the clock if not given.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     agencies = list(agencies)
     deadlines = acknowledge_by(kind, now, agencies) if due is None else {}
     made = Notification.objects.bulk_create(

@@ -504,7 +504,7 @@ def make_contact(partnership):
 
     def _contact(*, by="health.nurse", child=None, rag=None, received_at=None, area="norfolk",
                  concern="Seen getting into cars with older men after school.",
-                 first_name="Contact", last_name="Testchild"):  # fmt: skip
+                 first_name="Contact", last_name="Testchild", now=None):  # fmt: skip
         person = partnership.people[by]
         if child is None:
             child = Child.objects.create(
@@ -516,7 +516,7 @@ def make_contact(partnership):
             person, child, area=partnership.areas[area], referrer_type="professional",
             referrer_name=person.get_full_name(), referrer_role=person.job_title,
             referrer_email=person.email, received_at=received_at or timezone.now(),
-            concern=concern,
+            concern=concern, now=now,
         )  # fmt: skip
         if rag:
             contact = rate_contact(

@@ -193,20 +193,22 @@ def record_contact(
     referrer_email: str = "",
     received_at: dt.datetime,
     concern: str,
+    now: dt.datetime | None = None,
 ) -> Contact:
     """Record a concern about a child for the MASH of the area where the child lives.
 
     The one way a contact is recorded, from a page or the API. Anyone may record one, for
     their agency or on behalf of a member of the public, about a child they may see
     (`child`) or one they describe (`new_child`, linked by NHS number to a known child);
-    it is due as if red until a MASH manager rates it. Raises PossibleDuplicates.
+    it is due as if red until a MASH manager rates it. Raises PossibleDuplicates. `now`
+    is when it is recorded (the clock if not given): `received_at` may not be after it.
     """
     if (child is None) == (new_child is None):
         raise ValueError("Give either a child or a new child.")
     mash = mash_for(area)
     if mash is None:
         raise ValidationError(f"No children’s services MASH covers {area.name} yet.")
-    if received_at > timezone.now() + CLOCK_SKEW:
+    if received_at > (now or timezone.now()) + CLOCK_SKEW:
         raise ValidationError("When it was received cannot be in the future.")
     if not concern.strip():
         raise ValidationError("Enter what was reported.")
@@ -238,8 +240,11 @@ def record_contact(
 
 
 @transaction.atomic
-def rate_contact(person: Person, contact: Contact, rag: str, reason: str) -> Contact:
-    """Rate (or re-rate) a contact; its decision and open checks fall due accordingly."""
+def rate_contact(
+    person: Person, contact: Contact, rag: str, reason: str, *, now: dt.datetime | None = None
+) -> Contact:
+    """Rate (or re-rate) a contact; its decision and open checks fall due accordingly.
+    `now` is when it was rated (the clock if not given)."""
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)
@@ -250,7 +255,7 @@ def rate_contact(person: Person, contact: Contact, rag: str, reason: str) -> Con
     if rag == contact.rag:
         raise ValidationError(f"The contact is already rated {contact.get_rag_display().lower()}.")
     previous = contact.rag
-    now = timezone.now()
+    now = now or timezone.now()
     contact.rag = rag
     contact.due_at = decision_due(rag, contact.received_at, contact.mash)
     if contact.state == Contact.State.NEW:
@@ -301,8 +306,11 @@ def request_checks(
     contact: Contact,
     agencies: list[Agency],
     question: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> list[PartnerCheck]:
-    """Ask each partner what it holds on the child; each is told through its inbox."""
+    """Ask each partner what it holds on the child; each is told through its inbox. The
+    answers fall due by the rating from `now` (when asked; the clock if not given)."""
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)
@@ -318,7 +326,7 @@ def request_checks(
             raise ValidationError("The MASH cannot ask itself: choose partner agencies.")
         if agency.pk in asked:
             raise ValidationError(f"{agency.name} has already been asked about this contact.")
-    now = timezone.now()
+    now = now or timezone.now()
     checks = []
     for agency in agencies:
         # Each partner answers in its own working days (its nation, its closure days).
@@ -329,7 +337,7 @@ def request_checks(
         )  # fmt: skip
         notify(
             contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact, due),
-            person, [agency], reference=contact.reference, due=due,
+            person, [agency], reference=contact.reference, due=due, now=now,
         )  # fmt: skip
         checks.append(check)
     _event(

@@ -182,12 +182,18 @@ def deadlines_of_all() -> list:
 
 @pytest.mark.django_db
 def test_a_placement_notified_on_christmas_eve_is_not_escalated_on_christmas_day(
-    open_case_for, place
+    open_case_for, people, partnership
 ):
+    from missing.services import record_placement
+
     case = open_case_for("social.worker")
     recorded = at(2026, 12, 24, 16, 0)
-    with time_machine.travel(recorded, tick=False):
-        place(case, "suffolk", at=recorded)
+    # The service is told the time (nothing else's clock is frozen).
+    record_placement(
+        people["social.worker"], case, area=partnership.areas["suffolk"],
+        address="1 Test Street", postcode="IP1 1AA", provider_type="childrens_home",
+        started_at=recorded, now=recorded,
+    )  # fmt: skip
     deadlines = {
         local(n.acknowledge_by)
         for n in Notification.objects.filter(kind=Notification.Kind.PLACEMENT)
@@ -208,12 +214,33 @@ def test_a_green_contact_received_before_christmas_is_not_due_on_a_bank_holiday(
 ):
     from triage.services import rate_contact
 
-    with time_machine.travel(at(2026, 12, 23, 12, 0), tick=False):
-        contact = make_contact(received_at=at(2026, 12, 23, 10, 0))
-        rate_contact(people["mash.manager"], contact, "green", "Low risk; the family is engaged.")
+    contact = make_contact(received_at=at(2026, 12, 23, 10, 0), now=at(2026, 12, 23, 10, 5))
+    rate_contact(people["mash.manager"], contact, "green", "Low risk; the family is engaged.",
+                 now=at(2026, 12, 23, 12, 0))  # fmt: skip
     contact.refresh_from_db()
     # Three working days after Wednesday 23rd: 24th, 29th, 30th.
     assert local(contact.due_at) == at(2026, 12, 30, 10, 0)
+    assert local(contact.ratings.get().rated_at) == at(2026, 12, 23, 12, 0)
+
+
+@pytest.mark.django_db
+def test_a_green_partner_check_asked_on_new_years_eve_is_due_after_the_holiday(
+    make_contact, people, agencies
+):
+    from triage.services import rate_contact, request_checks
+
+    asked = at(2026, 12, 31, 11, 0)
+    contact = make_contact(received_at=at(2026, 12, 31, 9, 0), now=asked)
+    rate_contact(people["mash.manager"], contact, "green", "Low risk.", now=asked)
+    (check,) = request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]],
+                              "Known to you?", now=asked)  # fmt: skip
+    assert check.requested_at == asked
+    notice = Notification.objects.get(kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk)
+    assert notice.acknowledge_by == check.due_at and notice.created_at == asked
+    # England: 1 January 2027 is a bank holiday, so the working days are the 4th, 5th...
+    assert local(check.due_at).date() > dt.date(2027, 1, 1)
+    moved = calendar_for(agencies["norfolk_police"]).moved_by(check.requested_at, check.due_at)
+    assert "1 January" in moved
 
 
 # Agency admins add their agency's closure days ---------------------------------------------
@@ -263,7 +290,7 @@ def test_the_contact_page_and_the_inbox_say_which_holidays_moved_the_deadline(
     from triage.services import rate_contact
 
     with time_machine.travel(at(2026, 12, 23, 12, 0), tick=False):
-        contact = make_contact(received_at=at(2026, 12, 23, 10, 0))
+        contact = make_contact(received_at=at(2026, 12, 23, 10, 0), now=at(2026, 12, 23, 10, 5))
         rate_contact(people["mash.manager"], contact, "green", "Low risk; the family is engaged.")
         page = sign_in("mash.manager").get(reverse("contact", args=[contact.pk]))
     assert "30 December 2026 at 10am: 25 and 28 December are bank holidays" in (
