@@ -26,7 +26,7 @@ def escalate_return_interviews(now: str | None = None) -> int:
         late = list(
             ReturnInterview.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("episode__case", "episode__reported_by", "agency")
-            .filter(completed_at__isnull=True, escalated_at__isnull=True, due_at__lte=now)
+            .filter(completed_at__isnull=True, escalated_at__isnull=True, due_at__lt=now)
             .order_by("due_at")[:200]
         )
         for interview in late:

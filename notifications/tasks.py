@@ -294,7 +294,7 @@ def escalate(now: str | None = None) -> int:
         overdue = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(acknowledged_at__isnull=True, escalated_at__isnull=True,
-                    acknowledge_by__lte=now)
+                    acknowledge_by__lt=now)  # late once past it, as overdue() says
             .order_by("acknowledge_by")[:200]
         )  # fmt: skip
         for notification in overdue:

@@ -205,6 +205,7 @@ def test_a_placement_notified_on_christmas_eve_is_not_escalated_on_christmas_day
 
     assert escalate(now=at(2026, 12, 25, 16, 1).isoformat()) == 0
     assert escalate(now=at(2026, 12, 28, 16, 1)) == 0
+    assert escalate(now=at(2026, 12, 29, 16, 0)) == 0  # due by 4pm: not late at 4pm
     assert escalate(now=at(2026, 12, 29, 16, 1).isoformat()) == len(deadlines_of_all())
 
 
