@@ -214,3 +214,23 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "Expired"
         return "Active"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in from one address, for the per-address limit (people.lockout).
+
+    In PostgreSQL, not the cache: the limit must hold when Redis is down, and a cache that
+    is down must never stop anyone signing in. Rows older than the window are deleted as
+    new ones are written."""
+
+    address = models.CharField(max_length=64)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "failed_at"], name="sign_in_failure_address"),
+            models.Index(fields=["failed_at"], name="sign_in_failure_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.failed_at:%Y-%m-%d %H:%M:%S}"

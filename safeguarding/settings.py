@@ -186,7 +186,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute, and checked before a request reuses one: after a
+# database restart the first request gets a new connection, not a 500.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -295,7 +299,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# The cache (throttle counters, per-address sign-in failures) is Redis, shared by every
+# The cache (rate-limit counters) is Redis, shared by every
 # web process, so a limit holds however many processes serve requests.
 CACHES = {
     "default": {
@@ -303,6 +307,9 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "safeguarding",
         "TIMEOUT": 300,
+        # A cache that does not answer is given up on quickly: rate limits then fail open
+        # (safeguarding.throttling) rather than hold a request.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 

