@@ -27,6 +27,7 @@ def test_healthz_needs_no_sign_in_and_says_nothing_about_people(client, people):
         "broker",
         "status",
         "worker_heartbeat_age_seconds",
+        "rate_limits",
     }
 
 
@@ -45,7 +46,12 @@ def test_healthz_turns_503_while_the_broker_is_down_and_200_when_it_returns(
         broker.stop()
         response = client.get(reverse("healthz"))
         assert response.status_code == 503
-        assert response.json() == {"database": "up", "broker": "down", "status": "unavailable"}
+        assert response.json() == {
+            "database": "up",
+            "broker": "down",
+            "status": "unavailable",
+            "rate_limits": "counting",
+        }
 
         # Its own directory: the stopped server object shuts down whatever its pidfile names.
         restarted = ValkeyServer(port=port, data_dir=str(tmp_path / "broker-again"))
