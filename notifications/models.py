@@ -107,6 +107,10 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # Set (and committed) before a sender talks to the server, cleared when the outcome is
+    # recorded: still set on a pending delivery nobody is sending, it says a worker died
+    # mid-send, and the message may have arrived (notifications.tasks.attempt).
+    sending_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

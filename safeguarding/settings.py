@@ -84,6 +84,10 @@ NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 10)
 NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 30)
 NOTIFY_ESCALATE_SECONDS = env_int("NOTIFY_ESCALATE_SECONDS", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Networks a webhook may be sent to although they are not on the internet (CIDR, comma
+# separated): empty in production; a developer's or a test's receiver on the loopback.
+# Cloud metadata addresses are refused whatever this says (notifications.webhook_address).
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 # Celery: the queue tasks are sent to and a worker reads (the tests give each test worker
 # a queue of its own), and how long Redis holds a task a worker took but never finished
 # (killed) before handing it to another: longer than any task or retry countdown.

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -329,6 +330,9 @@ class SmtpReceiver:
 
     `stall_next()` makes the next DATA hang until `release()`, then refuse it (451), as a
     server does whose client vanished before it said 250: that message was not delivered.
+    `when_stored` (called once a message is stored, before the 250 is sent) and `at_quit`
+    (called when the client says QUIT, before the reply) let a test kill the worker at
+    those points of the conversation; each is called once, then cleared.
     """
 
     def __init__(self, port: int) -> None:
@@ -338,6 +342,8 @@ class SmtpReceiver:
         self._stall = False
         self.stalled = threading.Event()
         self._released = threading.Event()
+        self.when_stored: Callable[[], None] | None = None
+        self.at_quit: Callable[[], None] | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -387,7 +393,16 @@ class SmtpReceiver:
                 at=time.monotonic(),
             )
         )
+        if self.when_stored is not None:
+            hook, self.when_stored = self.when_stored, None
+            hook()
         return "250 2.0.0 Accepted"
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        if self.at_quit is not None:
+            hook, self.at_quit = self.at_quit, None
+            hook()
+        return "221 Bye"
 
     def ids(self) -> list[str]:
         return [m.message_id for m in self.messages]

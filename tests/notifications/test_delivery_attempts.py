@@ -21,6 +21,7 @@ from notifications.tasks import (
     attempt,
     backoff,
     failed_for,
+    interrupted_error,
     sign,
     verify,
 )
@@ -145,7 +146,10 @@ def test_a_delivery_that_exhausts_its_retries_fails_where_the_agency_admin_sees_
     assert list(failed_for(agency)) == [delivery]
 
 
-def test_a_failing_webhook_does_not_stop_the_email(open_case_for, missing, agencies, mailoutbox):
+def test_a_failing_webhook_does_not_stop_the_email(
+    open_case_for, missing, agencies, mailoutbox, settings
+):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # a receiver on the loopback
     agency = agencies["norfolk_childrens"]
     agency.webhook_url = f"http://127.0.0.1:{free_port()}/notifications"  # nothing listens
     agency.webhook_secret = "s3cret"
@@ -161,7 +165,7 @@ def test_a_failing_webhook_does_not_stop_the_email(open_case_for, missing, agenc
     assert [m.to for m in mailoutbox] == [[agency.duty_email]]
     webhook.refresh_from_db()
     assert webhook.state == Delivery.State.PENDING
-    assert webhook.last_error.startswith("webhook: URLError")
+    assert webhook.last_error.startswith("webhook: ConnectionRefusedError")
 
 
 def test_a_webhook_without_a_secret_is_not_sent_unsigned(open_case_for, missing, agencies):
@@ -183,7 +187,7 @@ def test_an_unexpected_error_in_a_channel_is_recorded_not_lost(
     missing(case)
     delivery = email_delivery(agencies["norfolk_childrens"])
 
-    def broken(delivery):
+    def broken(delivery, accepted):
         raise KeyError("a bug")
 
     monkeypatch.setitem(SENDERS, Delivery.Channel.EMAIL, broken)
@@ -205,3 +209,45 @@ def test_a_webhook_signature_verifies_only_for_the_same_secret_body_and_a_recent
     old = str(int(time.time()) - 3600)
     assert not verify("s3cret", old, body, sign("s3cret", old, body))
     assert not verify("s3cret", "not-a-time", body, signature)
+
+
+def test_a_delivery_left_sending_by_a_dead_worker_records_the_interruption_and_sends_again(
+    open_case_for, missing, agencies, mailoutbox
+):
+    case = open_case_for("social.worker")
+    missing(case)
+    delivery = email_delivery(agencies["norfolk_childrens"])
+    died_at = timezone.now() - dt.timedelta(minutes=1)
+    # What a worker killed after the server's 250 leaves: counted, marked sending, no mark.
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=1, sending_since=died_at)
+
+    assert attempt(delivery.pk) == "sent"
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.sending_since) == ("sent", 2, None)
+    tries = [(t.attempted_at, t.succeeded, t.error) for t in delivery.tries.order_by("id")]
+    assert tries[0] == (died_at, False, interrupted_error("email"))
+    assert tries[1][1:] == (True, "")
+    [sent] = mailoutbox
+    assert sent.extra_headers["Message-ID"] == (
+        f"<notification-{delivery.notification_id}-email@localhost>"
+    )
+
+
+def test_a_delivery_that_kills_its_worker_every_time_stops_at_the_last_attempt(
+    open_case_for, missing, agencies, mailoutbox, settings
+):
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    case = open_case_for("social.worker")
+    missing(case)
+    agency = agencies["norfolk_childrens"]
+    delivery = email_delivery(agency)
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=3, sending_since=timezone.now())
+
+    assert attempt(delivery.pk) == "failed"
+
+    assert mailoutbox == []  # no fourth copy
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.FAILED
+    assert delivery.last_error == interrupted_error("email")
+    assert list(failed_for(agency)) == [delivery]

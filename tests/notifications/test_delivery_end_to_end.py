@@ -22,7 +22,7 @@ from missing.models import ReturnInterview
 from missing.services import record_return
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import inbox
-from notifications.tasks import sweep, verify
+from notifications.tasks import interrupted_error, sweep, verify
 from tests.conftest import SmtpReceiver, free_port, sending_to_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,6 +213,79 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_delivers_it_once(
 
     wait_until(all_sent, what="delivery by the second worker")
     assert_each_email_arrived_once(smtp_receiver)
+    # The interrupted attempt is on the record (the admin sees why it took two), the other
+    # delivery went at the first try.
+    tries = sorted(
+        [(t.succeeded, t.error) for t in d.tries.order_by("attempted_at")]
+        for d in Delivery.objects.all()
+    )
+    assert tries == [[(False, interrupted_error("email")), (True, "")], [(True, "")]]
+
+
+def killing(worker):
+    """A hook for the SMTP receiver that kills `worker`, and an event set once it has."""
+    killed = threading.Event()
+
+    def kill() -> None:
+        worker.kill()
+        killed.set()
+
+    return kill, killed
+
+
+def test_a_worker_killed_after_the_server_accepted_an_email_sends_one_more_copy_at_most(
+    start_worker, smtp_receiver, open_case_for, missing
+):
+    env = {**smtp_receiver.env, "CELERY_VISIBILITY_TIMEOUT_SECONDS": "2"}
+    first = start_worker(env)
+    case = open_case_for("social.worker")
+    kill, killed = killing(first)
+    # The fixed point: the server has stored the message and the worker dies before it
+    # reads the 250, so before any mark: the window SMTP cannot close.
+    smtp_receiver.when_stored = kill
+
+    missing(case, by="social.worker")  # two emails: Norfolk Constabulary, the hospital
+    assert killed.wait(20), "no email reached the server"
+    killed_at = time.monotonic()
+    [message] = smtp_receiver.messages
+    sending = Delivery.objects.get(sending_since__isnull=False)
+    assert message.message_id == f"<notification-{sending.notification_id}-email@localhost>"
+    assert (sending.state, sending.attempts) == (Delivery.State.PENDING, 1)
+    assert not sending.tries.exists()
+
+    time.sleep(max(0.0, killed_at + 2.5 - time.monotonic()))
+    start_worker(env)
+    wait_until(all_sent, what="delivery by the second worker")
+
+    counts = Counter(smtp_receiver.ids())
+    others = {i: 1 for i in email_ids() if i != message.message_id}
+    assert counts == {message.message_id: 2, **others}  # one copy more, the same Message-ID
+    sending.refresh_from_db()
+    assert sending.attempts == 2 and sending.sending_since is None
+    assert [(t.succeeded, t.error) for t in sending.tries.order_by("attempted_at")] == [
+        (False, interrupted_error("email")),
+        (True, ""),
+    ]
+
+
+def test_a_worker_killed_after_the_250_while_saying_quit_sends_the_email_once(
+    start_worker, smtp_receiver, open_case_for, missing
+):
+    env = {**smtp_receiver.env, "CELERY_VISIBILITY_TIMEOUT_SECONDS": "2"}
+    first = start_worker(env)
+    case = open_case_for("social.worker")
+    kill, killed = killing(first)
+    smtp_receiver.at_quit = kill  # the 250 was read; the mark is already committed
+
+    missing(case, by="social.worker")
+    assert killed.wait(20), "no email reached QUIT"
+    killed_at = time.monotonic()
+    assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 1
+
+    time.sleep(max(0.0, killed_at + 2.5 - time.monotonic()))
+    start_worker(env)
+    wait_until(all_sent, what="delivery by the second worker")
+    assert_each_email_arrived_once(smtp_receiver)
     for delivery in Delivery.objects.all():
         assert [t.succeeded for t in delivery.tries.all()] == [True]
 
@@ -291,7 +364,10 @@ def test_a_webhook_receiver_verifies_the_signature_and_a_500_is_retried(
     police.webhook_url, police.webhook_secret = receiver.url, receiver.secret
     police.save()
     try:
-        start_worker({**smtp_receiver.env, **FAST_RETRIES})
+        # The receiver is on the loopback, which a developer allows (none is otherwise).
+        start_worker(
+            {**smtp_receiver.env, **FAST_RETRIES, "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+        )
         case = open_case_for("social.worker")
         missing(case, by="social.worker")
         wait_until(all_sent, what="the webhook delivered after a retry")
