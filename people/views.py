@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,9 +11,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from audit.actions import Action
-from audit.services import client_address, record
+from audit.services import record
 from idempotency.forms import recorded_at
-from people import demo, two_factor
+from people import demo, lockout, two_factor
 from people.forms import CodeForm, RecoveryCodeForm, SignInForm, TokenForm
 from people.selectors import signed_in_sessions
 from people.services import end_other_sessions
@@ -22,10 +21,6 @@ from people.tokens import create_token, revoke_token, tokens_of
 from safeguarding.paging import paginate
 
 TOKENS_PER_PAGE = 20
-
-
-def _address_key(request: HttpRequest) -> str:
-    return f"sign-in-failures:{client_address(request)}"
 
 
 class SignInView(auth_views.LoginView):
@@ -36,16 +31,13 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if cache.get(_address_key(request), 0) >= settings.SIGN_IN_ADDRESS_FAILURE_LIMIT:
+        if lockout.address_locked(request):
             record(Action.LOCKED_OUT, request=request, detail={"by": "address"})
             return locked_out(request)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        key = _address_key(self.request)
-        window = settings.SIGN_IN_ADDRESS_WINDOW_MINUTES * 60
-        cache.add(key, 0, timeout=window)
-        cache.incr(key)
+        lockout.count_address_failure(self.request)
         return super().form_invalid(form)
 
     def get_success_url(self) -> str:
