@@ -134,8 +134,13 @@ ERRORS = {
     429: _problem("Too many requests this minute."),
 }
 FIELD_ERRORS = OpenApiResponse(
-    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="What is wrong, by query parameter.",
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
+    },
+    description="What is wrong, by query parameter (`detail` for a request holding a NUL).",
 )
 
 

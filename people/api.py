@@ -1,6 +1,6 @@
 """The API for a person's own account: who am I, and my tokens."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
@@ -39,8 +39,18 @@ class StrictCharField(serializers.CharField):
 
 
 class NewTokenSerializer(serializers.Serializer):
+    """A new token's name and lifetime, and nothing else: a misspelt field is refused, not
+    dropped (the schema says `additionalProperties: false`, people/schema.py)."""
+
     name = StrictCharField(max_length=100)
     days = serializers.ChoiceField(choices=[days for days, _ in LIFETIME_CHOICES])
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = {key: ["Unknown field."] for key in data if key not in self.fields}
+            if unknown:
+                raise serializers.ValidationError(unknown)
+        return super().to_internal_value(data)
 
 
 class CreatedTokenSerializer(TokenSerializer):
@@ -50,16 +60,62 @@ class CreatedTokenSerializer(TokenSerializer):
         fields = [*TokenSerializer.Meta.fields, "secret"]
 
 
-@extend_schema(responses=PersonSerializer)
+# The documented error answers (cases.http documents the casework API alike; people sits
+# below cases, so says its own). Every problem is `{"detail": "…"}`.
+PROBLEM = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "additionalProperties": False,
+}
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(PROBLEM, description=description)
+
+
+FIELD_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
+    },
+    description="What is wrong, by field (`detail` for a body that is not JSON, holds a NUL "
+    "or is nested too deep).",
+)
+ANY_OPERATION = {
+    401: _problem("No live credentials."),
+    429: _problem("Too many requests this minute."),
+}
+TOKEN_ID = OpenApiParameter(
+    "token_id",
+    {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    OpenApiParameter.PATH,
+    description="One of your tokens.",
+)
+
+
+@extend_schema(responses={200: PersonSerializer, **ANY_OPERATION})
 @api_view(["GET"])
 def me(request: Request) -> Response:
     """The person the request is made as."""
     return Response(PersonSerializer(request.user).data)
 
 
-@extend_schema(methods=["GET"], responses=TokenSerializer(many=True))
+@extend_schema(methods=["GET"], responses={200: TokenSerializer(many=True), **ANY_OPERATION})
 @extend_schema(
-    methods=["POST"], request=NewTokenSerializer, responses={201: CreatedTokenSerializer}
+    methods=["POST"],
+    request=NewTokenSerializer,
+    responses={
+        201: CreatedTokenSerializer,
+        400: FIELD_ERRORS,
+        403: _problem(
+            "Made with a token (tokens are made only from a signed-in session), or a session "
+            "request without its CSRF token."
+        ),
+        **ANY_OPERATION,
+    },
 )
 @api_view(["GET", "POST"])
 def tokens(request: Request) -> Response:
@@ -80,7 +136,15 @@ def tokens(request: Request) -> Response:
     return Response(data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=None, responses=TokenSerializer)
+@extend_schema(
+    request=None,
+    parameters=[TOKEN_ID],
+    responses={
+        200: TokenSerializer,
+        404: _problem("Not one of your tokens."),
+        **ANY_OPERATION,
+    },
+)
 @api_view(["POST"])
 def revoke(request: Request, token_id: int) -> Response:
     """Revoke one of your tokens. Another person's token answers 404."""

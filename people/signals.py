@@ -9,10 +9,15 @@ import time
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.urls import reverse
 
 from audit.actions import Action
 from audit.services import client_address, record
+from people import lockout
+from people.forms import SignInForm
 from people.sessions import CLIENT_ADDRESS_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY
+from safeguarding.middleware import request_refused
 
 
 @receiver(user_logged_in, dispatch_uid="sharing.signed_in")
@@ -44,4 +49,22 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs) -> Non
         Action.LOCKED_OUT,
         request=request,
         detail={"username": str(username or "")[:150], "by": "username"},
+    )
+
+
+@receiver(request_refused, dispatch_uid="people.sign_in_refused")
+def sign_in_refused(sender, request: HttpRequest, **kwargs) -> None:
+    """A sign-in refused for its bytes (safeguarding.middleware) is a failed sign-in.
+
+    Counted against the address and, as django-axes counts any failure, the account, before
+    the 400 is sent: otherwise a NUL in a header would try passwords without limit. The
+    password is never checked, so a right one and a wrong one are answered alike. The
+    request was cleaned of what was refused, so the username is the one meant.
+    """
+    if request.method != "POST" or request.path_info != reverse("sign-in"):
+        return
+    username = SignInForm.base_fields["username"].to_python(request.POST.get("username", ""))
+    lockout.note_failure(client_address(request))
+    user_login_failed.send(
+        sender=__name__, credentials={"username": username, "password": ""}, request=request
     )

@@ -1,10 +1,19 @@
-"""Response headers that Django's SecurityMiddleware does not set itself."""
+"""Response headers that Django's SecurityMiddleware does not set itself, and the refusal
+of requests holding bytes the database cannot store."""
 
+import json
+import re
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.dispatch import Signal
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.template import loader
 from django.utils.cache import add_never_cache_headers
+
+from audit.context import audit_context
+from audit.services import USER_AGENT_LENGTH, client_address
 
 
 class SecurityHeadersMiddleware:
@@ -20,3 +29,138 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith(settings.STATIC_URL):
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response
+
+
+# --- hostile bytes ---------------------------------------------------------------------
+
+# PostgreSQL text holds neither NUL nor a lone UTF-16 surrogate (psycopg cannot even encode
+# one), so a value with either would fail at the database with a 500.
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
+# Far deeper than any body the API takes; Python's own parser fails near 1,000 (RecursionError).
+MAX_JSON_DEPTH = 32
+REFUSED_DETAIL = (
+    "The request holds text the service cannot store (a NUL byte, or a broken character)."
+)
+TOO_DEEP_DETAIL = f"The JSON body is nested more than {MAX_JSON_DEPTH} deep."
+
+# Sent with a refused request, after its headers, query and form are cleaned of what was
+# refused, so that a receiver may record or count it (people counts a failed sign-in).
+request_refused = Signal()
+
+
+def refused_text(value: str) -> bool:
+    """Whether PostgreSQL would refuse this text."""
+    return _REFUSED.search(value) is not None
+
+
+def _without_refused(value: str) -> str:
+    return _REFUSED.sub("", value)
+
+
+def _refused_in_json(data: Any) -> str:
+    """Why a parsed JSON body is refused ("" if it is not): too deep, or text PostgreSQL
+    refuses in a name or value. Walked without recursion, so any depth is safe to look at."""
+    pending = [(data, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return TOO_DEEP_DETAIL
+        if isinstance(item, dict):
+            if any(refused_text(key) for key in item):
+                return REFUSED_DETAIL
+            pending.extend((value, depth + 1) for value in item.values())
+        elif isinstance(item, list):
+            pending.extend((value, depth + 1) for value in item)
+        elif isinstance(item, str) and refused_text(item):
+            return REFUSED_DETAIL
+    return ""
+
+
+def _is_json(request: HttpRequest) -> bool:
+    media_type = request.content_type or ""
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _is_form(request: HttpRequest) -> bool:
+    return request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def why_refused(request: HttpRequest) -> str:
+    """Why the request is refused before anything reads it ("" if it is not)."""
+    headers = [value for key, value in request.META.items() if key.startswith("HTTP_")]
+    names_and_values = [
+        *headers,
+        request.path_info,
+        request.META.get("QUERY_STRING", ""),
+        *request.COOKIES.keys(),  # unquoted: a cookie's "\\000" is a NUL by then
+        *request.COOKIES.values(),
+        *request.GET.keys(),
+        *(value for values in request.GET.lists() for value in values[1]),
+    ]
+    if request.method == "POST" and _is_form(request):
+        names_and_values += [*request.POST.keys(), *request.FILES.keys()]
+        names_and_values += [value for _, values in request.POST.lists() for value in values]
+        names_and_values += [upload.name or "" for upload in request.FILES.values()]
+    if any(refused_text(str(value)) for value in names_and_values):
+        return REFUSED_DETAIL
+    if _is_json(request) and request.body:
+        try:
+            parsed = json.loads(request.body)
+        except RecursionError:
+            return TOO_DEEP_DETAIL
+        except ValueError:
+            return ""  # not JSON at all: the view's parser says so, in its own words
+        return _refused_in_json(parsed)
+    return ""
+
+
+def _cleaned(query: QueryDict) -> QueryDict:
+    clean = QueryDict(mutable=True)
+    for key, values in query.lists():
+        clean.setlist(_without_refused(key), [_without_refused(value) for value in values])
+    return clean
+
+
+def clean_refused_request(request: HttpRequest) -> None:
+    """Take what PostgreSQL refuses out of the headers, query and form of a request that is
+    being refused anyway, so that what is recorded about it can be stored."""
+    for key, value in list(request.META.items()):
+        if key.startswith("HTTP_") and isinstance(value, str):
+            request.META[key] = _without_refused(value)
+    request.__dict__.pop("headers", None)  # a cached_property, read from META before
+    request.GET = _cleaned(request.GET)
+    if request.method == "POST" and _is_form(request):
+        request.POST = _cleaned(request.POST)
+
+
+def bad_request(request: HttpRequest, detail: str) -> HttpResponse:
+    """400: the API's problem shape under /api/, the error page elsewhere. The page is
+    rendered without the request: its context would look the person up by a cookie."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=400)
+    return HttpResponse(loader.get_template("errors/400.html").render({}), status=400)
+
+
+class HostileBytesMiddleware:
+    """Refuse (400) a request whose headers, path, query, form or JSON body hold text
+    PostgreSQL refuses, or JSON nested too deep, before any of it can reach the database.
+
+    Placed just inside RequestIdMiddleware, so the answer keeps its request id. Receivers
+    of `request_refused` run under an audit context built from the cleaned headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        detail = why_refused(request)
+        if not detail:
+            return self.get_response(request)
+        clean_refused_request(request)
+        with audit_context(
+            getattr(request, "request_id", ""),
+            client_address(request),
+            request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
+        ):
+            request_refused.send(sender=HostileBytesMiddleware, request=request)
+        return bad_request(request, detail)

@@ -152,6 +152,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
+    # Before anything that reads a header, the query or the body into the database: text
+    # PostgreSQL refuses (a NUL) or JSON nested too deep is a 400 (SECURITY.md, Hostile bytes).
+    "safeguarding.middleware.HostileBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

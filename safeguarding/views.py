@@ -1,12 +1,15 @@
 """The signed-in home page, the health check and the error pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from safeguarding import middleware
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 from safeguarding.throttling import rate_limits_state
 from triage.selectors import runs_a_mash
@@ -47,6 +50,18 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         # An API client gets JSON, whether the view or the URL resolver found nothing.
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad host and the like:
+    the API's problem shape under /api/ (not Django's HTML page), the error page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        detail = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+    elif isinstance(exception, TooManyFieldsSent):
+        detail = f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+    else:
+        detail = "Bad request."
+    return middleware.bad_request(request, detail)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
