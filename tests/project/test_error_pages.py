@@ -72,3 +72,12 @@ def test_the_404_page_carries_the_security_headers(settings, sign_in):
         response = client.get("/no-such-page/")
         assert response.status_code == 404
         assert_secure_headers(response)
+
+
+@pytest.mark.parametrize("name", ["sign-in", "sign-in-code", "sign-in-recovery-code"])
+def test_the_sign_in_steps_mark_their_secrets_sensitive(client, people, name):
+    from django.urls import reverse
+
+    client.force_login(people["police.officer"])
+    response = client.post(reverse(name), {"password": "x", "code": "123456"})
+    assert response.wsgi_request.sensitive_post_parameters == "__ALL__"
