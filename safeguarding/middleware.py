@@ -34,7 +34,7 @@ def next_without_query(location: str) -> str:
     old bookmark with a name in it comes back as `/children/`."""
     parts = urlsplit(location)
     params = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(key == "next" for key, _ in params):
+    if not any(key == "next" and "?" in value for key, value in params):
         return location
     trimmed = [(k, urlsplit(v).path if k == "next" else v) for k, v in params]
     return urlunsplit(parts._replace(query=urlencode(trimmed)))
