@@ -82,9 +82,12 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# Access log to stdout, errors to stderr. --worker-tmp-dir: heartbeat files in memory, not
-# on the (possibly read-only) container filesystem. No control socket: nothing uses it.
+# Access log to stdout, errors to stderr, the access log without query strings or referrers
+# (safeguarding/gunicorn_conf.py: a query can hold a child's name). --worker-tmp-dir:
+# heartbeat files in memory, not on the (possibly read-only) container filesystem. No
+# control socket: nothing uses it.
 CMD ["gunicorn", "safeguarding.wsgi:application", \
+     "--config", "python:safeguarding.gunicorn_conf", \
      "--bind", "0.0.0.0:8000", \
      "--timeout", "30", \
      "--graceful-timeout", "30", \

@@ -34,7 +34,7 @@ class SecondFactorRequiredMiddleware:
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
             step = "sign-in-code" if has_authenticator(user) else "two-factor-set-up"
-            query = urlencode({"next": request.get_full_path()})
+            query = urlencode({"next": request.path})
             return HttpResponseRedirect(f"{reverse(step)}?{query}")
         return self.get_response(request)
 
@@ -64,6 +64,6 @@ class SessionLifetimeMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return HttpResponseRedirect(
-                    f"{reverse('sign-in')}?{urlencode({'next': request.get_full_path()})}"
+                    f"{reverse('sign-in')}?{urlencode({'next': request.path})}"
                 )
         return self.get_response(request)

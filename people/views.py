@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from audit.actions import Action
@@ -95,6 +96,7 @@ def _too_many(wait: int) -> str:
     return f"Too many wrong codes. Wait {seconds}, then enter the newest code"
 
 
+@sensitive_post_parameters()  # the code never shows on a DEBUG error page
 @login_required
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Second step: the code from the person's authenticator app."""
@@ -125,6 +127,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()  # the code never shows on a DEBUG error page
 @login_required
 def sign_in_recovery_code(request: HttpRequest) -> HttpResponse:
     """Second step without the phone: one of the single-use recovery codes."""
@@ -145,6 +148,7 @@ def sign_in_recovery_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()  # the code never shows on a DEBUG error page
 @login_required
 def set_up_two_factor(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app; shows the recovery codes once on success."""

@@ -152,11 +152,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
-    # Before anything that reads a header, the query or the body into the database: text
-    # PostgreSQL refuses (a NUL) or JSON nested too deep is a 400 (SECURITY.md, Hostile bytes).
-    "safeguarding.middleware.HostileBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the rest, so a 500 page made by a failing middleware has them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "safeguarding.middleware.SecurityHeadersMiddleware",
+    # Before anything that reads a header, the query or the body into the database: text
+    # PostgreSQL refuses (a NUL) or JSON nested too deep is a 400 (SECURITY.md, Hostile
+    # bytes), with the security headers above on it like any other answer.
+    "safeguarding.middleware.HostileBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that redirects to sign in: `next` keeps only the path.
+    "safeguarding.middleware.NextPathOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,9 +172,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.SessionLifetimeMiddleware",
     "people.middleware.SecondFactorRequiredMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "safeguarding.middleware.SecurityHeadersMiddleware",
     # Around the view: a form's one-time token is claimed in the view's transaction.
     "idempotency.middleware.OnceMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
@@ -421,12 +425,33 @@ CELERY_BEAT_SCHEDULE = {
 }
 HEALTH_CHECK_TIMEOUT_SECONDS = 2
 
+# runserver's request log (django.server) as Django logs it, but without query strings:
+# a query can hold a child's name or NHS number (safeguarding/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"without_query": {"()": "safeguarding.logs.DropQueryStrings"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["without_query"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
 CSRF_FAILURE_VIEW = "safeguarding.views.csrf_failure"

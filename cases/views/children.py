@@ -1,13 +1,16 @@
 """Finding a child, and recording a new child with their case (duplicates checked)."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from audit.actions import Action
 from audit.services import record
@@ -21,18 +24,57 @@ from cases.roles import Act, require
 from cases.services import create_child_and_case, possible_duplicates
 from safeguarding.throttling import within_rate
 
+# A search's terms are held in the person's session under a random id, and the results
+# page is /children/?search=<id>&page=2: names and NHS numbers never travel in an address,
+# so no access log, proxy log or browser history holds them (SECURITY.md, issue 16).
+SEARCHES_KEY = "child_searches"
+SEARCHES_KEPT = 20
+
+
+def hold_search(request: HttpRequest, typed: dict[str, str]) -> str:
+    """Keep what was typed in the session under a new random id; the newest few are kept."""
+    held = request.session.get(SEARCHES_KEY, {})
+    search_id = secrets.token_urlsafe(9)
+    held[search_id] = typed
+    request.session[SEARCHES_KEY] = dict(list(held.items())[-SEARCHES_KEPT:])
+    return search_id
+
+
+def held_search(request: HttpRequest) -> dict[str, str] | None:
+    """What was typed for the address's `?search=<id>`, if this session holds it."""
+    search_id = request.GET.get("search", "")
+    return request.session.get(SEARCHES_KEY, {}).get(search_id) if search_id else None
+
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def children(request: HttpRequest) -> HttpResponse:
     """Find a child by name or alias, date of birth or NHS number, among those visible."""
-    return search_step(request, "cases/children.html")
+    return search_step(request, "cases/children.html", "children")
 
 
-def search_step(request: HttpRequest, template: str, *, for_contact: bool = False) -> HttpResponse:
+def search_step(
+    request: HttpRequest, template: str, url_name: str, *, for_contact: bool = False
+) -> HttpResponse:
     """The child search, rate-limited and audited, rendered with `template` (also the first
-    step of recording a contact, which finds children known only through contacts too)."""
-    searched = any(key in request.GET for key in SearchForm.FIELDS)
+    step of recording a contact, which finds children known only through contacts too).
+
+    The form is posted; valid terms are held on the server and the browser is sent to
+    `url_name`?search=<id>, which shows (and pages) the results with the form filled in."""
+    posted_search = request.method == "POST"
+    typed = (
+        {key: request.POST.get(key, "") for key in SearchForm.FIELDS}
+        if posted_search
+        else held_search(request)
+    )
+    searched = typed is not None
+    form = SearchForm(typed if searched else None)
+    if posted_search and form.is_valid():
+        # Counted against the rate when the results are shown, not here as well.
+        search_id = hold_search(request, typed)
+        seen = HttpResponseRedirect(f"{reverse(url_name)}?search={search_id}")
+        seen.status_code = 303  # See Other: the results page is fetched with GET
+        return seen
     if searched and not within_rate(
         "child-search", str(request.user.pk), settings.SEARCH_RATE_PER_MINUTE
     ):
@@ -40,7 +82,6 @@ def search_step(request: HttpRequest, template: str, *, for_contact: bool = Fals
         record(Action.PERMISSION_REFUSED, request=request, detail={"why": "search rate"})
         limit = {"limit": settings.SEARCH_RATE_PER_MINUTE}
         return render(request, "cases/search_limit.html", limit, status=429)
-    form = SearchForm(request.GET if searched else None)
     page_obj = None
     if searched and form.is_valid():
         terms = form.terms

@@ -11,7 +11,7 @@ from django.urls import reverse
 from audit.models import Action
 from cases.models import Case, Child
 from sharing.models import Share
-from tests.cases.page_helpers import NHS_NUMBER, html, text_of
+from tests.cases.page_helpers import NHS_NUMBER, html, run_search, text_of
 from tests.conftest import events
 
 pytestmark = pytest.mark.django_db
@@ -58,12 +58,12 @@ def test_search_by_part_of_a_name_or_alias_finds_only_children_the_agency_may_se
     open_case_for("suffolk.officer", first_name="Amelia", last_name="Stone")
     client = sign_in("police.officer")
 
-    page = text_of(client.get(reverse("children"), {"name": "AMELI"}))
+    page = text_of(run_search(client, reverse("children"), {"name": "AMELI"}))
     assert "1 child found" in page
     assert "Amélie Brown" in page and "Mimi" in page and "27 March 2011" in page
     assert amelie.reference in page
     assert "Amelia" not in page
-    assert amelie.reference in text_of(client.get(reverse("children"), {"name": "mim"}))
+    assert amelie.reference in text_of(run_search(client, reverse("children"), {"name": "mim"}))
 
     search = events(Action.SEARCH)
     assert [e.detail for e in search] == [
@@ -81,13 +81,14 @@ def test_search_by_date_of_birth_or_nhs_number(sign_in, open_case_for, people):
     open_case_for("social.worker", first_name="Lee", date_of_birth=dt.date(2010, 1, 3))
     client = sign_in("mash.manager")
     by_birth = text_of(
-        client.get(
+        run_search(
+            client,
             reverse("children"),
             {"date_of_birth_day": "2", "date_of_birth_month": "1", "date_of_birth_year": "2010"},
         )
     )
     assert "1 child found" in by_birth and case.reference in by_birth
-    by_nhs = text_of(client.get(reverse("children"), {"nhs_number": "943 476 5919"}))
+    by_nhs = text_of(run_search(client, reverse("children"), {"nhs_number": "943 476 5919"}))
     assert "1 child found" in by_nhs and "943 476 5919" in by_nhs
     assert events(Action.SEARCH)[0].detail["date_of_birth"] == "2010-01-02"
     assert events(Action.SEARCH)[1].detail["nhs_number"] == NHS_NUMBER
@@ -95,7 +96,8 @@ def test_search_by_date_of_birth_or_nhs_number(sign_in, open_case_for, people):
 
 def test_a_search_with_mistakes_says_so_and_keeps_what_was_typed(sign_in, people):
     client = sign_in("police.officer")
-    response = client.get(
+    response = run_search(
+        client,
         reverse("children"),
         {
             "name": "Jo",
@@ -111,7 +113,7 @@ def test_a_search_with_mistakes_says_so_and_keeps_what_was_typed(sign_in, people
     assert "Enter a valid NHS number" in page
     assert 'value="Jo"' in page and 'value="1234567890"' in page and 'value="31"' in page
     assert "<title>Error: " in page
-    blank = html(client.get(reverse("children"), {"name": "", "nhs_number": ""}))
+    blank = html(run_search(client, reverse("children"), {"name": "", "nhs_number": ""}))
     assert "Enter a name, date of birth or NHS number to search for" in blank
     assert events(Action.SEARCH) == []
 
@@ -120,16 +122,24 @@ def test_search_results_are_paged_and_the_pages_keep_the_search(sign_in, open_ca
     for number in range(27):
         open_case_for("social.worker", first_name=f"Sam{number:02d}", last_name="Smith")
     client = sign_in("social.worker")
-    first = html(client.get(reverse("children"), {"name": "smith"}))
+    posted = client.post(reverse("children"), {"name": "smith"})
+    assert posted.status_code == 303
+    results = posted["Location"]
+    search_id = results.split("?search=")[1]
+    assert results == f"{reverse('children')}?search={search_id}"
+    first = html(client.get(results))
     assert "27 children found" in first
-    assert "?name=smith&amp;page=2" in first
-    second = text_of(client.get(reverse("children"), {"name": "smith", "page": 2}))
+    # The form shows what was searched for, filled in from the server.
+    assert 'name="name" type="text" value="smith"' in first or 'value="smith"' in first
+    assert f"?search={search_id}&amp;page=2" in first and "name=smith" not in first
+    second = text_of(client.get(f"{results}&page=2"))
     assert "Sam26 Smith" in second and "Sam00" not in second
+    assert 'value="smith"' in html(client.get(f"{results}&page=2"))
 
 
 def test_a_search_that_finds_nothing_says_so(sign_in, open_case_for, people):
     open_case_for("social.worker", first_name="Nadia")
-    page = text_of(sign_in("suffolk.officer").get(reverse("children"), {"name": "nadia"}))
+    page = text_of(run_search(sign_in("suffolk.officer"), reverse("children"), {"name": "nadia"}))
     assert "0 children found" in page and "No child whose case is shared" in page
     assert "Nadia" not in page
     assert events(Action.SEARCH)[0].detail["results"] == 0
@@ -141,15 +151,15 @@ def test_searching_for_children_is_throttled_per_person(sign_in, settings):
 
     settings.SEARCH_RATE_PER_MINUTE = 3
     client = sign_in("police.officer")
-    statuses = [client.get("/children/", {"name": f"x{i}"}).status_code for i in range(4)]
+    statuses = [run_search(client, "/children/", {"name": f"x{i}"}).status_code for i in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert (
         "You have searched too many times"
-        in client.get("/children/", {"name": "y"}).content.decode()
+        in run_search(client, "/children/", {"name": "y"}).content.decode()
     )
     assert events(Action.PERMISSION_REFUSED, detail__why="search rate")
     # Someone else is not held up by it.
-    assert sign_in("health.nurse").get("/children/", {"name": "x"}).status_code == 200
+    assert run_search(sign_in("health.nurse"), "/children/", {"name": "x"}).status_code == 200
 
 
 # Record a child and open a case ---------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.models import Action
 from cases.models import Child, Entry, searchable
 from people.models import Agency
+from tests.cases.page_helpers import run_search
 from tests.conftest import events
 from triage.models import Contact, PartnerCheck
 from triage.services import answer_check, decide_contact, rate_contact, request_checks
@@ -97,7 +98,7 @@ class TestRecordingAContact:
         share(shared, "norfolk_hospital")
         open_case_for("social.worker", first_name="Hidden", last_name="Findme")
         client = sign_in("health.nurse")
-        page = body(client.get(reverse("contact-new"), {"name": "findme"}))
+        page = body(run_search(client, reverse("contact-new"), {"name": "findme"}))
         assert "Shared Findme" in page
         assert "Hidden" not in page
         assert f"?child={shared.child.pk}" in page
@@ -555,7 +556,7 @@ def test_a_child_known_only_through_a_contact_is_found_for_the_next_one(sign_in,
     contact: both find the child again rather than record them twice."""
     first = make_contact(first_name="Quillon", last_name="Onlycontact")
     for username in ["health.nurse", "mash.manager"]:
-        page = body(sign_in(username).get(reverse("contact-new"), {"name": "Quillon"}))
+        page = body(run_search(sign_in(username), reverse("contact-new"), {"name": "Quillon"}))
         assert f"?child={first.child.pk}" in page
-    page = body(sign_in("police.officer").get(reverse("contact-new"), {"name": "Quillon"}))
+    page = body(run_search(sign_in("police.officer"), reverse("contact-new"), {"name": "Quillon"}))
     assert "0 children found" in page and f"?child={first.child.pk}" not in page

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from audit.actions import Action
 from audit.services import record
 from cases import selectors as case_selectors
+from cases.forms import SearchForm
 from cases.models import Child
 from cases.pages import page, posted
 from cases.views.children import (
@@ -88,7 +89,7 @@ def _chosen_child(request: HttpRequest, child_id) -> Child:
 
 def _search_step(request: HttpRequest) -> HttpResponse:
     """Step 1: find the child among those the person may see, or record a new one."""
-    return search_step(request, "triage/contact_find_child.html", for_contact=True)
+    return search_step(request, "triage/contact_find_child.html", "contact-new", for_contact=True)
 
 
 @login_required
@@ -104,7 +105,8 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     child = None
     if not new_child:
         if "child" not in source:
-            if request.method == "POST":
+            searching = any(key in request.POST for key in SearchForm.FIELDS)
+            if request.method == "POST" and not searching:
                 return redirect("contact-new")
             return _search_step(request)
         child = _chosen_child(request, source["child"])
