@@ -12,6 +12,7 @@ from cases.models import Visit
 from cases.services import add_entry, amend_entry, record_screening
 from people.models import Agency
 from sharing.services import grant_emergency_access
+from tests.cases.page_helpers import run_search
 from tests.conftest import events
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,8 @@ def test_each_read_page_writes_exactly_its_audit_events(sign_in, open_case_for, 
     ]  # fmt: skip
     for url, query, wrote in expected:
         before = counts(*READS)
-        response = client.get(url, query)
+        searched = url == reverse("children") and query
+        response = run_search(client, url, query) if searched else client.get(url, query)
         assert response.status_code == 200, url
         if response.streaming:
             b"".join(response.streaming_content)
@@ -89,6 +91,14 @@ SEARCH_QUERIES = 12
 CASE_PAGE_QUERIES = 25  # 23, the reader's visit and what was recorded since their last
 
 
+def _address(client, url, query) -> str:
+    """A list page's address, or a child search's results page as the browser reaches it
+    (the form posted, then `?search=<id>`), so that only the results page is counted."""
+    if query:
+        return client.post(url, query)["Location"]
+    return f"{url}?"
+
+
 def test_lists_take_the_same_number_of_queries_for_3_cases_or_300(
     sign_in, open_case_for, share, people, django_assert_max_num_queries
 ):
@@ -107,13 +117,15 @@ def test_lists_take_the_same_number_of_queries_for_3_cases_or_300(
         (reverse("children"), {"name": "child"}, SEARCH_QUERIES),
     ]
     for url, query, most in pages:
+        address = _address(client, url, query)
         with django_assert_max_num_queries(most):
-            assert client.get(url, query).status_code == 200
+            assert client.get(address).status_code == 200
     open_and_share(297, 3)
     for url, query, most in pages:
+        address = _address(client, url, query)
         for page in (1, 7):
             with django_assert_max_num_queries(most):
-                response = client.get(url, query | {"page": page})
+                response = client.get(f"{address}&page={page}")
             assert response.status_code == 200
             assert len(response.context["page_obj"].object_list) == 25
 
