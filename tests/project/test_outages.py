@@ -26,9 +26,14 @@ from missing.models import MissingEpisode
 from people.models import SignInFailure
 from tests.cases.api_helpers import entry
 from tests.cases.page_helpers import run_search
-from tests.conftest import PASSWORD, free_port, sending_to_broker
+from tests.conftest import PASSWORD, ThrowawayRedis, free_port, sending_to_broker
 from tests.missing.test_pages import missing_form
-from tests.notifications.test_delivery_end_to_end import ThrowawayRedis
+from tests.notifications.test_delivery_end_to_end import (
+    all_sent,
+    assert_each_email_arrived_once,
+    publish_when_broker_is_back,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,6 +98,57 @@ def test_with_redis_down_everything_that_creates_answers_as_normal(
     # The rate limits could not count: said on /healthz, which still answers for the rest.
     health = client.get("/healthz").json()
     assert health["rate_limits"] == "failing open"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_was_reported_while_redis_was_down_is_emailed_once_each_when_it_returns(
+    throwaway_redis, start_worker, smtp_receiver, settings, sign_in, open_case_for, share, place
+):
+    """The missing reports and returns made through the API and the pages while Redis was
+    stopped wait in PostgreSQL; when it is back, one sweep has a real worker email each
+    agency once (counted at a real SMTP receiver)."""
+    from notifications.models import Delivery
+    from notifications.tasks import sweep
+    from tests.idempotency.test_forms import token_of
+
+    start_worker({**smtp_receiver.env, "REDIS_URL": throwaway_redis.url})
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": throwaway_redis.url}}
+    case = open_case_for("social.worker")
+    share(case, "suffolk_police")
+    share(case, "norfolk_police", "contribute")
+    place(case, "norfolk")  # delivered while Redis is up
+    placed = Delivery.objects.count()
+    smtp_receiver.wait_for(placed)
+    wait_until(all_sent, what="the placement's deliveries")
+
+    throwaway_redis.kill()
+    client = sign_in("police.officer")
+    hours_ago = (timezone.now() - timezone.timedelta(hours=3)).isoformat()
+    report = api_post(client, reverse("api-case-missing-episodes", args=[case.pk]), {
+        "last_seen_at": hours_ago, "last_seen_where": "Norwich bus station",
+        "circumstances": "Not home.", "risk": "high",
+    })  # fmt: skip
+    assert report.status_code == 201, report.content
+    back = api_post(
+        client,
+        reverse("api-case-missing-episode-returned", args=[case.pk, report.json()["id"]]),
+        {"returned_at": timezone.now().isoformat(), "how_found": "Came home"},
+    )
+    assert back.status_code == 200, back.content
+    page = reverse("missing-new", args=[case.pk])
+    reported = client.post(page, missing_form(once=token_of(client.get(page))))
+    assert reported.status_code == 302
+    waiting = Delivery.objects.count() - placed
+    assert waiting >= 6  # missing twice and returned once, to several agencies each
+    assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == waiting
+
+    throwaway_redis.start()  # same port, empty
+    publish_when_broker_is_back(sweep)
+    wait_until(all_sent, timeout=45, what="delivery after Redis returned")
+    smtp_receiver.wait_for(placed + waiting)
+    time.sleep(1)  # a second copy, if one were coming, would arrive now
+    assert_each_email_arrived_once(smtp_receiver)
+    assert len(smtp_receiver.messages) == placed + waiting
 
 
 @pytest.mark.django_db
