@@ -30,3 +30,12 @@ def note_failure(address: str, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     SignInFailure.objects.filter(failed_at__lte=now - _window()).delete()
     SignInFailure.objects.create(address=address[:64], failed_at=now)
+
+
+def client_in_logs(username, ip_address, user_agent, path_info, request) -> str:
+    """How django-axes names a sign-in in its log lines (AXES_CLIENT_STR_CALLABLE): by the
+    address and path, never by the username. What is typed there can be anything (a child's
+    name, a password in the wrong box), and process logs are read far more widely than the
+    audit log and axes' own tables, which keep it for the lockout (SECURITY.md, logs)."""
+    path = path_info[0] if isinstance(path_info, list | tuple) else path_info
+    return f'{{ip_address: "{ip_address}", path_info: "{path}"}}'

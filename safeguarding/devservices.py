@@ -195,6 +195,18 @@ def run_env(port: int) -> dict[str, str]:
     return env
 
 
+def app_processes(python: str, port: int) -> dict[str, list[str]]:
+    """The commands `run` starts, by name (tests/project/test_no_child_details_in_logs.py
+    starts the web server the same way, to read what it logs)."""
+    return {
+        "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        "worker": [python, "-m", "celery", "-A", "safeguarding", "worker", "--loglevel=INFO",
+                   "--concurrency=2", "--hostname=dev@%h"],
+        "beat": [python, "-m", "celery", "-A", "safeguarding", "beat", "--loglevel=INFO",
+                 f"--schedule={VAR / 'celerybeat-schedule'}"],
+    }  # fmt: skip
+
+
 def run_app(port: int) -> int:
     """Migrate, load the demo partnership and serve the app with a worker and beat."""
     base_env = run_env(port)
@@ -213,17 +225,8 @@ def run_app(port: int) -> int:
         subprocess.run([python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
         processes = Processes(env)
         try:
-            processes.start("web", [python, "manage.py", "runserver", f"127.0.0.1:{port}"])
-            processes.start(
-                "worker",
-                [python, "-m", "celery", "-A", "safeguarding", "worker", "--loglevel=INFO",
-                 "--concurrency=2", "--hostname=dev@%h"],
-            )  # fmt: skip
-            processes.start(
-                "beat",
-                [python, "-m", "celery", "-A", "safeguarding", "beat", "--loglevel=INFO",
-                 f"--schedule={VAR / 'celerybeat-schedule'}"],
-            )  # fmt: skip
+            for name, argv in app_processes(python, port).items():
+                processes.start(name, argv)
             log(f"Safeguarding Hub at http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
             name, code = processes.wait_for_first_exit()
             log(f"{name} exited with code {code}; stopping the rest")

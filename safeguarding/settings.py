@@ -338,6 +338,8 @@ AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
 AXES_VERBOSE = False
+# Its log lines name the address and path, not the username typed (people.lockout).
+AXES_CLIENT_STR_CALLABLE = "people.lockout.client_in_logs"
 # axes.W006 asks for the address in AXES_LOCKOUT_PARAMETERS. Addresses are limited by our
 # own counter instead (SIGN_IN_ADDRESS_FAILURE_LIMIT), with a higher limit, because a
 # whole police station or council office can sit behind one address.

@@ -36,6 +36,7 @@ pytest.register_assert_rewrite(
     "tests.cases.page_helpers",
     "tests.missing.api_helpers",
     "tests.notifications.helpers",
+    "tests.project.real_servers",
     "tests.reports.helpers",
     "tests.triage.api_helpers",
 )
@@ -261,7 +262,8 @@ def start_worker(transactional_db, settings):
     sends itself (retries, the sweep's), since its CELERY_TASK_DEFAULT_QUEUE is the same:
     no other worker can take them, and the worker takes no other test's tasks. Settings a
     worker needs (a broker, an SMTP server, short retries) go in `env`: it reads them at
-    start, as production does.
+    start, as production does. `loglevel="INFO", logs_to=folder` logs as the stack's own
+    workers do, into files in `folder` (stdout and stderr).
     """
     from safeguarding.celery import app
 
@@ -272,7 +274,12 @@ def start_worker(transactional_db, settings):
     app.conf.task_default_queue = queue
 
     def _start(
-        env: dict[str, str] | None = None, *, pool: str = "solo", concurrency: int = 1
+        env: dict[str, str] | None = None,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        loglevel: str = "WARNING",
+        logs_to: Path | None = None,
     ) -> Worker:
         hostname = f"{queue}-{len(started)}@localhost"
         worker_env = {
@@ -282,13 +289,23 @@ def start_worker(transactional_db, settings):
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             **(env or {}),
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", f"--pool={pool}",
-             f"--concurrency={concurrency}", f"--queues={queue}", f"--hostname={hostname}",
-             "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
-            env=worker_env,
-            cwd=ROOT,
-        )  # fmt: skip
+        # Its output to worker-<n>.stdout and .stderr in `logs_to`, for a test that reads it.
+        with contextlib.ExitStack() as files:
+            stdout, stderr = [
+                files.enter_context((logs_to / f"worker-{len(started)}.{stream}").open("wb"))
+                if logs_to
+                else None
+                for stream in ("stdout", "stderr")
+            ]
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", f"--pool={pool}",
+                 f"--concurrency={concurrency}", f"--queues={queue}", f"--hostname={hostname}",
+                 f"--loglevel={loglevel}", "--without-mingle", "--without-gossip"],
+                env=worker_env,
+                cwd=ROOT,
+                stdout=stdout,
+                stderr=stderr,
+            )  # fmt: skip
         worker = Worker(hostname, process)
         started.append(worker)
         deadline = time.monotonic() + 30

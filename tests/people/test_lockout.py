@@ -88,3 +88,14 @@ def test_a_successful_sign_in_clears_the_accounts_failures(client, people, setti
     attempt(client, "mash.manager")
     attempt(client, "mash.manager")
     assert attempt(client, "mash.manager", PASSWORD).status_code == 302
+
+
+def test_the_log_names_a_failed_sign_in_by_its_address_not_what_was_typed(client, people, caplog):
+    # Whatever is typed as a username (a child's name, a password in the wrong box) stays in
+    # the database for the lockout; the process log says only where the attempt came from.
+    with caplog.at_level("INFO", logger="axes"):
+        attempt(client, "Zephyrine Quillfeather-Oduya", address="198.51.100.23")
+        attempt(client, "social.worker", PASSWORD, address="198.51.100.23")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert 'login failure by {ip_address: "198.51.100.23", path_info: "/sign-in/"}' in logged
+    assert "Zephyrine" not in logged and "social.worker" not in logged

@@ -6,6 +6,7 @@ address, and a right password is answered exactly as a wrong one (no password or
 """
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -252,10 +253,22 @@ def test_json_nested_within_the_limit_reaches_the_view(sign_in):
     assert "nested" not in response.content.decode()
 
 
-def test_an_api_body_over_the_size_limit_is_a_problem_answer(sign_in, settings):
-    client = sign_in("social.worker")
-    body = json.dumps({"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1), "days": 7})
-    response = client.post("/api/v1/tokens/", body, content_type="application/json")
+@pytest.mark.parametrize(
+    "url", ["/api/v1/tokens/", "/api/v1/children/", "/api/v1/cases/1/entries/", "/api/v1/cases/x/"]
+)
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/x-www-form-urlencoded", "multipart"]
+)
+def test_an_api_body_over_the_size_limit_is_a_problem_answer(people, settings, url, content_type):
+    _, secret = create_token(people["social.worker"], "size", 7)
+    client = Client(headers={"authorization": f"Bearer {secret}"})
+    big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    if content_type == "multipart":
+        response = client.post(url, {"name": big, "days": "7"})
+    elif content_type == "application/json":
+        response = client.post(url, json.dumps({"name": big, "days": 7}), content_type)
+    else:
+        response = client.post(url, urlencode({"name": big, "days": 7}), content_type)
     assert "larger than" in assert_problem(response)["detail"]
 
 
@@ -266,12 +279,22 @@ def test_a_page_form_over_the_size_limit_is_the_400_page(sign_in, settings):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/tokens/abc/revoke/", "/api/v1/tokens/1.5/revoke/", "/api/v1/tokens/-1/revoke/"]
+    ("method", "url"),
+    [
+        ("post", "/api/v1/tokens/abc/revoke/"),
+        ("post", "/api/v1/tokens/1.5/revoke/"),
+        ("post", "/api/v1/tokens/-1/revoke/"),
+        ("get", "/api/v1/cases/abc/"),
+        ("get", "/api/v1/children/1.5/"),
+        ("get", "/api/v1/cases/-1/entries/"),
+        ("post", "/api/v1/cases/abc/close/"),
+        ("post", "/api/v1/notifications/x/acknowledge/"),
+    ],
 )
-def test_an_api_id_that_is_not_a_number_is_a_problem_answer(people, url):
+def test_an_api_id_that_is_not_a_number_is_a_problem_answer(people, method, url):
     _, secret = create_token(people["social.worker"], "ids", 7)
-    response = Client().post(url, headers={"authorization": f"Bearer {secret}"})
-    assert_problem(response, 404)
+    client = Client(headers={"authorization": f"Bearer {secret}"})
+    assert_problem(getattr(client, method)(url), 404)
 
 
 # --- the second factor: a code with a NUL anywhere is a wrong code -------------------------

