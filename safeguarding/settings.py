@@ -104,6 +104,17 @@ AUDIT_SEAL_KEY = env_str("AUDIT_SEAL_KEY", "")
 # lock that tells it which events are final (it skips the round rather than wait longer).
 AUDIT_SEAL_INTERVAL_SECONDS = env_int("AUDIT_SEAL_INTERVAL_SECONDS", 10)
 AUDIT_SEAL_LOCK_TIMEOUT_MS = env_int("AUDIT_SEAL_LOCK_TIMEOUT_MS", 50)
+# Where each seal's number and hash are appended as it is made, outside the database
+# (audit/published.py): on storage the database's administrators cannot rewrite. The
+# sealing worker writes it; verify_audit and the daily digest read it.
+AUDIT_SEAL_PUBLISH_PATH = env_str(
+    "AUDIT_SEAL_PUBLISH_PATH", str(BASE_DIR / "var" / "audit-seals.log")
+)
+# How long a seal may be in the chain before verify expects it in that file: a few rounds,
+# plus the longest a round can run before it commits (its task's hard time limit, 300 s).
+AUDIT_SEAL_PUBLISH_GRACE_SECONDS = env_int(
+    "AUDIT_SEAL_PUBLISH_GRACE_SECONDS", 3 * AUDIT_SEAL_INTERVAL_SECONDS + 300
+)
 # ------------------------------------------------------------------------------------------
 
 if not SECRET_KEY:
