@@ -54,9 +54,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import Seal
+from audit.models import GENESIS_HASH, Seal
 
 logger = logging.getLogger(__name__)
 
@@ -372,3 +373,51 @@ class PublishedCheck:
             f"the published seal file {self.path} {stops}, but the chain has {made}: the "
             "file was shortened or publishing is failing"
         )
+
+
+@dataclass
+class FileCheck:
+    """What check_published_file() found: `problem` is None when the file is intact."""
+
+    problem: str | None
+    path: Path
+    head_number: int
+    head_hash: str
+    head_sealed_at: dt.datetime | None
+    published_up_to: int
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def check_published_file(path: Path | str | None = None) -> FileCheck:
+    """The published file against the chain's seals alone: their numbers, links and hashes,
+    without re-reading any event or recomputing any seal (`verify_audit` does both). Quick
+    enough for the daily digest on a chain of years; stops at the first problem."""
+    check = PublishedCheck(path)  # before the chain is read (module docstring)
+    previous_hash, number, sealed_at = GENESIS_HASH, 0, None
+    problem = None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            seals = Seal.objects.order_by("last_event_id").values_list(
+                "number", "hash", "previous_hash", "last_event_id", "sealed_at"
+            )
+            for seal_number, hash, follows, last_event_id, made in seals.iterator(2000):
+                if follows != previous_hash or seal_number != number + 1:
+                    problem = (
+                        f"the chain breaks after seal {number} (the next is numbered "
+                        f"{seal_number}): run verify_audit"
+                    )
+                    break
+                problem = check.seal(seal_number, hash, last_event_id, made)
+                if problem:
+                    break
+                previous_hash, number, sealed_at = hash, seal_number, made
+            else:
+                problem = check.finish(number)
+    finally:
+        check.close()
+    return FileCheck(problem, check.path, number, previous_hash, sealed_at, check.published_up_to)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from safeguarding.env import env_bool, env_int, env_list, env_str
@@ -115,6 +116,9 @@ AUDIT_SEAL_PUBLISH_PATH = env_str(
 AUDIT_SEAL_PUBLISH_GRACE_SECONDS = env_int(
     "AUDIT_SEAL_PUBLISH_GRACE_SECONDS", 3 * AUDIT_SEAL_INTERVAL_SECONDS + 300
 )
+# From this hour (UK time) each day, information-governance officers are emailed the
+# chain's head and whether the published file is intact (reports/seal_digest.py).
+AUDIT_SEAL_DIGEST_HOUR = env_int("AUDIT_SEAL_DIGEST_HOUR", 7)
 # ------------------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -432,6 +436,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.seal_audit_log",
         "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
         "options": {"expires": 3 * AUDIT_SEAL_INTERVAL_SECONDS},
+    },
+    # Hourly, on the hour (CELERY_TIMEZONE is UK time); the first run from
+    # AUDIT_SEAL_DIGEST_HOUR sends the day's digest, later ones find it sent.
+    "audit-seal-digest": {
+        "task": "reports.tasks.send_seal_digest",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3600},
     },
 }
 HEALTH_CHECK_TIMEOUT_SECONDS = 2
