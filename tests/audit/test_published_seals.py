@@ -22,7 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from audit import sealing
 from audit.models import Seal
-from audit.published import line_for, publish_new_seals
+from audit.published import check_published_file, line_for, publish_new_seals
 from audit.sealing import seal_pending, verify
 from tests.audit.test_seal import chain, record_events, tamper
 
@@ -343,3 +343,19 @@ def test_a_file_that_cannot_be_read_is_reported(settings, tmp_path):
     settings.AUDIT_SEAL_PUBLISH_PATH = str(tmp_path)  # a directory
     with pytest.raises(CommandError, match=f"the published seal file {tmp_path} cannot be read"):
         call_command("verify_audit")
+
+
+def test_the_digest_s_quick_check_compares_the_file_with_the_seals_alone(published_seals_file):
+    events = record_events(30)
+    seal_pending(max_per_seal=10)
+    check = check_published_file()
+    assert (check.intact, check.head_number, check.published_up_to) == (True, 3, 3)
+    assert check.head_hash == chain()[-1].hash
+    # Events are verify_audit's to re-read, not the quick check's.
+    tamper("audit_event", "UPDATE audit_event SET action = 'x' WHERE id = %s", [events[0].pk])
+    assert check_published_file().intact
+    assert not verify().ok
+    tamper("audit_seal", "UPDATE audit_seal SET number = 5 WHERE number = 2")
+    assert check_published_file().problem == (
+        "the chain breaks after seal 1 (the next is numbered 5): run verify_audit"
+    )
