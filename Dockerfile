@@ -72,6 +72,12 @@ COPY --from=assets /build/node_modules/htmx.org/dist ./node_modules/htmx.org/dis
 RUN SECRET_KEY=build-only python -c "import django; django.setup(); from django.conf import settings; base = str(settings.BASE_DIR); raise SystemExit(0 if base == '/app' else 'BASE_DIR is ' + base + ', not /app')" \
     && SECRET_KEY=build-only python manage.py collectstatic --noinput
 
+# The one directory the app user writes: the published audit seal file, on a volume in
+# docker-compose.yml (a new named volume takes this directory's owner).
+RUN mkdir -p /var/lib/safeguarding/audit-seals \
+    && chown app:app /var/lib/safeguarding/audit-seals \
+    && chmod 0750 /var/lib/safeguarding/audit-seals
+
 # Code and static files stay root-owned and read-only to the app user.
 USER 10001:10001
 

@@ -65,9 +65,15 @@ class Seal(models.Model):
     lists the id ranges inside that had no row when it was sealed (rolled-back inserts
     leave sequence gaps), and `digests` holds an 8-byte keyed digest of every event in id
     order, so verification can name the event that changed. Append-only, like events.
+
+    `number` counts the seals from 1 in chain order (each is the previous one's plus one).
+    It is how a seal is named outside the database, where its hash is published as it is
+    made (audit/published.py); it is not part of the hash, and verify checks the numbers
+    run without a break.
     """
 
     id = models.BigAutoField(primary_key=True)
+    number = models.BigIntegerField()
     sealed_at = models.DateTimeField(default=timezone.now)
     first_event_id = models.BigIntegerField()
     last_event_id = models.BigIntegerField()
@@ -85,6 +91,10 @@ class Seal(models.Model):
             # predecessor (and, usually, the same range); the second insert fails.
             models.UniqueConstraint(fields=["last_event_id"], name="audit_seal_last_event_unique"),
             models.UniqueConstraint(fields=["previous_hash"], name="audit_seal_previous_unique"),
+            models.UniqueConstraint(fields=["number"], name="audit_seal_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="audit_seal_number_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(first_event_id__gte=1)
                 & models.Q(last_event_id__gte=models.F("first_event_id"))
@@ -94,4 +104,4 @@ class Seal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"seal {self.pk}: events {self.first_event_id}–{self.last_event_id}"
+        return f"seal {self.number}: events {self.first_event_id}–{self.last_event_id}"

@@ -10,9 +10,12 @@ are append-only in the database (triggers); the seals make any change made aroun
 triggers (by a table owner or database superuser) visible to `manage.py verify_audit`,
 which names the first event or seal that is not as sealed. The key comes from settings
 (`AUDIT_SEAL_KEY`), never from the database, so whoever controls only the database cannot
-forge a seal over altered rows. A chain cannot show that its newest seals were dropped;
-each seal's hash is therefore logged as it is made (and can be published), and
-`verify_audit --expect-seal HASH` checks a published hash is still in the chain.
+forge a seal over altered rows. Seals are numbered 1, 2, 3, ... in chain order.
+
+A chain cannot show that its newest seals were dropped (delete the newest events and
+seals, seal again, and the removed ids look like rolled-back inserts). So after every
+round each new seal's number and hash are appended to a file outside the database, and
+`verify` compares the chain with that file by default (audit/published.py).
 
 The canonical text of an event is `json_build_array(<every column, fixed order>)::text`,
 produced by PostgreSQL with the session time zone set to UTC, so sealing and verifying
@@ -56,17 +59,20 @@ than ROW EXCLUSIVE.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from audit.models import GENESIS_HASH, Seal
+from audit.published import PublishedCheck, publish_new_seals
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +172,20 @@ def seal_pending(max_per_seal: int = 10_000, max_events: int = MAX_EVENTS_PER_RO
     backlog is committed in steps that each finish well inside the task time limit.
     Must not run inside a transaction (the horizon lock would be held to its end,
     stalling every audited request).
+
+    After the round (committed, or sealing nothing) every seal not yet in the published
+    file is appended to it, so one whose process died before publishing is caught up.
     """
     if connection.in_atomic_block:
         raise RuntimeError("seal_pending() must not run inside a transaction")
     if max_per_seal < 1:
         raise ValueError("max_per_seal must be at least 1")
+    sealed = _seal_round(max_per_seal, max_events)
+    publish_new_seals()
+    return sealed
+
+
+def _seal_round(max_per_seal: int, max_events: int) -> int:
     horizon = read_horizon()
     if horizon is None:
         logger.warning(
@@ -186,20 +201,23 @@ def seal_pending(max_per_seal: int = 10_000, max_events: int = MAX_EVENTS_PER_RO
             logger.info("audit sealing skipped: another sealer is running")
             return 0
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-        head = Seal.objects.order_by("-last_event_id").values_list("hash", "last_event_id")
-        previous_hash, previous_last = head.first() or (GENESIS_HASH, 0)
+        head = Seal.objects.order_by("-last_event_id")
+        head = head.values_list("hash", "last_event_id", "number").first()
+        previous_hash, previous_last, previous_number = head or (GENESIS_HASH, 0, 0)
         if previous_last >= horizon:
             return 0
         rows = _stream_events(previous_last, horizon)
         try:
             for batch in _batches(rows, max_per_seal):
-                seal = _make_seal(key, previous_hash, previous_last, batch)
+                seal = _make_seal(key, previous_hash, previous_last, previous_number + 1, batch)
                 logger.info(
                     "audit seal %s: events %s-%s (%s events), hash %s",
-                    seal.pk, seal.first_event_id, seal.last_event_id, seal.event_count, seal.hash,
+                    seal.number, seal.first_event_id, seal.last_event_id, seal.event_count,
+                    seal.hash,
                 )  # fmt: skip
                 sealed += seal.event_count
                 previous_hash, previous_last = seal.hash, seal.last_event_id
+                previous_number = seal.number
                 if sealed >= max_events:
                     break
         finally:
@@ -239,7 +257,7 @@ def _batches(rows: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[
 
 
 def _make_seal(
-    key: bytes, previous_hash: str, previous_last: int, batch: list[tuple[int, str]]
+    key: bytes, previous_hash: str, previous_last: int, number: int, batch: list[tuple[int, str]]
 ) -> Seal:
     first = previous_last + 1
     gaps: list[list[int]] = []
@@ -253,6 +271,7 @@ def _make_seal(
     last = batch[-1][0]
     digests = bytes(digests)
     return Seal.objects.create(
+        number=number,
         first_event_id=first,
         last_event_id=last,
         event_count=len(batch),
@@ -279,6 +298,10 @@ class Verification:
     unsealed: int
     bad_event_id: int | None = None
     bad_seal_id: int | None = None
+    head_number: int = 0
+    # The published file compared (None if not), and its last seal that matched.
+    published_path: str | None = None
+    published_up_to: int = 0
 
     @property
     def ok(self) -> bool:
@@ -292,39 +315,56 @@ class _Problem(Exception):
         self.seal_id = seal_id
 
 
-def verify(expect_seal: str | None = None) -> Verification:
+def verify(
+    expect_seal: str | None = None,
+    *,
+    check_published: bool = True,
+    published_path: str | Path | None = None,
+) -> Verification:
     """Check the chain and every sealed event in one pass over both tables, in id order.
 
     Runs in one REPEATABLE READ, read-only transaction, so a sealer working meanwhile
-    cannot make seals and events disagree. Stops at the first problem.
-    `expect_seal`: a seal hash published earlier, which must still be in the chain (a
-    chain alone cannot show that its newest seals were removed).
+    cannot make seals and events disagree. Stops at the first problem. Seal numbers must
+    run 1, 2, 3, ... and, unless `check_published` is False, the chain must agree with
+    the published seal file (AUDIT_SEAL_PUBLISH_PATH, or `published_path`; see
+    audit/published.py): that is what shows the newest seals were removed.
+    `expect_seal`: a seal hash kept by other means, which must still be in the chain.
     """
     if connection.in_atomic_block:
         raise RuntimeError("verify() must not run inside a transaction")
     key = seal_key()
-    state = {"events": 0, "seals": 0, "head_id": None, "head_hash": GENESIS_HASH}
+    state = {"events": 0, "seals": 0, "head_id": None, "head_hash": GENESIS_HASH, "number": 0}
     found_expected = expect_seal is None
     problem: _Problem | None = None
     unsealed = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-        events = _stream_events(0, None)
-        try:
-            pending = next(events, None)
-            previous_last = 0
-            for seal in _stream_seals():
-                pending = _verify_seal(key, seal, state, previous_last, pending, events)
-                previous_last = seal.last_event_id
-                found_expected = found_expected or seal.hash == expect_seal
-            while pending is not None:
-                unsealed += 1
+    # Opened before the chain is read: see audit/published.py.
+    published = PublishedCheck(published_path) if check_published else None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+            events = _stream_events(0, None)
+            try:
                 pending = next(events, None)
-        except _Problem as found:
-            problem = found
-        finally:
-            events.close()
+                previous_last = 0
+                for seal in _stream_seals():
+                    pending = _verify_seal(key, seal, state, previous_last, pending, events)
+                    previous_last = seal.last_event_id
+                    found_expected = found_expected or seal.hash == expect_seal
+                    if published is not None:
+                        _compare_published(published, seal)
+                while pending is not None:
+                    unsealed += 1
+                    pending = next(events, None)
+                if published is not None and (found := published.finish(state["number"])):
+                    raise _Problem(found)
+            except _Problem as found:
+                problem = found
+            finally:
+                events.close()
+    finally:
+        if published is not None:
+            published.close()
     if problem is None and not found_expected:
         problem = _Problem(
             f"seal hash {expect_seal} is not in the chain: seals were removed from its end"
@@ -338,12 +378,23 @@ def verify(expect_seal: str | None = None) -> Verification:
         unsealed=unsealed,
         bad_event_id=problem.event_id if problem else None,
         bad_seal_id=problem.seal_id if problem else None,
+        head_number=state["number"],
+        published_path=str(published.path) if published is not None else None,
+        published_up_to=published.published_up_to if published is not None else 0,
     )
+
+
+def _compare_published(published: PublishedCheck, seal: _StoredSeal) -> None:
+    found = published.seal(seal.number, seal.hash, seal.last_event_id, seal.sealed_at)
+    if found:
+        raise _Problem(found, seal_id=seal.id)
 
 
 @dataclass
 class _StoredSeal:
     id: int
+    number: int
+    sealed_at: dt.datetime
     first_event_id: int
     last_event_id: int
     event_count: int
@@ -358,13 +409,14 @@ def _stream_seals() -> Iterator[_StoredSeal]:
     cursor.itersize = SEAL_STREAM_ROWS
     try:
         cursor.execute(
-            "SELECT id, first_event_id, last_event_id, event_count, gaps::text, digests,"
-            " previous_hash, hash FROM audit_seal ORDER BY last_event_id"
+            "SELECT id, number, sealed_at, first_event_id, last_event_id, event_count,"
+            " gaps::text, digests, previous_hash, hash FROM audit_seal ORDER BY last_event_id"
         )
         for row in cursor:
             yield _StoredSeal(
-                row[0], row[1], row[2], row[3], json.loads(row[4]), bytes(row[5]), row[6], row[7]
-            )
+                row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]),
+                bytes(row[7]), row[8], row[9],
+            )  # fmt: skip
     finally:
         cursor.close()
 
@@ -410,20 +462,29 @@ def _verify_seal(
         seal.gaps, seal.digests,
     )  # fmt: skip
     if not hmac.compare_digest(expected_hash, seal.hash) or not _check_seal_shape(seal):
-        raise _Problem(f"seal {seal.id} was altered", seal_id=seal.id)
+        raise _Problem(f"seal {seal.number} was altered", seal_id=seal.id)
     if seal.previous_hash != state["head_hash"] or seal.first_event_id != previous_last + 1:
-        after = f"seal {state['head_id']}" if state["head_id"] else "the start of the chain"
+        after = f"seal {state['number']}" if state["head_id"] else "the start of the chain"
         raise _Problem(
-            f"seal {seal.id} does not follow {after}: the chain is broken "
+            f"seal {seal.number} does not follow {after}: the chain is broken "
             "(a seal was removed or inserted)",
             seal_id=seal.id,
         )
+    # The number is not hashed (seals made before it existed still verify), so it is
+    # checked here: it is how the published file and the digest name each seal.
+    if seal.number != state["number"] + 1:
+        jump = (
+            f"seal numbers jump from {state['number']} to {seal.number}"
+            if state["number"]
+            else f"the first seal is numbered {seal.number}, not 1"
+        )
+        raise _Problem(f"{jump} (seal id {seal.id}): seals were renumbered", seal_id=seal.id)
     digests = seal.digests
     offset = 0
     for expected_id in _expected_ids(seal):
         if pending is not None and pending[0] < expected_id:
             raise _Problem(
-                f"event {pending[0]} was inserted out of order (inside seal {seal.id})",
+                f"event {pending[0]} was inserted out of order (inside seal {seal.number})",
                 event_id=pending[0],
                 seal_id=seal.id,
             )
@@ -435,7 +496,7 @@ def _verify_seal(
         pending = next(events, None)
     if pending is not None and pending[0] <= seal.last_event_id:
         raise _Problem(
-            f"event {pending[0]} was inserted out of order (inside seal {seal.id})",
+            f"event {pending[0]} was inserted out of order (inside seal {seal.number})",
             event_id=pending[0],
             seal_id=seal.id,
         )
@@ -443,4 +504,5 @@ def _verify_seal(
     state["seals"] += 1
     state["head_id"] = seal.id
     state["head_hash"] = seal.hash
+    state["number"] = seal.number
     return pending

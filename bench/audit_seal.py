@@ -14,6 +14,7 @@ import logging
 import os
 import statistics
 import sys
+import tempfile
 import time
 from io import StringIO
 from pathlib import Path
@@ -21,6 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings")
+# The scratch database's seals are published to a scratch file, never var/'s real one.
+SCRATCH = tempfile.TemporaryDirectory(prefix="bench-audit-seal-")
+os.environ["AUDIT_SEAL_PUBLISH_PATH"] = os.path.join(SCRATCH.name, "published-seals.log")
 
 import django  # noqa: E402
 

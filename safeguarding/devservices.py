@@ -223,6 +223,12 @@ def run_app(port: int) -> int:
         env = {**base_env, **service_env}
         subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
         subprocess.run([python, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
+        # A database with seals from before they were published (or a var/ whose seal file
+        # was deleted): start var/audit-seals.log from its chain. Development only; in
+        # production a missing file is reported, never started again (SECURITY.md).
+        subprocess.run(
+            [python, "manage.py", "publish_seals", "--start"], cwd=ROOT, env=env, check=False
+        )
         processes = Processes(env)
         try:
             for name, argv in app_processes(python, port).items():

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from safeguarding.env import env_bool, env_int, env_list, env_str
@@ -104,6 +105,20 @@ AUDIT_SEAL_KEY = env_str("AUDIT_SEAL_KEY", "")
 # lock that tells it which events are final (it skips the round rather than wait longer).
 AUDIT_SEAL_INTERVAL_SECONDS = env_int("AUDIT_SEAL_INTERVAL_SECONDS", 10)
 AUDIT_SEAL_LOCK_TIMEOUT_MS = env_int("AUDIT_SEAL_LOCK_TIMEOUT_MS", 50)
+# Where each seal's number and hash are appended as it is made, outside the database
+# (audit/published.py): on storage the database's administrators cannot rewrite. The
+# sealing worker writes it; verify_audit and the daily digest read it.
+AUDIT_SEAL_PUBLISH_PATH = env_str(
+    "AUDIT_SEAL_PUBLISH_PATH", str(BASE_DIR / "var" / "audit-seals.log")
+)
+# How long a seal may be in the chain before verify expects it in that file: a few rounds,
+# plus the longest a round can run before it commits (its task's hard time limit, 300 s).
+AUDIT_SEAL_PUBLISH_GRACE_SECONDS = env_int(
+    "AUDIT_SEAL_PUBLISH_GRACE_SECONDS", 3 * AUDIT_SEAL_INTERVAL_SECONDS + 300
+)
+# From this hour (UK time) each day, information-governance officers are emailed the
+# chain's head and whether the published file is intact (reports/seal_digest.py).
+AUDIT_SEAL_DIGEST_HOUR = env_int("AUDIT_SEAL_DIGEST_HOUR", 7)
 # ------------------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -423,6 +438,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.seal_audit_log",
         "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
         "options": {"expires": 3 * AUDIT_SEAL_INTERVAL_SECONDS},
+    },
+    # Hourly, on the hour (CELERY_TIMEZONE is UK time); the first run from
+    # AUDIT_SEAL_DIGEST_HOUR sends the day's digest, later ones find it sent.
+    "audit-seal-digest": {
+        "task": "reports.tasks.send_seal_digest",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3600},
     },
 }
 HEALTH_CHECK_TIMEOUT_SECONDS = 2

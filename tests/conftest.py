@@ -138,6 +138,16 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def published_seals_file(settings, tmp_path, monkeypatch):
+    """Each test publishes its audit seals to a file of its own (audit/published.py), and so
+    do the workers it starts (they read the environment), never to the project's var/."""
+    path = str(tmp_path / "published-audit-seals.log")
+    settings.AUDIT_SEAL_PUBLISH_PATH = path
+    monkeypatch.setenv("AUDIT_SEAL_PUBLISH_PATH", path)
+    return path
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,7 +8,7 @@ the README does not list and no check is skipped for want of the `docker-compose
 """
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -143,3 +143,19 @@ def test_the_variable_rules_are_compose_s():
     with pytest.raises(MissingVariable, match="EMPTY: say so"):
         interpolate("${EMPTY:?say so}", env)
     assert interpolate("${EMPTY?say so}", env) == ""
+
+
+def test_the_published_audit_seal_file_is_on_a_volume_where_the_sealer_runs(config):
+    """Beat only schedules audit.tasks.seal_audit_log; the worker runs it and appends to the
+    published seal file (audit/published.py), on a named volume the read-only container
+    can write, in a directory the image makes the app user's."""
+    path = PurePosixPath(config["services"]["worker"]["environment"]["AUDIT_SEAL_PUBLISH_PATH"])
+    mounts = dict(mount.split(":")[:2] for mount in config["services"]["worker"]["volumes"])
+    assert mounts == {"auditseals": str(path.parent)}
+    assert "auditseals" in config["volumes"]
+    assert config["services"]["worker"]["read_only"] is True
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"chown app:app {path.parent}" in dockerfile
+    # Every app service reads the same path, so a command run in any of them names it.
+    for service in sorted(APP_SERVICES):
+        assert config["services"][service]["environment"]["AUDIT_SEAL_PUBLISH_PATH"] == str(path)
