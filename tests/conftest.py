@@ -482,6 +482,22 @@ def throwaway_redis():
 
 
 @pytest.fixture
+def redis_down(settings):
+    """The app's cache and broker on a server of this test's own, which is then stopped
+    (tests/project/test_outages.py and the permission matrices' "Redis down" rows)."""
+    server = ThrowawayRedis()
+    server.start()
+    cache = dict(settings.CACHES["default"])
+    settings.CACHES = {"default": {**cache, "LOCATION": server.url}}
+    try:
+        with sending_to_broker(server.url):
+            server.kill()
+            yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
 def smtp_receiver():
     """A running SMTP receiver; `smtp_receiver.env` configures a worker to send to it."""
     receiver = SmtpReceiver(free_port()).start()

@@ -207,6 +207,24 @@ def changes() -> list:
     ]  # fmt: skip
 
 
+def writes_by_someone_who_may() -> list:
+    """Each change, by the first person its row and role allow."""
+    return [
+        pytest.param(method, to, next(p for p in allowed if expectation("allowed", p, act)
+                                     == "allowed"), id=label((method, to)))
+        for method, to, allowed, refused, act in CASE_API
+        if method != "get"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "to", "username"), writes_by_someone_who_may())
+def test_with_redis_down_each_change_answers_as_normal(
+    redis_down, sign_in, world, method, to, username
+):
+    """DESIGN.md: losing Redis delays work and never loses it (issue 16)."""
+    check(call(sign_in(username), method, to, world), "allowed", to, world, username)
+
+
 def test_the_matrix_names_every_endpoint_and_every_person_once():
     modules = [api_urls, missing_api_urls, sharing_api_urls]
     names = {p.name for m in modules for p in m.urlpatterns}

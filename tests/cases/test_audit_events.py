@@ -216,6 +216,17 @@ def test_each_page_form_records_exactly_its_events(world, name, username, data, 
     assert_well_formed(written, username, world)
 
 
+@pytest.mark.parametrize(
+    ("name", "username", "data", "expected"),
+    [pytest.param(*row, id=row[0]) for row in PAGE_CHANGES],
+)
+def test_with_redis_down_each_page_form_records_exactly_its_events(
+    redis_down, world, name, username, data, expected
+):
+    """DESIGN.md: losing Redis delays work and never loses it (issue 16)."""
+    test_each_page_form_records_exactly_its_events(world, name, username, data, expected)
+
+
 def _api_rows():
     for method, to, allowed, refused, _act in CASE_API:
         yield pytest.param(method, to, allowed[0], True, id=f"{method} {to.url_name} may")

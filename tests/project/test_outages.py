@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from cases.models import Entry
 from missing.models import MissingEpisode
+from notifications.models import Notification
 from people.models import SignInFailure
 from tests.cases.api_helpers import entry
 from tests.cases.page_helpers import run_search
-from tests.conftest import PASSWORD, ThrowawayRedis, free_port, sending_to_broker
+from tests.conftest import PASSWORD, ThrowawayRedis, free_port
 from tests.missing.test_pages import missing_form
 from tests.notifications.test_delivery_end_to_end import (
     all_sent,
@@ -36,21 +37,6 @@ from tests.notifications.test_delivery_end_to_end import (
 from tests.project.real_servers import answer, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def redis_down(settings):
-    """The app's cache and broker on a server of this test's own, which is then stopped."""
-    server = ThrowawayRedis()
-    server.start()
-    cache = dict(settings.CACHES["default"])
-    settings.CACHES = {"default": {**cache, "LOCATION": server.url}}
-    try:
-        with sending_to_broker(server.url):
-            server.kill()
-            yield server
-    finally:
-        server.kill()
 
 
 def api_post(client, url: str, body: dict):
@@ -90,10 +76,24 @@ def test_with_redis_down_everything_that_creates_answers_as_normal(
     assert returned.status_code == 302
     assert MissingEpisode.objects.filter(case=case).count() == 2
 
-    # Search and the inbox.
+    # Search and the inbox, and the case's social worker acknowledging the missing reports.
     found = run_search(client, reverse("children"), {"name": "Test Child"})
     assert found.status_code == 200 and case.child.full_name in found.content.decode()
     assert client.get(reverse("inbox")).status_code == 200
+    client = sign_in("social.worker")
+    told = Notification.objects.filter(agency=case.lead_agency).order_by("pk")
+    assert told.count() >= 2
+    by_page = client.post(reverse("inbox-acknowledge", args=[told[0].pk]))
+    assert by_page.status_code == 302
+    by_api = api_post(client, reverse("api-notification-acknowledge", args=[told[1].pk]), {})
+    assert by_api.status_code == 200, by_api.content
+    assert told.filter(acknowledged_at__isnull=False).count() == 2
+
+    # An API token, through its page and through the API.
+    page = client.post(reverse("tokens"), {"name": "Force link", "days": 30})
+    assert page.status_code == 200 and 'data-testid="token-secret"' in page.content.decode()
+    made = api_post(client, reverse("api-tokens"), {"name": "Second link", "days": 7})
+    assert made.status_code == 201, made.content
 
     # The rate limits could not count: said on /healthz, which still answers for the rest.
     health = client.get("/healthz").json()

@@ -195,6 +195,18 @@ def test_with_a_token(people, world, method, to, username, expected, status):
 
 
 @pytest.mark.parametrize(
+    ("method", "to", "username"),
+    [pytest.param(m, to, allowed[0], id=label((m, to))) for m, to, allowed, *_ in MASH_API
+     if m == "post"],
+)  # fmt: skip
+def test_with_redis_down_each_change_answers_as_normal(
+    redis_down, sign_in, world, method, to, username
+):
+    """DESIGN.md: losing Redis delays work and never loses it (issue 16)."""
+    check(call(sign_in(username), method, to, world), "allowed", to, None, world, username)
+
+
+@pytest.mark.parametrize(
     ("method", "to"), [pytest.param(row[0], row[1], id=label(row)) for row in MASH_API]
 )
 def test_without_credentials(client, people, world, method, to):

@@ -560,3 +560,44 @@ def test_a_child_known_only_through_a_contact_is_found_for_the_next_one(sign_in,
         assert f"?child={first.child.pk}" in page
     page = body(run_search(sign_in("police.officer"), reverse("contact-new"), {"name": "Quillon"}))
     assert "0 children found" in page and f"?child={first.child.pk}" not in page
+
+
+def test_with_redis_down_every_mash_form_records_as_normal(
+    redis_down, sign_in, with_checks, people
+):
+    """A contact recorded, rated, assigned, checks asked, a check answered and a decision,
+    all through the pages with Redis stopped (DESIGN.md: losing Redis delays work and never
+    loses it; issue 16)."""
+    contact, checks = with_checks
+    nurse = sign_in("health.nurse")
+    made = nurse.post(reverse("contact-new"), new_child_data() | contact_data())
+    assert made.status_code == 302, body(made)[:300]
+    assert Contact.objects.count() == 2
+
+    manager = sign_in("mash.manager")
+    posts = [
+        ("contact-rate", {"rag": "red", "reason": "Injuries now reported."}),
+        ("contact-assign", {"assignee": people["social.worker"].pk}),
+        ("contact-checks", {"agencies": [Agency.objects.get(name="Suffolk Constabulary").pk],
+                            "question": "Anything on the man in the car?"}),
+    ]  # fmt: skip
+    for name, data in posts:
+        response = manager.post(reverse(name, args=[contact.pk]), data)
+        assert response.status_code == 302, (name, body(response)[:300])
+    police = sign_in("police.officer")
+    check = checks["Norfolk Constabulary"]
+    answered = police.post(
+        reverse("check", args=[check.pk]), {"answer": "Nothing held.", "restricted_answer": ""}
+    )
+    assert answered.status_code == 302
+    manager = sign_in("mash.manager")
+    decided = manager.post(
+        reverse("contact-decide", args=[contact.pk]),
+        {"decision": "strategy_discussion", "rationale": "Significant harm likely."},
+    )
+    assert decided.status_code == 302, body(decided)[:300]
+    contact.refresh_from_db()
+    assert contact.decided and contact.case is not None and contact.assigned_to is not None
+    assert contact.checks.count() == 3
+    assert PartnerCheck.objects.get(pk=check.pk).answered_at is not None
+    assert len(events(Action.CONTACT_RECORDED)) == 2  # the fixture's and the page's
