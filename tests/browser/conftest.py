@@ -125,3 +125,25 @@ def axe_violations(page: Page) -> list[dict]:
 
 def describe(violations: list[dict]) -> str:
     return json.dumps(violations, indent=2)
+
+
+# The first elements that stick out past the window's right edge (outside any element
+# that scrolls by itself), named by tag and classes, so a failure says what to fix.
+_SIDEWAYS = """() => {
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth <= width) return "";
+    const scrolls = (e) => { for (; e && e !== document.body; e = e.parentElement) {
+        const x = getComputedStyle(e).overflowX;
+        if (x === "auto" || x === "scroll" || x === "hidden") return true; } return false; };
+    const out = [...document.body.querySelectorAll("*")].filter((e) =>
+        e.getBoundingClientRect().right > width + 1 && !scrolls(e.parentElement));
+    const name = (e) => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
+        ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+    const wide = document.documentElement.scrollWidth;
+    return `${wide} px wide: ` + out.slice(0, 4).map(name).join(", ");
+}"""
+
+
+def sideways_scroll(page: Page) -> str:
+    """What makes the page scroll sideways at its current width; "" if it fits (1.4.10)."""
+    return page.evaluate(_SIDEWAYS)
