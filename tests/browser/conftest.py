@@ -109,16 +109,22 @@ def sign_in_as(
         page.get_by_role("button", name="Continue").click()
 
 
-def axe_violations(page: Page) -> list[dict]:
-    """Run axe-core in the page (evaluated, not injected as a <script>, so CSP holds)."""
+def axe_violations(page: Page, best_practice: tuple[str, ...] = ()) -> list[dict]:
+    """Run axe-core in the page (evaluated, not injected as a <script>, so CSP holds).
+
+    WCAG 2.2 A and AA rules, plus the named best-practice rules (such as "region": all
+    content inside landmarks), which axe leaves out of the WCAG tags.
+    """
     page.evaluate(AXE.read_text())
     result = page.evaluate(
-        """async () => {
+        """async (extra) => {
+            const rules = Object.fromEntries(extra.map((id) => [id, {enabled: true}]));
             const r = await axe.run(document, {runOnly: {type: "tag",
-                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}});
+                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}, rules});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
-        }"""
+        }""",
+        list(best_practice),
     )
     return result
 

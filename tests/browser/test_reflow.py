@@ -16,7 +16,8 @@ from playwright.sync_api import Page
 
 from people.demo import PEOPLE
 from safeguarding.demo import build_cases
-from tests.browser.conftest import sideways_scroll, sign_in_as
+from tests.browser.conftest import axe_violations, describe, sideways_scroll, sign_in_as
+from triage.models import Contact
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,4 +101,124 @@ def test_no_page_a_demo_person_reaches_scrolls_sideways_at_320px(
     wide = crawl(page, live_server.url)
     assert not wide, f"{len(wide)} pages scroll sideways at 320 px for {username}:\n" + "\n".join(
         f"  {url}: {why}" for url, why in sorted(wide.items())
+    )
+
+
+# --- the issue's "must hold": these pages at a phone's, a tablet's and a desktop's width ---
+
+WIDTHS = (320, 768, 1280)
+
+# Buttons, links and fields in the page's content that lie outside the window's width, or
+# are cut off by a box that hides what overflows: the actions a person could not reach.
+_OUT_OF_REACH = """() => {
+    const width = window.innerWidth;
+    const clipper = (e) => { for (e = e.parentElement; e && e !== document.body;
+            e = e.parentElement) {
+        const x = getComputedStyle(e).overflowX;
+        if (x === "hidden" || x === "clip") return e.getBoundingClientRect(); }
+        return null; };
+    return [...document.querySelectorAll("main a[href], main button, main select, main input")]
+        .filter((e) => e.offsetParent !== null && e.type !== "hidden")
+        .filter((e) => { const r = e.getBoundingClientRect(), box = clipper(e);
+            return r.left < 0 || r.right > width + 1 || (box !== null &&
+                (r.left < box.left - 1 || r.right > box.right + 1)); })
+        .map((e) => (e.textContent || e.name || e.tagName).trim().replace(/\\s+/g, " "))
+        .slice(0, 5);
+}"""
+
+
+def reflow_problems(page: Page, label: str) -> list[str]:
+    """At each width: anything scrolling sideways, any action out of reach, axe's findings
+    (WCAG 2.2 AA and the best-practice "region": all content inside landmarks)."""
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_timeout(50)
+        if overflow := sideways_scroll(page):
+            problems.append(f"{label} at {width} px scrolls sideways: {overflow}")
+        if unreachable := page.evaluate(_OUT_OF_REACH):
+            problems.append(f"{label} at {width} px has actions out of reach: {unreachable}")
+        if violations := axe_violations(page, best_practice=("region",)):
+            problems.append(f"{label} at {width} px: axe: {describe(violations)}")
+    return problems
+
+
+@pytest.fixture
+def demo(partnership):
+    """The demo partnership's cases and MASH morning, as `manage.py load_demo` makes them."""
+    return build_cases(partnership)
+
+
+def test_the_inbox_reflows_and_passes_axe_at_every_width(page: Page, demo):
+    problems = []
+    for username in ("police.officer", "health.nurse"):
+        sign_in_as(page, username)
+        page.goto("/inbox/")
+        rows = page.locator("main tbody tr")
+        assert rows.count() > 1, f"{username}'s demo inbox is nearly empty"
+        problems += reflow_problems(page, f"{username}'s inbox")
+        # The first row's button is on the phone's screen, with its column's name beside it.
+        page.set_viewport_size({"width": 320, "height": 800})
+        button = page.get_by_role("button", name=re.compile("^Acknowledge")).first
+        expect_visible_within(page, button)
+        page.context.clear_cookies()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_triage_screen_reflows_and_passes_axe_at_every_width(page: Page, demo):
+    sign_in_as(page, "mash.manager")
+    page.goto("/triage/")
+    assert page.locator("#triage-results tbody tr").count() > 3
+    problems = reflow_problems(page, "the triage screen")
+    page.set_viewport_size({"width": 320, "height": 800})
+    # Each row's assign form is reachable on a phone: the select and its button.
+    first = page.locator("#triage-results tbody tr").first
+    expect_visible_within(page, first.get_by_role("combobox"))
+    expect_visible_within(page, first.get_by_role("button", name=re.compile("^Assign")))
+    # The filters too, and the lists beside the queue.
+    expect_visible_within(page, page.get_by_role("button", name="Apply filters"))
+    expect_visible_within(page, page.locator("#triage-side a").first)
+    page.get_by_label("RAG rating").select_option("red")
+    page.wait_for_url(re.compile(r"rag=red"))
+    problems += reflow_problems(page, "the triage screen filtered by htmx")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_contact_page_reflows_and_passes_axe_at_every_width(page: Page, demo):
+    # The red contact: rated, two partner checks asked, one answered.
+    contact = Contact.objects.get(child__first_name="Ellis")
+    sign_in_as(page, "mash.manager")
+    page.goto(f"/contacts/{contact.pk}/")
+    problems = reflow_problems(page, "the contact page")
+    # Its referrer sees it too, without the MASH's forms.
+    page.context.clear_cookies()
+    sign_in_as(page, "health.nurse")
+    page.goto(f"/contacts/{contact.pk}/")
+    problems += reflow_problems(page, "the referrer's contact page")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_access_reports_reflow_and_pass_axe_at_every_width(page: Page, demo):
+    sign_in_as(page, "ig.officer")
+    page.goto("/access-reports/")
+    problems = reflow_problems(page, "the access reports")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/access-reports/events/"))
+    assert page.locator("main tbody tr").count() > 3, "the demo's events are missing"
+    problems += reflow_problems(page, "the access events")
+    page.goto("/access-reports/emergency-access/")
+    problems += reflow_problems(page, "the emergency access reviews")
+    page.goto(f"/cases/{demo[0].pk}/access-history/")
+    problems += reflow_problems(page, "a case's access history")
+    assert not problems, "\n".join(problems)
+
+
+def expect_visible_within(page: Page, locator) -> None:
+    """The element is shown and lies wholly inside the window's width."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box is not None and locator.is_visible(), f"{locator} is not shown"
+    width = page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (
+        f"{locator} lies outside the {width} px window: {box}"
     )
