@@ -222,3 +222,29 @@ def expect_visible_within(page: Page, locator) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (
         f"{locator} lies outside the {width} px window: {box}"
     )
+
+
+def test_long_unbroken_words_wrap_rather_than_push_the_page_sideways(
+    page: Page, make_contact, people
+):
+    """Names, references, addresses and pasted links can be one long word."""
+    word = "Wolfeschlegelsteinhausenbergerdorff"
+    people["health.nurse"].email = f"{word.lower()}.safeguarding.team@{word.lower()}.example"
+    people["health.nurse"].save()
+    contact = make_contact(
+        first_name=word,
+        last_name=f"{word}-{word}",
+        concern=f"Sent https://example.org/{word}/{word}/{word}?ref={word} to the child.",
+        rag="red",
+    )
+    problems = []
+    sign_in_as(page, "mash.manager")
+    for url in ("/triage/", f"/contacts/{contact.pk}/"):
+        page.goto(url)
+        problems += reflow_problems(page, url)
+    page.context.clear_cookies()
+    sign_in_as(page, "health.nurse")
+    for url in ("/contacts/", f"/contacts/{contact.pk}/"):
+        page.goto(url)
+        problems += reflow_problems(page, url)
+    assert not problems, "\n".join(problems)
