@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NARROW = {"width": 320, "height": 800}
 # Links followed from home: home (0) -> cases (1) -> a case (2) -> its forms (3).
 DEPTH = 3
+# Django template syntax that reached the page as text.
+TEMPLATE_TEXT = re.compile(r"\{[#%].{0,60}|.{0,60}[#%]\}")
 # Not pages of the service: files, the API and its browsable docs, signing out.
 SKIP = re.compile(r"(\.csv$|^/api/|^/sign-out/|^/healthz$|^/static/)")
 
@@ -63,7 +65,7 @@ def links(page: Page, base: str) -> list[str]:
 
 
 def crawl(page: Page, base: str) -> dict[str, str]:
-    """Every page reachable from home, one of each shape: {path: what scrolls sideways}."""
+    """Every page reachable from home, one of each shape: {path: what is wrong with it}."""
     seen: set[str] = set()
     wide: dict[str, str] = {}
     level = ["/"]
@@ -83,6 +85,9 @@ def crawl(page: Page, base: str) -> dict[str, str]:
             overflow = sideways_scroll(page)
             if overflow:
                 wide[url] = overflow
+            # A template comment over two lines ({# … #} is one line only) shows as text.
+            if leak := TEMPLATE_TEXT.search(page.inner_text("body")):
+                wide[url] = f"template syntax shown as text: {leak.group()!r}"
             if depth < DEPTH:
                 following.extend(links(page, base))
         level = following
@@ -99,7 +104,7 @@ def test_no_page_a_demo_person_reaches_scrolls_sideways_at_320px(
     sign_in_as(page, username)
     page.wait_for_url(f"{live_server.url}/")
     wide = crawl(page, live_server.url)
-    assert not wide, f"{len(wide)} pages scroll sideways at 320 px for {username}:\n" + "\n".join(
+    assert not wide, f"{len(wide)} pages do not fit 320 px for {username}:\n" + "\n".join(
         f"  {url}: {why}" for url, why in sorted(wide.items())
     )
 
@@ -127,11 +132,11 @@ _OUT_OF_REACH = """() => {
 }"""
 
 
-def reflow_problems(page: Page, label: str) -> list[str]:
+def reflow_problems(page: Page, label: str, widths: tuple[int, ...] = WIDTHS) -> list[str]:
     """At each width: anything scrolling sideways, any action out of reach, axe's findings
     (WCAG 2.2 AA and the best-practice "region": all content inside landmarks)."""
     problems = []
-    for width in WIDTHS:
+    for width in widths:
         page.set_viewport_size({"width": width, "height": 800})
         page.wait_for_timeout(50)
         if overflow := sideways_scroll(page):
@@ -227,7 +232,10 @@ def expect_visible_within(page: Page, locator) -> None:
 def test_long_unbroken_words_wrap_rather_than_push_the_page_sideways(
     page: Page, make_contact, people
 ):
-    """Names, references, addresses and pasted links can be one long word."""
+    """Names, references, addresses and pasted links can be one long word: at 320 px (the
+    width 1.4.10 names) it breaks. On wider screens a table keeps its columns, and a word
+    longer than a column may still widen it: breaking anywhere there squeezes ordinary
+    columns to a letter or two."""
     word = "Wolfeschlegelsteinhausenbergerdorff"
     people["health.nurse"].email = f"{word.lower()}.safeguarding.team@{word.lower()}.example"
     people["health.nurse"].save()
@@ -241,10 +249,10 @@ def test_long_unbroken_words_wrap_rather_than_push_the_page_sideways(
     sign_in_as(page, "mash.manager")
     for url in ("/triage/", f"/contacts/{contact.pk}/"):
         page.goto(url)
-        problems += reflow_problems(page, url)
+        problems += reflow_problems(page, url, widths=(320,))
     page.context.clear_cookies()
     sign_in_as(page, "health.nurse")
     for url in ("/contacts/", f"/contacts/{contact.pk}/"):
         page.goto(url)
-        problems += reflow_problems(page, url)
+        problems += reflow_problems(page, url, widths=(320,))
     assert not problems, "\n".join(problems)
