@@ -44,6 +44,8 @@ class Waiting:
 
     kind: str
     title: str
+    # What it is, inside a sentence ("Nothing waiting: MASH checks, ...").
+    name: str
     count: int = 0
     rows: list = field(default_factory=list)
     full_list: str = ""
@@ -72,8 +74,13 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         return []
     mash = runs_a_mash(person)
     found = [
-        Waiting("notifications", "Notifications to acknowledge", full_list=reverse("inbox")),
-        Waiting("checks", "MASH checks to answer", full_list=reverse("checks")),
+        Waiting(
+            "notifications",
+            "Notifications to acknowledge",
+            "notifications",
+            full_list=reverse("inbox"),
+        ),
+        Waiting("checks", "MASH checks to answer", "MASH checks", full_list=reverse("checks")),
     ]
     found[0].rows, found[0].count = _first(
         waiting(person, FIRST), lambda: unacknowledged_count(person.agency)
@@ -84,6 +91,7 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         assigned = Waiting(
             "contacts",
             "MASH contacts assigned to you",
+            "contacts assigned to you",
             full_list=f"{reverse('triage')}?assignee={person.pk}" if mash else "",
         )
         assigned.rows, assigned.count = _first(contacts_assigned_to(person))
@@ -93,12 +101,15 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         interviews = Waiting(
             "interviews",
             "Return home interviews due",
+            "return home interviews",
             full_list=reverse("triage-interviews") if mash else "",
         )
         interviews.rows, interviews.count = _first(
             interviews_due(person, now), lambda: interviews_due_count(person, now)
         )
-        news = Waiting("news", "Cases with new entries since your last visit")
+        news = Waiting(
+            "news", "Cases with new entries since your last visit", "new entries on your cases"
+        )
         news.rows, news.count = _first(cases_with_news(person))
         found += [interviews, news]
     return found

@@ -99,6 +99,9 @@ def test_the_home_worklist_reads_well_at_any_width(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     violations = axe_violations(page) + region_violations(page)
     assert violations == [], describe(violations)
+    # axe's rule looks at elements: no loose text straight inside <body> either.
+    loose = "[...document.body.childNodes].filter(n => n.nodeType === 3 && n.data.trim())"
+    assert page.evaluate(f"{loose}.map(n => n.data)") == []
     # A back link, inside <main> too.
     page.goto(f"/cases/{back.pk}/share/")
     expect(page.locator("main .govuk-back-link")).to_be_visible()

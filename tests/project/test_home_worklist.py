@@ -94,7 +94,7 @@ def test_a_social_worker_sees_what_is_waiting_for_them(sign_in, week):
     assert f"Nell News ({week['news'].reference})" in news
     # Norfolk children's services were asked for no check.
     assert section(response, "checks") == ""
-    assert "Nothing waiting: " in text_of(response) and "mash checks to answer" in text_of(response)
+    assert "Nothing waiting: " in text_of(response) and "MASH checks" in text_of(response)
 
 
 def test_each_row_links_to_where_the_work_is_done(sign_in, week):
