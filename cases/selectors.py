@@ -9,7 +9,7 @@ size of the country (DESIGN.md).
 import datetime as dt
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +25,7 @@ from cases.models import (
     Child,
     Entry,
     Screening,
+    Visit,
     searchable,
 )
 from cases.validators import normalise_nhs_number
@@ -264,6 +265,39 @@ def recorded_since(entries: QuerySet, person: Person, since: dt.datetime) -> lis
         .annotate(position=Coalesce(Subquery(before), 0) + 1)
         .values("pk", "category", "occurred_at", "recorded_at", "position")
         .order_by("-occurred_at", "-id")
+    )
+
+
+def cases_with_news(person: Person) -> QuerySet:
+    """The person's visits (cases.Visit) to cases they may still see on which others have
+    recorded entries since, each with `new_entries` (how many) and `latest_recorded`,
+    most recent news first: "N entries recorded since your last visit" on the home page.
+
+    Counted as the chronology shows them to the person: a restricted entry of another
+    agency is not news to them, and their own entries are not news. One query; each visit
+    counts in the case's (case, recorded_at) index.
+    """
+    if person.agency_id is None:
+        return Visit.objects.none()
+    since = (
+        Entry.objects.filter(case=OuterRef("case"), recorded_at__gt=OuterRef("seen_at"))
+        .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
+        .exclude(recorded_by=person)
+        .order_by()
+        .values("case")
+    )
+    may_see = Q(case__in=agency_rows(person).values("content_object_id")) | Q(
+        case__in=person_rows(person).values("content_object_id")
+    )
+    return (
+        Visit.objects.filter(may_see, person=person)
+        .annotate(
+            new_entries=Coalesce(Subquery(since.annotate(n=Count("id")).values("n")), 0),
+            latest_recorded=Subquery(since.annotate(at=Max("recorded_at")).values("at")),
+        )
+        .filter(new_entries__gt=0)
+        .select_related("case__child")
+        .order_by("-latest_recorded", "-id")
     )
 
 

@@ -1,13 +1,20 @@
-"""Reads of placements and missing episodes, on a case the person was let into.
+"""Reads of placements and missing episodes, on a case the person was let into, and the
+return home interviews a person's authority owes.
 
 Callers fetch the case for the person first (`cases.selectors.case_for`), which is where
-access is decided; these read what belongs to that case.
+access is decided; these read what belongs to that case. The interviews owed are read for
+a person, on the cases their agency may see (`cases.selectors.agency_rows`).
 """
 
+import datetime as dt
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import Case
-from missing.models import MissingEpisode, Placement
+from cases.selectors import agency_rows
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from people.models import Person
 
 
 def placements(case: Case) -> QuerySet:
@@ -43,3 +50,39 @@ def missing_episode(case: Case, episode_id) -> MissingEpisode | None:
         return missing_episodes(case).filter(pk=int(episode_id)).first()
     except (TypeError, ValueError):
         return None
+
+
+INTERVIEW_DUE_SOON = dt.timedelta(hours=24)
+
+
+def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """Return home interviews the person's authority owes, overdue or due within a day, on
+    cases its agency may see."""
+    now = now or timezone.now()
+    return (
+        ReturnInterview.objects.filter(
+            agency_id=person.agency_id,
+            completed_at__isnull=True,
+            due_at__lte=now + INTERVIEW_DUE_SOON,
+            episode__case__in=agency_rows(person).values("content_object_id"),
+        )
+        .select_related("episode__case__child")
+        .order_by("due_at", "id")
+    )
+
+
+def interviews_due_count(person: Person, now: dt.datetime | None = None) -> int:
+    """interviews_due(person).count(), in two indexed steps: the authority's outstanding
+    interviews (a partial index), then which of their cases it may see by primary key.
+    As one join the planner scans every missing episode in the country (bench/README.md)."""
+    now = now or timezone.now()
+    episodes = list(
+        ReturnInterview.objects.filter(
+            agency_id=person.agency_id,
+            completed_at__isnull=True,
+            due_at__lte=now + INTERVIEW_DUE_SOON,
+        ).values_list("episode_id", flat=True)
+    )
+    return MissingEpisode.objects.filter(
+        pk__in=episodes, case__in=agency_rows(person).values("content_object_id")
+    ).count()

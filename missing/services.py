@@ -166,12 +166,13 @@ def record_placement(
     purpose = f"Child placed in {area.name}"
     for agency in agencies_covering(area, AREA_KINDS):
         ensure_view_share(case, person, agency, purpose)
-    verb = "moved to" if moving else "placed in"
+    # "Child placed in Suffolk", "Child moved to a new placement in Suffolk".
+    what = f"moved to a new placement in {area.name}" if moving else f"placed in {area.name}"
     record_on_chronology(
         case,
         person,
         Entry.Category.PLACEMENT,
-        f"Child {verb} a placement in {area.name} "
+        f"Child {what} "
         f"({placement.get_provider_type_display().lower()}) from "
         f"{said(started_at)}, by {person.agency.name}.",
         occurred_at=started_at,
@@ -187,7 +188,7 @@ def record_placement(
 
     _tell(
         person, case, Notification.Kind.PLACEMENT, placement.pk,
-        f"child {verb} a placement in {area.name}",
+        f"child {what}",
         area=area, placing_authority=person.agency, now=now,
     )  # fmt: skip
     return placement

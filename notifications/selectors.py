@@ -21,6 +21,13 @@ def received(person: Person) -> QuerySet:
     return inbox(person.agency).annotate(can_open=Exists(holds_share))
 
 
+def waiting(person: Person, first: int) -> list[Notification]:
+    """The first of the agency's notifications nobody has acknowledged, soonest deadline
+    first: the top of the person's worklist (the home page). Their number is the header's
+    `unacknowledged_count`, already counted for every page."""
+    return list(received(person).filter(acknowledged_at__isnull=True)[:first])
+
+
 def undelivered(agency: Agency) -> QuerySet:
     """Deliveries to the agency not (yet) made: failed after every retry first, then those
     still being retried, newest first, each with its attempts (at most NOTIFY_MAX_ATTEMPTS)."""

@@ -127,6 +127,12 @@ class Person(AbstractUser):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """How every page names a person: "Dana Wells"; the username only for someone
+        with no name recorded (a platform administrator)."""
         return self.get_full_name() or self.username
 
     @property

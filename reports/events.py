@@ -179,18 +179,105 @@ def other_detail(event: Event) -> dict:
     return {key: value for key, value in detail.items() if key not in BASIS_KEYS}
 
 
+# Keys of an event's detail said in words: an id of one thing ("share 3"), ids of many
+# ("cases: 1, 2"), or a phrase. Anything else is shown as "key: value", never as JSON.
+ONE_THING = {
+    "access": "emergency access", "area": "area", "assigned_to": "assigned to person",
+    "case": "case", "check": "check", "child": "child", "contact": "contact",
+    "entry": "entry", "episode": "missing episode", "interview": "return interview",
+    "mash": "MASH of agency", "moved_from": "moved from placement",
+    "notification": "notification", "placement": "placement", "screening": "screening",
+    "share": "share", "transferred_from": "transferred from contact",
+    "transferred_to": "transferred to agency", "agency": "agency",
+}  # fmt: skip
+MANY_THINGS = {
+    "accesses": "emergency accesses", "agencies": "agencies", "cases": "cases",
+    "checks": "checks", "children": "children", "contacts": "contacts",
+    "entries": "entries", "notifications": "notifications", "screenings": "screenings",
+    "missing": "missing episodes", "interviews": "return interviews",
+}  # fmt: skip
+LISTS = {
+    "cases": "the cases list", "checks": "the checks asked of the agency",
+    "contacts_made": "the contacts the agency made", "home": "the home page worklist",
+    "shares_received": "the shares received",
+}  # fmt: skip
+# Filters as the pages and API name them, in words ("filtered by agency 3").
+FILTER_WORDS = {
+    "action": "action", "assignee": "person assigned", "case": "case", "child": "child",
+    "from": "from", "person": "person", "rag": "RAG rating", "referrer": "referring agency",
+    "state": "state", "to": "to", "agency": "agency", "category": "category",
+    "significant": "significant events only",
+}  # fmt: skip
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _value(value: Any) -> str:
+    """A value as plain text: lists joined, mappings as "key value" pairs, no JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{_words(str(k))} {_value(v)}" for k, v in value.items()) or "none"
+    return str(value)
+
+
+def _filters(value: Any) -> str:
+    if not isinstance(value, dict):
+        return f"filters: {_value(value)}"
+    given = [(k, v) for k, v in value.items() if v not in (None, "", [], False)]
+    if not given:
+        return "no filters"
+    return "filtered by " + ", ".join(
+        f"{FILTER_WORDS.get(k, _words(str(k)))} {_value(v)}".strip() for k, v in given
+    )
+
+
+def _phrase(key: str, value: Any) -> str | None:
+    """One key of a detail in words; None to leave it out (nothing to say)."""
+    if value in (None, "") and key != "previous":
+        return None
+    if key in ONE_THING and not isinstance(value, (list, dict)):
+        return f"{ONE_THING[key]} {value}"
+    if key in MANY_THINGS and isinstance(value, list):
+        return f"{MANY_THINGS[key]}: {_value(value)}" if value else f"no {MANY_THINGS[key]}"
+    phrases = {
+        "filters": lambda v: _filters(v),
+        "list": lambda v: f"listed {LISTS.get(v, _value(v))}",
+        "view": lambda v: f"the {_words(str(v))} page",
+        "page": lambda v: f"page {v}" if isinstance(v, int) else f"the {_words(str(v))} page",
+        "page_number": lambda v: f"page {v}",
+        "rows": lambda v: f"{v} row{'' if v == 1 else 's'}",
+        "report": lambda v: f"the {_words(str(v))} report",
+        "format": lambda v: f"as {str(v).upper()}",
+        "need": lambda v: f"needed {_words(str(v))}",
+        "role": lambda v: f"as {_words(str(v))}",
+        "restricted": lambda v: "restricted" if v else "not restricted",
+        "risk": lambda v: f"risk {v}",
+        "level": lambda v: f"level {v}",
+        "basis": lambda v: f"lawful basis {v}",
+        "category": lambda v: f"category {_words(str(v))}",
+        "decision": lambda v: f"decision {_words(str(v))}",
+        "rag": lambda v: f"rated {v}",
+        "previous": lambda v: f"previously {v}" if v else "first rating",
+        "kind": lambda v: f"kind {_words(str(v))}",
+        "since": lambda v: f"since {v}",
+        "invalid": lambda v: f"invalid filters: {_value(v)}" if v else None,
+    }
+    if key in phrases:
+        return phrases[key](value)
+    return f"{key}: {_value(value)}"
+
+
 def describe_detail(event: Event) -> str:
-    """The rest of the detail as short "key: value" pairs, for a table cell."""
-    parts = []
-    for key, value in other_detail(event).items():
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value) or "none"
-        elif isinstance(value, dict):
-            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        elif value in (None, ""):
-            continue
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts)
+    """The rest of the detail in words, for a table cell: known keys as phrases
+    ("filtered by agency 3", "page 2", "cases: 4, 5"), unknown ones as "key: value".
+    Plain text: the template escapes it."""
+    parts = [_phrase(str(key), value) for key, value in other_detail(event).items()]
+    return "; ".join(part for part in parts if part)
 
 
 def _cell(value: Any) -> str:

@@ -1,4 +1,7 @@
-"""The signed-in home page, the health check and the error pages."""
+"""The signed-in home page (the person's worklist), the health check and the error pages."""
+
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -6,24 +9,150 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audit.actions import Action
+from audit.services import record
+from cases import roles
+from cases.selectors import cases_with_news
+from missing.selectors import interviews_due, interviews_due_count
+from notifications.selectors import waiting
+from notifications.services import unacknowledged_count
+from people.models import Agency, Person
 from safeguarding import middleware
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 from safeguarding.throttling import rate_limits_state
-from triage.selectors import runs_a_mash
+from triage.selectors import (
+    checks_due,
+    contacts_assigned_to,
+    runs_a_mash,
+    with_due_notes,
+)
 
 # What the next issues add, so people see where the service is going (nothing just now).
 UPCOMING: list[tuple[str, str]] = []
+# How many of each kind of work the home page lists; the rest are a link away.
+FIRST = 5
+
+
+@dataclass
+class Waiting:
+    """One kind of work waiting for the person: how many, the first few, the full list."""
+
+    kind: str
+    title: str
+    # What it is, inside a sentence ("Nothing waiting: MASH checks, ...").
+    name: str
+    count: int = 0
+    rows: list = field(default_factory=list)
+    full_list: str = ""
+
+    @property
+    def more(self) -> int:
+        """How many are not listed on the home page."""
+        return self.count - len(self.rows)
+
+
+def _first(rows, count=None) -> tuple[list, int]:
+    """The first FIRST rows and how many there are: counted only when there may be more,
+    so a short list costs one query and a long one two, whatever its length."""
+    shown = list(rows[:FIRST])
+    if len(shown) < FIRST:
+        return shown, len(shown)
+    return shown, count() if count else rows.count()
+
+
+def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
+    """What is waiting for the person, each kind read by the app that owns it, for their
+    agency and role as that app's own pages decide: their agency's notifications and
+    partner checks, contacts assigned to them, interviews their authority owes and cases
+    with entries since their last visit (only on cases their agency may see)."""
+    if person.agency_id is None:
+        return []
+    mash = runs_a_mash(person)
+    found = [
+        Waiting(
+            "notifications",
+            "Notifications to acknowledge",
+            "notifications",
+            full_list=reverse("inbox"),
+        ),
+        Waiting("checks", "MASH checks to answer", "MASH checks", full_list=reverse("checks")),
+    ]
+    found[0].rows, found[0].count = _first(
+        waiting(person, FIRST), lambda: unacknowledged_count(person.agency)
+    )
+    found[1].rows, found[1].count = _first(checks_due(person))
+    with_due_notes([], found[1].rows)
+    if person.agency.kind == Agency.Kind.SOCIAL_CARE:
+        assigned = Waiting(
+            "contacts",
+            "MASH contacts assigned to you",
+            "contacts assigned to you",
+            full_list=f"{reverse('triage')}?assignee={person.pk}" if mash else "",
+        )
+        assigned.rows, assigned.count = _first(contacts_assigned_to(person))
+        with_due_notes(assigned.rows)
+        found.append(assigned)
+    if roles.may(person, roles.Act.VIEW):
+        interviews = Waiting(
+            "interviews",
+            "Return home interviews due",
+            "return home interviews",
+            full_list=reverse("triage-interviews") if mash else "",
+        )
+        interviews.rows, interviews.count = _first(
+            interviews_due(person, now), lambda: interviews_due_count(person, now)
+        )
+        news = Waiting(
+            "news", "Cases with new entries since your last visit", "new entries on your cases"
+        )
+        news.rows, news.count = _first(cases_with_news(person))
+        found += [interviews, news]
+    return found
+
+
+def _worklist_read(request: HttpRequest, found: list[Waiting]) -> None:
+    """The home page shows children's names and case references: a read of case data,
+    recorded as the lists it comes from record theirs."""
+    shown = {w.kind: w.rows for w in found}
+    if not any(shown.values()):
+        return
+    cases = [i.episode.case_id for i in shown.get("interviews", [])]
+    cases += [v.case_id for v in shown.get("news", [])]
+    record(
+        Action.CASE_LISTED,
+        request=request,
+        target_type="case",
+        detail={
+            "list": "home",
+            "cases": sorted(set(cases)),
+            "contacts": [c.pk for c in shown.get("contacts", [])],
+            "checks": [c.pk for c in shown.get("checks", [])],
+            "notifications": [n.pk for n in shown.get("notifications", [])],
+        },
+    )
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """What is waiting for the person first, then the ways into the rest of the service."""
+    now = timezone.now()
+    found = worklist(request.user, now)
+    _worklist_read(request, found)
     return render(
         request,
         "home.html",
-        {"upcoming": UPCOMING, "triage_manager": runs_a_mash(request.user)},
+        {
+            "upcoming": UPCOMING,
+            "triage_manager": runs_a_mash(request.user),
+            "waiting": [w for w in found if w.count],
+            "nothing_waiting": [w for w in found if not w.count],
+            "now": now,
+        },
     )
 
 

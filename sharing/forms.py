@@ -24,6 +24,11 @@ class ShareForm(forms.Form):
         return self.agencies[self.cleaned_data["agency"]]
 
 
+class RevokeForm(forms.Form):
+    reason = text_field("Why are you revoking this access?", 1000, widget=forms.Textarea,
+                        missing="Enter why you are revoking this access")  # fmt: skip
+
+
 class EmergencyAccessForm(forms.Form):
     reference = text_field("Case reference", 20, help_text="For example, CSE-2026-000123")
     reason = forms.CharField(

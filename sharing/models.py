@@ -46,6 +46,8 @@ class Share(models.Model):
         Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Why access was taken away, as the person revoking gave it (also on the chronology).
+    revoke_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         indexes = [

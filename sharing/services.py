@@ -139,8 +139,9 @@ def share_case(
 
 
 @transaction.atomic
-def revoke_share(share: Share, person: Person) -> Share:
-    """End a share at once: the agency's permissions are recomputed in this transaction."""
+def revoke_share(share: Share, person: Person, reason: str = "") -> Share:
+    """End a share at once: the agency's permissions are recomputed in this transaction.
+    The reason (the pages require one) is kept on the share and said on the chronology."""
     require(person, Act.SHARE, target_type="share", target_id=share.pk)
     share = Share.objects.select_for_update().select_related("case").get(pk=share.pk)
     if share.agency_id == share.case.lead_agency_id:
@@ -151,13 +152,15 @@ def revoke_share(share: Share, person: Person) -> Share:
         return share
     share.revoked_at = timezone.now()
     share.revoked_by = person
-    share.save(update_fields=["revoked_at", "revoked_by"])
+    share.revoke_reason = reason.strip()
+    share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     sync_agency_permissions(share.case, share.agency)
+    said_why = f" Reason: {share.revoke_reason}" if share.revoke_reason else ""
     record_on_chronology(
         share.case,
         person,
         "share_revoked",
-        f"Share with {share.agency.name} ({share.get_level_display().lower()}) revoked.",
+        f"Share with {share.agency.name} ({share.get_level_display().lower()}) revoked.{said_why}",
     )
     case_changed(
         Action.SHARE_REVOKED, person, share.case_id, share=share.pk, agency=share.agency_id

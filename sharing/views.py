@@ -9,14 +9,14 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import selectors
 from cases.models import Case
-from cases.pages import back, done, form_page, listed, page, posted
+from cases.pages import back, done, form_page, listed, page, posted, viewed
 from cases.roles import Act, may, require
 from safeguarding.uk_time import said
-from sharing.forms import EmergencyAccessForm, ShareForm
+from sharing.forms import EmergencyAccessForm, RevokeForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
     PassingOnRefused,
@@ -55,8 +55,10 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+    """Ask to confirm, with a reason, then revoke. A POST without the reason field (the
+    case page's Revoke button) is asking for this page, not revoking."""
     person = request.user
     require(person, Act.SHARE, target_type="share", target_id=share_id)
     share = Share.objects.select_related("agency").filter(pk=share_id).first()
@@ -64,17 +66,28 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
         selectors.record_refusal(person, "share", share_id, "manage")
         raise Http404("No such share")
     case = selectors.case_for(person, share.case_id, need="manage", audit_refusal=True)
-    if share.revoked_at is None:
+    if share.revoked_at is not None:
+        messages.info(request, f"{share.agency.name}’s access was already revoked.")
+        return redirect("case", case_id=case.pk)
+    if share.agency_id == case.lead_agency_id:
+        # The lead agency must keep its own case; a new lead would be a handover.
+        messages.error(request, "The lead agency’s access to its case cannot be revoked.")
+        return redirect("case", case_id=case.pk)
+    confirming = request.method == "POST" and "reason" in request.POST
+    form = RevokeForm(request.POST if confirming else None)
+    if confirming and form.is_valid():
         try:
-            revoke_share(share, person)
-        except ShareRefused:
-            # The lead agency must keep its own case; a new lead would be a handover.
-            messages.error(request, "The lead agency’s access to its case cannot be revoked.")
+            revoke_share(share, person, form.cleaned_data["reason"])
+        except ShareRefused as refused:
+            messages.error(request, str(refused))
         else:
             messages.success(request, f"{share.agency.name} no longer has this access.")
-    if not selectors.can(person, case, "view"):
-        return redirect("cases")
-    return redirect(back(request, reverse("case", args=[case.pk])))
+        if not selectors.can(person, case, "view"):
+            return redirect("cases")
+        return redirect("case", case_id=case.pk)
+    if not confirming:
+        viewed(request, case, "share_revoke", share=share.pk)
+    return render(request, "sharing/revoke_form.html", {"case": case, "share": share, "form": form})
 
 
 @login_required

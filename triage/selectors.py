@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
-from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.models import MissingEpisode, Placement
+from missing.selectors import interviews_due_count
 from notifications.models import Notification
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
@@ -213,6 +214,28 @@ def checks_asked_of(agency: Agency) -> QuerySet:
     )
 
 
+def checks_due(person: Person) -> QuerySet:
+    """The checks asked of the person's agency and not yet answered, soonest due first:
+    what the agency owes the MASHs (the person's worklist on the home page)."""
+    if person.agency_id is None:
+        return PartnerCheck.objects.none()
+    return checks_asked_of(person.agency).filter(answered_at__isnull=True)
+
+
+def contacts_assigned_to(person: Person) -> QuerySet:
+    """The undecided contacts the person's MASH manager assigned to them, by time left.
+    Only contacts of the person's own MASH: an assignment made before they moved agency
+    is no longer theirs to see."""
+    if person.agency_id is None:
+        return Contact.objects.none()
+    return (
+        Contact.objects.filter(assigned_to=person, mash_id=person.agency_id)
+        .exclude(state=Contact.State.DECIDED)
+        .select_related("child")
+        .order_by("due_at", "id")
+    )
+
+
 def _child_known_to(person: Person):
     """Whether the person's agency knows the contact's child by itself: it recorded the
     child, or it holds a case of the child. A contact linked by NHS number to a child only
@@ -291,25 +314,6 @@ def missing_in_area(person: Person) -> QuerySet:
     )
 
 
-INTERVIEW_DUE_SOON = dt.timedelta(hours=24)
-
-
-def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
-    """Return home interviews the person's authority owes, overdue or due within a day, on
-    cases its agency may see."""
-    now = now or timezone.now()
-    return (
-        ReturnInterview.objects.filter(
-            agency_id=person.agency_id,
-            completed_at__isnull=True,
-            due_at__lte=now + INTERVIEW_DUE_SOON,
-            episode__case__in=agency_rows(person).values("content_object_id"),
-        )
-        .select_related("episode__case__child")
-        .order_by("due_at", "id")
-    )
-
-
 HIGH_RISK_DAYS = 7
 # The triage screen says "more than 100" beyond this; the list pages through them all.
 HIGH_RISK_COUNT_CAP = 100
@@ -327,22 +331,6 @@ def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) 
         .select_related("case__child", "agency")
         .order_by("-screened_at", "-id")
     )
-
-
-def _interviews_due_count(person: Person, now: dt.datetime) -> int:
-    """interviews_due(person).count(), in two indexed steps: the authority's outstanding
-    interviews (a partial index), then which of their cases it may see by primary key.
-    As one join the planner scans every missing episode in the country (bench/README.md)."""
-    episodes = list(
-        ReturnInterview.objects.filter(
-            agency_id=person.agency_id,
-            completed_at__isnull=True,
-            due_at__lte=now + INTERVIEW_DUE_SOON,
-        ).values_list("episode_id", flat=True)
-    )
-    return MissingEpisode.objects.filter(
-        pk__in=episodes, case__in=agency_rows(person).values("content_object_id")
-    ).count()
 
 
 def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
@@ -375,7 +363,7 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         "unacknowledged": Notification.objects.filter(
             agency=agency, acknowledged_at__isnull=True
         ).count(),
-        "interviews_due": _interviews_due_count(person, now),
+        "interviews_due": interviews_due_count(person, now),
         # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so
         # the count costs what one page costs, not the whole country's week of screenings.
         "high_risk_screenings": recent_high_risk_screenings(person, now)[

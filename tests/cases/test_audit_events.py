@@ -42,7 +42,7 @@ PAGE_EVENTS = {
     "screening-new": [A.CASE_VIEWED],
     "case-share": [A.CASE_VIEWED],
     "case-close": [A.CASE_VIEWED],
-    "share-revoke": [A.SHARE_REVOKED],
+    "share-revoke": [A.CASE_VIEWED],  # the confirmation page
     "share-acknowledge": [A.SHARE_ACKNOWLEDGED],
     "placement-new": [A.CASE_VIEWED],
     "placement-end": [A.CASE_VIEWED],
@@ -122,6 +122,8 @@ PAGE_CHANGES = [
      lambda w: {"agency": w.hospital.pk, "level": "view", "lawful_basis": "ca2004_s11",
                 "purpose": "Attendance at A&E"}, [A.SHARED]),
     ("case-close", "social.worker", lambda w: {"reason": "Risk has reduced"}, [A.CASE_CLOSED]),
+    ("share-revoke", "social.worker", lambda w: {"reason": "The enquiry has ended"},
+     [A.SHARE_REVOKED]),
     ("emergency-access", "suffolk.officer",
      lambda w: {"reference": w.case.reference, "reason": REASON}, [A.EMERGENCY_ACCESS]),
 ]  # fmt: skip
@@ -205,6 +207,8 @@ def test_each_page_form_records_exactly_its_events(world, name, username, data, 
     args = {"entry-amend": [world.case.pk, world.entry.pk]}.get(name)
     if args is None and name in {"entry-new", "screening-new", "case-share", "case-close"}:
         args = [world.case.pk]
+    if name == "share-revoke":
+        args = [world.police_share.pk]
     url = reverse(name, args=args)
     client = client_for(username)
     if name == "children":  # a search is posted, then its results page is read

@@ -118,7 +118,8 @@ CASE_PAGES = [
     ("return-interview", "get",
      lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.RETURN_INTERVIEW),
-    ("share-revoke", "post", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
+    # The confirmation page (a reason is asked for); tests/sharing/test_pages.py revokes.
+    ("share-revoke", "get", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
     # Only the agency a share is to may acknowledge it; to anyone else it does not exist.
     ("share-acknowledge", "post",

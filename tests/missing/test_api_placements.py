@@ -78,7 +78,7 @@ def test_the_norfolk_case_placed_in_suffolk_the_police_are_told_and_acknowledge(
 
     texts = [entry["text"] for entry in chronology(sign_in("social.worker"), world.case)]
     assert any("acknowledged by Suffolk Constabulary" in text for text in texts), texts
-    assert any(text.startswith("Child placed in a placement in Suffolk") for text in texts)
+    assert any(text.startswith("Child placed in Suffolk") for text in texts)
 
 
 def test_a_move_ends_the_current_placement(sign_in, world):

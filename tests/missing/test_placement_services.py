@@ -85,7 +85,7 @@ def test_a_placement_is_recorded_with_its_entry_audit_event_shares_and_notificat
     assert case.child.responsible_authority == agencies["norfolk_childrens"]
 
     [entry] = case.entries.filter(category=Entry.Category.PLACEMENT)
-    assert entry.text.startswith("Child placed in a placement in Suffolk (foster care) from ")
+    assert entry.text.startswith("Child placed in Suffolk (foster care) from ")
     assert entry.agency == agencies["norfolk_childrens"]
     [event] = events(Action.PLACEMENT_RECORDED)
     assert event.actor_id == people["social.worker"].pk
@@ -127,7 +127,7 @@ def test_a_move_ends_the_previous_placement_and_tells_both_areas(
     assert first.end_reason == "Moved to a new placement"
     assert list(Placement.objects.filter(child=case.child, ended_at__isnull=True)) == [second]
     [moved] = case.entries.filter(category=Entry.Category.PLACEMENT).order_by("-id")[:1]
-    assert moved.text.startswith("Child moved to a placement in Norfolk (foster care) from ")
+    assert moved.text.startswith("Child moved to a new placement in Norfolk (foster care) from ")
     assert events(Action.PLACEMENT_RECORDED)[-1].detail["moved_from"] == first.pk
     # Norfolk's police and hospital (the new area), and Suffolk's agencies, which shared
     # the case when the child was placed there.

@@ -74,7 +74,7 @@ def test_the_recipient_sees_the_notification_and_can_open_the_case(placed, agenc
     notification = told(placed, "suffolk_police", agencies)
     assert "1 notification, 1 not acknowledged" in page
     assert "Child placed in your area" in page
-    assert f"Case {placed.reference}: child placed in a placement in Suffolk" in page
+    assert f"Case {placed.reference}: child placed in Suffolk" in page
     assert "Norfolk County Council Children's Services" in page
     html = client.get(reverse("inbox")).content.decode()
     assert f'id="notification-{notification.pk}"' in html

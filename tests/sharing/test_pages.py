@@ -78,9 +78,23 @@ def test_revoking_a_share_takes_access_away_at_once(sign_in, open_case_for, shar
     assert reverse("share-revoke", args=[police.pk]) in page
     lead = Share.objects.get(case=case, agency=case.lead_agency)
     assert reverse("share-revoke", args=[lead.pk]) not in page
-    response = client.post(reverse("share-revoke", args=[police.pk]))
+    # The case page's button asks for a confirmation and a reason; nothing changes yet.
+    confirm = client.post(reverse("share-revoke", args=[police.pk]))
+    assert confirm.status_code == 200
+    assert "Revoke Norfolk Constabulary’s access" in text_of(confirm)
+    assert sign_in("police.officer").get(url).status_code == 200
+    client = sign_in("social.worker")
+    missing_reason = client.post(reverse("share-revoke", args=[police.pk]), {"reason": " "})
+    assert "Enter why you are revoking this access" in text_of(missing_reason)
+    response = client.post(
+        reverse("share-revoke", args=[police.pk]), {"reason": "The enquiry has ended"}
+    )
     assert response.status_code == 302 and response["Location"] == url
     assert "Norfolk Constabulary no longer has this access" in text_of(client.get(url))
+    police.refresh_from_db()
+    assert police.revoke_reason == "The enquiry has ended"
+    entry = case.entries.get(category="share_revoked")
+    assert entry.text.endswith("revoked. Reason: The enquiry has ended")
     assert sign_in("police.officer").get(url).status_code == 404
     assert sign_in("police.officer").get(reverse("entry-new", args=[case.pk])).status_code == 404
 
@@ -89,7 +103,7 @@ def test_the_lead_agencys_own_share_cannot_be_revoked(sign_in, open_case_for, pe
     case = open_case_for("social.worker")
     lead = Share.objects.get(case=case, agency=case.lead_agency)
     client = sign_in("mash.manager")
-    response = client.post(reverse("share-revoke", args=[lead.pk]))
+    response = client.post(reverse("share-revoke", args=[lead.pk]), {"reason": "Handover"})
     assert response.status_code == 302
     assert "cannot be revoked" in text_of(client.get(response["Location"]))
     lead.refresh_from_db()
@@ -182,3 +196,27 @@ def test_emergency_access_opens_the_case_for_that_person_and_tells_the_manager(
     )
     assert again["Location"] == reverse("case", args=[case.pk])
     assert EmergencyAccess.objects.count() == 1
+
+
+def test_revoking_twice_revokes_once(sign_in, open_case_for, share, people):
+    """The same confirmation sent twice (a double click, the back button): one revocation,
+    one chronology entry, one audit event; the second goes where the first went."""
+    from audit.models import Action
+    from idempotency.forms import FIELD
+    from tests.conftest import events
+
+    case = open_case_for("social.worker")
+    police = share(case, "norfolk_police", "view")
+    client = sign_in("social.worker")
+    url = reverse("share-revoke", args=[police.pk])
+    form = {"reason": "No longer needed", FIELD: "a-once-token-for-this-revocation"}
+    first = client.post(url, form)
+    second = client.post(url, form)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert case.entries.filter(category="share_revoked").count() == 1
+    assert len(events(Action.SHARE_REVOKED)) == 1
+    # Even with a fresh token, an access already revoked is not revoked again.
+    again = client.post(url, {"reason": "Again", FIELD: "another-once-token-for-this-one"})
+    assert again.status_code == 302
+    assert case.entries.filter(category="share_revoked").count() == 1

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.actions import Action
 from audit.services import record
+from missing.selectors import interviews_due
 from people.models import Agency, Person
 from people.views import safe_next
 from safeguarding.paging import paginate
@@ -330,7 +331,7 @@ def missing(request: HttpRequest) -> HttpResponse:
 def interviews(request: HttpRequest) -> HttpResponse:
     person = _manager(request)
     return _list(
-        request, "interviews", selectors.interviews_due(person),
+        request, "interviews", interviews_due(person),
         "triage/triage_interviews.html", case_of=lambda row: row.episode.case_id,
     )  # fmt: skip
 
