@@ -43,19 +43,26 @@ def notification_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag
     flags: dict[int, list[Flag]] = {}
     for case_id, waiting in by_case.items():
         overdue = [n for n in waiting if n.overdue(now)]
+        # By agency, as a manager chases them: a busy case has a dozen notices.
+        agencies: dict[str, list[Notification]] = defaultdict(list)
+        for notification in waiting:
+            agencies[notification.agency.name].append(notification)
         said = "; ".join(
-            f"{n.get_kind_display()}: {n.agency.name}"
-            + (f" (overdue since {uk_time.said(n.acknowledge_by)})" if n.overdue(now)
-               else f" (by {uk_time.said(n.acknowledge_by)})")
-            for n in waiting
-        )  # fmt: skip
+            f"{name}: {len(told)}"
+            + (f", {late} overdue" if (late := sum(n.overdue(now) for n in told)) else "")
+            for name, told in agencies.items()
+        )
+        first = waiting[0]  # soonest deadline first
+        when = "was due by" if first.overdue(now) else "due by"
         mine = any(n.agency_id == person.agency_id for n in waiting)
         count = len(waiting)
         flags[case_id] = [
             Flag(
                 "notifications",
                 "Acknowledgement overdue" if overdue else "Not acknowledged",
-                f"{count} notification{'' if count == 1 else 's'} not yet acknowledged. {said}.",
+                f"{count} notification{'' if count == 1 else 's'} not yet acknowledged, by "
+                f"{said}. Soonest: {first.get_kind_display().lower()}, {when} "
+                f"{uk_time.said(first.acknowledge_by)}.",
                 "red" if overdue else "orange",
                 reverse("inbox") if mine else "",
             )

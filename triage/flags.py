@@ -42,12 +42,23 @@ def _open_checks(person: Person, child_ids: list[int]):
     )
 
 
+# A strip names a few; the contact's own page has them all.
+NAMED = 3
+
+
+def _listed(parts: list[str]) -> str:
+    more = len(parts) - NAMED
+    return "; ".join(parts[:NAMED]) + (f"; and {more} more" if more > 0 else "")
+
+
 def _contacts_flag(person: Person, contacts: list[Contact], now) -> Flag:
     overdue = any(c.overdue(now) for c in contacts)
-    said = "; ".join(
-        f"{c.reference} with {c.mash.name}, decision due by {uk_time.said(c.due_at)}"
-        + (" (overdue)" if c.overdue(now) else "")
-        for c in contacts
+    said = _listed(
+        [
+            f"{c.reference} with {c.mash.name}, decision due by {uk_time.said(c.due_at)}"
+            + (" (overdue)" if c.overdue(now) else "")
+            for c in contacts
+        ]
     )
     count = len(contacts)
     return Flag(
@@ -61,11 +72,13 @@ def _contacts_flag(person: Person, contacts: list[Contact], now) -> Flag:
 
 def _checks_flag(person: Person, checks: list[PartnerCheck], now) -> Flag:
     overdue = any(c.overdue(now) for c in checks)
-    said = "; ".join(
-        f"{'your agency' if c.agency_id == person.agency_id else c.agency.name} for "
-        f"{c.contact.reference}, due by {uk_time.said(c.due_at)}"
-        + (" (overdue)" if c.overdue(now) else "")
-        for c in checks
+    said = _listed(
+        [
+            f"{'your agency' if c.agency_id == person.agency_id else c.agency.name} for "
+            f"{c.contact.reference}, due by {uk_time.said(c.due_at)}"
+            + (" (overdue)" if c.overdue(now) else "")
+            for c in checks
+        ]
     )
     count = len(checks)
     asked_of_us = [c for c in checks if c.agency_id == person.agency_id]

@@ -159,11 +159,13 @@ def test_notifications_not_acknowledged_say_by_whom_and_go_once_acknowledged(
                                     agency__name="Norfolk Constabulary")  # fmt: skip
     # The managing agency sees which partner has not taken it in.
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
-    assert "Not acknowledged" in strip and "Child missing: Norfolk Constabulary" in strip
+    assert "Not acknowledged" in strip and "not yet acknowledged, by " in strip
+    assert "Norfolk Constabulary: 1" in strip and "Soonest: child missing, due by" in strip
     # Past the deadline it says so in words.
     Notification.objects.filter(pk=told.pk).update(acknowledge_by=ago(minutes=5))
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
-    assert "Acknowledgement overdue" in strip and "Norfolk Constabulary (overdue since" in strip
+    assert "Acknowledgement overdue" in strip and "Norfolk Constabulary: 1, 1 overdue" in strip
+    assert "Soonest: child missing, was due by" in strip
     acknowledge_notification(told, people["police.officer"])
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
     assert "Norfolk Constabulary" not in strip
@@ -218,7 +220,7 @@ def test_a_partner_sees_only_its_own_notifications_not_other_agencies(
     share(looked_after, "norfolk_hospital", "view")
     go_missing(people, looked_after)
     police = strip_of(case_page(sign_in("police.officer"), looked_after))
-    assert "Child missing: Norfolk Constabulary" in police
+    assert "1 notification not yet acknowledged, by Norfolk Constabulary: 1." in police
     assert "Norfolk and Norwich" not in police
     nurse = strip_of(case_page(sign_in("health.nurse"), looked_after))
     assert "Norfolk Constabulary" not in nurse
