@@ -1,10 +1,11 @@
 """Where higher layers take part in what `cases` does, without `cases` importing them.
 
 A lower layer never imports a higher one (DESIGN.md, Layers). When a case is opened, the
-agencies that must see it are given access by `sharing`; the case page shows panels that
-belong to higher apps (shares and emergency accesses: `sharing`; the current placement
-and missing episodes: `missing`), and the "At a glance" flags of a case come from
-several apps (cases.flags). Each higher app registers its part here from its
+agencies that must see it are given access by `sharing`; the case page shows what higher
+apps add (the reader's own emergency access: `sharing`), and the "At a glance" flags of a
+case come from several apps (cases.flags: `missing`, `notifications`, `triage`). The
+case's other sections are pages of their own apps (placement and missing: `missing`;
+access and activity: `reports`). Each higher app registers its part here from its
 `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
 """
 
