@@ -52,16 +52,29 @@ def viewed(request: HttpRequest, case: Case, view: str, **detail) -> None:
     )
 
 
+def section_context(person, case: Case, section: str) -> dict:
+    """What the top of each of a case's section pages needs (cases/includes/case_header
+    .html): the case, its child, which tab is current, and whether the person's agency
+    manages the case (the "Access and activity" tab is theirs alone)."""
+    return {
+        "case": case,
+        "child": case.child,
+        "section": section,
+        "may_manage": selectors.can(person, case, "manage"),
+    }
+
+
 def contributing(request: HttpRequest, case_id: int, act: str) -> Case:
     """The case for a page that does `act` with it: 403 if the person's role may never do
     it, 404 (and a recorded refusal) if their agency may not do it with this case."""
     return selectors.case_to(request.user, case_id, act)
 
 
-def done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
-    """After a change from a case's form: say what was done, back on the case page."""
+def done(request: HttpRequest, case: Case, message: str, to: str = "case") -> HttpResponse:
+    """After a change from a case's form: say what was done, back on the case page (or
+    the case's section `to` that shows what changed)."""
     messages.success(request, message)
-    return redirect("case", case_id=case.pk)
+    return redirect(to, case_id=case.pk)
 
 
 def form_page(

@@ -1,15 +1,18 @@
 """Where higher layers take part in what `cases` does, without `cases` importing them.
 
 A lower layer never imports a higher one (DESIGN.md, Layers). When a case is opened, the
-agencies that must see it are given access by `sharing`; the case page shows panels that
-belong to higher apps (shares and emergency accesses: `sharing`; the current placement
-and missing episodes: `missing`). Each higher app registers its part
-here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
+agencies that must see it are given access by `sharing`; the case page shows what higher
+apps add (the reader's own emergency access: `sharing`), and the "At a glance" flags of a
+case come from several apps (cases.flags: `missing`, `notifications`, `triage`). The
+case's other sections are pages of their own apps (placement and missing: `missing`;
+access and activity: `reports`). Each higher app registers its part here from its
+`AppConfig.ready()`; `cases` calls whatever is registered, in that order.
 """
 
 from collections.abc import Callable
 from typing import Any
 
+from cases.flags import Flag, sorted_flags
 from cases.models import Case
 from people.models import Person
 
@@ -17,9 +20,12 @@ from people.models import Person
 CaseOpenedHandler = Callable[..., None]
 # provider(person, case, *, may_manage) -> extra template context for the case page.
 CasePageContext = Callable[..., dict[str, Any]]
+# provider(person, cases) -> {case id: [Flag, ...]} for cases the person may see.
+CaseFlagsProvider = Callable[[Person, list[Case]], dict[int, list[Flag]]]
 
 _case_opened: list[CaseOpenedHandler] = []
 _case_page: list[CasePageContext] = []
+_case_flags: list[CaseFlagsProvider] = []
 
 
 def on_case_opened(handler: CaseOpenedHandler) -> CaseOpenedHandler:
@@ -56,3 +62,28 @@ def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict[s
             raise ValueError(f"Case page context {provider!r} repeats keys {sorted(clash)}")
         context |= extra
     return context
+
+
+def add_case_flags(provider: CaseFlagsProvider) -> CaseFlagsProvider:
+    """Let `provider(person, cases)` add flags to cases (the strip, and tags in lists)."""
+    if provider not in _case_flags:
+        _case_flags.append(provider)
+    return provider
+
+
+def case_flags(person: Person, cases) -> dict[int, list[Flag]]:
+    """Every registered provider's flags for many cases at once, each case's in order.
+
+    The caller passes only cases the person may see (fetched through `cases.selectors`);
+    each provider narrows to what the person's agency may see of them (their own
+    notifications, contacts and checks) and reads in a constant number of queries
+    whatever the number of cases, so a list of 25 costs what one case page costs.
+    """
+    cases = list(cases)
+    flags: dict[int, list[Flag]] = {case.pk: [] for case in cases}
+    if not cases:
+        return flags
+    for provider in _case_flags:
+        for case_id, extra in provider(person, cases).items():
+            flags[case_id].extend(extra)
+    return {case_id: sorted_flags(found) for case_id, found in flags.items()}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("children/new/", views.child_new, name="child-new"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:case_id>/", views.case_page, name="case"),
+    path("cases/<int:case_id>/details/", views.case_details, name="case-details"),
     path("cases/<int:case_id>/entries/new/", views.entry_new, name="entry-new"),
     path("cases/<int:case_id>/entries/<int:entry_id>/amend/", views.entry_amend,
          name="entry-amend"),

@@ -6,8 +6,9 @@ class MissingConfig(AppConfig):
     verbose_name = "Placements and missing from care"
 
     def ready(self) -> None:
-        """Fill the case page's placement and missing section (cases may not import us)."""
+        """Flag missing, placement and return interviews on cases (cases.flags): `cases`
+        may not import us."""
         from cases import registry
-        from missing.panels import placement_and_missing
+        from missing.flags import missing_flags
 
-        registry.add_case_page_context(placement_and_missing)
+        registry.add_case_flags(missing_flags)

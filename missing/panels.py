@@ -1,8 +1,9 @@
-"""The case page's "Placement and missing" section (missing/templates/missing/includes/
+"""The case's "Placement and missing" page (missing/templates/missing/includes/
 placement_and_missing.html): where the child lives now and the latest missing episodes.
 
-Registered with cases.registry in MissingConfig.ready(), since `cases` may not import
-`missing`. Two queries, whatever the case holds.
+A tab of the case since issue 17 (the case page leads with the chronology; its "At a
+glance" strip says whether the child is missing now: missing/flags.py). Two queries,
+whatever the case holds.
 """
 
 from cases.models import Case

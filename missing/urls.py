@@ -5,6 +5,7 @@ from django.urls import path
 from missing import views
 
 urlpatterns = [
+    path("cases/<int:case_id>/missing/", views.case_missing, name="case-missing"),
     path("cases/<int:case_id>/placements/new/", views.placement_new, name="placement-new"),
     path("cases/<int:case_id>/placements/end/", views.placement_end, name="placement-end"),
     path("cases/<int:case_id>/missing/new/", views.missing_new, name="missing-new"),

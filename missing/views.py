@@ -8,12 +8,15 @@ success banner says which agencies were told, so the person knows who knows.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from cases import roles
 from cases.models import Case
-from cases.pages import contributing, done, form_page, posted
+from cases.pages import contributing, done, form_page, posted, section_context, viewed
 from cases.roles import Act
-from cases.selectors import record_refusal
+from cases.selectors import can, case_for, record_refusal
 from missing import selectors
 from missing.forms import (
     EndPlacementForm,
@@ -23,6 +26,7 @@ from missing.forms import (
     ReturnInterviewForm,
 )
 from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.panels import placement_and_missing
 from missing.services import (
     AlreadyReturned,
     InterviewAlreadyRecorded,
@@ -36,6 +40,9 @@ from missing.services import (
 from notifications.models import Notification
 from safeguarding.uk_time import said
 
+# Where each form returns once saved: the case's "Placement and missing" tab, showing it.
+SECTION = "case-missing"
+
 
 def _told(kind: str, subject_id: int) -> str:
     """Who the service notified about this, as the success banner says it."""
@@ -48,6 +55,33 @@ def _told(kind: str, subject_id: int) -> str:
         return "No other agency needed to be told."
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return f"Notified: {listed}."
+
+
+@login_required
+@require_GET
+def case_missing(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's "Placement and missing" tab: the current placement, the latest missing
+    episodes and their return home interviews, with the links to record each. Audited as
+    a read of the case, as the case page is."""
+    person = request.user
+    case = case_for(person, case_id, audit_refusal=True)
+    context = section_context(person, case, "missing")
+    held = {
+        "view": True,
+        "contribute": can(person, case, "contribute"),
+        "manage": context["may_manage"],
+    }
+    viewed(request, case, "missing")
+    return render(
+        request,
+        "missing/case_missing.html",
+        {
+            **context,
+            "may": roles.allowed(person, held.__getitem__),
+            "now": timezone.now(),
+            **placement_and_missing(person, case, may_manage=context["may_manage"]),
+        },
+    )
 
 
 def _episode(request: HttpRequest, case: Case, episode_id: int) -> MissingEpisode:
@@ -82,6 +116,7 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
             case,
             f"Placement in {placement.area.name} recorded. "
             + _told(Notification.Kind.PLACEMENT, placement.pk),
+            to=SECTION,
         )
     return form_page(
         request, case, "placement_new", "missing/placement_form.html", form,
@@ -117,6 +152,7 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
             case,
             f"Placement in {placement.area.name} ended. "
             + _told(Notification.Kind.PLACEMENT_ENDED, placement.pk),
+            to=SECTION,
         )
     return form_page(
         request, case, "placement_end", "missing/placement_end_form.html", form,
@@ -142,6 +178,7 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
             request,
             case,
             "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
+            to=SECTION,
         )
     return form_page(request, case, "missing_new", "missing/missing_form.html", form)
 
@@ -182,6 +219,7 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
                 f"The child’s return is recorded. A return home interview by "
                 f"{interview.agency.name} is due by {said(interview.due_at)}. "
                 + _told(Notification.Kind.RETURNED, episode.pk),
+                to=SECTION,
             )
     return form_page(
         request, case, "missing_returned", "missing/return_form.html", form,
@@ -219,7 +257,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
         except InterviewAlreadyRecorded as recorded:
             form.add_error(None, f"{recorded} Nothing was changed.")
         else:
-            return done(request, case, "The return home interview is recorded.")
+            return done(request, case, "The return home interview is recorded.", to=SECTION)
     return form_page(
         request, case, "return_interview", "missing/return_interview_form.html", form,
         {"episode": episode, "interview": interview, "overdue": interview.overdue()},

@@ -27,7 +27,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.actions import Action
 from audit.services import record
-from cases.selectors import record_refusal
+from cases import registry
+from cases.flags import for_lists
+from cases.selectors import record_refusal, visible_among
 from notifications.selectors import received, undelivered, with_acknowledge_notes
 from notifications.services import (
     acknowledge_notification,
@@ -50,6 +52,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     person = request.user
     page_obj = paginate(request, received(person), INBOX_PER_PAGE)
     with_acknowledge_notes(page_obj)
+    with_children(person, page_obj)
     record(
         Action.NOTIFICATIONS_LISTED,
         request=request,
@@ -66,6 +69,18 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "notifications/inbox.html",
         {"page_obj": page_obj, "now": timezone.now(), "is_admin": person.is_agency_admin},
     )
+
+
+def with_children(person, notifications) -> None:
+    """Name the child, with their case's warning flags, on each notification about a case
+    the person may see; never on one they may not (the summary is written without names).
+    Two reads and the flags' for the page, whatever it holds."""
+    cases = {case.pk: case for case in visible_among(person, [n.case_id for n in notifications])}
+    flags = registry.case_flags(person, cases.values())
+    for notification in notifications:
+        case = cases.get(notification.case_id)
+        notification.child_name = case.child.full_name if case else ""
+        notification.flags = for_lists(flags[case.pk]) if case else []
 
 
 @login_required

@@ -1,9 +1,9 @@
-"""The case page's "Recent activity" section (cases/templates/cases/case.html): who has been
-reading and changing the case, for those who manage it.
+"""The "Recent activity" section of a case's "Access and activity" page (reports/templates/
+reports/case_access.html): who has been reading and changing the case, for those who
+manage it.
 
-Registered with cases.registry in ReportsConfig.ready(), since `cases` may not import
-`reports`. The case page runs the registry after recording its own read, so the list
-includes the read that shows it. One query, whatever the log holds.
+The page reads it after recording its own read, so the list includes the read that shows
+it. One query, whatever the log holds.
 """
 
 from cases.models import Case

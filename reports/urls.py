@@ -11,6 +11,7 @@ urlpatterns = [
     path("access-reports/emergency-access/", views.emergency_reviews, name="emergency-reviews"),
     path("access-reports/emergency-access/<int:access_id>/review/", views.emergency_review,
          name="emergency-review"),
+    path("cases/<int:case_id>/access/", views.case_access, name="case-access"),
     path("cases/<int:case_id>/access-history/", views.case_access_history,
          name="case-access-history"),
     path("cases/<int:case_id>/access-history.csv", views.case_access_history_export,

@@ -24,8 +24,10 @@ from audit.services import record
 from cases import selectors
 from cases.forms import DateField, DateRangeForm
 from cases.models import Case
+from cases.pages import section_context, viewed
 from people.models import Person
 from reports import events
+from reports.panels import recent_activity
 from reports.selectors import (
     IG_ONLY,
     is_information_governance,
@@ -34,6 +36,7 @@ from reports.selectors import (
 )
 from safeguarding.paging import paginate
 from safeguarding.uk_time import said
+from sharing import selectors as sharing_selectors
 from sharing.models import EmergencyAccess
 from sharing.services import AlreadyReviewed, review_emergency_access
 
@@ -280,6 +283,29 @@ def access_events_export(request: HttpRequest) -> HttpResponse:
 
 
 # --- a case's access history: for those who manage it ---------------------------------------
+
+
+@login_required
+@require_GET
+def case_access(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's "Access and activity" tab: who holds a share and on what basis, every
+    emergency access, and the latest reads and changes. For those who manage the case (as
+    these panels were on the case page); to anyone else the page does not exist. Audited
+    as a read of the case, before the recent activity is read, so it lists this read too."""
+    person = request.user
+    case = selectors.case_for(person, case_id, need="manage", audit_refusal=True)
+    viewed(request, case, "access")
+    return render(
+        request,
+        "reports/case_access.html",
+        {
+            **section_context(person, case, "access"),
+            "shares": list(sharing_selectors.agencies_with_access(case)),
+            "emergency_accesses": list(sharing_selectors.emergency_accesses(case)),
+            **recent_activity(person, case, may_manage=True),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required

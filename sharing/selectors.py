@@ -26,16 +26,12 @@ def emergency_accesses(case: Case) -> QuerySet:
 
 
 def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict:
-    """The case page's shares and emergency accesses (registered with `cases.registry`).
-
-    Those who manage the case see every share and emergency access; a person reading it
-    under emergency access sees until when.
-    """
-    accesses = list(emergency_accesses(case))
-    now = timezone.now()
-    mine = [a for a in accesses if a.person_id == person.pk and a.expires_at > now]
-    return {
-        "shares": list(agencies_with_access(case)) if may_manage else [],
-        "emergency_accesses": accesses if may_manage else [],
-        "my_emergency_access": mine[0] if mine else None,
-    }
+    """The case page's warning to a person reading it under emergency access, until when
+    (registered with `cases.registry`). The shares and every emergency access are on the
+    case's "Access and activity" page (reports), for those who manage it."""
+    mine = (
+        EmergencyAccess.objects.filter(case=case, person=person, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+    return {"my_emergency_access": mine}

@@ -58,7 +58,8 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     """Ask to confirm, with a reason, then revoke. A POST without the reason field (the
-    case page's Revoke button) is asking for this page, not revoking."""
+    Revoke button on the case's "Access and activity" tab) is asking for this page, not
+    revoking. Afterwards the person goes back to that tab, where the shares are listed."""
     person = request.user
     require(person, Act.SHARE, target_type="share", target_id=share_id)
     share = Share.objects.select_related("agency").filter(pk=share_id).first()
@@ -68,11 +69,11 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     case = selectors.case_for(person, share.case_id, need="manage", audit_refusal=True)
     if share.revoked_at is not None:
         messages.info(request, f"{share.agency.name}’s access was already revoked.")
-        return redirect("case", case_id=case.pk)
+        return redirect("case-access", case_id=case.pk)
     if share.agency_id == case.lead_agency_id:
         # The lead agency must keep its own case; a new lead would be a handover.
         messages.error(request, "The lead agency’s access to its case cannot be revoked.")
-        return redirect("case", case_id=case.pk)
+        return redirect("case-access", case_id=case.pk)
     confirming = request.method == "POST" and "reason" in request.POST
     form = RevokeForm(request.POST if confirming else None)
     if confirming and form.is_valid():
@@ -84,7 +85,7 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
             messages.success(request, f"{share.agency.name} no longer has this access.")
         if not selectors.can(person, case, "view"):
             return redirect("cases")
-        return redirect("case", case_id=case.pk)
+        return redirect("case-access", case_id=case.pk)
     if not confirming:
         viewed(request, case, "share_revoke", share=share.pk)
     return render(request, "sharing/revoke_form.html", {"case": case, "share": share, "form": form})

@@ -8,11 +8,18 @@ so a read is on record even if rendering then fails: every page that shows a cas
 `chronology_exported`.
 """
 
-from cases.views.case import case_close, case_export, case_list, case_page, case_print
+from cases.views.case import (
+    case_close,
+    case_details,
+    case_export,
+    case_list,
+    case_page,
+    case_print,
+)
 from cases.views.children import child_new, children
 from cases.views.chronology import entry_amend, entry_new, screening_new
 
 __all__ = [
-    "case_close", "case_export", "case_list", "case_page", "case_print", "child_new",
-    "children", "entry_amend", "entry_new", "screening_new",
+    "case_close", "case_details", "case_export", "case_list", "case_page", "case_print",
+    "child_new", "children", "entry_amend", "entry_new", "screening_new",
 ]  # fmt: skip

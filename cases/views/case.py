@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from audit.actions import Action
 from audit.services import record
 from cases import registry, roles, selectors, visits
+from cases.flags import for_lists
 from cases.forms import (
     ChronologyFilterForm,
     CloseForm,
@@ -24,6 +25,7 @@ from cases.pages import (
     listed,
     page,
     posted,
+    section_context,
     viewed,
 )
 from cases.roles import Act
@@ -54,6 +56,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
     )
     emergency = list(selectors.emergency_cases(person))
+    flags = registry.case_flags(person, list(page_obj))
+    for case in page_obj:
+        case.flags = for_lists(flags[case.pk])
     listed(
         request,
         "cases",
@@ -106,9 +111,10 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         )
         entry.is_new = entry.pk in new_ids
     viewed(request, case, "case", page=page_obj.number, filters=form.described)
-    # Panels of higher layers (shares and emergency accesses, the placement and missing
-    # episodes, recent activity), through the registry: cases imports none of them. After
-    # the read is recorded, so the recent activity shows this read too.
+    # What is happening to the child now, from every app that knows (cases.flags), and
+    # the person's own emergency access (sharing), through the registry: cases imports
+    # neither.
+    flags = registry.case_flags(person, [case])[case.pk]
     panels = registry.case_page_context(person, case, may_manage=may_manage)
     return render(
         request,
@@ -116,15 +122,12 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "child": case.child,
-            "aliases": list(case.child.aliases.all()),
-            "latest_screening": selectors.latest_screening(case),
+            "section": "chronology",
+            "flags": flags,
             "may_contribute": may_contribute,
             "may_manage": may_manage,
             "may": may,
-            "shares": [],
-            "emergency_accesses": [],
             "my_emergency_access": None,
-            "recent_activity": [],
             **panels,
             "now": now,
             "form": form,
@@ -135,6 +138,25 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "new_entries": new,
             "new_listed": new[:NEW_LISTED],
             "new_more": max(len(new) - NEW_LISTED, 0),
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_details(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Who the child is and the case's own facts: a tab of the case, off its first screen
+    so that the chronology comes first (issue 17)."""
+    person = request.user
+    case = selectors.case_for(person, case_id, audit_refusal=True)
+    viewed(request, case, "details")
+    return render(
+        request,
+        "cases/case_details.html",
+        {
+            **section_context(person, case, "details"),
+            "aliases": list(case.child.aliases.all()),
+            "latest_screening": selectors.latest_screening(case),
         },
     )
 

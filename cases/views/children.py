@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from audit.actions import Action
 from audit.services import record
-from cases import selectors
+from cases import registry, selectors
+from cases.flags import for_lists
 from cases.forms import (
     ChildForm,
     SearchForm,
@@ -87,6 +88,7 @@ def search_step(
         terms = form.terms
         found = selectors.search_children(request.user, for_contact=for_contact, **terms)
         page_obj = page(request, found)
+        with_flags(request.user, page_obj)
         # What was searched for is recorded (an access report must be able to say who
         # looked for a child), with how many were found and which were shown.
         born = terms["date_of_birth"]
@@ -102,6 +104,14 @@ def search_step(
             detail["for"] = "contact"
         record(Action.SEARCH, request=request, target_type="child", detail=detail)
     return render(request, template, {"form": form, "page_obj": page_obj})
+
+
+def with_flags(person, children) -> None:
+    """Give each case of each child found its warning flags (cases.flags), all at once."""
+    cases = [case for child in children for case in child.visible_cases]
+    flags = registry.case_flags(person, cases)
+    for case in cases:
+        case.flags = for_lists(flags[case.pk])
 
 
 def confirmed_for(form: ChildForm, details: str) -> bool:

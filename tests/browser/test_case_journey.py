@@ -83,7 +83,11 @@ def test_a_case_is_recorded_shared_acknowledged_and_kept_from_those_without_acce
     page.get_by_label("Purpose").fill("Strategy discussion tomorrow")
     page.get_by_role("button", name="Share the case").click()
     expect(page.get_by_text("The case is shared with Norfolk Constabulary.")).to_be_visible()
-    access = page.locator(".app-access-table")
+    # Who has access is on the case's "Access and activity" tab.
+    page.get_by_role("navigation", name="Case sections").get_by_role(
+        "link", name="Access and activity"
+    ).click()
+    access = page.locator(".govuk-summary-card", has_text="Norfolk Constabulary")
     expect(access).to_contain_text("Norfolk Constabulary")
     expect(access).to_contain_text("Not yet")
     no_violations(page)

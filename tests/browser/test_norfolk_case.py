@@ -70,6 +70,10 @@ def test_the_police_where_a_child_is_placed_are_told_and_say_so(page: Page, norf
     # A Norfolk social worker places the child in Suffolk.
     sign_in_as(page, "social.worker")
     page.goto(case_url)
+    # The case page leads with the chronology; placements have a tab of their own.
+    page.get_by_role("navigation", name="Case sections").get_by_role(
+        "link", name="Placement and missing"
+    ).click()
     expect(page.get_by_role("heading", name="Placement and missing")).to_be_visible()
     expect(page.get_by_text("No current placement is recorded on this case.")).to_be_visible()
     no_violations(page)
@@ -116,12 +120,17 @@ def test_the_police_where_a_child_is_placed_are_told_and_say_so(page: Page, norf
     row = page.locator("tr", has_text=norfolk_child.reference)
     expect(row).to_contain_text("Child placed in your area")
     expect(row).to_contain_text("Norfolk County Council Children's Services")
-    expect(page.get_by_text("Kerry")).to_have_count(0)  # the inbox names cases, not children
+    # They may see the case (the child is placed in their area), so the child is named.
+    expect(row.get_by_test_id("child-name")).to_have_text("Kerry Norfolkcase")
     no_violations(page)
 
     # They can open the case.
     row.get_by_role("link", name=norfolk_child.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kerry Norfolkcase")
+    expect(page.get_by_test_id("at-a-glance")).to_contain_text("Children’s home in Suffolk")
+    expect(page.get_by_test_id("at-a-glance")).to_contain_text("Not acknowledged")
+    no_violations(page)
+    page.get_by_role("link", name="Placement and missing").click()
     expect(page.get_by_test_id("current-placement")).to_contain_text("Ipswich")
     no_violations(page)
 
@@ -185,7 +194,7 @@ def test_every_placement_and_missing_page_works_in_the_browser_and_passes_axe(
         started_at=timezone.now() - dt.timedelta(days=3),
     )  # fmt: skip
     sign_in_as(page, "social.worker")
-    page.goto(f"/cases/{norfolk_child.pk}/")
+    page.goto(f"/cases/{norfolk_child.pk}/missing/")
 
     # Report missing (a mistake first).
     page.get_by_role("link", name="Report the child missing").click()

@@ -35,6 +35,8 @@ PAGE_EVENTS = {
     "shares": [A.CASE_LISTED],
     "emergency-access": [],
     "case": [A.CASE_VIEWED],
+    "case-details": [A.CASE_VIEWED],
+    "case-missing": [A.CASE_VIEWED],
     "case-print": [A.CASE_VIEWED, A.CHRONOLOGY_EXPORTED],
     "case-export": [A.CHRONOLOGY_EXPORTED],
     "entry-new": [A.CASE_VIEWED],

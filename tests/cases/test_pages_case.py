@@ -65,21 +65,28 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
         text="Car seen outside the home",
         restricted=False,
     )
-    page = text_of(sign_in("mash.manager").get(reverse("case", args=[case.pk])))
+    client = sign_in("mash.manager")
+    page = text_of(client.get(reverse("case", args=[case.pk])))
     assert f"Case {case.reference}" in page and "Amélie Brown" in page
-    assert "High" in page and "Latest screening" in page and "Jo Fletcher" in page
-    assert "Mimi" in page and "943 476 5919" in page
-    assert "Yes, by Norfolk County Council Children's Services" in page
+    # The risk and its screening are at a glance; who the child is, on the Details tab.
+    assert "High CSE risk" in page and "Latest screening" in page and "Jo Fletcher" in page
+    assert "Mimi" not in page and "943 476 5919" not in page
     for link in ["Add an entry", "Record a CSE screening", "Share this case", "Close this case",
                  "Print the chronology", "Download the chronology (CSV)"]:  # fmt: skip
         assert link in page, link
-    assert "Who has access" in page and "Norfolk Constabulary" in page
+    assert "Who has access" not in page
+    details = text_of(client.get(reverse("case-details", args=[case.pk])))
+    assert "Mimi" in details and "943 476 5919" in details
+    assert "Yes, by Norfolk County Council Children's Services" in details
+    assert "Latest screening" in details and "Jo Fletcher" in details
+    access = text_of(client.get(reverse("case-access", args=[case.pk])))
+    assert "Who has access" in access and "Norfolk Constabulary" in access
     # Newest first, each agency named on its entries.
     assert page.index("Car seen outside the home") < page.index("Seen with older men")
     assert "CSE screening" in page
     viewed = events(Action.CASE_VIEWED)
-    assert len(viewed) == 1
-    assert viewed[0].target_id == str(case.pk)
+    assert [e.detail["view"] for e in viewed] == ["case", "details", "access"]
+    assert {e.target_id for e in viewed} == {str(case.pk)}
     lead_share = case.shares.get(agency=case.lead_agency)
     assert viewed[0].detail == {
         "view": "case",

@@ -188,7 +188,9 @@ def test_recording_a_child_opens_a_case_led_by_the_agency(sign_in, people, agenc
     assert Share.objects.filter(case=case, agency=agencies["suffolk_childrens"]).exists()
     page = text_of(client.get(response["Location"]))
     assert f"Case {case.reference} is open" in page
-    assert "Mimi, Lil A" in page or "Lil A, Mimi" in page
+    # Who the child is, aliases and all, is on the case's Details tab.
+    details = text_of(client.get(reverse("case-details", args=[case.pk])))
+    assert "Mimi, Lil A" in details or "Lil A, Mimi" in details
 
 
 def test_the_child_form_keeps_everything_typed_when_something_is_wrong(sign_in, people):

@@ -91,6 +91,12 @@ CASE_PAGES = [
      Act.EMERGENCY_ACCESS),
     ("case", "get", lambda w: _case(w, "case"),
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    # The case's tabs (issue 17): whoever may see the case; "Access and activity" is in
+    # tests/reports/test_permissions.py (for those who manage the case).
+    ("case-details", "get", lambda w: _case(w, "case-details"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("case-missing", "get", lambda w: _case(_placed(w), "case-missing"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-print", "get", lambda w: _case(w, "case-print"),
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-export", "get", lambda w: _case(w, "case-export"),
@@ -127,9 +133,10 @@ CASE_PAGES = [
      NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404, Act.ACKNOWLEDGE_SHARE),
 ]  # fmt: skip
 
-CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend",
-                 "screening-new", "case-share", "case-close", "placement-new", "placement-end",
-                 "missing-new", "missing-returned", "return-interview"}  # fmt: skip
+CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-export",
+                 "entry-new", "entry-amend", "screening-new", "case-share", "case-close",
+                 "placement-new", "placement-end", "missing-new", "missing-returned",
+                 "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 
@@ -261,7 +268,8 @@ def test_an_entry_of_another_case_cannot_be_reached_through_this_one(world, open
 def test_get_only_pages_refuse_other_methods(world):
     client = signed_in_as("social.worker")
     for name, method, build, *_ in CASE_PAGES:
-        if name in {"cases", "shares", "case", "case-print", "case-export"}:
+        if name in {"cases", "shares", "case", "case-details", "case-missing", "case-print",
+                    "case-export"}:  # fmt: skip
             assert client.post(build(world)).status_code == 405, name
         if method == "post":
             assert client.get(build(world)).status_code == 405, name

@@ -119,7 +119,7 @@ def test_a_placement_is_recorded_and_the_banner_says_who_was_told(case, people, 
     response = client.post(reverse("placement-new", args=[case.pk]),
                            placement_form(partnership.areas))  # fmt: skip
     assert response.status_code == 302
-    assert response["Location"] == reverse("case", args=[case.pk])
+    assert response["Location"] == reverse("case-missing", args=[case.pk])
     placement = Placement.objects.get(case=case)
     assert (placement.area.name, placement.postcode, placement.address) == (
         "Suffolk", "IP1 1AA", ADDRESS,
@@ -193,8 +193,9 @@ def test_only_childrens_services_may_place_and_police_are_refused_with_a_reason(
     assert posted.status_code == 403
     assert not Placement.objects.exists()
     assert events(Action.PLACEMENT_RECORDED) == []
-    # The case page offers police neither placement link; reporting missing stays.
-    page = text_of(client.get(reverse("case", args=[case.pk])))
+    # The "Placement and missing" tab offers police neither placement link; reporting
+    # missing stays.
+    page = text_of(client.get(reverse("case-missing", args=[case.pk])))
     assert "Record a placement" not in page
     assert "Report the child missing" in page
 
@@ -433,8 +434,8 @@ def test_only_the_agency_that_owes_the_interview_may_record_it(case, people, sha
     assert police.post(url, data).status_code == 404
     assert ReturnInterview.objects.get(episode=episode).completed_at is None
     assert events(Action.PERMISSION_REFUSED)[-1].detail == {"need": "interview"}
-    # ...and the case page offers them no link to it.
-    page = text_of(police.get(reverse("case", args=[case.pk])))
+    # ...and the case's "Placement and missing" tab offers them no link to it.
+    page = text_of(police.get(reverse("case-missing", args=[case.pk])))
     assert "Due" in page and "Record the interview" not in page
 
 
@@ -483,7 +484,7 @@ def test_signed_out_the_forms_go_to_sign_in(case):
 # The case page ---------------------------------------------------------------------------
 
 
-def test_the_case_page_shows_the_placement_and_each_episode_in_words(case, people, partnership):
+def test_the_missing_tab_shows_the_placement_and_each_episode_in_words(case, people, partnership):
     place(case, people, partnership.areas)
     overdue = returned(case, people)
     ReturnInterview.objects.filter(episode=overdue).update(due_at=ago(hours=1))
@@ -492,8 +493,8 @@ def test_the_case_page_shows_the_placement_and_each_episode_in_words(case, peopl
                             held_on=ago(hours=1), summary="Held")  # fmt: skip
     due = returned(case, people)
     go_missing(case, people, hours_ago=1)
-    page = text_of(client_for("social.worker").get(reverse("case", args=[case.pk])))
-    section = page[page.index("Placement and missing") : page.index("Chronology")]
+    page = text_of(client_for("social.worker").get(reverse("case-missing", args=[case.pk])))
+    section = page[page.rindex("Placement and missing") :]
     assert "Placed in Suffolk" in section and "Foster care" in section
     assert "Norfolk County Council Children's Services" in section
     assert section.count("Still missing") == 1
@@ -508,7 +509,7 @@ def test_those_who_may_only_view_see_the_section_without_its_links(case, people,
     share(case, "norfolk_police", "view")
     place(case, people, partnership.areas, area="cambridgeshire")
     go_missing(case, people)
-    page = text_of(client_for("police.officer").get(reverse("case", args=[case.pk])))
+    page = text_of(client_for("police.officer").get(reverse("case-missing", args=[case.pk])))
     assert "Placed in Cambridgeshire" in page and "Still missing" in page
     for link in ("Record a move", "End the current placement", "Report the child missing",
                  "Record the return"):  # fmt: skip
@@ -520,7 +521,7 @@ def test_a_placement_recorded_on_another_case_of_the_child_is_not_shown(case, pe
 
     other = open_case(people["social.worker"], case.child)
     place(other, people, partnership.areas)
-    page = text_of(client_for("social.worker").get(reverse("case", args=[case.pk])))
+    page = text_of(client_for("social.worker").get(reverse("case-missing", args=[case.pk])))
     assert "No current placement is recorded on this case." in page
 
 
@@ -596,7 +597,7 @@ def test_placement_pages_and_api_are_for_the_placing_authority_only(
     )
     assert [e.detail["need"] for e in refusals] == ["placing_authority", "placing_authority"]
     # No link to a form it would be refused.
-    page = text_of(client.get(reverse("case", args=[case.pk])))
+    page = text_of(client.get(reverse("case-missing", args=[case.pk])))
     assert "Record a placement" not in page
     api = APIClient()
     api.force_authenticate(worker)

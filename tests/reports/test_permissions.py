@@ -53,6 +53,7 @@ PAGES = [
     Row("emergency-review", "post", lambda w: reverse("emergency-review", args=[w.access.pk]),
         "ig.officer", "social.worker", 403),
     # A case history is for those who manage the case; to anyone else it does not exist.
+    Row("case-access", "get", _case("case-access"), "social.worker", "police.officer", 404),
     Row("case-access-history", "get", _case("case-access-history"),
         "social.worker", "police.officer", 404),
     Row("case-access-history-export", "get", _case("case-access-history-export"),

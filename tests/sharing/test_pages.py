@@ -74,11 +74,13 @@ def test_revoking_a_share_takes_access_away_at_once(sign_in, open_case_for, shar
     url = reverse("case", args=[case.pk])
     assert sign_in("police.officer").get(url).status_code == 200
     client = sign_in("social.worker")
-    page = html(client.get(url))
+    # The shares are on the case's "Access and activity" tab, which the revoke returns to.
+    access = reverse("case-access", args=[case.pk])
+    page = html(client.get(access))
     assert reverse("share-revoke", args=[police.pk]) in page
     lead = Share.objects.get(case=case, agency=case.lead_agency)
     assert reverse("share-revoke", args=[lead.pk]) not in page
-    # The case page's button asks for a confirmation and a reason; nothing changes yet.
+    # The access tab's button asks for a confirmation and a reason; nothing changes yet.
     confirm = client.post(reverse("share-revoke", args=[police.pk]))
     assert confirm.status_code == 200
     assert "Revoke Norfolk Constabulary’s access" in text_of(confirm)
@@ -89,8 +91,8 @@ def test_revoking_a_share_takes_access_away_at_once(sign_in, open_case_for, shar
     response = client.post(
         reverse("share-revoke", args=[police.pk]), {"reason": "The enquiry has ended"}
     )
-    assert response.status_code == 302 and response["Location"] == url
-    assert "Norfolk Constabulary no longer has this access" in text_of(client.get(url))
+    assert response.status_code == 302 and response["Location"] == access
+    assert "Norfolk Constabulary no longer has this access" in text_of(client.get(access))
     police.refresh_from_db()
     assert police.revoke_reason == "The enquiry has ended"
     entry = case.entries.get(category="share_revoked")
@@ -186,7 +188,7 @@ def test_emergency_access_opens_the_case_for_that_person_and_tells_the_manager(
     assert f"until {until}. Reason: Found alone at 2am" in used.text
     assert "Seen with older men" in page
     assert client.get(reverse("entry-new", args=[case.pk])).status_code == 404
-    manager = text_of(sign_in("mash.manager").get(reverse("case", args=[case.pk])))
+    manager = text_of(sign_in("mash.manager").get(reverse("case-access", args=[case.pk])))
     assert "Emergency access, by person" in manager
     assert "Robin Marsh, Suffolk Constabulary" in manager and "Found alone at 2am" in manager
     # Someone whose agency can already see the case is simply taken to it.

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.services import record_screening
+from cases.services import open_case, record_screening
 from missing.models import MissingEpisode, ReturnInterview
 from missing.services import record_return
 from notifications.models import Notification
@@ -30,7 +30,9 @@ from triage.services import answer_check, assign_contact, decide_contact, reques
 pytestmark = pytest.mark.django_db
 
 # The triage screen's queries, whatever the queue holds (see the last test).
-TRIAGE_QUERIES = 18  # 19 when the authority owes interviews (one more indexed step)
+# Each row also shows its child's warning flags (cases.flags, issue 17): the children's
+# open cases the MASH may see (1), then the flags of those cases (7).
+TRIAGE_QUERIES = 18 + 1 + 7  # +1 when the authority owes interviews (one more indexed step)
 HIGH_RISK = ["missing", "older_partner", "money_or_gifts", "substance_misuse", "sexual_health"]
 
 
@@ -502,6 +504,8 @@ def test_the_triage_screen_takes_the_same_queries_for_1_contact_or_50(
     def add(count: int, start: int) -> None:
         for n in range(start, start + count):
             contact = make_contact(rag=["red", "amber", "green"][n % 3], first_name=f"Q{n}")
+            # A case the MASH can see, so that each row reads its child's flags.
+            open_case(people["social.worker"], contact.child)
             request_checks(people["mash.manager"], contact, [police, hospital], "Known?")
             assign_contact(people["mash.manager"], contact, people["social.worker"])
 

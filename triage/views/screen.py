@@ -42,6 +42,7 @@ from people.views import safe_next
 from safeguarding.paging import paginate
 from triage import dashboard as mash_dashboard
 from triage import selectors
+from triage.flags import with_child_flags
 from triage.models import Rag
 from triage.selectors import (
     STATE_FILTERS,
@@ -221,6 +222,7 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
         page_obj = paginate(request, triage_queue(agency, **form.filters, now=now), PER_PAGE)
         options = _assign_options(people)
         selectors.with_due_notes(page_obj)
+        with_child_flags(person, page_obj)
         for contact in page_obj:
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)

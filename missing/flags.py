@@ -1,0 +1,118 @@
+"""The "At a glance" flags the `missing` app adds to a case (cases.flags): missing now or
+the latest episode, the current placement, and a return home interview due or overdue.
+
+Registered with `cases.registry.add_case_flags` in MissingConfig.ready(). Three queries for
+any number of cases: their latest episodes, current placements and outstanding interviews.
+"""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.flags import Flag
+from cases.models import Case
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from people.models import Person
+from safeguarding import uk_time
+
+RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow"}
+
+
+def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
+    """Each case's newest missing episode (an open one is always the newest reported)."""
+    rows = (
+        MissingEpisode.objects.filter(case_id__in=case_ids)
+        .order_by("case_id", "-reported_at", "-id")
+        .distinct("case_id")
+    )
+    return {episode.case_id: episode for episode in rows}
+
+
+def current_placements(case_ids: list[int]) -> dict[int, Placement]:
+    """The current placement recorded on each case (as `selectors.current_placement`)."""
+    rows = Placement.objects.filter(case_id__in=case_ids, ended_at__isnull=True).select_related(
+        "area", "placing_authority"
+    )
+    return {placement.case_id: placement for placement in rows}
+
+
+def outstanding_interviews(case_ids: list[int]) -> dict[int, list[ReturnInterview]]:
+    """Return home interviews not yet held, soonest due first, by case."""
+    rows = (
+        ReturnInterview.objects.filter(episode__case_id__in=case_ids, completed_at__isnull=True)
+        .select_related("agency", "episode")
+        .order_by("due_at", "id")
+    )
+    found: dict[int, list[ReturnInterview]] = {}
+    for interview in rows:
+        found.setdefault(interview.episode.case_id, []).append(interview)
+    return found
+
+
+def _missing(case: Case, episode: MissingEpisode, now: dt.datetime) -> Flag:
+    url = reverse("case-missing", args=[case.pk]) + f"#missing-{episode.pk}"
+    risk = episode.get_risk_display().lower()
+    if episode.returned_at is None:
+        return Flag(
+            "missing", "Missing now",
+            f"Since {uk_time.said(episode.last_seen_at)} "
+            f"({uk_time.how_long(episode.last_seen_at, now)}), {risk} risk. "
+            f"Last seen: {episode.last_seen_where}.",
+            RISK_TONE.get(episode.risk, "red"), url,
+        )  # fmt: skip
+    return Flag(
+        "missing", "Returned",
+        f"Last missing from {uk_time.said(episode.last_seen_at)} to "
+        f"{uk_time.said(episode.returned_at)}, {risk} risk.",
+        "grey", url, in_lists=False,
+    )  # fmt: skip
+
+
+def _placement(case: Case, placement: Placement, now: dt.datetime) -> Flag:
+    starts = "Starts" if placement.started_at > now else "Since"
+    return Flag(
+        "placement", "Placed",
+        f"{placement.get_provider_type_display()} in {placement.area.name}. "
+        f"{starts} {uk_time.said(placement.started_at)}. Placing authority: "
+        f"{placement.placing_authority.name}.",
+        "teal", reverse("case-missing", args=[case.pk]) + "#placement", in_lists=False,
+    )  # fmt: skip
+
+
+def _interview(case: Case, interview: ReturnInterview, now: dt.datetime) -> Flag:
+    url = reverse("case-missing", args=[case.pk]) + f"#missing-{interview.episode_id}"
+    if interview.overdue(now):
+        return Flag(
+            "interview", "Interview overdue",
+            f"Return home interview was due by {uk_time.said(interview.due_at)} "
+            f"({interview.agency.name}).",
+            "red", url,
+        )  # fmt: skip
+    return Flag(
+        "interview", "Interview due",
+        f"Return home interview due by {uk_time.said(interview.due_at)} "
+        f"({interview.agency.name}).",
+        "yellow", url,
+    )  # fmt: skip
+
+
+def missing_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
+    """Placements, episodes and interviews belong to the case: every agency that may see
+    the case sees them (as on its "Placement and missing" page), so `person` narrows
+    nothing."""
+    now = timezone.now()
+    ids = [case.pk for case in cases]
+    episodes = latest_episodes(ids)
+    placements = current_placements(ids)
+    interviews = outstanding_interviews(ids)
+    flags: dict[int, list[Flag]] = {}
+    for case in cases:
+        found = []
+        if episode := episodes.get(case.pk):
+            found.append(_missing(case, episode, now))
+        if placement := placements.get(case.pk):
+            found.append(_placement(case, placement, now))
+        found += [_interview(case, interview, now) for interview in interviews.get(case.pk, [])]
+        flags[case.pk] = found
+    return flags
