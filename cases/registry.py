@@ -3,10 +3,12 @@
 A lower layer never imports a higher one (DESIGN.md, Layers). When a case is opened, the
 agencies that must see it are given access by `sharing`; the case page shows panels that
 belong to higher apps (shares and emergency accesses: `sharing`; the current placement
-and missing episodes: `missing`). Each higher app registers its part
+and missing episodes: `missing`), and the child's journey (cases.journey) draws the
+placements and missing episodes `missing` gives it. Each higher app registers its part
 here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +19,12 @@ from people.models import Person
 CaseOpenedHandler = Callable[..., None]
 # provider(person, case, *, may_manage) -> extra template context for the case page.
 CasePageContext = Callable[..., dict[str, Any]]
+# provider(person, case, *, start, end, now) -> list of cases.journey.Event in that time.
+JourneyEvents = Callable[..., list]
 
 _case_opened: list[CaseOpenedHandler] = []
 _case_page: list[CasePageContext] = []
+_journey: list[JourneyEvents] = []
 
 
 def on_case_opened(handler: CaseOpenedHandler) -> CaseOpenedHandler:
@@ -56,3 +61,23 @@ def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict[s
             raise ValueError(f"Case page context {provider!r} repeats keys {sorted(clash)}")
         context |= extra
     return context
+
+
+def add_journey_events(provider: JourneyEvents) -> JourneyEvents:
+    """Let `provider(person, case, start=..., end=..., now=...)` add events to the child's
+    journey (cases.journey): only what the person may see on the chronology."""
+    if provider not in _journey:
+        _journey.append(provider)
+    return provider
+
+
+def journey_events(
+    person: Person, case: Case, *, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> list:
+    """The registered providers' events between `start` and `end`, each provider in a
+    constant number of queries."""
+    return [
+        event
+        for provider in _journey
+        for event in provider(person, case, start=start, end=end, now=now)
+    ]

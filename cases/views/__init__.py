@@ -11,8 +11,9 @@ so a read is on record even if rendering then fails: every page that shows a cas
 from cases.views.case import case_close, case_export, case_list, case_page, case_print
 from cases.views.children import child_new, children
 from cases.views.chronology import entry_amend, entry_new, screening_new
+from cases.views.journey import case_journey
 
 __all__ = [
-    "case_close", "case_export", "case_list", "case_page", "case_print", "child_new",
-    "children", "entry_amend", "entry_new", "screening_new",
+    "case_close", "case_export", "case_journey", "case_list", "case_page", "case_print",
+    "child_new", "children", "entry_amend", "entry_new", "screening_new",
 ]  # fmt: skip

@@ -37,6 +37,7 @@ PAGE_EVENTS = {
     "case": [A.CASE_VIEWED],
     "case-print": [A.CASE_VIEWED, A.CHRONOLOGY_EXPORTED],
     "case-export": [A.CHRONOLOGY_EXPORTED],
+    "case-journey": [A.CASE_VIEWED],
     "entry-new": [A.CASE_VIEWED],
     "entry-amend": [A.CASE_VIEWED],
     "screening-new": [A.CASE_VIEWED],

@@ -95,6 +95,8 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-export", "get", lambda w: _case(w, "case-export"),
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("case-journey", "get", lambda w: _case(w, "case-journey"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("entry-new", "get", lambda w: _case(w, "entry-new"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("entry-amend", "get", lambda w: reverse("entry-amend", args=[w.case.pk, w.entry.pk]),
@@ -126,7 +128,7 @@ CASE_PAGES = [
      NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404, Act.ACKNOWLEDGE_SHARE),
 ]  # fmt: skip
 
-CASE_SPECIFIC = {"case", "case-print", "case-export", "entry-new", "entry-amend",
+CASE_SPECIFIC = {"case", "case-print", "case-export", "case-journey", "entry-new", "entry-amend",
                  "screening-new", "case-share", "case-close", "placement-new", "placement-end",
                  "missing-new", "missing-returned", "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
@@ -260,7 +262,7 @@ def test_an_entry_of_another_case_cannot_be_reached_through_this_one(world, open
 def test_get_only_pages_refuse_other_methods(world):
     client = signed_in_as("social.worker")
     for name, method, build, *_ in CASE_PAGES:
-        if name in {"cases", "shares", "case", "case-print", "case-export"}:
+        if name in {"cases", "shares", "case", "case-print", "case-export", "case-journey"}:
             assert client.post(build(world)).status_code == 405, name
         if method == "post":
             assert client.get(build(world)).status_code == 405, name
