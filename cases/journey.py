@@ -184,6 +184,7 @@ FONT = 16
 # Roughly how wide a character of the labels is, in units of the font size.
 CHAR = 0.56
 GAP = 10
+EDGE = 8
 LANE_TOP = {"placements": 0, "missing": 84, "points": 184}
 BAND = (26, 62)
 MARK = (106, 130)
@@ -239,8 +240,9 @@ def draw(
     span = (end - start).total_seconds()
 
     def x(when: dt.datetime) -> float:
+        # Inset by EDGE, so a point or a mark at either end is drawn whole.
         when = min(max(when, start), end)
-        return round((when - start).total_seconds() / span * width, 1)
+        return round(EDGE + (when - start).total_seconds() / span * (width - 2 * EDGE), 1)
 
     drawing = Drawing(prefix=prefix, width=width)
     drawing.lanes = [
