@@ -123,6 +123,7 @@ SPECS = [
     Spec("placement-end", "case", r"^/cases/\d+/placements/end/$"),
     Spec("missing-new", "case", r"^/cases/\d+/missing/new/$"),
     Spec("case-access-history", "case", r"^/cases/\d+/access-history/$"),
+    Spec("case-journey", "case", r"^/cases/\d+/journey/$"),
     Spec("shares", "home", r"^/shares/$"),
     Spec("emergency-access", "home", r"^/emergency-access/$"),
     Spec("inbox", "home", r"^/inbox/$"),
