@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases import moments
+from cases import journey, moments
 from cases.models import Child, Entry, Screening, searchable
 from cases.moments import CLOCK_SKEW, EARLIEST_DAY, day_said
 from cases.validators import (
@@ -478,3 +478,36 @@ class ChronologyFilterForm(DateRangeForm):
             "to": f["occurred_to"].isoformat() if f["occurred_to"] else None,
             "significant": f["significant"],
         }
+
+
+class JourneyForm(DateRangeForm):
+    """The range of the child's journey (GET): the last 12 months to today unless the
+    person gives From or To, and at most `journey.MAX_YEARS` long."""
+
+    occurred_from = DateField(label="From", required=False)
+    occurred_to = DateField(label="To", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        first, last = self._days(data)
+        if journey.too_long(first, last):
+            to = "To" if data.get("occurred_to") else "today"
+            self.add_error(
+                "occurred_from", f"From must be no more than {journey.MAX_YEARS} years before {to}"
+            )
+        return data
+
+    @staticmethod
+    def _days(data: dict) -> tuple[dt.date, dt.date]:
+        last = data.get("occurred_to") or timezone.localdate()
+        first = data.get("occurred_from") or journey.default_range(last)[0]
+        return first, last
+
+    @property
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day to show; None while what was typed has errors."""
+        if not self.is_bound:
+            return journey.default_range()
+        return self._days(self.cleaned_data) if self.is_valid() else None

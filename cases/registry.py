@@ -5,10 +5,12 @@ agencies that must see it are given access by `sharing`; the case page shows wha
 apps add (the reader's own emergency access: `sharing`), and the "At a glance" flags of a
 case come from several apps (cases.flags: `missing`, `notifications`, `triage`). The
 case's other sections are pages of their own apps (placement and missing: `missing`;
-access and activity: `reports`). Each higher app registers its part here from its
-`AppConfig.ready()`; `cases` calls whatever is registered, in that order.
+access and activity: `reports`), and the child's journey (cases.journey) draws the
+placements and missing episodes `missing` gives it. Each higher app registers its part
+here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that order.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -22,10 +24,13 @@ CaseOpenedHandler = Callable[..., None]
 CasePageContext = Callable[..., dict[str, Any]]
 # provider(person, cases) -> {case id: [Flag, ...]} for cases the person may see.
 CaseFlagsProvider = Callable[[Person, list[Case]], dict[int, list[Flag]]]
+# provider(person, case, *, start, end, now) -> list of cases.journey.Event in that time.
+JourneyEvents = Callable[..., list]
 
 _case_opened: list[CaseOpenedHandler] = []
 _case_page: list[CasePageContext] = []
 _case_flags: list[CaseFlagsProvider] = []
+_journey: list[JourneyEvents] = []
 
 
 def on_case_opened(handler: CaseOpenedHandler) -> CaseOpenedHandler:
@@ -87,3 +92,23 @@ def case_flags(person: Person, cases) -> dict[int, list[Flag]]:
         for case_id, extra in provider(person, cases).items():
             flags[case_id].extend(extra)
     return {case_id: sorted_flags(found) for case_id, found in flags.items()}
+
+
+def add_journey_events(provider: JourneyEvents) -> JourneyEvents:
+    """Let `provider(person, case, start=..., end=..., now=...)` add events to the child's
+    journey (cases.journey): only what the person may see on the chronology."""
+    if provider not in _journey:
+        _journey.append(provider)
+    return provider
+
+
+def journey_events(
+    person: Person, case: Case, *, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> list:
+    """The registered providers' events between `start` and `end`, each provider in a
+    constant number of queries."""
+    return [
+        event
+        for provider in _journey
+        for event in provider(person, case, start=start, end=end, now=now)
+    ]

@@ -9,7 +9,7 @@ size of the country (DESIGN.md).
 import datetime as dt
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -272,6 +272,16 @@ def chronology(
     if significant:
         entries = entries.exclude(category__in=Entry.ADMINISTRATIVE)
     return entries
+
+
+def on_chronology(case: Case, person: Person, category: str, occurred_at: str) -> Exists:
+    """Whether the person sees the entry a service wrote for a row of a higher app (a
+    placement, a missing episode) on this case's chronology: an entry of `category` at the
+    time held in the row's field `occurred_at` (record_on_chronology takes the row's own
+    time). A row filtered by this is seen exactly where its entry is (cases.journey)."""
+    return Exists(
+        chronology(case, person).filter(category=category, occurred_at=OuterRef(occurred_at))
+    )
 
 
 def recorded_since(entries: QuerySet, person: Person, since: dt.datetime) -> list[dict]:

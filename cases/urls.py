@@ -16,5 +16,6 @@ urlpatterns = [
     path("cases/<int:case_id>/screening/", views.screening_new, name="screening-new"),
     path("cases/<int:case_id>/close/", views.case_close, name="case-close"),
     path("cases/<int:case_id>/print/", views.case_print, name="case-print"),
+    path("cases/<int:case_id>/journey/", views.case_journey, name="case-journey"),
     path("cases/<int:case_id>/export.csv", views.case_export, name="case-export"),
 ]  # fmt: skip

@@ -12,7 +12,12 @@ from django.utils import timezone
 from cases.models import Case, Child, Entry
 from cases.services import add_entry, create_child, create_child_and_case, record_screening
 from missing.models import MissingEpisode, Placement
-from missing.services import record_placement, record_return, report_missing
+from missing.services import (
+    record_placement,
+    record_return,
+    record_return_interview,
+    report_missing,
+)
 from notifications.models import Notification
 from notifications.services import acknowledge_notification
 from people.demo import Partnership
@@ -111,6 +116,7 @@ def build_cases(partnership: Partnership) -> list[Case]:
         LawfulBasis.CDA1998_S115, "Check for links to known exploitation networks",
     )  # fmt: skip
     note(worker, jordan, Entry.Category.EDUCATION, 3, "Attendance 71% this half term.")
+    jordans_year(partnership, jordan)
 
     leah = create_child_and_case(
         people["mash.manager"],
@@ -167,6 +173,51 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
         how_found="Found by officers at a flat in Norwich with two adults; brought back "
         "to the home.",
     )  # fmt: skip
+
+
+def jordans_year(partnership: Partnership, jordan: Case) -> None:
+    """Jordan's last year, for his journey: placed in foster care, missing for two days,
+    moved to a children's home, missing overnight, a strategy discussion (each notice
+    acknowledged and each return home interview held, as they would have been by now)."""
+    people, norfolk = partnership.people, partnership.areas["norfolk"]
+    worker, police = people["social.worker"], people["police.officer"]
+    record_placement(
+        worker, jordan, area=norfolk, address="14 Example Close, Norwich", postcode="NR3 1AA",
+        provider_type=Placement.Provider.FOSTER_CARE, started_at=_ago(300, hour=17),
+    )  # fmt: skip
+    for days, hours, where, risk in [
+        (240, 52, "Norwich railway station", MissingEpisode.Risk.HIGH),
+        (90, 14, "A park in Thetford", MissingEpisode.Risk.MEDIUM),
+    ]:
+        if days == 90:
+            record_placement(
+                worker, jordan, area=norfolk, address="Oak House children’s home, 3 Example "
+                "Road, Norwich", postcode="NR4 1AA",
+                provider_type=Placement.Provider.CHILDRENS_HOME, started_at=_ago(150, hour=11),
+            )  # fmt: skip
+        gone = _ago(days, hour=20)
+        episode = report_missing(
+            police, jordan, last_seen_at=gone, last_seen_where=where,
+            circumstances="Left after an argument; friends say he went to meet older boys.",
+            risk=risk,
+        )  # fmt: skip
+        returned = record_return(
+            police, episode, returned_at=gone + dt.timedelta(hours=hours),
+            how_found="Found by officers and brought back.",
+        )  # fmt: skip
+        record_return_interview(
+            worker, returned.return_interview, held_on=returned.returned_at + dt.timedelta(days=1),
+            summary="Jordan spoke about older boys who give him money to carry packages.",
+        )  # fmt: skip
+    add_entry(worker, jordan, category=Entry.Category.STRATEGY_DISCUSSION,
+              occurred_at=_ago(85), restricted=False,
+              text="Strategy discussion with police and school after Jordan's second "
+              "missing episode. Agreed: a safety plan and a referral to the exploitation "
+              "team.")  # fmt: skip
+    readers = {p.agency_id: p for p in (police, people["health.nurse"])}
+    for notice in Notification.objects.filter(case=jordan, acknowledged_at__isnull=True):
+        if (reader := readers.get(notice.agency_id)) is not None:
+            acknowledge_notification(notice, reader)
 
 
 def _hours_ago(hours: float) -> dt.datetime:

@@ -91,3 +91,16 @@ def how_long(start: dt.datetime, end: dt.datetime) -> str:
             return f"{count} {unit}{'' if count == 1 else 's'}"
     years = minutes // (365 * 24 * 60)
     return f"{years} year{'' if years == 1 else 's'}"
+
+
+def length(start: dt.datetime, end: dt.datetime) -> str:
+    """How long something lasted, in the two largest units, for how long a child was missing:
+    "2 days 4 hours", "1 day", "5 hours 20 minutes", "45 minutes" (whole minutes, down)."""
+    minutes = max(int((end - start).total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    # From the largest unit present, that unit and the next (the next left out if zero).
+    first = next((i for i, (count, _) in enumerate(parts) if count), 2)
+    said_parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts[first : first + 2] if n]
+    return " ".join(said_parts) or "0 minutes"

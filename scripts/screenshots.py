@@ -128,6 +128,7 @@ SPECS = [
     Spec("placement-end", "case-missing", r"^/cases/\d+/placements/end/$"),
     Spec("missing-new", "case-missing", r"^/cases/\d+/missing/new/$"),
     Spec("case-access-history", "case-access", r"^/cases/\d+/access-history/$"),
+    Spec("case-journey", "case", r"^/cases/\d+/journey/$"),
     Spec("shares", "home", r"^/shares/$"),
     Spec("emergency-access", "home", r"^/emergency-access/$"),
     Spec("inbox", "home", r"^/inbox/$"),

@@ -18,8 +18,10 @@ from cases.views.case import (
 )
 from cases.views.children import child_new, children
 from cases.views.chronology import entry_amend, entry_new, screening_new
+from cases.views.journey import case_journey
 
 __all__ = [
-    "case_close", "case_details", "case_export", "case_list", "case_page", "case_print",
+    "case_close", "case_details", "case_export", "case_journey", "case_list", "case_page",
+    "case_print",
     "child_new", "children", "entry_amend", "entry_new", "screening_new",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from audit.actions import Action
 from audit.services import record
-from cases import registry, roles, selectors, visits
+from cases import journey, registry, roles, selectors, visits
 from cases.flags import for_lists
 from cases.forms import (
     ChronologyFilterForm,
@@ -171,6 +171,11 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     entries = list(selectors.chronology(case, person, **form.filters)[: PRINT_LIMIT + 1])
     truncated = len(entries) > PRINT_LIMIT
     entries = entries[:PRINT_LIMIT]
+    # The journey has every kind of event in the dates: printed only when the chronology is
+    # not narrowed to one agency or category, so the print holds only what was asked for.
+    filters = form.filters
+    narrowed = filters["agency_id"] or filters["category"]
+    first, last = journey.printed_days(filters, entries)
     viewed(request, case, "print", filters=form.described)
     record(
         Action.CHRONOLOGY_EXPORTED,
@@ -196,6 +201,7 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
             "truncated": truncated,
             "limit": PRINT_LIMIT,
             "printed_at": timezone.now(),
+            "journey": None if narrowed else journey.journey(person, case, first, last),
         },
     )
 

@@ -39,6 +39,7 @@ PAGE_EVENTS = {
     "case-missing": [A.CASE_VIEWED],
     "case-print": [A.CASE_VIEWED, A.CHRONOLOGY_EXPORTED],
     "case-export": [A.CHRONOLOGY_EXPORTED],
+    "case-journey": [A.CASE_VIEWED],
     "entry-new": [A.CASE_VIEWED],
     "entry-amend": [A.CASE_VIEWED],
     "screening-new": [A.CASE_VIEWED],

@@ -101,6 +101,8 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("case-export", "get", lambda w: _case(w, "case-export"),
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("case-journey", "get", lambda w: _case(w, "case-journey"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("entry-new", "get", lambda w: _case(w, "entry-new"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("entry-amend", "get", lambda w: reverse("entry-amend", args=[w.case.pk, w.entry.pk]),
@@ -134,9 +136,9 @@ CASE_PAGES = [
 ]  # fmt: skip
 
 CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-export",
-                 "entry-new", "entry-amend", "screening-new", "case-share", "case-close",
-                 "placement-new", "placement-end", "missing-new", "missing-returned",
-                 "return-interview"}  # fmt: skip
+                 "case-journey", "entry-new", "entry-amend", "screening-new", "case-share",
+                 "case-close", "placement-new", "placement-end", "missing-new",
+                 "missing-returned", "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 
@@ -269,7 +271,7 @@ def test_get_only_pages_refuse_other_methods(world):
     client = signed_in_as("social.worker")
     for name, method, build, *_ in CASE_PAGES:
         if name in {"cases", "shares", "case", "case-details", "case-missing", "case-print",
-                    "case-export"}:  # fmt: skip
+                    "case-export", "case-journey"}:  # fmt: skip
             assert client.post(build(world)).status_code == 405, name
         if method == "post":
             assert client.get(build(world)).status_code == 405, name

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.template import Context, Template
 
-from safeguarding.uk_time import how_long, machine, said
+from safeguarding.uk_time import how_long, length, machine, said
 
 UTC = dt.UTC
 
@@ -58,6 +58,23 @@ def test_programs_get_iso_8601_with_the_uk_offset():
 def test_how_long_something_was_recorded_after_it_happened(gap, expected):
     start = dt.datetime(2026, 1, 1, tzinfo=UTC)
     assert how_long(start, start + gap) == expected
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [
+        (dt.timedelta(seconds=59), "0 minutes"),
+        (dt.timedelta(minutes=45), "45 minutes"),
+        (dt.timedelta(hours=5, minutes=20, seconds=59), "5 hours 20 minutes"),
+        (dt.timedelta(hours=24), "1 day"),
+        (dt.timedelta(days=2, hours=4, minutes=59), "2 days 4 hours"),
+        (dt.timedelta(days=3, minutes=5), "3 days"),
+        (dt.timedelta(days=-1), "0 minutes"),
+    ],
+)
+def test_how_long_something_lasted_in_its_two_largest_units(gap, expected):
+    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    assert length(start, start + gap) == expected
 
 
 @pytest.mark.parametrize(
