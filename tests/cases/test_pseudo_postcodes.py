@@ -5,7 +5,7 @@ what they mean. Placements are tests/missing/test_pseudo_postcodes.py."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from cases import pseudo_postcodes
 from cases.models import Child
@@ -54,7 +54,9 @@ def test_a_child_of_no_fixed_abode_is_recorded_on_the_page_and_shown_so(sign_in)
     assert response.status_code == 302, text_of(response)
     child = Child.objects.get()
     assert child.postcode == "ZZ99 3VZ"
-    page = text_of(client.get(response["Location"]))
+    # The address is on the case's Details tab.
+    case_id = resolve(response["Location"]).kwargs["case_id"]
+    page = text_of(client.get(reverse("case-details", args=[case_id])))
     assert "ZZ99 3VZ (no fixed abode)" in page
 
 
