@@ -32,8 +32,9 @@ def test_jordans_journey_at_320_and_1280_px(page: Page, partnership):
     jordan = Case.objects.get(child__first_name="Jordan")
     sign_in_as(page, "police.officer")
     page.goto(f"/cases/{jordan.pk}/")
-    page.get_by_role("link", name="See the child’s journey as a time line").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("The child’s journey")
+    page.get_by_role("navigation", name="Case sections").get_by_role("link", name="Journey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(jordan.child.full_name)
+    expect(page.get_by_role("link", name="Journey")).to_have_attribute("aria-current", "page")
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, shown, hidden in [(320, "narrow", "wide"), (1280, "wide", "narrow")]:
         page.set_viewport_size({"width": width, "height": 900})

@@ -38,6 +38,7 @@ def test_no_fixed_abode_and_another_spelling_of_the_name_on_a_phone(page: Page, 
     fill_child(page, "Smith-Jones", "zz99 3vz")
     page.get_by_role("button", name="Record the child and open a case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kaylee Smith-Jones")
+    page.get_by_role("navigation", name="Case sections").get_by_role("link", name="Details").click()
     expect(page.get_by_text("ZZ99 3VZ (no fixed abode)")).to_be_visible()
     no_violations(page)
 
