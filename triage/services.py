@@ -265,12 +265,8 @@ def rate_contact(
         contact=contact, rag=rag, reason=reason.strip(), rated_by=person, rated_at=now,
         due_at=contact.due_at,
     )  # fmt: skip
-    for check in contact.checks.filter(answered_at__isnull=True):
-        check.due_at = check_due(rag, check.requested_at, check.agency)
-        check.save(update_fields=["due_at"])
-        Notification.objects.filter(
-            kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, acknowledged_at__isnull=True
-        ).update(acknowledge_by=check.due_at)
+    for check in contact.checks.filter(answered_at__isnull=True).select_related("agency"):
+        _move_check_due(check, check_due(rag, check.requested_at, check.agency))
     _event(Action.CONTACT_RATED, person, contact, rag=rag, previous=previous or None)
     return contact
 
@@ -292,12 +288,23 @@ def assign_contact(person: Person, contact: Contact, assignee: Person | None) ->
     return contact
 
 
-def check_summary(contact: Contact, due: dt.datetime) -> str:
-    # Safe for an email subject or a webhook: references and a time, never the child.
-    return (
-        f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
-        f"by {said(due)}"
-    )
+def check_summary(contact: Contact) -> str:
+    """What the partner's notification says. Safe for an email subject or a webhook: a
+    reference, never the child. No deadline: text written once cannot follow the check's
+    due time when a re-rating moves it, so every page, email and webhook says the time from
+    the notification's `acknowledge_by`, which `_move_check_due` keeps equal to the check's
+    `due_at` (the one deadline of a check)."""
+    return f"Contact {contact.reference}: the MASH asks what your agency holds on a child"
+
+
+def _move_check_due(check: PartnerCheck, due: dt.datetime) -> None:
+    """Give a check a new deadline, and its notification the same one (acknowledged or not:
+    the inbox still shows it): the check's one deadline, wherever it is said."""
+    check.due_at = due
+    check.save(update_fields=["due_at"])
+    Notification.objects.filter(
+        kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id
+    ).update(acknowledge_by=due)
 
 
 @transaction.atomic
@@ -336,7 +343,7 @@ def request_checks(
             requested_at=now, due_at=due,
         )  # fmt: skip
         notify(
-            contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact, due),
+            contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact),
             person, [agency], reference=contact.reference, due=due, now=now,
         )  # fmt: skip
         checks.append(check)

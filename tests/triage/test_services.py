@@ -17,7 +17,6 @@ from triage.services import (
     answer_check,
     assign_contact,
     check_due,
-    check_summary,
     decide_contact,
     decision_due,
     rate_contact,
@@ -161,13 +160,6 @@ class TestChecks:
         assert all(n.reference == contact.reference and n.case is None for n in told)
         assert {n.subject_id for n in told} == {c.pk for c in checks}
         assert "Testchild" not in told[0].summary
-
-    def test_the_partner_is_told_when_the_answer_is_due_as_every_page_says_it(self, make_contact):
-        contact = make_contact(rag="amber")
-        assert check_summary(contact, at(2026, 12, 4, 15, 7)) == (
-            f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
-            "by 4 December 2026 at 3:07pm"
-        )
 
     def test_not_before_rating_nor_twice(self, make_contact, people, agencies):
         manager = people["mash.manager"]
