@@ -106,7 +106,7 @@ def _contact_data(person: Person, contact: Contact, access: str) -> dict:
     if access != mash_selectors.MASH:
         contact.child_shown = mash_selectors.child_as_known(person, contact)
         return m.ContactSerializer(contact).data
-    contact.given = contact.child_as_given or None
+    contact.given = contact.child_typed or None
     contact.ratings_list = list(mash_selectors.contact_ratings(contact))
     contact.checks_list = list(mash_selectors.contact_checks(contact))
     return _MashView(contact).data

@@ -88,9 +88,11 @@ class Contact(models.Model):
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
         help_text="The case the decision opened or linked.",
     )  # fmt: skip
-    # A new child as the referrer gave them (names, date of birth, NHS number): what the
-    # referrer is shown when the NHS number linked a record only another agency knows, and
-    # what the MASH checks against that record.
+    # The child as the referrer gave them, fixed when the contact is recorded: a new child as
+    # typed (names, date of birth, NHS number), which the MASH checks against the record an
+    # NHS number may have linked; or a child the referrer picked, as they were shown it
+    # (`"picked": true`). What the referrer is shown of the child with the contact, so a
+    # record only another agency knows never reaches them (triage.selectors.child_as_known).
     child_as_given = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -131,6 +133,12 @@ class Contact(models.Model):
     def overdue_q(now: dt.datetime | None = None) -> models.Q:
         """`overdue`, as a query condition: for filters, annotations and counts."""
         return models.Q(due_at__lt=now or timezone.now()) & ~models.Q(state=Contact.State.DECIDED)
+
+    @property
+    def child_typed(self) -> dict:
+        """A new child as the referrer typed them ({} when they picked a known child): what
+        the MASH compares with the record the contact is linked to."""
+        return {} if self.child_as_given.get("picked") else self.child_as_given
 
     @property
     def child_given_name(self) -> str:

@@ -227,7 +227,8 @@ def _child_known_to(person: Person):
 
 def contacts_made_by(person: Person) -> QuerySet:
     """The contacts the person's agency has made, newest first (what a referrer follows
-    up), each saying whether the child's name may be shown (`child_known`)."""
+    up). Each names the child as the referrer gave them (`child_as_given`); `child_known`
+    says whether the record's name may stand in for a contact recorded without that."""
     return (
         Contact.objects.filter(referring_agency_id=person.agency_id)
         .select_related("child", "mash")
@@ -250,13 +251,19 @@ class ChildAsKnown:
 
 
 def child_as_known(person: Person, contact: Contact) -> ChildAsKnown:
-    """The child as this person may be shown them with the contact: the record when their
-    agency knows it (or they are the MASH), else as the referrer gave it. For a child the
-    referrer recorded the two are the same, so a contact linked by NHS number to a record
-    only another agency knows reads exactly like one about a child recorded with it."""
+    """The child as this person may be shown them with the contact: the record for the MASH;
+    for the referring agency, the child as the referrer gave them when recording it (typed,
+    or picked as they were shown it), never the record an NHS number linked, so a contact
+    linked to a record only another agency knows reads exactly like one about a child
+    recorded with it. A contact recorded before that was kept (and not backfilled: triage
+    migration 0003) shows the record only if the agency knows the child now, else no name."""
+    if contact_access(person, contact) == MASH:
+        return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
+    if contact.child_given_name:
+        return ChildAsKnown(contact.child_given_name, contact.child_given_born)
     if child_known(person, contact):
         return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
-    return ChildAsKnown(contact.child_given_name, contact.child_given_born)
+    return ChildAsKnown("", None)
 
 
 def episodes_answered_for(person: Person) -> QuerySet:

@@ -248,9 +248,9 @@ class ContactSerializer(serializers.Serializer):
     reference = serializers.CharField()
     child = ChildAsKnownSerializer(
         source="child_shown",
-        help_text="The child's record if your agency knows it; otherwise the child as you "
-        "gave it (a new child whose NHS number linked a record another agency holds), so the "
-        "answer never says whether the number was known.",
+        help_text="The child as your agency gave them when recording the contact: typed, or "
+        "picked as you were shown them. Never the record a known NHS number linked (which "
+        "another agency may hold), so the answer never says whether the number was known.",
     )
     area = AreaSerializer()
     mash = AgencySerializer(help_text="The children's services whose MASH received it.")

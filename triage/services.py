@@ -142,6 +142,19 @@ def _as_given(child_fields: dict) -> dict:
     }
 
 
+def as_picked(child: Child) -> dict:
+    """A known child the referrer picked, as they were shown it when recording: kept with the
+    contact, so what the referrer reads later does not depend on what their agency may see
+    then (a share revoked, a record corrected by another agency)."""
+    born = child.date_of_birth
+    return {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": born.isoformat() if born else None,
+        "picked": True,
+    }
+
+
 def _known_by_nhs_number(nhs_number: str) -> Child | None:
     if not nhs_number:
         return None
@@ -214,10 +227,11 @@ def record_contact(
         raise ValidationError("Enter what was reported.")
     if referrer_type not in Contact.ReferrerType.values:
         raise ValidationError(f"Unknown kind of referrer {referrer_type!r}.")
-    as_given = {}
     if new_child is not None:
         as_given = _as_given(new_child.child_fields)
         child = _child_for_contact(person, new_child)
+    else:
+        as_given = as_picked(child)
     contact = Contact.objects.create(
         reference=next_contact_reference(),
         child=child,
@@ -534,7 +548,7 @@ def _transfer(person: Person, contact: Contact, mash: Agency) -> Contact:
         received_at=now,
         concern=f"Transferred from the {contact.mash.name} MASH (contact {contact.reference}): "
         f"{contact.rationale}\n\nWhat was reported: {contact.concern}",
-        due_at=decision_due(Rag.RED, now, mash),
+        due_at=decision_due(Rag.RED, now, mash), child_as_given=as_picked(contact.child),
     )  # fmt: skip
     _event(
         Action.CONTACT_RECORDED, person, transferred, child=contact.child_id,
