@@ -151,7 +151,14 @@ def inbox(agency: Agency):
 def unacknowledged_count(agency: Agency | None) -> int:
     if agency is None:
         return 0
-    return Notification.objects.filter(agency=agency, acknowledged_at__isnull=True).count()
+    return waiting_for(agency).count()
+
+
+def waiting_for(agency: Agency):
+    """The agency's notifications still asking to be acknowledged (not withdrawn)."""
+    return Notification.objects.filter(
+        agency=agency, acknowledged_at__isnull=True, withdrawn_at__isnull=True
+    )
 
 
 @transaction.atomic

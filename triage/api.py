@@ -44,6 +44,7 @@ from triage.services import (
     NewChild,
     PossibleDuplicates,
     answer_check,
+    closed_check_refusal,
     decide_contact,
     rate_contact,
     record_contact,
@@ -74,7 +75,8 @@ ALREADY_DECIDED = http.problem_answer(
     "The contact has been decided: it can no longer be changed. Nothing was."
 )
 ALREADY_ANSWERED = http.problem_answer(
-    "Your agency has already answered this check: nothing changed."
+    "Your agency has already answered this check, or it was closed unanswered (the detail "
+    "says when and why): nothing changed."
 )
 # What a MASH manager's change of a contact answers: the contact as its MASH now sees it.
 CHANGED = http.answers(
@@ -387,7 +389,9 @@ def decision(request: Request, contact_id: int) -> Response:
     summary="Answer a partner check asked of your agency",
     description="Only the agency asked (404 for anyone else, the asking MASH included). "
     "`restricted_answer` is for the MASH's decision only. Answering acknowledges the "
-    "request in your inbox; once answered, a check cannot be answered again (409).",
+    "request in your inbox; once answered, a check cannot be answered again (409). A check "
+    "closed unanswered (overtaken by the MASH's decision, or closed by a MASH manager) takes "
+    "no answer: 409, saying when and why it closed, and nothing is recorded.",
     tags=TAGS,
     parameters=[CHECK_ID, http.IDEMPOTENCY_KEY],
     request=m.AnswerSerializer,
@@ -403,13 +407,17 @@ def answer(request: Request, check_id: int) -> Response:
     already = "Your agency has already answered this check."
     if check.answered:  # before the body: nothing sent could change it
         return http.problem(already)
+    if check.closed:
+        return http.problem(closed_check_refusal(check))
     data = http.body(request, m.AnswerSerializer)
     try:
         answer_check(person, check, data["answer"], data["restricted_answer"])
     except DjangoValidationError as refused:
-        check.refresh_from_db(fields=["answered_at"])
+        check.refresh_from_db(fields=["answered_at", "closed_at", "closed_reason"])
         if check.answered:  # answered by a colleague since we looked
             return http.problem(already)
+        if check.closed:  # the MASH decided since we looked
+            return http.problem(closed_check_refusal(check))
         raise _refused(refused) from None
     check = mash_selectors.check_for(person, check.pk, need="answer")
     return Response(m.CheckSerializer(check).data)

@@ -195,6 +195,10 @@ class PartnerCheck(models.Model):
         "restricted part", max_length=5000, blank=True,
         help_text="For the MASH's decision only: not shared on with other agencies.",
     )  # fmt: skip
+    # Closed unanswered: overtaken by the MASH's decision (triage.services.close_overtaken_
+    # checks), or closed by a manager with a reason. A closed check takes no answer.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=500, blank=True, db_default="")
 
     class Meta:
         indexes = [
@@ -212,11 +216,25 @@ class PartnerCheck(models.Model):
     def answered(self) -> bool:
         return self.answered_at is not None
 
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def outstanding(self) -> bool:
+        """Still waiting for the partner's answer: neither answered nor closed."""
+        return not self.answered and not self.closed
+
     def overdue(self, now: dt.datetime | None = None) -> bool:
-        """Unanswered and past the time the MASH gave the partner."""
-        return not self.answered and self.due_at < (now or timezone.now())
+        """Outstanding and past the time the MASH gave the partner."""
+        return self.outstanding and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def outstanding_q() -> models.Q:
+        """`outstanding`, as a query condition."""
+        return models.Q(answered_at__isnull=True, closed_at__isnull=True)
 
     @staticmethod
     def overdue_q(now: dt.datetime | None = None) -> models.Q:
         """`overdue`, as a query condition: for filters, annotations and counts."""
-        return models.Q(answered_at__isnull=True, due_at__lt=now or timezone.now())
+        return PartnerCheck.outstanding_q() & models.Q(due_at__lt=now or timezone.now())

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils import timezone
 from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement, ReturnInterview
-from notifications.models import Notification
+from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
 from triage.models import Contact, PartnerCheck, Rag
@@ -128,7 +128,7 @@ def _with_checks(contacts: QuerySet, now: dt.datetime) -> QuerySet:
     # the whole country's people and agencies).
     return contacts.annotate(
         checks_asked=_checks_count(),
-        checks_outstanding=_checks_count(answered_at__isnull=True),
+        checks_outstanding=_checks_count(PartnerCheck.outstanding_q()),
         checks_overdue=_checks_count(PartnerCheck.overdue_q(now)),
     )
 
@@ -205,11 +205,12 @@ def contact_ratings(contact: Contact) -> QuerySet:
 
 
 def checks_asked_of(agency: Agency) -> QuerySet:
-    """A partner's checks: unanswered first, soonest due first."""
+    """A partner's checks: outstanding first, soonest due first; then those answered or
+    closed, the latest first."""
     return (
         PartnerCheck.objects.filter(agency=agency)
         .select_related("contact__child", "contact__mash", "answered_by")
-        .order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")
+        .order_by(Coalesce("answered_at", "closed_at").desc(nulls_first=True), "due_at", "id")
     )
 
 
@@ -370,7 +371,7 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
     checks = PartnerCheck.objects.filter(
-        contact__in=queue.values("pk"), answered_at__isnull=True
+        PartnerCheck.outstanding_q(), contact__in=queue.values("pk")
     ).aggregate(
         outstanding=Count("id"),
         overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
@@ -379,9 +380,7 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         "queue": counts,
         "checks": checks,
         "missing": missing_in_area(person).count(),
-        "unacknowledged": Notification.objects.filter(
-            agency=agency, acknowledged_at__isnull=True
-        ).count(),
+        "unacknowledged": waiting_for(agency).count(),
         "interviews_due": _interviews_due_count(person, now),
         # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so
         # the count costs what one page costs, not the whole country's week of screenings.

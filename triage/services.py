@@ -7,6 +7,13 @@ transaction with its audit event (and, where another agency must know, its outbo
 
 Deadlines (settings.MASH_*): red and amber are elapsed hours from receipt, so a clock
 change does not stretch them; green is working days at the same local time of day.
+
+A decision overtakes the checks still out: each closes, its request stops escalating and
+the partner is told (`close_overtaken_checks`). An answer sent after that is refused
+politely, not kept as late: the decision it was for has been made, nobody at the MASH
+would read it on a decided contact, and keeping it would pretend the check still mattered.
+The refusal says so and points to recording a contact, which reaches the MASH as new
+information should.
 """
 
 import datetime as dt
@@ -28,7 +35,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendar_for
-from safeguarding.uk_time import said
+from safeguarding.uk_time import day_said, local, said
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -368,6 +375,59 @@ def request_checks(
     return checks
 
 
+class CheckClosed(ValidationError):
+    """The check was closed unanswered: nothing sent can answer it now (see the module)."""
+
+
+def closed_check_refusal(check: PartnerCheck) -> str:
+    """What a partner answering a closed check is told, on the page and in the API."""
+    return (
+        f"This check was closed on {said(check.closed_at)}: {check.closed_reason}. No answer "
+        "is needed now, and none was recorded. If what your agency holds should still reach "
+        "the MASH, record a contact about the child."
+    )
+
+
+def overtaken_reason(decided_at: dt.datetime) -> str:
+    return f"overtaken by the decision on {day_said(local(decided_at).date())}"
+
+
+def close_overtaken_checks(
+    person: Person, contact: Contact, *, now: dt.datetime
+) -> list[PartnerCheck]:
+    """The MASH has decided with partner checks still out: each closes with the reason,
+    its request stops escalating (withdrawn, not acknowledged: nobody there took it in) and
+    the partner is told through the outbox, delivered at least once like any notification.
+    Runs in `decide_contact`'s transaction, after the contact is locked."""
+    reason = overtaken_reason(now)
+    closing = list(
+        contact.checks.filter(PartnerCheck.outstanding_q())
+        .select_related("agency")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for check in closing:
+        check.closed_at = now
+        check.closed_reason = reason
+        check.save(update_fields=["closed_at", "closed_reason"])
+        Notification.objects.filter(
+            kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id,
+            acknowledged_at__isnull=True, withdrawn_at__isnull=True,
+        ).update(withdrawn_at=now)  # fmt: skip
+        # Safe for an email: references and a date, never the child.
+        notify(
+            None, Notification.Kind.CHECK_CLOSED, check.pk,
+            f"Contact {contact.reference}: the MASH no longer needs your agency’s answer to "
+            f"its check, {reason}", person, [check.agency], reference=contact.reference,
+            now=now,
+        )  # fmt: skip
+        _event(
+            Action.CHECK_CLOSED, person, contact, check=check.pk, agency=check.agency_id,
+            overtaken=True,
+        )  # fmt: skip
+    return closing
+
+
 @transaction.atomic
 def answer_check(
     person: Person,
@@ -375,12 +435,15 @@ def answer_check(
     answer: str,
     restricted_answer: str = "",
 ) -> PartnerCheck:
-    """The partner says what it holds. Answering is also acknowledging the request."""
+    """The partner says what it holds. Answering is also acknowledging the request. A
+    closed check is refused (CheckClosed), politely: see the module."""
     check = PartnerCheck.objects.select_for_update().select_related("contact").get(pk=check.pk)
     if person.agency_id is None or person.agency_id != check.agency_id:
         raise PermissionDenied("Only the agency asked can answer this check.")
     if check.answered:
         raise ValidationError("Your agency has already answered this check.")
+    if check.closed:
+        raise CheckClosed(closed_check_refusal(check))
     if not answer.strip():
         raise ValidationError("Enter what your agency holds, or that it holds nothing.")
     now = timezone.now()
@@ -393,9 +456,6 @@ def answer_check(
         agency_id=check.agency_id, kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk,
         acknowledged_at__isnull=True,
     ).update(acknowledged_at=now, acknowledged_by=person)  # fmt: skip
-    if check.contact.case_id is not None:
-        # Answered after the decision: it joins the story on the chronology now.
-        _write_check(check.contact.case, check)
     _event(
         Action.CHECK_ANSWERED, person, check.contact,
         check=check.pk, restricted=bool(check.restricted_answer),
@@ -514,6 +574,7 @@ def decide_contact(
         update_fields=["decision", "rationale", "decided_at", "decided_by", "transfer_to",
                        "state", "case"]
     )  # fmt: skip
+    close_overtaken_checks(person, contact, now=now)
     if case is not None:
         _write_story(case, contact, person)
     told = [contact.referring_agency] if contact.referring_agency_id != contact.mash_id else []

@@ -209,13 +209,17 @@ class TestDecisions:
         assert outcome.agency == agencies["norfolk_hospital"] and outcome.case == contact.case
         assert events(Action.CONTACT_DECIDED)[0].detail["case"] == contact.case.pk
 
-    def test_a_late_answer_joins_the_chronology(self, make_contact, people, agencies):
+    def test_a_late_answer_is_refused_not_put_on_the_chronology(
+        self, make_contact, people, agencies
+    ):
+        """The decision closed the check (tests/triage/test_checks_overtaken.py)."""
         manager = people["mash.manager"]
         contact = make_contact(rag="red")
         (check,) = request_checks(manager, contact, [agencies["norfolk_police"]], "Known?")
         contact = decide_contact(manager, contact, "assessment", "Needs assessing.")
-        answer_check(people["police.officer"], check, "Late answer.")
-        assert Entry.objects.filter(case=contact.case, category="partner_check").count() == 1
+        with pytest.raises(ValidationError):
+            answer_check(people["police.officer"], check, "Late answer.")
+        assert Entry.objects.filter(case=contact.case, category="partner_check").count() == 0
 
     def test_an_open_case_is_linked_not_duplicated(self, make_contact, people, open_case_for):
         case = open_case_for("social.worker")

@@ -47,6 +47,7 @@ from triage.services import (
     PossibleDuplicates,
     answer_check,
     assign_contact,
+    closed_check_refusal,
     decide_contact,
     rate_contact,
     record_contact,
@@ -377,10 +378,15 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     check = selectors.check_for(person, check_id, audit_refusal=True, need=need)
     selectors.with_due_notes([], [check])
     asked = person.agency_id == check.agency_id
-    form = AnswerForm(posted(request)) if asked and not check.answered else None
+    form = AnswerForm(posted(request)) if asked and check.outstanding else None
     if request.method == "POST":
         if form is None:
-            messages.info(request, "Your agency has already answered this check.")
+            messages.info(
+                request,
+                closed_check_refusal(check)
+                if check.closed
+                else "Your agency has already answered this check.",
+            )
             return redirect("check", check_id=check.pk)
         if form.is_valid():
             try:
