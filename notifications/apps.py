@@ -6,9 +6,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        """Tell a managing agency when a partner opens its own case on the child (`cases`
-        offers the hook; it never imports notifications)."""
+        """Tell a managing agency when a partner opens its own case on the child, and
+        acknowledge an event's notification with the share it made (`cases` and `sharing`
+        offer the hooks; they never import notifications)."""
         from cases import registry
         from notifications import services
+        from sharing import registry as sharing_registry
 
         registry.on_case_opened(services.tell_whose_child_it_is)
+        # A share made for an event is acknowledged with the event's notification.
+        sharing_registry.on_share_acknowledged(services.acknowledge_with_share)

@@ -55,6 +55,13 @@ class Notification(models.Model):
     # escalated, nor counted as waiting, and says so in the inbox. Not an acknowledgement:
     # nobody at the agency took it in (the notification saying why it closed asks that).
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The share this event gave the agency (a placement notice gives those covering the area
+    # view access): one event, acknowledged once. Acknowledging either acknowledges both
+    # (notifications.services.acknowledge_notification, acknowledge_with_share).
+    share = models.ForeignKey(
+        "sharing.Share", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="notifications",
+    )  # fmt: skip
 
     class Meta:
         indexes = [
