@@ -23,6 +23,7 @@ class Notification(models.Model):
         RETURNED = "returned", "Missing child returned"
         RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
         PARTNER_CHECK = "partner_check", "MASH partner check requested"
+        PARTNER_CHECK_CLOSED = "partner_check_closed", "MASH partner check closed"
         CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
         OWN_CASE_OPENED = "own_case_opened", "A partner opened its own case on your child"
 

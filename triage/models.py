@@ -187,14 +187,34 @@ class PartnerCheck(models.Model):
         "restricted part", max_length=5000, blank=True,
         help_text="For the MASH's decision only: not shared on with other agencies.",
     )  # fmt: skip
+    # The MASH may stop waiting for an answer (triage.services.close_check): the partner is
+    # told why, and the check is no longer outstanding. A closed check is never answered.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    # db_default too: the synthetic data generator COPYs rows without this column.
+    closed_reason = models.TextField(
+        "why the MASH closed it", max_length=1000, blank=True, default="", db_default=""
+    )
 
     class Meta:
         indexes = [
-            models.Index(fields=["agency", "due_at"], condition=models.Q(answered_at__isnull=True),
+            models.Index(fields=["agency", "due_at"],
+                         condition=models.Q(answered_at__isnull=True, closed_at__isnull=True),
                          name="check_outstanding"),
         ]  # fmt: skip
         constraints = [
-            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency")
+            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True) | models.Q(closed_at__isnull=True),
+                name="check_answered_or_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | ~models.Q(closed_reason=""),
+                name="check_closed_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,11 +224,25 @@ class PartnerCheck(models.Model):
     def answered(self) -> bool:
         return self.answered_at is not None
 
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def outstanding(self) -> bool:
+        """Still waited for: neither answered nor closed by the MASH."""
+        return not self.answered and not self.closed
+
+    @staticmethod
+    def outstanding_q() -> models.Q:
+        """`outstanding`, as a query condition."""
+        return models.Q(answered_at__isnull=True, closed_at__isnull=True)
+
     def overdue(self, now: dt.datetime | None = None) -> bool:
-        """Unanswered and past the time the MASH gave the partner."""
-        return not self.answered and self.due_at < (now or timezone.now())
+        """Outstanding and past the time the MASH gave the partner."""
+        return self.outstanding and self.due_at < (now or timezone.now())
 
     @staticmethod
     def overdue_q(now: dt.datetime | None = None) -> models.Q:
         """`overdue`, as a query condition: for filters, annotations and counts."""
-        return models.Q(answered_at__isnull=True, due_at__lt=now or timezone.now())
+        return PartnerCheck.outstanding_q() & models.Q(due_at__lt=now or timezone.now())

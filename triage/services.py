@@ -36,6 +36,10 @@ class NotAMashManager(PermissionDenied):
     """Only MASH managers of the receiving authority rate, assign and decide."""
 
 
+class CheckClosed(ValidationError):
+    """The MASH closed the check: it is not answered any more (pages and the API say so)."""
+
+
 def decision_due(rag: str, received_at: dt.datetime, mash: Agency | None) -> dt.datetime:
     """When the MASH's decision on a contact of this rating is due: green in the MASH's
     working days (its nation's bank holidays and its closure days skipped)."""
@@ -56,6 +60,24 @@ def check_due(rag: str, requested_at: dt.datetime, partner: Agency | None) -> dt
         return calendar_for(partner).add_working_days(requested_at, days)
     hours = settings.MASH_CHECK_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_CHECK_RED_HOURS
     return _elapsed(requested_at, hours)
+
+
+def _hours(hours: int) -> str:
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def _working_days(days: int) -> str:
+    return f"{days} working day{'' if days == 1 else 's'}"
+
+
+def decision_deadlines() -> str:
+    """The decision deadlines in words, from the settings `decision_due` counts by, so what
+    the pages promise is what the queue enforces."""
+    return (
+        f"red within {_hours(settings.MASH_DECISION_RED_HOURS)} of receipt, "
+        f"amber within {_hours(settings.MASH_DECISION_AMBER_HOURS)} and "
+        f"green within {_working_days(settings.MASH_DECISION_GREEN_WORKING_DAYS)}"
+    )
 
 
 def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
@@ -265,7 +287,7 @@ def rate_contact(
         contact=contact, rag=rag, reason=reason.strip(), rated_by=person, rated_at=now,
         due_at=contact.due_at,
     )  # fmt: skip
-    for check in contact.checks.filter(answered_at__isnull=True):
+    for check in contact.checks.filter(PartnerCheck.outstanding_q()):
         check.due_at = check_due(rag, check.requested_at, check.agency)
         check.save(update_fields=["due_at"])
         Notification.objects.filter(
@@ -360,6 +382,11 @@ def answer_check(
         raise PermissionDenied("Only the agency asked can answer this check.")
     if check.answered:
         raise ValidationError("Your agency has already answered this check.")
+    if check.closed:
+        raise CheckClosed(
+            f"The MASH closed this check on {said(check.closed_at)}: it no longer needs an "
+            "answer. Nothing was recorded."
+        )
     if not answer.strip():
         raise ValidationError("Enter what your agency holds, or that it holds nothing.")
     now = timezone.now()
@@ -407,6 +434,63 @@ def _write_check(case: Case, check: PartnerCheck) -> None:
     Entry.objects.bulk_create(entries)
 
 
+def _closure_entry(case: Case, check: PartnerCheck) -> Entry:
+    contact = check.contact
+    return _entry(
+        case, Entry.Category.PARTNER_CHECK, check.closed_at, check.closed_by, contact.mash_id,
+        f"The {contact.mash.name} MASH closed its check with {check.agency.name} "
+        f"({contact.reference}) without an answer: {check.closed_reason}",
+    )  # fmt: skip
+
+
+def closed_summary(contact: Contact) -> str:
+    # Safe for an email subject or a webhook: why it was closed may name the child, so the
+    # reason is read on the check's page, behind sign-in.
+    return (
+        f"Contact {contact.reference}: the MASH has closed its check with your agency and no "
+        "longer needs an answer"
+    )
+
+
+@transaction.atomic
+def close_check(
+    person: Person, check: PartnerCheck, reason: str, *, now: dt.datetime | None = None
+) -> PartnerCheck:
+    """Stop waiting for a partner's answer (a MASH manager, usually before deciding without
+    it): the check is no longer outstanding, the partner is told through its inbox that it
+    was closed (and reads why on the check's page), the closure is audited and goes on the
+    chronology of the case the contact opens or links, like the MASH's other steps. `now`
+    is when it was closed (the clock if not given)."""
+    _require_manager(person, check.contact)
+    # The contact first, as every change of it does: a decision and a closure queue.
+    contact = _lock(check.contact)
+    check = (
+        PartnerCheck.objects.select_for_update(of=("self",))
+        .select_related("agency", "contact__mash")
+        .get(pk=check.pk, contact=contact)
+    )
+    if check.answered:
+        raise ValidationError(f"{check.agency.name} has answered this check: it is not open.")
+    if check.closed:
+        raise ValidationError(f"The check with {check.agency.name} is already closed.")
+    if not reason.strip():
+        raise ValidationError("Enter why you are closing the check.")
+    now = now or timezone.now()
+    check.closed_at = now
+    check.closed_by = person
+    check.closed_reason = reason.strip()
+    check.save(update_fields=["closed_at", "closed_by", "closed_reason"])
+    notify(
+        contact.case, Notification.Kind.PARTNER_CHECK_CLOSED, check.pk, closed_summary(contact),
+        person, [check.agency], reference=contact.reference, now=now,
+    )  # fmt: skip
+    if contact.case_id is not None:
+        # Closed after the decision linked a case: it joins the story there now.
+        Entry.objects.bulk_create([_closure_entry(contact.case, check)])
+    _event(Action.CHECK_CLOSED, person, contact, check=check.pk, agency=check.agency_id)
+    return check
+
+
 def _write_story(case: Case, contact: Contact, person: Person) -> None:
     """The contact, its ratings, the partners' answers and the decision, on the chronology,
     each as recorded by whoever did it, when they did it."""
@@ -432,6 +516,10 @@ def _write_story(case: Case, contact: Contact, person: Person) -> None:
     )
     for check in checks.order_by("answered_at", "pk"):
         _write_check(case, check)
+    closed = contact.checks.filter(closed_at__isnull=False).select_related(
+        "agency", "closed_by", "contact__mash"
+    )
+    Entry.objects.bulk_create(_closure_entry(case, c) for c in closed.order_by("closed_at", "pk"))
     Entry.objects.create(
         case=case, category=Entry.Category.MASH_DECISION, occurred_at=contact.decided_at,
         recorded_by=person, agency_id=contact.mash_id,
@@ -455,10 +543,15 @@ def decide_contact(
     decision: str,
     rationale: str,
     transfer_to: Agency | None = None,
+    *,
+    close_outstanding: str = "",
 ) -> Contact:
     """Decide what happens next. A strategy discussion, assessment or early help opens the
     child's case at the MASH's agency (or links the open one); any decision is written on
-    the linked case's chronology with the whole story. The referrer's agency is told."""
+    the linked case's chronology with the whole story. The referrer's agency is told.
+    With `close_outstanding` (a reason), every check still outstanding is closed with it
+    first (close_check), in the same transaction: the API's answer to deciding while
+    partners have not answered (triage.api.decision)."""
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)
@@ -479,6 +572,9 @@ def decide_contact(
     elif transfer_to is not None:
         raise ValidationError("Only a transfer goes to another authority.")
     now = timezone.now()
+    if close_outstanding.strip():
+        for check in contact.checks.filter(PartnerCheck.outstanding_q()):
+            close_check(person, check, close_outstanding, now=now)
     case = _case_to_link(person, contact.child)
     if case is None and decision in Contact.OPENS_CASE:
         case = open_case(person, contact.child)
