@@ -13,6 +13,13 @@ Who may do what is decided by triage.selectors and triage.services:
   (a role, like the access reports; it names no contact, so nothing leaks). A MASH manager
   of another kind of agency (the police's) runs no MASH queue here: 403 too.
 
+Deciding never ignores a partner check still outstanding (issue 17): the decision is
+refused with 409 naming `open_checks`, unless `close_open_checks: true` and a
+`close_reason` are sent, when each is closed first (triage.services.close_check, the
+partner told) in the decision's transaction. The pages warn instead and let the manager
+close each check with its own reason; a decision made anyway on the page is item 6's
+"overtaken" case.
+
 Every read is audited here before the answer is built (CONTACTS_LISTED, CONTACT_VIEWED,
 TRIAGE_VIEWED); every change is audited by its service. A service's refusal of what was
 sent (django ValidationError) is a 400 with its messages under `non_field_errors`.
