@@ -276,9 +276,10 @@ def test_the_queue_shows_age_contacts_open_cases_and_the_first_words(sign_in, kn
     assert context == (
         f"Age {_age(dt.date(2011, 1, 2))}<br>2 contacts in 12 months<br>1 open case"
     )  # the police's unshared case is not counted; the contact 13 months ago is not
-    concern = re.search(r'data-testid="concern-start">(.*?)</td>', row, re.S).group(1)
-    assert concern.startswith("&lt;script&gt;alert(1)&lt;/script&gt; Seen with older men")
-    assert concern.endswith("…") and "silver car" not in concern
+    concern = re.search(r'data-testid="concern-start">(.*?)</th>', row, re.S).group(1)
+    concern = concern.removeprefix('<span class="govuk-visually-hidden">Concern: </span>')
+    assert concern.startswith("“&lt;script&gt;alert(1)&lt;/script&gt; Seen with older men")
+    assert concern.endswith("…”</span>") and "silver car" not in concern
 
 
 def test_the_contact_page_shows_the_mash_the_child_beside_the_contact(sign_in, known_child):
