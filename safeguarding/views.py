@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from safeguarding import middleware
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 from safeguarding.throttling import rate_limits_state
-from triage.selectors import runs_a_mash
+from triage.selectors import runs_a_mash, runs_partner_checks
 
 # What the next issues add, so people see where the service is going (nothing just now).
 UPCOMING: list[tuple[str, str]] = []
@@ -23,7 +23,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"upcoming": UPCOMING, "triage_manager": runs_a_mash(request.user)},
+        {
+            "upcoming": UPCOMING,
+            "triage_manager": runs_a_mash(request.user),
+            "partner_checks_manager": runs_partner_checks(request.user),
+        },
     )
 
 

@@ -195,18 +195,35 @@ class PartnerCheck(models.Model):
         "restricted part", max_length=5000, blank=True,
         help_text="For the MASH's decision only: not shared on with other agencies.",
     )  # fmt: skip
-    # Closed unanswered: overtaken by the MASH's decision (triage.services.close_overtaken_
-    # checks), or closed by a manager with a reason. A closed check takes no answer.
+    # Closed unanswered (triage.services: `close_check`, a MASH manager with a reason, or
+    # `close_overtaken_checks`, by the MASH's decision; closed_by is then empty). The partner
+    # is told and reads why on the check's page; a closed check takes no answer.
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_reason = models.CharField(max_length=500, blank=True, db_default="")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="The manager who closed it; empty when a decision did.",
+    )  # fmt: skip
+    # db_default too: the synthetic data generator COPYs rows without this column.
+    closed_reason = models.TextField(
+        "why the MASH closed it", max_length=1000, blank=True, default="", db_default=""
+    )
 
     class Meta:
         indexes = [
-            models.Index(fields=["agency", "due_at"], condition=models.Q(answered_at__isnull=True),
+            models.Index(fields=["agency", "due_at"],
+                         condition=models.Q(answered_at__isnull=True, closed_at__isnull=True),
                          name="check_outstanding"),
         ]  # fmt: skip
         constraints = [
-            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency")
+            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True) | models.Q(closed_at__isnull=True),
+                name="check_answered_or_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | ~models.Q(closed_reason=""),
+                name="check_closed_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,17 +239,17 @@ class PartnerCheck(models.Model):
 
     @property
     def outstanding(self) -> bool:
-        """Still waiting for the partner's answer: neither answered nor closed."""
+        """Still waited for: neither answered nor closed by the MASH."""
         return not self.answered and not self.closed
-
-    def overdue(self, now: dt.datetime | None = None) -> bool:
-        """Outstanding and past the time the MASH gave the partner."""
-        return self.outstanding and self.due_at < (now or timezone.now())
 
     @staticmethod
     def outstanding_q() -> models.Q:
         """`outstanding`, as a query condition."""
         return models.Q(answered_at__isnull=True, closed_at__isnull=True)
+
+    def overdue(self, now: dt.datetime | None = None) -> bool:
+        """Outstanding and past the time the MASH gave the partner."""
+        return self.outstanding and self.due_at < (now or timezone.now())
 
     @staticmethod
     def overdue_q(now: dt.datetime | None = None) -> models.Q:

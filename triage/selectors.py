@@ -14,7 +14,17 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +35,7 @@ from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
+from sharing.models import Share
 from triage.models import Contact, PartnerCheck, Rag
 
 MASH = "mash"
@@ -93,7 +104,12 @@ def check_for(
     check_id = _as_int(check_id)
     check = (
         PartnerCheck.objects.select_related(
-            "contact__child", "contact__mash", "agency", "requested_by", "answered_by"
+            "contact__child",
+            "contact__mash",
+            "agency",
+            "requested_by",
+            "answered_by",
+            "closed_by",
         )
         .filter(pk=check_id)
         .first()
@@ -195,9 +211,9 @@ def referring_agencies(agency: Agency) -> QuerySet:
 
 
 def contact_checks(contact: Contact) -> QuerySet:
-    return contact.checks.select_related("agency", "requested_by", "answered_by").order_by(
-        "agency__name"
-    )
+    return contact.checks.select_related(
+        "agency", "requested_by", "answered_by", "closed_by"
+    ).order_by("agency__name")
 
 
 def contact_ratings(contact: Contact) -> QuerySet:
@@ -212,6 +228,102 @@ def checks_asked_of(agency: Agency) -> QuerySet:
         .select_related("contact__child", "contact__mash", "answered_by")
         .order_by(Coalesce("answered_at", "closed_at").desc(nulls_first=True), "due_at", "id")
     )
+
+
+def outstanding_checks(contact: Contact) -> QuerySet:
+    """The checks a decision now would be made without, soonest due first: what the decide
+    page warns about."""
+    return (
+        contact.checks.filter(PartnerCheck.outstanding_q())
+        .select_related("agency")
+        .order_by("due_at", "id")
+    )
+
+
+def contact_check(person: Person, contact: Contact, check_id) -> PartnerCheck:
+    """One of the contact's checks, or 404 (recorded): for the MASH's pages about it."""
+    check_id = _as_int(check_id)
+    check = (
+        contact.checks.select_related("agency", "requested_by", "contact__mash")
+        .filter(pk=check_id)
+        .first()
+    )
+    if check is None:
+        record_refusal(person, "check", check_id, "manage")
+        raise Http404("No such check")
+    return check
+
+
+# --- the child beside a contact: age, contacts in a year, open cases -------------------------
+
+CONTACTS_LOOKBACK = dt.timedelta(days=365)
+
+
+def age_in_years(born: dt.date | None, on: dt.date) -> int | None:
+    """Whole years between a date of birth and a day (None if the birth date is unknown)."""
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _open_cases_seen(person: Person, child) -> QuerySet:
+    # Only cases the person's agency may see: counting the others would tell the MASH
+    # that an agency holds a case it has not shared (DESIGN.md, access model).
+    return Case.objects.filter(
+        child=child,
+        status=Case.Status.OPEN,
+        pk__in=agency_rows(person).values("content_object_id"),
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    # COUNT as a plain function, not an aggregate: no GROUP BY, so always one row.
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    counted = rows.order_by().annotate(n=count)
+    return Subquery(counted.values("n"))
+
+
+def with_child_context(contacts: QuerySet, person: Person, now: dt.datetime) -> QuerySet:
+    """Each contact with how many contacts its MASH received about the child in the last
+    12 months (`child_contacts`, this one included) and how many open cases of the child
+    the person's agency may see (`child_open_cases`): two subqueries per row of a page,
+    no query per row. For the receiving MASH's people only (contact_access MASH)."""
+    recent = Contact.objects.filter(
+        child=OuterRef("child"),
+        mash=OuterRef("mash"),
+        received_at__gte=now - CONTACTS_LOOKBACK,
+    )
+    return contacts.annotate(
+        child_contacts=_count(recent),
+        child_open_cases=_count(_open_cases_seen(person, OuterRef("child"))),
+    )
+
+
+@dataclass(frozen=True)
+class ChildContext:
+    age: int | None
+    contacts: int
+    open_cases: list
+
+
+def child_context(person: Person, contact: Contact, now: dt.datetime) -> ChildContext:
+    """What the contact page shows the MASH about the child beside the contact (two
+    queries): age, contacts about them in the last 12 months, the open cases it may see."""
+    contacts = Contact.objects.filter(
+        child_id=contact.child_id,
+        mash_id=contact.mash_id,
+        received_at__gte=now - CONTACTS_LOOKBACK,
+    ).count()
+    cases = list(
+        _open_cases_seen(person, contact.child_id)
+        .select_related("lead_agency")
+        .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN]
+    )
+    today = timezone.localdate(now)
+    return ChildContext(age_in_years(contact.child.date_of_birth, today), contacts, cases)
+
+
+OPEN_CASES_SHOWN = 10
 
 
 def _child_known_to(person: Person):
@@ -407,3 +519,73 @@ def with_due_notes(contacts: Iterable[Contact], checks: Iterable[PartnerCheck] =
         contact.due_note = calendars[contact.mash_id].moved_by(contact.received_at, contact.due_at)
     for check in green_checks:
         check.due_note = calendars[check.agency_id].moved_by(check.requested_at, check.due_at)
+
+
+# --- after a decision: sharing the case with the partners who answered ------------------------
+
+# What a partner who answered is offered after a decision that opens the case: a strategy
+# discussion is joint work (police and health take part and record on the chronology); an
+# assessment or early help is led by children's services, the partners kept informed.
+SHARE_LEVEL_AFTER = {
+    Contact.Decision.STRATEGY_DISCUSSION: Share.Level.CONTRIBUTE,
+    Contact.Decision.ASSESSMENT: Share.Level.VIEW,
+    Contact.Decision.EARLY_HELP: Share.Level.VIEW,
+}
+
+
+def partners_to_share_with(contact: Contact) -> list[PartnerCheck]:
+    """The answered checks of partners that hold no live share of the case the decision
+    opened or linked (nor lead it): whom the MASH is offered to share the case with. One
+    query; none if the decision opened no case."""
+    if contact.case_id is None or contact.decision not in SHARE_LEVEL_AFTER:
+        return []
+    shared = Share.objects.filter(case_id=contact.case_id, revoked_at__isnull=True)
+    return list(
+        contact.checks.filter(answered_at__isnull=False)
+        .exclude(agency_id__in=shared.values("agency_id"))
+        .exclude(agency_id=contact.case.lead_agency_id)
+        .select_related("agency")
+        .order_by("agency__name", "id")
+    )
+
+
+# --- the partner's MASH screen: the checks asked of a police force or health body ------------
+
+
+def runs_partner_checks(person: Person) -> bool:
+    """A MASH manager of a partner agency (a police force, a health body): the checks the
+    MASHes ask of the agency are theirs to see answered in time (the checks-due screen).
+    A children's services MASH manager runs the triage screen instead."""
+    return (
+        person.is_authenticated
+        and person.role == Person.Role.MASH_MANAGER
+        and person.agency_id is not None
+        and person.agency.kind != Agency.Kind.SOCIAL_CARE
+    )
+
+
+CHECK_DUE_SOON = dt.timedelta(hours=24)
+ANSWERED_RECENTLY = dt.timedelta(days=7)
+
+
+def checks_due(agency: Agency) -> QuerySet:
+    """The checks asked of the agency still outstanding, soonest due first (overdue ones
+    first of all): read from the outstanding-checks index, one page at a time."""
+    return (
+        PartnerCheck.objects.filter(PartnerCheck.outstanding_q(), agency=agency)
+        .select_related("contact__child", "contact__mash")
+        .order_by("due_at", "id")
+    )
+
+
+def checks_due_counts(agency: Agency, now: dt.datetime) -> dict:
+    """The counts above the checks-due screen, in one query."""
+    outstanding = PartnerCheck.outstanding_q()
+    return PartnerCheck.objects.filter(agency=agency).aggregate(
+        outstanding=Count("id", filter=outstanding),
+        overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
+        due_soon=Count(
+            "id", filter=outstanding & Q(due_at__gte=now, due_at__lt=now + CHECK_DUE_SOON)
+        ),
+        answered=Count("id", filter=Q(answered_at__gte=now - ANSWERED_RECENTLY)),
+    )

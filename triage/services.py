@@ -8,12 +8,14 @@ transaction with its audit event (and, where another agency must know, its outbo
 Deadlines (settings.MASH_*): red and amber are elapsed hours from receipt, so a clock
 change does not stretch them; green is working days at the same local time of day.
 
-A decision overtakes the checks still out: each closes, its request stops escalating and
-the partner is told (`close_overtaken_checks`). An answer sent after that is refused
-politely, not kept as late: the decision it was for has been made, nobody at the MASH
-would read it on a decided contact, and keeping it would pretend the check still mattered.
-The refusal says so and points to recording a contact, which reaches the MASH as new
-information should.
+A partner check closes unanswered in one of two ways, by the same steps (`_close`): a MASH
+manager closes it with a reason before deciding (`close_check`; the API's decision with
+close_open_checks), or the decision overtakes it (`close_overtaken_checks`). Either way its
+request stops escalating and the partner is told through the outbox. An answer sent after
+that is refused politely, not kept as late: the check is closed because the MASH no longer
+waits for it, nobody there would read it, and keeping it would pretend the check still
+mattered. The refusal says so and points to recording a contact, which reaches the MASH as
+new information should.
 """
 
 import datetime as dt
@@ -63,6 +65,24 @@ def check_due(rag: str, requested_at: dt.datetime, partner: Agency | None) -> dt
         return calendar_for(partner).add_working_days(requested_at, days)
     hours = settings.MASH_CHECK_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_CHECK_RED_HOURS
     return _elapsed(requested_at, hours)
+
+
+def _hours(hours: int) -> str:
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def _working_days(days: int) -> str:
+    return f"{days} working day{'' if days == 1 else 's'}"
+
+
+def decision_deadlines() -> str:
+    """The decision deadlines in words, from the settings `decision_due` counts by, so what
+    the pages promise is what the queue enforces."""
+    return (
+        f"red within {_hours(settings.MASH_DECISION_RED_HOURS)} of receipt, "
+        f"amber within {_hours(settings.MASH_DECISION_AMBER_HOURS)} and "
+        f"green within {_working_days(settings.MASH_DECISION_GREEN_WORKING_DAYS)}"
+    )
 
 
 def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
@@ -286,7 +306,7 @@ def rate_contact(
         contact=contact, rag=rag, reason=reason.strip(), rated_by=person, rated_at=now,
         due_at=contact.due_at,
     )  # fmt: skip
-    for check in contact.checks.filter(answered_at__isnull=True).select_related("agency"):
+    for check in contact.checks.filter(PartnerCheck.outstanding_q()).select_related("agency"):
         _move_check_due(check, check_due(rag, check.requested_at, check.agency))
     _event(Action.CONTACT_RATED, person, contact, rag=rag, previous=previous or None)
     return contact
@@ -392,14 +412,50 @@ def overtaken_reason(decided_at: dt.datetime) -> str:
     return f"overtaken by the decision on {day_said(local(decided_at).date())}"
 
 
-def close_overtaken_checks(
-    person: Person, contact: Contact, *, now: dt.datetime
-) -> list[PartnerCheck]:
-    """The MASH has decided with partner checks still out: each closes with the reason,
-    its request stops escalating (withdrawn, not acknowledged: nobody there took it in) and
-    the partner is told through the outbox, delivered at least once like any notification.
-    Runs in `decide_contact`'s transaction, after the contact is locked."""
-    reason = overtaken_reason(now)
+def closed_summary(contact: Contact) -> str:
+    """What the partner's notification says. Safe for an email subject or a webhook: a
+    reference, never the child, and never the reason (a manager's words may name the child):
+    the partner reads why on the check's page, behind sign-in."""
+    return (
+        f"Contact {contact.reference}: the MASH has closed its check with your agency and no "
+        "longer needs an answer"
+    )
+
+
+def _close(
+    person: Person, contact: Contact, check: PartnerCheck, reason: str, *,
+    closed_by: Person | None, now: dt.datetime,
+) -> None:  # fmt: skip
+    """The one way a check closes, whoever closes it: a manager with a reason
+    (`close_check`, `closed_by` them) or the decision that overtook it
+    (`close_overtaken_checks`, `closed_by` empty). The check, locked by the caller with its
+    contact, is closed; its request is withdrawn (not acknowledged: nobody there took it in),
+    so it stops escalating and leaves the inbox count; the partner is told through the
+    outbox, delivered at least once like any notification; the closure is audited (the
+    `person` whose act closed it). The chronology gets it with the decision (_write_story)."""
+    check.closed_at = now
+    check.closed_by = closed_by
+    check.closed_reason = reason
+    check.save(update_fields=["closed_at", "closed_by", "closed_reason"])
+    Notification.objects.filter(
+        kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id,
+        acknowledged_at__isnull=True, withdrawn_at__isnull=True,
+    ).update(withdrawn_at=now)  # fmt: skip
+    # About the check, not a case: a partner told may not see the case the decision opened.
+    notify(
+        None, Notification.Kind.CHECK_CLOSED, check.pk, closed_summary(contact), person,
+        [check.agency], reference=contact.reference, now=now,
+    )  # fmt: skip
+    _event(
+        Action.CHECK_CLOSED, person, contact, check=check.pk, agency=check.agency_id,
+        overtaken=closed_by is None,
+    )  # fmt: skip
+
+
+def _close_outstanding(
+    person: Person, contact: Contact, reason: str, *, closed_by: Person | None,
+    now: dt.datetime,
+) -> list[PartnerCheck]:  # fmt: skip
     closing = list(
         contact.checks.filter(PartnerCheck.outstanding_q())
         .select_related("agency")
@@ -407,25 +463,45 @@ def close_overtaken_checks(
         .order_by("pk")
     )
     for check in closing:
-        check.closed_at = now
-        check.closed_reason = reason
-        check.save(update_fields=["closed_at", "closed_reason"])
-        Notification.objects.filter(
-            kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id,
-            acknowledged_at__isnull=True, withdrawn_at__isnull=True,
-        ).update(withdrawn_at=now)  # fmt: skip
-        # Safe for an email: references and a date, never the child.
-        notify(
-            None, Notification.Kind.CHECK_CLOSED, check.pk,
-            f"Contact {contact.reference}: the MASH no longer needs your agency’s answer to "
-            f"its check, {reason}", person, [check.agency], reference=contact.reference,
-            now=now,
-        )  # fmt: skip
-        _event(
-            Action.CHECK_CLOSED, person, contact, check=check.pk, agency=check.agency_id,
-            overtaken=True,
-        )  # fmt: skip
+        _close(person, contact, check, reason, closed_by=closed_by, now=now)
     return closing
+
+
+def close_overtaken_checks(
+    person: Person, contact: Contact, *, now: dt.datetime
+) -> list[PartnerCheck]:
+    """The MASH has decided with partner checks still out: each closes as overtaken by the
+    decision (no one closed it by hand: `closed_by` empty), its request withdrawn and the
+    partner told (`_close`). Runs in `decide_contact`'s transaction, the contact locked."""
+    return _close_outstanding(person, contact, overtaken_reason(now), closed_by=None, now=now)
+
+
+@transaction.atomic
+def close_check(
+    person: Person, check: PartnerCheck, reason: str, *, now: dt.datetime | None = None
+) -> PartnerCheck:
+    """Stop waiting for a partner's answer before deciding without it (a MASH manager, with
+    the reason the partner reads on the check's page): closed as a decision would close it
+    (`_close`), but by this manager and with their reason. The closure goes on the
+    chronology of the case the decision opens or links, before the decision. `now` is when
+    it was closed (the clock if not given)."""
+    _require_manager(person, check.contact)
+    # The contact first, as every change of it does: a decision and a closure queue.
+    contact = _lock(check.contact)
+    _require_undecided(contact)
+    check = (
+        PartnerCheck.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=check.pk, contact=contact)
+    )
+    if check.answered:
+        raise ValidationError(f"{check.agency.name} has answered this check: it is not open.")
+    if check.closed:
+        raise ValidationError(f"The check with {check.agency.name} is already closed.")
+    if not reason.strip():
+        raise ValidationError("Enter why you are closing the check.")
+    _close(person, contact, check, reason.strip(), closed_by=person, now=now or timezone.now())
+    return check
 
 
 @transaction.atomic
@@ -488,6 +564,18 @@ def _write_check(case: Case, check: PartnerCheck) -> None:
     Entry.objects.bulk_create(entries)
 
 
+def _closure_entry(case: Case, check: PartnerCheck, decided_by: Person) -> Entry:
+    """A closed check on the chronology: recorded by the manager who closed it, or (closed
+    by the decision) by whoever decided."""
+    contact = check.contact
+    return _entry(
+        case, Entry.Category.PARTNER_CHECK, check.closed_at, check.closed_by or decided_by,
+        contact.mash_id,
+        f"The {contact.mash.name} MASH closed its check with {check.agency.name} "
+        f"({contact.reference}) without an answer: {check.closed_reason}",
+    )  # fmt: skip
+
+
 def _write_story(case: Case, contact: Contact, person: Person) -> None:
     """The contact, its ratings, the partners' answers and the decision, on the chronology,
     each as recorded by whoever did it, when they did it."""
@@ -513,6 +601,12 @@ def _write_story(case: Case, contact: Contact, person: Person) -> None:
     )
     for check in checks.order_by("answered_at", "pk"):
         _write_check(case, check)
+    closed = contact.checks.filter(closed_at__isnull=False).select_related(
+        "agency", "closed_by", "contact__mash"
+    )
+    Entry.objects.bulk_create(
+        _closure_entry(case, c, person) for c in closed.order_by("closed_at", "pk")
+    )
     Entry.objects.create(
         case=case, category=Entry.Category.MASH_DECISION, occurred_at=contact.decided_at,
         recorded_by=person, agency_id=contact.mash_id,
@@ -536,10 +630,16 @@ def decide_contact(
     decision: str,
     rationale: str,
     transfer_to: Agency | None = None,
+    *,
+    close_outstanding: str = "",
 ) -> Contact:
     """Decide what happens next. A strategy discussion, assessment or early help opens the
     child's case at the MASH's agency (or links the open one); any decision is written on
-    the linked case's chronology with the whole story. The referrer's agency is told."""
+    the linked case's chronology with the whole story. The referrer's agency is told.
+    Checks still outstanding are closed, the partners told: with `close_outstanding` (a
+    reason: the API's close_open_checks, triage.api.decision) as closed by this manager;
+    without it, as overtaken by the decision (item 6's rule; the decide page warns first).
+    Either way the same steps (`_close`), in this transaction."""
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)
@@ -560,6 +660,8 @@ def decide_contact(
     elif transfer_to is not None:
         raise ValidationError("Only a transfer goes to another authority.")
     now = timezone.now()
+    if close_outstanding.strip():
+        _close_outstanding(person, contact, close_outstanding.strip(), closed_by=person, now=now)
     case = _case_to_link(person, contact.child)
     if case is None and decision in Contact.OPENS_CASE:
         case = open_case(person, contact.child)

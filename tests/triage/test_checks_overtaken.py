@@ -60,6 +60,7 @@ def test_the_open_check_closes_with_the_reason_and_the_answered_one_stays(decide
     _, hospital, police = decided
     assert hospital.closed and not hospital.outstanding and not hospital.answered
     assert hospital.closed_at == DECIDED and hospital.closed_reason == REASON
+    assert hospital.closed_by is None  # closed by the decision, not by hand
     assert not police.closed and police.answered
 
 
@@ -90,7 +91,9 @@ def test_the_partner_is_told_through_the_outbox(decided, agencies):
     told = Notification.objects.get(kind=Notification.Kind.CHECK_CLOSED)
     assert told.agency == agencies["norfolk_hospital"] and told.subject_id == hospital.pk
     assert told.reference == contact.reference and told.created_at == DECIDED
-    assert REASON in told.summary and "Zebedee" not in told.summary
+    # Safe for an email: no child, and the reason is read on the check's page.
+    assert "Zebedee" not in told.summary and REASON not in told.summary
+    assert "no longer needs an answer" in told.summary
     # Delivered like every notification: an email row the worker and the sweep send.
     assert Delivery.objects.filter(notification=told, channel=Delivery.Channel.EMAIL).exists()
     # The police, who answered, are told nothing of the kind.
@@ -136,7 +139,7 @@ def test_the_partners_pages_say_it_closed_and_take_no_answer(decided, sign_in):
     listed = text(client.get(reverse("checks")))
     assert f"Closed 4 December 2026 at 3:07pm, no answer needed: {REASON}" in listed
     inbox = text(client.get(reverse("inbox")))
-    assert "See the closed check for contact" in inbox and "No longer needed" in inbox
+    assert "See why the check was closed for contact" in inbox and "No longer needed" in inbox
     assert "MASH check closed: no answer needed" in inbox
 
 
@@ -158,3 +161,39 @@ def test_the_mash_sees_which_checks_closed(decided, sign_in):
     contact, _, _ = decided
     page = text(sign_in("mash.manager").get(reverse("contact", args=[contact.pk])))
     assert f"Closed 4 December 2026 at 3:07pm, unanswered: {REASON}" in page
+
+
+def test_the_overtaken_check_is_on_the_chronology_before_the_decision(decided, people):
+    """Closed by the decision, nobody closed it by hand: the entry is the decider's."""
+    contact, hospital, _ = decided
+    closure = Entry.objects.get(case=contact.case, text__contains="closed its check")
+    assert hospital.agency.name in closure.text
+    assert closure.occurred_at == DECIDED and REASON in closure.text
+    assert closure.recorded_by == people["mash.manager"]
+    story = list(
+        Entry.objects.filter(case=contact.case).order_by("occurred_at", "pk")
+        .values_list("category", flat=True)
+    )  # fmt: skip
+    assert story.index("partner_check") < story.index("mash_decision")
+
+
+def test_deciding_on_the_page_with_a_check_out_closes_it_as_overtaken(
+    make_contact, people, agencies, sign_in
+):
+    """The decide page warns (test_decision_support_pages.py) but lets the manager decide:
+    the check still out is then closed by the decision, as the service does, where the API
+    asks for close_open_checks instead (test_api_contacts.py)."""
+    contact = make_contact(rag="red")
+    (check,) = request_checks(
+        people["mash.manager"], contact, [agencies["norfolk_hospital"]], "Known?"
+    )
+    response = sign_in("mash.manager").post(
+        reverse("contact-decide", args=[contact.pk]),
+        {"decision": "assessment", "rationale": "Assess now."},
+    )
+    assert response.status_code == 302
+    check.refresh_from_db()
+    assert check.closed and check.closed_by is None
+    assert check.closed_reason.startswith("overtaken by the decision on ")
+    assert request_of(check).withdrawn_at == check.closed_at
+    assert Notification.objects.filter(kind="check_closed", subject_id=check.pk).count() == 1

@@ -1,5 +1,5 @@
 """A partner check can close unanswered: overtaken by the MASH's decision (or, item 5, a
-manager's close with a reason). Checks left open on contacts decided before now are closed
+manager's close with a reason: who closed it, and the database's rules, in 0005). Checks left open on contacts decided before now are closed
 as of their decision, and their requests withdrawn so they stop escalating; their partners
 are not sent a notice now (the decisions are past: the check page says why it closed).
 """
@@ -45,7 +45,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="partnercheck",
             name="closed_reason",
-            field=models.CharField(blank=True, db_default="", max_length=500),
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=1000,
+                verbose_name="why the MASH closed it",
+            ),
         ),
         migrations.RunPython(close_overtaken, migrations.RunPython.noop),
     ]
