@@ -219,7 +219,9 @@ class TestDecisions:
         contact = decide_contact(manager, contact, "assessment", "Needs assessing.")
         with pytest.raises(ValidationError):
             answer_check(people["police.officer"], check, "Late answer.")
-        assert Entry.objects.filter(case=contact.case, category="partner_check").count() == 0
+        # On the chronology, the check is only the closure the decision made: no answer.
+        [entry] = Entry.objects.filter(case=contact.case, category="partner_check")
+        assert "closed its check" in entry.text and "Late answer" not in entry.text
 
     def test_an_open_case_is_linked_not_duplicated(self, make_contact, people, open_case_for):
         case = open_case_for("social.worker")
