@@ -53,6 +53,8 @@ def test_the_decide_page_lists_the_outstanding_checks_by_agency_and_due_time(
     answer_check(people["police.officer"], checks["Norfolk Constabulary"], "Two call-outs.")
     page = text_of(sign_in("mash.manager").get(reverse("contact-decide", args=[contact.pk])))
     assert "1 partner check is still outstanding" in page
+    # What deciding anyway does (item 6's rule, test_checks_overtaken.py), said before it.
+    assert "If you decide now, each check still outstanding is closed as overtaken" in page
     table = re.search(r'data-testid="outstanding-checks".*?</table>', page).group(0)
     assert HOSPITAL in table and "Norfolk Constabulary" not in table
     assert "Overdue" in table  # in words, not colour alone
