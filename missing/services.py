@@ -100,10 +100,12 @@ def _tell(
     area: Area | None,
     placing_authority: Agency | None,
     now: dt.datetime | None = None,
+    shares: dict | None = None,
 ) -> None:
     """Tell the agencies a change concerns (`recipients`), every change in this module alike:
     those covering `area`, the placing authority and those the case is shared with. Their
-    deadlines to acknowledge count from `now` (the clock if not given)."""
+    deadlines to acknowledge count from `now` (the clock if not given). `shares` the change
+    made (by agency id) go with their agencies' notifications: one event, acknowledged once."""
     notify(
         case,
         kind,
@@ -112,6 +114,7 @@ def _tell(
         person,
         recipients(case, caused_by=person.agency, area=area, placing_authority=placing_authority),
         now=now,
+        shares=shares,
     )
 
 
@@ -164,8 +167,10 @@ def record_placement(
     child.save(update_fields=["looked_after", "responsible_authority"])
     case.child = child
     purpose = f"Child placed in {area.name}"
+    made = {}
     for agency in agencies_covering(area, AREA_KINDS):
-        ensure_view_share(case, person, agency, purpose)
+        if share := ensure_view_share(case, person, agency, purpose):
+            made[agency.pk] = share
     # "Child placed in Suffolk", "Child moved to a new placement in Suffolk".
     what = f"moved to a new placement in {area.name}" if moving else f"placed in {area.name}"
     record_on_chronology(
@@ -189,7 +194,7 @@ def record_placement(
     _tell(
         person, case, Notification.Kind.PLACEMENT, placement.pk,
         f"child {what}",
-        area=area, placing_authority=person.agency, now=now,
+        area=area, placing_authority=person.agency, now=now, shares=made,
     )  # fmt: skip
     return placement
 
@@ -263,19 +268,22 @@ def report_missing(
     )
     case_changed(Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk)
     area = area_for(case)
+    made = {}
     if area is not None:
         # The agencies covering where the child is are told, so they must be able to open
         # the case (a placement has usually shared it with them already).
         for agency in agencies_covering(area, AREA_KINDS):
             if agency != person.agency:
-                ensure_view_share(
+                share = ensure_view_share(
                     case, person, agency, f"Child reported missing in {area.name}",
                     lawful_basis=LawfulBasis.CA2004_S11,
                 )  # fmt: skip
+                if share:
+                    made[agency.pk] = share
     _tell(
         person, case, Notification.Kind.MISSING, episode.pk,
         f"child missing ({episode.get_risk_display().lower()} risk)",
-        area=area, placing_authority=placing_authority_for(case), now=now,
+        area=area, placing_authority=placing_authority_for(case), now=now, shares=made,
     )  # fmt: skip
     return episode
 

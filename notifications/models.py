@@ -25,6 +25,7 @@ class Notification(models.Model):
         PARTNER_CHECK = "partner_check", "MASH partner check requested"
         CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
         OWN_CASE_OPENED = "own_case_opened", "A partner opened its own case on your child"
+        CHECK_CLOSED = "check_closed", "MASH check closed: no answer needed"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.
@@ -50,6 +51,17 @@ class Notification(models.Model):
         Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # What it asked for is no longer needed (a partner check closed unanswered): it is not
+    # escalated, nor counted as waiting, and says so in the inbox. Not an acknowledgement:
+    # nobody at the agency took it in (the notification saying why it closed asks that).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The share this event gave the agency (a placement notice gives those covering the area
+    # view access): one event, acknowledged once. Acknowledging either acknowledges both
+    # (notifications.services.acknowledge_notification, acknowledge_with_share).
+    share = models.ForeignKey(
+        "sharing.Share", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="notifications",
+    )  # fmt: skip
 
     class Meta:
         indexes = [
@@ -79,9 +91,14 @@ class Notification(models.Model):
         """The case reference, or (MASH work before any case) the contact's."""
         return self.subject_reference
 
+    @property
+    def waiting(self) -> bool:
+        """Still asks the agency to acknowledge it: not acknowledged, nor withdrawn."""
+        return self.acknowledged_at is None and self.withdrawn_at is None
+
     def overdue(self, now: dt.datetime | None = None) -> bool:
-        """Not acknowledged, and past `acknowledge_by` (escalation follows: tasks.escalate)."""
-        return self.acknowledged_at is None and self.acknowledge_by < (now or timezone.now())
+        """Waiting, and past `acknowledge_by` (escalation follows: tasks.escalate)."""
+        return self.waiting and self.acknowledge_by < (now or timezone.now())
 
 
 class Delivery(models.Model):

@@ -25,7 +25,9 @@ def waiting(person: Person, first: int) -> list[Notification]:
     """The first of the agency's notifications nobody has acknowledged, soonest deadline
     first: the top of the person's worklist (the home page). Their number is the header's
     `unacknowledged_count`, already counted for every page."""
-    return list(received(person).filter(acknowledged_at__isnull=True)[:first])
+    return list(
+        received(person).filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)[:first]
+    )
 
 
 def undelivered(agency: Agency) -> QuerySet:

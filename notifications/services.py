@@ -25,13 +25,14 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.services import record
+from cases.roles import Act, may
 from cases.services import record_on_chronology
 from notifications.models import Delivery, Notification
 from notifications.tasks import queue_deliveries
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendars_for
 from sharing.models import Share
-from sharing.services import seen_only_through, share_case
+from sharing.services import acknowledge_share, seen_only_through, share_case
 
 AREA_KINDS = [Agency.Kind.POLICE, Agency.Kind.SOCIAL_CARE, Agency.Kind.HEALTH]
 
@@ -93,6 +94,7 @@ def notify(
     reference: str = "",
     due: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    shares: dict[int, Share] | None = None,
 ) -> list[Notification]:
     """Write the notifications and their deliveries now; send them once this commits.
 
@@ -103,6 +105,8 @@ def notify(
     `reference` then names what it is about (a contact's reference); `due` overrides the
     kind's acknowledgement deadline (a partner check is due when the MASH needs its answer).
     `now` is when they are sent (the deadlines count from it); the clock if not given.
+    `shares` (by agency id) are the shares the event itself made for the agencies told:
+    each is linked to its agency's notification and acknowledged with it.
     """
     now = now or timezone.now()
     agencies = list(agencies)
@@ -120,6 +124,7 @@ def notify(
             created_at=now,
             acknowledge_by=due or deadlines[agency.pk],
             escalated_at=now if escalated else None,
+            share=(shares or {}).get(agency.pk),
         )
         for agency in agencies
     )
@@ -151,39 +156,92 @@ def inbox(agency: Agency):
 def unacknowledged_count(agency: Agency | None) -> int:
     if agency is None:
         return 0
-    return Notification.objects.filter(agency=agency, acknowledged_at__isnull=True).count()
+    return waiting_for(agency).count()
+
+
+def waiting_for(agency: Agency):
+    """The agency's notifications still asking to be acknowledged (not withdrawn)."""
+    return Notification.objects.filter(
+        agency=agency, acknowledged_at__isnull=True, withdrawn_at__isnull=True
+    )
 
 
 @transaction.atomic
 def acknowledge_notification(notification: Notification, person: Person) -> Notification:
     """The recipient agency has taken it in: who and when, on the notification and on
-    the case chronology (what the sending agency sees). Again is harmless."""
+    the case chronology (what the sending agency sees). Again is harmless.
+
+    One event, one acknowledgement: a share the event made for the agency (a placement
+    notice's view access) is acknowledged with it, when the person's role may acknowledge
+    shares (SECURITY.md: acknowledging a notification is open to every role, a share is
+    not; an agency admin's acknowledgement leaves the share for a caseworker). Each is
+    audited; the one chronology entry says both.
+    """
+    if notification.share_id is not None:
+        # The share first, then the notification: the order acknowledge_share takes them
+        # in, so two people acknowledging the one event from the two pages queue, not
+        # deadlock.
+        Share.objects.select_for_update().filter(pk=notification.share_id).first()
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
     if person.agency_id is None or person.agency_id != notification.agency_id:
         # Only the agency told can say it has taken it in; nobody acknowledges for another.
         raise PermissionDenied("Only the agency this notification went to can acknowledge it.")
     if notification.acknowledged_at is not None:
         return notification
+    share = notification.share
+    with_share = (
+        share is not None
+        and share.acknowledged_at is None
+        and share.revoked_at is None
+        and may(person, Act.ACKNOWLEDGE_SHARE)
+    )
+    if with_share:
+        acknowledge_share(share, person, with_notice=True)
+    _acknowledge(notification, person, chronology=True, with_share=with_share)
+    return notification
+
+
+def _acknowledge(
+    notification: Notification, person: Person, *, chronology: bool, with_share: bool
+) -> None:
+    """Mark a locked notification acknowledged, on the chronology if asked, and audit it."""
     notification.acknowledged_at = timezone.now()
     notification.acknowledged_by = person
     notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    if notification.case_id is not None:
+    if chronology and notification.case_id is not None:
+        also = " The access it gave was acknowledged with it." if with_share else ""
         record_on_chronology(
             notification.case,
             person,
             "notification_acknowledged",
             f"{notification.get_kind_display()}: acknowledged by {person.agency.name} "
-            f"({person.get_full_name() or person.username}).",
+            f"({person.get_full_name() or person.username}).{also}",
         )
     about_case = notification.case_id is not None
+    detail = {"notification": notification.pk, "kind": notification.kind}
+    if notification.share_id is not None:
+        detail |= {"share": notification.share_id, "with_share": with_share}
     record(
         Action.NOTIFICATION_ACKNOWLEDGED,
         actor=person,
         target_type="case" if about_case else "notification",
         target_id=notification.case_id if about_case else notification.pk,
-        detail={"notification": notification.pk, "kind": notification.kind},
+        detail=detail,
     )
-    return notification
+
+
+def acknowledge_with_share(person: Person, share: Share) -> None:
+    """A share acknowledged on the shares page or API takes the notification of the event
+    that made it with it, so the agency is not asked twice and the notice stops escalating.
+
+    Registered with `sharing.registry.on_share_acknowledged`: runs in `acknowledge_share`'s
+    transaction, the share already locked. The share's chronology entry stands for both.
+    """
+    waiting = Notification.objects.select_for_update().filter(
+        share=share, agency_id=share.agency_id, acknowledged_at__isnull=True
+    )
+    for notification in waiting.order_by("pk"):
+        _acknowledge(notification, person, chronology=False, with_share=True)
 
 
 def ensure_view_share(
@@ -192,15 +250,16 @@ def ensure_view_share(
     agency: Agency,
     purpose: str,
     lawful_basis: str = "placement",
-) -> bool:
+) -> Share | None:
     """Give `agency` at least view access to the case (by rule, not by a manager's choice:
     an agency told about a child must be able to open the case).
 
-    Returns True if a share was made. An agency already holding a share keeps it.
+    Returns the share made (to be linked to the event's notification: `notify(shares=)`),
+    or None: an agency already holding a share keeps it.
     """
     if Share.objects.filter(case=case, agency=agency, revoked_at__isnull=True).exists():
-        return False
-    share_case(
+        return None
+    return share_case(
         case,
         person,
         agency,
@@ -209,7 +268,6 @@ def ensure_view_share(
         purpose,
         by_rule=True,
     )
-    return True
 
 
 # The agency's webhook ----------------------------------------------------------------------

@@ -402,6 +402,7 @@ def escalate(now: str | None = None) -> int:
         overdue = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(acknowledged_at__isnull=True, escalated_at__isnull=True,
+                    withdrawn_at__isnull=True,  # no longer needed: nothing to chase
                     acknowledge_by__lt=now)  # late once past it, as overdue() says
             .order_by("acknowledge_by")[:200]
         )  # fmt: skip

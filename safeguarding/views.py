@@ -29,6 +29,7 @@ from triage.selectors import (
     checks_due,
     contacts_assigned_to,
     runs_a_mash,
+    runs_partner_checks,
     with_due_notes,
 )
 
@@ -85,7 +86,7 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
     found[0].rows, found[0].count = _first(
         waiting(person, FIRST), lambda: unacknowledged_count(person.agency)
     )
-    found[1].rows, found[1].count = _first(checks_due(person))
+    found[1].rows, found[1].count = _first(checks_due(person.agency))
     with_due_notes([], found[1].rows)
     if person.agency.kind == Agency.Kind.SOCIAL_CARE:
         assigned = Waiting(
@@ -152,6 +153,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "waiting": [w for w in found if w.count],
             "nothing_waiting": [w for w in found if not w.count],
             "now": now,
+            "partner_checks_manager": runs_partner_checks(request.user),
         },
     )
 

@@ -19,6 +19,7 @@ from cases.roles import Act, require
 from cases.services import case_changed, record_on_chronology
 from people.models import Agency, Person
 from safeguarding.uk_time import said
+from sharing import registry
 from sharing.models import EmergencyAccess, LawfulBasis, Share
 
 # What each share level lets an agency do: the case access rule, owned by `cases`.
@@ -169,21 +170,35 @@ def revoke_share(share: Share, person: Person, reason: str = "") -> Share:
 
 
 @transaction.atomic
-def acknowledge_share(share: Share, person: Person) -> Share:
-    """The receiving agency says it has taken the share in; the chronology records who."""
+def acknowledge_share(share: Share, person: Person, *, with_notice: bool = False) -> Share:
+    """The receiving agency says it has taken the share in; the chronology records who.
+
+    A share made for an event (a placement notice) is acknowledged with that event's
+    notification, one act: from here the registered handlers acknowledge the notification
+    too (sharing.registry); `with_notice` is the notification's own acknowledgement taking
+    the share with it, whose chronology entry says both, so none is written here. Each is
+    audited either way.
+    """
     require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share.pk)
     share = Share.objects.select_for_update().get(pk=share.pk)
     if share.acknowledged_at is None:
         share.acknowledged_at = timezone.now()
         share.acknowledged_by = person
         share.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        record_on_chronology(
-            share.case,
-            person,
-            "share_acknowledged",
-            f"{share.agency.name} acknowledged the share, recorded by {person.get_full_name()}.",
-        )
-        case_changed(Action.SHARE_ACKNOWLEDGED, person, share.case_id, share=share.pk)
+        if not with_notice:
+            record_on_chronology(
+                share.case,
+                person,
+                "share_acknowledged",
+                f"{share.agency.name} acknowledged the share, recorded by "
+                f"{person.get_full_name()}.",
+            )
+        case_changed(
+            Action.SHARE_ACKNOWLEDGED, person, share.case_id, share=share.pk,
+            with_notice=with_notice,
+        )  # fmt: skip
+        if not with_notice:
+            registry.share_acknowledged(person, share)
     return share
 
 

@@ -34,7 +34,8 @@ from sharing.services import (
 def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = selectors.case_to(person, case_id, Act.SHARE)
-    form = ShareForm(posted(request), agencies=agencies_to_share_with(case))
+    agencies = agencies_to_share_with(case)
+    form = ShareForm(posted(request), agencies=agencies, initial=_prefilled(request, agencies))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -50,8 +51,30 @@ def case_share(request: HttpRequest, case_id: int) -> HttpResponse:
             # Shown in the error summary; what was typed stays in the form.
             form.add_error(None, str(refused))
         else:
-            return done(request, case, f"The case is shared with {share.agency.name}.")
-    return form_page(request, case, "share", "sharing/share_form.html", form)
+            message = f"The case is shared with {share.agency.name}."
+            if after := back(request, ""):
+                # Sent from another page that offered the share (a MASH decision's).
+                messages.success(request, message)
+                return redirect(after)
+            return done(request, case, message)
+    return form_page(
+        request, case, "share", "sharing/share_form.html", form,
+        {"next": back(request, "")},
+    )  # fmt: skip
+
+
+def _prefilled(request: HttpRequest, agencies) -> dict:
+    """The agency and level a page offering a share put in the address (`?agency=&level=`),
+    where they are among the choices. Never the lawful basis: the person sharing chooses it
+    every time (UK GDPR Article 6 and the DPA 2018 Schedule 1 condition are theirs to name)."""
+    if request.method != "GET":
+        return {}
+    initial = {}
+    if request.GET.get("agency") in {str(a.pk) for a in agencies}:
+        initial["agency"] = request.GET["agency"]
+    if request.GET.get("level") in Share.Level.values:
+        initial["level"] = request.GET["level"]
+    return initial
 
 
 @login_required

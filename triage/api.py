@@ -13,6 +13,15 @@ Who may do what is decided by triage.selectors and triage.services:
   (a role, like the access reports; it names no contact, so nothing leaks). A MASH manager
   of another kind of agency (the police's) runs no MASH queue here: 403 too.
 
+Deciding never ignores a partner check still outstanding (issue 17): the decision is
+refused with 409 naming `open_checks`, unless `close_open_checks: true` and a
+`close_reason` are sent, when each is closed first as closed by the manager, with that
+reason, in the decision's transaction (the steps of triage.services.close_check: the request
+withdrawn, the partner told). The decide page warns instead and lets the manager close each
+check with its own reason; a decision made there with checks still out closes them as
+overtaken by it (item 6's rule, triage.services.close_overtaken_checks). The API asks for
+the explicit choice because a client cannot be shown the warning.
+
 Every read is audited here before the answer is built (CONTACTS_LISTED, CONTACT_VIEWED,
 TRIAGE_VIEWED); every change is audited by its service. A service's refusal of what was
 sent (django ValidationError) is a 400 with its messages under `non_field_errors`.
@@ -44,6 +53,7 @@ from triage.services import (
     NewChild,
     PossibleDuplicates,
     answer_check,
+    closed_check_refusal,
     decide_contact,
     rate_contact,
     record_contact,
@@ -74,7 +84,8 @@ ALREADY_DECIDED = http.problem_answer(
     "The contact has been decided: it can no longer be changed. Nothing was."
 )
 ALREADY_ANSWERED = http.problem_answer(
-    "Your agency has already answered this check: nothing changed."
+    "Your agency has already answered this check, or it was closed unanswered (the detail "
+    "says when and why): nothing changed."
 )
 # What a MASH manager's change of a contact answers: the contact as its MASH now sees it.
 CHANGED = http.answers(
@@ -106,7 +117,7 @@ def _contact_data(person: Person, contact: Contact, access: str) -> dict:
     if access != mash_selectors.MASH:
         contact.child_shown = mash_selectors.child_as_known(person, contact)
         return m.ContactSerializer(contact).data
-    contact.given = contact.child_as_given or None
+    contact.given = contact.child_typed or None
     contact.ratings_list = list(mash_selectors.contact_ratings(contact))
     contact.checks_list = list(mash_selectors.contact_checks(contact))
     return _MashView(contact).data
@@ -280,7 +291,8 @@ def contact(request: Request, contact_id: int) -> Response:
     operation_id="contact_rate",
     summary="Rate (or re-rate) a contact red, amber or green",
     description="MASH managers of the receiving authority only (404 for anyone else). The "
-    "decision falls due 4, 24 or 72 hours (green: working days) after receipt, and its "
+    "decision falls due 4 or 24 hours after receipt (green: 3 working days; the "
+    "MASH_DECISION_* settings), and its "
     "unanswered checks by the new rating. The rating and its reason go on the record.",
     tags=TAGS,
     parameters=[CONTACT_ID, http.IDEMPOTENCY_KEY],
@@ -352,6 +364,18 @@ def checks(request: Request, contact_id: int) -> Response:
     return Response(data, status=status.HTTP_201_CREATED)
 
 
+OPEN_CHECKS = "Partner checks are still outstanding: nothing was decided. Wait for the "
+OPEN_CHECKS += "answers, or send close_open_checks: true with a close_reason the partners read."
+
+
+class ChecksOutstanding(Exception):
+    """A decision asked for while partners have not answered, without closing their checks."""
+
+    def __init__(self, checks: list) -> None:
+        super().__init__(OPEN_CHECKS)
+        self.checks = checks
+
+
 @extend_schema(
     operation_id="contact_decide",
     summary="Decide what happens next",
@@ -360,23 +384,49 @@ def checks(request: Request, contact_id: int) -> Response:
     "case at your agency (or links the open one it can add to): `case` names it, and its "
     "chronology gets the whole story. A transfer (`transfer_to`: another authority's "
     "children's services) puts a new contact in that MASH's queue. The referrer's agency is "
-    "told the outcome.",
+    "told the outcome.\n\nOutstanding partner checks are never ignored: while any is "
+    "neither answered nor closed, the decision is refused with 409 naming them "
+    "(`open_checks`), as the decide page warns. Send `close_open_checks: true` with a "
+    "`close_reason` to close each first (the partner is told it was closed, and why) and "
+    "decide in the same transaction.",
     tags=TAGS,
     parameters=[CONTACT_ID, http.IDEMPOTENCY_KEY],
     request=m.DecisionSerializer,
-    responses=CHANGED | http.KEY_REUSED,
+    responses=http.answers(
+        {
+            200: m.MashContactSerializer,
+            404: CONTACT_NOT_FOUND,
+            409: OpenApiResponse(
+                m.OpenChecksProblemSerializer,
+                description="Partner checks are still outstanding (`open_checks`), or the "
+                "contact has been decided already (no `open_checks`). Nothing was decided.",
+            ),
+        },
+        400,
+    )
+    | http.KEY_REUSED,
 )
 @api_view(["POST"])
 @http.casework
 @http.idempotent
 def decision(request: Request, contact_id: int) -> Response:
     def decide(found: Contact, data: dict) -> None:
+        # Read before decide_contact locks the contact: a check asked in between is one
+        # the client could not have known of either way.
+        closing = data["close_open_checks"]
+        if not closing and (outstanding := list(mash_selectors.outstanding_checks(found))):
+            raise ChecksOutstanding(outstanding)
         decide_contact(
             request.user, found, data["decision"], data["rationale"],
             transfer_to=data["transfer_to"],
+            close_outstanding=data["close_reason"] if closing else "",
         )  # fmt: skip
 
-    return _change(request, contact_id, m.DecisionSerializer, decide)
+    try:
+        return _change(request, contact_id, m.DecisionSerializer, decide)
+    except ChecksOutstanding as refused:
+        body = {"detail": OPEN_CHECKS, "open_checks": refused.checks}
+        return Response(m.OpenChecksProblemSerializer(body).data, status=status.HTTP_409_CONFLICT)
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -387,7 +437,9 @@ def decision(request: Request, contact_id: int) -> Response:
     summary="Answer a partner check asked of your agency",
     description="Only the agency asked (404 for anyone else, the asking MASH included). "
     "`restricted_answer` is for the MASH's decision only. Answering acknowledges the "
-    "request in your inbox; once answered, a check cannot be answered again (409).",
+    "request in your inbox; once answered, a check cannot be answered again (409). A check "
+    "closed unanswered (overtaken by the MASH's decision, or closed by a MASH manager) takes "
+    "no answer: 409, saying when and why it closed, and nothing is recorded.",
     tags=TAGS,
     parameters=[CHECK_ID, http.IDEMPOTENCY_KEY],
     request=m.AnswerSerializer,
@@ -403,13 +455,17 @@ def answer(request: Request, check_id: int) -> Response:
     already = "Your agency has already answered this check."
     if check.answered:  # before the body: nothing sent could change it
         return http.problem(already)
+    if check.closed:
+        return http.problem(closed_check_refusal(check))
     data = http.body(request, m.AnswerSerializer)
     try:
         answer_check(person, check, data["answer"], data["restricted_answer"])
     except DjangoValidationError as refused:
-        check.refresh_from_db(fields=["answered_at"])
+        check.refresh_from_db(fields=["answered_at", "closed_at", "closed_reason"])
         if check.answered:  # answered by a colleague since we looked
             return http.problem(already)
+        if check.closed:  # the MASH decided since we looked
+            return http.problem(closed_check_refusal(check))
         raise _refused(refused) from None
     check = mash_selectors.check_for(person, check.pk, need="answer")
     return Response(m.CheckSerializer(check).data)

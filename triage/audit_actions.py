@@ -14,6 +14,7 @@ Action.declare(
     CHECK_REQUESTED=("check_requested", "Requested a partner check"),
     CHECK_VIEWED=("check_viewed", "Viewed a partner check"),
     CHECK_ANSWERED=("check_answered", "Answered a partner check"),
+    CHECK_CLOSED=("check_closed", "Closed a partner check without its answer"),
     CONTACT_DECIDED=("contact_decided", "Decided a MASH contact"),
     TRIAGE_VIEWED=("triage_viewed", "Viewed the MASH triage screen or dashboard"),
 )

@@ -20,6 +20,7 @@ from cases.forms import (
 from people.models import Agency, Person
 from people.selectors import agencies_covering
 from triage.models import Contact, Rag
+from triage.services import decision_deadlines
 
 CONCERN_HINT = "What was reported, by whom and when, in their words where you can."
 RESTRICTED_HINT = (
@@ -106,10 +107,7 @@ class ContactForm(MomentsForm):
         }
 
 
-RAG_HINT = (
-    "Red: decision due within 4 hours of receipt. Amber: within 24 hours. "
-    "Green: within 3 working days."
-)
+RAG_HINT = f"When the decision is due: {decision_deadlines()}."
 
 
 class RateForm(forms.Form):
@@ -196,6 +194,15 @@ class DecideForm(forms.Form):
         if data.get("decision") and not transferring and data.get("transfer_to"):
             self.add_error("transfer_to", "Choose an authority only for a transfer")
         return data
+
+
+class CloseCheckForm(forms.Form):
+    reason = text_field(
+        "Why are you closing the check?", 1000, widget=forms.Textarea,
+        missing="Enter why you are closing the check",
+        help_text="The partner agency reads this: say why the MASH no longer needs its answer, "
+        "like ‘Decided on the police answer; health held nothing at the strategy call’.",
+    )  # fmt: skip
 
 
 class AnswerForm(forms.Form):

@@ -88,9 +88,11 @@ class Contact(models.Model):
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
         help_text="The case the decision opened or linked.",
     )  # fmt: skip
-    # A new child as the referrer gave them (names, date of birth, NHS number): what the
-    # referrer is shown when the NHS number linked a record only another agency knows, and
-    # what the MASH checks against that record.
+    # The child as the referrer gave them, fixed when the contact is recorded: a new child as
+    # typed (names, date of birth, NHS number), which the MASH checks against the record an
+    # NHS number may have linked; or a child the referrer picked, as they were shown it
+    # (`"picked": true`). What the referrer is shown of the child with the contact, so a
+    # record only another agency knows never reaches them (triage.selectors.child_as_known).
     child_as_given = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -131,6 +133,12 @@ class Contact(models.Model):
     def overdue_q(now: dt.datetime | None = None) -> models.Q:
         """`overdue`, as a query condition: for filters, annotations and counts."""
         return models.Q(due_at__lt=now or timezone.now()) & ~models.Q(state=Contact.State.DECIDED)
+
+    @property
+    def child_typed(self) -> dict:
+        """A new child as the referrer typed them ({} when they picked a known child): what
+        the MASH compares with the record the contact is linked to."""
+        return {} if self.child_as_given.get("picked") else self.child_as_given
 
     @property
     def child_given_name(self) -> str:
@@ -187,14 +195,35 @@ class PartnerCheck(models.Model):
         "restricted part", max_length=5000, blank=True,
         help_text="For the MASH's decision only: not shared on with other agencies.",
     )  # fmt: skip
+    # Closed unanswered (triage.services: `close_check`, a MASH manager with a reason, or
+    # `close_overtaken_checks`, by the MASH's decision; closed_by is then empty). The partner
+    # is told and reads why on the check's page; a closed check takes no answer.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="The manager who closed it; empty when a decision did.",
+    )  # fmt: skip
+    # db_default too: the synthetic data generator COPYs rows without this column.
+    closed_reason = models.TextField(
+        "why the MASH closed it", max_length=1000, blank=True, default="", db_default=""
+    )
 
     class Meta:
         indexes = [
-            models.Index(fields=["agency", "due_at"], condition=models.Q(answered_at__isnull=True),
+            models.Index(fields=["agency", "due_at"],
+                         condition=models.Q(answered_at__isnull=True, closed_at__isnull=True),
                          name="check_outstanding"),
         ]  # fmt: skip
         constraints = [
-            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency")
+            models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True) | models.Q(closed_at__isnull=True),
+                name="check_answered_or_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | ~models.Q(closed_reason=""),
+                name="check_closed_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,11 +233,25 @@ class PartnerCheck(models.Model):
     def answered(self) -> bool:
         return self.answered_at is not None
 
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def outstanding(self) -> bool:
+        """Still waited for: neither answered nor closed by the MASH."""
+        return not self.answered and not self.closed
+
+    @staticmethod
+    def outstanding_q() -> models.Q:
+        """`outstanding`, as a query condition."""
+        return models.Q(answered_at__isnull=True, closed_at__isnull=True)
+
     def overdue(self, now: dt.datetime | None = None) -> bool:
-        """Unanswered and past the time the MASH gave the partner."""
-        return not self.answered and self.due_at < (now or timezone.now())
+        """Outstanding and past the time the MASH gave the partner."""
+        return self.outstanding and self.due_at < (now or timezone.now())
 
     @staticmethod
     def overdue_q(now: dt.datetime | None = None) -> models.Q:
         """`overdue`, as a query condition: for filters, annotations and counts."""
-        return models.Q(answered_at__isnull=True, due_at__lt=now or timezone.now())
+        return PartnerCheck.outstanding_q() & models.Q(due_at__lt=now or timezone.now())

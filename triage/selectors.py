@@ -14,7 +14,17 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -23,9 +33,10 @@ from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement
 from missing.selectors import interviews_due_count
-from notifications.models import Notification
+from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
+from sharing.models import Share
 from triage.models import Contact, PartnerCheck, Rag
 
 MASH = "mash"
@@ -94,7 +105,12 @@ def check_for(
     check_id = _as_int(check_id)
     check = (
         PartnerCheck.objects.select_related(
-            "contact__child", "contact__mash", "agency", "requested_by", "answered_by"
+            "contact__child",
+            "contact__mash",
+            "agency",
+            "requested_by",
+            "answered_by",
+            "closed_by",
         )
         .filter(pk=check_id)
         .first()
@@ -129,7 +145,7 @@ def _with_checks(contacts: QuerySet, now: dt.datetime) -> QuerySet:
     # the whole country's people and agencies).
     return contacts.annotate(
         checks_asked=_checks_count(),
-        checks_outstanding=_checks_count(answered_at__isnull=True),
+        checks_outstanding=_checks_count(PartnerCheck.outstanding_q()),
         checks_overdue=_checks_count(PartnerCheck.overdue_q(now)),
     )
 
@@ -196,9 +212,9 @@ def referring_agencies(agency: Agency) -> QuerySet:
 
 
 def contact_checks(contact: Contact) -> QuerySet:
-    return contact.checks.select_related("agency", "requested_by", "answered_by").order_by(
-        "agency__name"
-    )
+    return contact.checks.select_related(
+        "agency", "requested_by", "answered_by", "closed_by"
+    ).order_by("agency__name")
 
 
 def contact_ratings(contact: Contact) -> QuerySet:
@@ -206,20 +222,13 @@ def contact_ratings(contact: Contact) -> QuerySet:
 
 
 def checks_asked_of(agency: Agency) -> QuerySet:
-    """A partner's checks: unanswered first, soonest due first."""
+    """A partner's checks: outstanding first, soonest due first; then those answered or
+    closed, the latest first."""
     return (
         PartnerCheck.objects.filter(agency=agency)
         .select_related("contact__child", "contact__mash", "answered_by")
-        .order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")
+        .order_by(Coalesce("answered_at", "closed_at").desc(nulls_first=True), "due_at", "id")
     )
-
-
-def checks_due(person: Person) -> QuerySet:
-    """The checks asked of the person's agency and not yet answered, soonest due first:
-    what the agency owes the MASHs (the person's worklist on the home page)."""
-    if person.agency_id is None:
-        return PartnerCheck.objects.none()
-    return checks_asked_of(person.agency).filter(answered_at__isnull=True)
 
 
 def contacts_assigned_to(person: Person) -> QuerySet:
@@ -236,6 +245,102 @@ def contacts_assigned_to(person: Person) -> QuerySet:
     )
 
 
+def outstanding_checks(contact: Contact) -> QuerySet:
+    """The checks a decision now would be made without, soonest due first: what the decide
+    page warns about."""
+    return (
+        contact.checks.filter(PartnerCheck.outstanding_q())
+        .select_related("agency")
+        .order_by("due_at", "id")
+    )
+
+
+def contact_check(person: Person, contact: Contact, check_id) -> PartnerCheck:
+    """One of the contact's checks, or 404 (recorded): for the MASH's pages about it."""
+    check_id = _as_int(check_id)
+    check = (
+        contact.checks.select_related("agency", "requested_by", "contact__mash")
+        .filter(pk=check_id)
+        .first()
+    )
+    if check is None:
+        record_refusal(person, "check", check_id, "manage")
+        raise Http404("No such check")
+    return check
+
+
+# --- the child beside a contact: age, contacts in a year, open cases -------------------------
+
+CONTACTS_LOOKBACK = dt.timedelta(days=365)
+
+
+def age_in_years(born: dt.date | None, on: dt.date) -> int | None:
+    """Whole years between a date of birth and a day (None if the birth date is unknown)."""
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _open_cases_seen(person: Person, child) -> QuerySet:
+    # Only cases the person's agency may see: counting the others would tell the MASH
+    # that an agency holds a case it has not shared (DESIGN.md, access model).
+    return Case.objects.filter(
+        child=child,
+        status=Case.Status.OPEN,
+        pk__in=agency_rows(person).values("content_object_id"),
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    # COUNT as a plain function, not an aggregate: no GROUP BY, so always one row.
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    counted = rows.order_by().annotate(n=count)
+    return Subquery(counted.values("n"))
+
+
+def with_child_context(contacts: QuerySet, person: Person, now: dt.datetime) -> QuerySet:
+    """Each contact with how many contacts its MASH received about the child in the last
+    12 months (`child_contacts`, this one included) and how many open cases of the child
+    the person's agency may see (`child_open_cases`): two subqueries per row of a page,
+    no query per row. For the receiving MASH's people only (contact_access MASH)."""
+    recent = Contact.objects.filter(
+        child=OuterRef("child"),
+        mash=OuterRef("mash"),
+        received_at__gte=now - CONTACTS_LOOKBACK,
+    )
+    return contacts.annotate(
+        child_contacts=_count(recent),
+        child_open_cases=_count(_open_cases_seen(person, OuterRef("child"))),
+    )
+
+
+@dataclass(frozen=True)
+class ChildContext:
+    age: int | None
+    contacts: int
+    open_cases: list
+
+
+def child_context(person: Person, contact: Contact, now: dt.datetime) -> ChildContext:
+    """What the contact page shows the MASH about the child beside the contact (two
+    queries): age, contacts about them in the last 12 months, the open cases it may see."""
+    contacts = Contact.objects.filter(
+        child_id=contact.child_id,
+        mash_id=contact.mash_id,
+        received_at__gte=now - CONTACTS_LOOKBACK,
+    ).count()
+    cases = list(
+        _open_cases_seen(person, contact.child_id)
+        .select_related("lead_agency")
+        .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN]
+    )
+    today = timezone.localdate(now)
+    return ChildContext(age_in_years(contact.child.date_of_birth, today), contacts, cases)
+
+
+OPEN_CASES_SHOWN = 10
+
+
 def _child_known_to(person: Person):
     """Whether the person's agency knows the contact's child by itself: it recorded the
     child, or it holds a case of the child. A contact linked by NHS number to a child only
@@ -250,7 +355,8 @@ def _child_known_to(person: Person):
 
 def contacts_made_by(person: Person) -> QuerySet:
     """The contacts the person's agency has made, newest first (what a referrer follows
-    up), each saying whether the child's name may be shown (`child_known`)."""
+    up). Each names the child as the referrer gave them (`child_as_given`); `child_known`
+    says whether the record's name may stand in for a contact recorded without that."""
     return (
         Contact.objects.filter(referring_agency_id=person.agency_id)
         .select_related("child", "mash")
@@ -273,13 +379,19 @@ class ChildAsKnown:
 
 
 def child_as_known(person: Person, contact: Contact) -> ChildAsKnown:
-    """The child as this person may be shown them with the contact: the record when their
-    agency knows it (or they are the MASH), else as the referrer gave it. For a child the
-    referrer recorded the two are the same, so a contact linked by NHS number to a record
-    only another agency knows reads exactly like one about a child recorded with it."""
+    """The child as this person may be shown them with the contact: the record for the MASH;
+    for the referring agency, the child as the referrer gave them when recording it (typed,
+    or picked as they were shown it), never the record an NHS number linked, so a contact
+    linked to a record only another agency knows reads exactly like one about a child
+    recorded with it. A contact recorded before that was kept (and not backfilled: triage
+    migration 0003) shows the record only if the agency knows the child now, else no name."""
+    if contact_access(person, contact) == MASH:
+        return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
+    if contact.child_given_name:
+        return ChildAsKnown(contact.child_given_name, contact.child_given_born)
     if child_known(person, contact):
         return ChildAsKnown(contact.child.full_name, contact.child.date_of_birth)
-    return ChildAsKnown(contact.child_given_name, contact.child_given_born)
+    return ChildAsKnown("", None)
 
 
 def episodes_answered_for(person: Person) -> QuerySet:
@@ -351,7 +463,7 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
     checks = PartnerCheck.objects.filter(
-        contact__in=queue.values("pk"), answered_at__isnull=True
+        PartnerCheck.outstanding_q(), contact__in=queue.values("pk")
     ).aggregate(
         outstanding=Count("id"),
         overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
@@ -360,9 +472,7 @@ def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
         "queue": counts,
         "checks": checks,
         "missing": missing_in_area(person).count(),
-        "unacknowledged": Notification.objects.filter(
-            agency=agency, acknowledged_at__isnull=True
-        ).count(),
+        "unacknowledged": waiting_for(agency).count(),
         "interviews_due": interviews_due_count(person, now),
         # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so
         # the count costs what one page costs, not the whole country's week of screenings.
@@ -389,3 +499,73 @@ def with_due_notes(contacts: Iterable[Contact], checks: Iterable[PartnerCheck] =
         contact.due_note = calendars[contact.mash_id].moved_by(contact.received_at, contact.due_at)
     for check in green_checks:
         check.due_note = calendars[check.agency_id].moved_by(check.requested_at, check.due_at)
+
+
+# --- after a decision: sharing the case with the partners who answered ------------------------
+
+# What a partner who answered is offered after a decision that opens the case: a strategy
+# discussion is joint work (police and health take part and record on the chronology); an
+# assessment or early help is led by children's services, the partners kept informed.
+SHARE_LEVEL_AFTER = {
+    Contact.Decision.STRATEGY_DISCUSSION: Share.Level.CONTRIBUTE,
+    Contact.Decision.ASSESSMENT: Share.Level.VIEW,
+    Contact.Decision.EARLY_HELP: Share.Level.VIEW,
+}
+
+
+def partners_to_share_with(contact: Contact) -> list[PartnerCheck]:
+    """The answered checks of partners that hold no live share of the case the decision
+    opened or linked (nor lead it): whom the MASH is offered to share the case with. One
+    query; none if the decision opened no case."""
+    if contact.case_id is None or contact.decision not in SHARE_LEVEL_AFTER:
+        return []
+    shared = Share.objects.filter(case_id=contact.case_id, revoked_at__isnull=True)
+    return list(
+        contact.checks.filter(answered_at__isnull=False)
+        .exclude(agency_id__in=shared.values("agency_id"))
+        .exclude(agency_id=contact.case.lead_agency_id)
+        .select_related("agency")
+        .order_by("agency__name", "id")
+    )
+
+
+# --- the partner's MASH screen: the checks asked of a police force or health body ------------
+
+
+def runs_partner_checks(person: Person) -> bool:
+    """A MASH manager of a partner agency (a police force, a health body): the checks the
+    MASHes ask of the agency are theirs to see answered in time (the checks-due screen).
+    A children's services MASH manager runs the triage screen instead."""
+    return (
+        person.is_authenticated
+        and person.role == Person.Role.MASH_MANAGER
+        and person.agency_id is not None
+        and person.agency.kind != Agency.Kind.SOCIAL_CARE
+    )
+
+
+CHECK_DUE_SOON = dt.timedelta(hours=24)
+ANSWERED_RECENTLY = dt.timedelta(days=7)
+
+
+def checks_due(agency: Agency) -> QuerySet:
+    """The checks asked of the agency still outstanding, soonest due first (overdue ones
+    first of all): read from the outstanding-checks index, one page at a time."""
+    return (
+        PartnerCheck.objects.filter(PartnerCheck.outstanding_q(), agency=agency)
+        .select_related("contact__child", "contact__mash")
+        .order_by("due_at", "id")
+    )
+
+
+def checks_due_counts(agency: Agency, now: dt.datetime) -> dict:
+    """The counts above the checks-due screen, in one query."""
+    outstanding = PartnerCheck.outstanding_q()
+    return PartnerCheck.objects.filter(agency=agency).aggregate(
+        outstanding=Count("id", filter=outstanding),
+        overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
+        due_soon=Count(
+            "id", filter=outstanding & Q(due_at__gte=now, due_at__lt=now + CHECK_DUE_SOON)
+        ),
+        answered=Count("id", filter=Q(answered_at__gte=now - ANSWERED_RECENTLY)),
+    )

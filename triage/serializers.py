@@ -211,7 +211,9 @@ class ContactCheckSerializer(serializers.Serializer):
     requested_by = serializers.CharField(source="requested_by.__str__")
     requested_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
-    overdue = serializers.SerializerMethodField(help_text="Not answered, and past due.")
+    overdue = serializers.SerializerMethodField(
+        help_text="Outstanding (not answered, not closed), and past due."
+    )
     answered_at = serializers.DateTimeField(allow_null=True)
     answered_by = serializers.StringRelatedField(allow_null=True)
     answer = serializers.CharField(allow_blank=True, help_text="Empty until answered.")
@@ -220,9 +222,38 @@ class ContactCheckSerializer(serializers.Serializer):
         help_text="For the MASH's decision only: never shown to the referrer or other "
         "partners, and kept restricted to the partner on the chronology.",
     )
+    closed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the MASH closed the check without an answer (then never answered).",
+    )
+    closed_by = serializers.StringRelatedField(
+        allow_null=True,
+        help_text="The MASH manager who closed it; null when the MASH's decision closed it "
+        "(overtaken) or it is not closed.",
+    )
+    closed_reason = serializers.CharField(
+        allow_blank=True, help_text="Why the MASH closed it: empty unless closed."
+    )
 
     def get_overdue(self, check: PartnerCheck) -> bool:
         return check.overdue()
+
+
+class OpenCheckSerializer(serializers.Serializer):
+    """A check a decision would be made without."""
+
+    id = serializers.IntegerField()
+    agency = AgencySerializer(help_text="The partner agency asked.")
+    due_at = serializers.DateTimeField()
+    overdue = serializers.SerializerMethodField(help_text="Past due.")
+
+    def get_overdue(self, check: PartnerCheck) -> bool:
+        return check.overdue()
+
+
+class OpenChecksProblemSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    open_checks = OpenCheckSerializer(many=True, help_text="Soonest due first.")
 
 
 class ContactRefSerializer(serializers.Serializer):
@@ -248,9 +279,9 @@ class ContactSerializer(serializers.Serializer):
     reference = serializers.CharField()
     child = ChildAsKnownSerializer(
         source="child_shown",
-        help_text="The child's record if your agency knows it; otherwise the child as you "
-        "gave it (a new child whose NHS number linked a record another agency holds), so the "
-        "answer never says whether the number was known.",
+        help_text="The child as your agency gave them when recording the contact: typed, or "
+        "picked as you were shown them. Never the record a known NHS number linked (which "
+        "another agency may hold), so the answer never says whether the number was known.",
     )
     area = AreaSerializer()
     mash = AgencySerializer(help_text="The children's services whose MASH received it.")
@@ -456,6 +487,32 @@ class DecisionSerializer(serializers.Serializer):
         default=None,
         help_text="For a transfer only: the other authority's children's services.",
     )
+    close_open_checks = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Decide although partner checks are still outstanding, closing each with "
+        "`close_reason` first (each partner is told it was closed and why). Without it, a "
+        "contact with outstanding checks is not decided: 409 naming them.",
+    )
+    close_reason = Text(
+        blank=True,
+        required=False,
+        default="",
+        max_length=1000,
+        help_text="Why the outstanding checks are closed: the partners read it. Required "
+        "with `close_open_checks`.",
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["close_open_checks"] and not data["close_reason"]:
+            raise serializers.ValidationError(
+                {"close_reason": "Give the reason the partners are told."}
+            )
+        if data["close_reason"] and not data["close_open_checks"]:
+            raise serializers.ValidationError(
+                {"close_reason": "Only with close_open_checks: true."}
+            )
+        return data
 
     def validate_transfer_to(self, value: int | None) -> Agency | None:
         if value is None:

@@ -7,6 +7,15 @@ transaction with its audit event (and, where another agency must know, its outbo
 
 Deadlines (settings.MASH_*): red and amber are elapsed hours from receipt, so a clock
 change does not stretch them; green is working days at the same local time of day.
+
+A partner check closes unanswered in one of two ways, by the same steps (`_close`): a MASH
+manager closes it with a reason before deciding (`close_check`; the API's decision with
+close_open_checks), or the decision overtakes it (`close_overtaken_checks`). Either way its
+request stops escalating and the partner is told through the outbox. An answer sent after
+that is refused politely, not kept as late: the check is closed because the MASH no longer
+waits for it, nobody there would read it, and keeping it would pretend the check still
+mattered. The refusal says so and points to recording a contact, which reaches the MASH as
+new information should.
 """
 
 import datetime as dt
@@ -28,7 +37,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendar_for
-from safeguarding.uk_time import said
+from safeguarding.uk_time import day_said, local, said
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 
@@ -56,6 +65,24 @@ def check_due(rag: str, requested_at: dt.datetime, partner: Agency | None) -> dt
         return calendar_for(partner).add_working_days(requested_at, days)
     hours = settings.MASH_CHECK_AMBER_HOURS if rag == Rag.AMBER else settings.MASH_CHECK_RED_HOURS
     return _elapsed(requested_at, hours)
+
+
+def _hours(hours: int) -> str:
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def _working_days(days: int) -> str:
+    return f"{days} working day{'' if days == 1 else 's'}"
+
+
+def decision_deadlines() -> str:
+    """The decision deadlines in words, from the settings `decision_due` counts by, so what
+    the pages promise is what the queue enforces."""
+    return (
+        f"red within {_hours(settings.MASH_DECISION_RED_HOURS)} of receipt, "
+        f"amber within {_hours(settings.MASH_DECISION_AMBER_HOURS)} and "
+        f"green within {_working_days(settings.MASH_DECISION_GREEN_WORKING_DAYS)}"
+    )
 
 
 def _elapsed(start: dt.datetime, hours: int) -> dt.datetime:
@@ -142,6 +169,19 @@ def _as_given(child_fields: dict) -> dict:
     }
 
 
+def as_picked(child: Child) -> dict:
+    """A known child the referrer picked, as they were shown it when recording: kept with the
+    contact, so what the referrer reads later does not depend on what their agency may see
+    then (a share revoked, a record corrected by another agency)."""
+    born = child.date_of_birth
+    return {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": born.isoformat() if born else None,
+        "picked": True,
+    }
+
+
 def _known_by_nhs_number(nhs_number: str) -> Child | None:
     if not nhs_number:
         return None
@@ -214,10 +254,11 @@ def record_contact(
         raise ValidationError("Enter what was reported.")
     if referrer_type not in Contact.ReferrerType.values:
         raise ValidationError(f"Unknown kind of referrer {referrer_type!r}.")
-    as_given = {}
     if new_child is not None:
         as_given = _as_given(new_child.child_fields)
         child = _child_for_contact(person, new_child)
+    else:
+        as_given = as_picked(child)
     contact = Contact.objects.create(
         reference=next_contact_reference(),
         child=child,
@@ -265,12 +306,8 @@ def rate_contact(
         contact=contact, rag=rag, reason=reason.strip(), rated_by=person, rated_at=now,
         due_at=contact.due_at,
     )  # fmt: skip
-    for check in contact.checks.filter(answered_at__isnull=True):
-        check.due_at = check_due(rag, check.requested_at, check.agency)
-        check.save(update_fields=["due_at"])
-        Notification.objects.filter(
-            kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, acknowledged_at__isnull=True
-        ).update(acknowledge_by=check.due_at)
+    for check in contact.checks.filter(PartnerCheck.outstanding_q()).select_related("agency"):
+        _move_check_due(check, check_due(rag, check.requested_at, check.agency))
     _event(Action.CONTACT_RATED, person, contact, rag=rag, previous=previous or None)
     return contact
 
@@ -292,12 +329,23 @@ def assign_contact(person: Person, contact: Contact, assignee: Person | None) ->
     return contact
 
 
-def check_summary(contact: Contact, due: dt.datetime) -> str:
-    # Safe for an email subject or a webhook: references and a time, never the child.
-    return (
-        f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
-        f"by {said(due)}"
-    )
+def check_summary(contact: Contact) -> str:
+    """What the partner's notification says. Safe for an email subject or a webhook: a
+    reference, never the child. No deadline: text written once cannot follow the check's
+    due time when a re-rating moves it, so every page, email and webhook says the time from
+    the notification's `acknowledge_by`, which `_move_check_due` keeps equal to the check's
+    `due_at` (the one deadline of a check)."""
+    return f"Contact {contact.reference}: the MASH asks what your agency holds on a child"
+
+
+def _move_check_due(check: PartnerCheck, due: dt.datetime) -> None:
+    """Give a check a new deadline, and its notification the same one (acknowledged or not:
+    the inbox still shows it): the check's one deadline, wherever it is said."""
+    check.due_at = due
+    check.save(update_fields=["due_at"])
+    Notification.objects.filter(
+        kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id
+    ).update(acknowledge_by=due)
 
 
 @transaction.atomic
@@ -336,7 +384,7 @@ def request_checks(
             requested_at=now, due_at=due,
         )  # fmt: skip
         notify(
-            contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact, due),
+            contact.case, Notification.Kind.PARTNER_CHECK, check.pk, check_summary(contact),
             person, [agency], reference=contact.reference, due=due, now=now,
         )  # fmt: skip
         checks.append(check)
@@ -347,6 +395,115 @@ def request_checks(
     return checks
 
 
+class CheckClosed(ValidationError):
+    """The check was closed unanswered: nothing sent can answer it now (see the module)."""
+
+
+def closed_check_refusal(check: PartnerCheck) -> str:
+    """What a partner answering a closed check is told, on the page and in the API."""
+    return (
+        f"This check was closed on {said(check.closed_at)}: {check.closed_reason}. No answer "
+        "is needed now, and none was recorded. If what your agency holds should still reach "
+        "the MASH, record a contact about the child."
+    )
+
+
+def overtaken_reason(decided_at: dt.datetime) -> str:
+    return f"overtaken by the decision on {day_said(local(decided_at).date())}"
+
+
+def closed_summary(contact: Contact) -> str:
+    """What the partner's notification says. Safe for an email subject or a webhook: a
+    reference, never the child, and never the reason (a manager's words may name the child):
+    the partner reads why on the check's page, behind sign-in."""
+    return (
+        f"Contact {contact.reference}: the MASH has closed its check with your agency and no "
+        "longer needs an answer"
+    )
+
+
+def _close(
+    person: Person, contact: Contact, check: PartnerCheck, reason: str, *,
+    closed_by: Person | None, now: dt.datetime,
+) -> None:  # fmt: skip
+    """The one way a check closes, whoever closes it: a manager with a reason
+    (`close_check`, `closed_by` them) or the decision that overtook it
+    (`close_overtaken_checks`, `closed_by` empty). The check, locked by the caller with its
+    contact, is closed; its request is withdrawn (not acknowledged: nobody there took it in),
+    so it stops escalating and leaves the inbox count; the partner is told through the
+    outbox, delivered at least once like any notification; the closure is audited (the
+    `person` whose act closed it). The chronology gets it with the decision (_write_story)."""
+    check.closed_at = now
+    check.closed_by = closed_by
+    check.closed_reason = reason
+    check.save(update_fields=["closed_at", "closed_by", "closed_reason"])
+    Notification.objects.filter(
+        kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk, agency_id=check.agency_id,
+        acknowledged_at__isnull=True, withdrawn_at__isnull=True,
+    ).update(withdrawn_at=now)  # fmt: skip
+    # About the check, not a case: a partner told may not see the case the decision opened.
+    notify(
+        None, Notification.Kind.CHECK_CLOSED, check.pk, closed_summary(contact), person,
+        [check.agency], reference=contact.reference, now=now,
+    )  # fmt: skip
+    _event(
+        Action.CHECK_CLOSED, person, contact, check=check.pk, agency=check.agency_id,
+        overtaken=closed_by is None,
+    )  # fmt: skip
+
+
+def _close_outstanding(
+    person: Person, contact: Contact, reason: str, *, closed_by: Person | None,
+    now: dt.datetime,
+) -> list[PartnerCheck]:  # fmt: skip
+    closing = list(
+        contact.checks.filter(PartnerCheck.outstanding_q())
+        .select_related("agency")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for check in closing:
+        _close(person, contact, check, reason, closed_by=closed_by, now=now)
+    return closing
+
+
+def close_overtaken_checks(
+    person: Person, contact: Contact, *, now: dt.datetime
+) -> list[PartnerCheck]:
+    """The MASH has decided with partner checks still out: each closes as overtaken by the
+    decision (no one closed it by hand: `closed_by` empty), its request withdrawn and the
+    partner told (`_close`). Runs in `decide_contact`'s transaction, the contact locked."""
+    return _close_outstanding(person, contact, overtaken_reason(now), closed_by=None, now=now)
+
+
+@transaction.atomic
+def close_check(
+    person: Person, check: PartnerCheck, reason: str, *, now: dt.datetime | None = None
+) -> PartnerCheck:
+    """Stop waiting for a partner's answer before deciding without it (a MASH manager, with
+    the reason the partner reads on the check's page): closed as a decision would close it
+    (`_close`), but by this manager and with their reason. The closure goes on the
+    chronology of the case the decision opens or links, before the decision. `now` is when
+    it was closed (the clock if not given)."""
+    _require_manager(person, check.contact)
+    # The contact first, as every change of it does: a decision and a closure queue.
+    contact = _lock(check.contact)
+    _require_undecided(contact)
+    check = (
+        PartnerCheck.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=check.pk, contact=contact)
+    )
+    if check.answered:
+        raise ValidationError(f"{check.agency.name} has answered this check: it is not open.")
+    if check.closed:
+        raise ValidationError(f"The check with {check.agency.name} is already closed.")
+    if not reason.strip():
+        raise ValidationError("Enter why you are closing the check.")
+    _close(person, contact, check, reason.strip(), closed_by=person, now=now or timezone.now())
+    return check
+
+
 @transaction.atomic
 def answer_check(
     person: Person,
@@ -354,12 +511,15 @@ def answer_check(
     answer: str,
     restricted_answer: str = "",
 ) -> PartnerCheck:
-    """The partner says what it holds. Answering is also acknowledging the request."""
+    """The partner says what it holds. Answering is also acknowledging the request. A
+    closed check is refused (CheckClosed), politely: see the module."""
     check = PartnerCheck.objects.select_for_update().select_related("contact").get(pk=check.pk)
     if person.agency_id is None or person.agency_id != check.agency_id:
         raise PermissionDenied("Only the agency asked can answer this check.")
     if check.answered:
         raise ValidationError("Your agency has already answered this check.")
+    if check.closed:
+        raise CheckClosed(closed_check_refusal(check))
     if not answer.strip():
         raise ValidationError("Enter what your agency holds, or that it holds nothing.")
     now = timezone.now()
@@ -372,9 +532,6 @@ def answer_check(
         agency_id=check.agency_id, kind=Notification.Kind.PARTNER_CHECK, subject_id=check.pk,
         acknowledged_at__isnull=True,
     ).update(acknowledged_at=now, acknowledged_by=person)  # fmt: skip
-    if check.contact.case_id is not None:
-        # Answered after the decision: it joins the story on the chronology now.
-        _write_check(check.contact.case, check)
     _event(
         Action.CHECK_ANSWERED, person, check.contact,
         check=check.pk, restricted=bool(check.restricted_answer),
@@ -407,6 +564,18 @@ def _write_check(case: Case, check: PartnerCheck) -> None:
     Entry.objects.bulk_create(entries)
 
 
+def _closure_entry(case: Case, check: PartnerCheck, decided_by: Person) -> Entry:
+    """A closed check on the chronology: recorded by the manager who closed it, or (closed
+    by the decision) by whoever decided."""
+    contact = check.contact
+    return _entry(
+        case, Entry.Category.PARTNER_CHECK, check.closed_at, check.closed_by or decided_by,
+        contact.mash_id,
+        f"The {contact.mash.name} MASH closed its check with {check.agency.name} "
+        f"({contact.reference}) without an answer: {check.closed_reason}",
+    )  # fmt: skip
+
+
 def _write_story(case: Case, contact: Contact, person: Person) -> None:
     """The contact, its ratings, the partners' answers and the decision, on the chronology,
     each as recorded by whoever did it, when they did it."""
@@ -432,6 +601,12 @@ def _write_story(case: Case, contact: Contact, person: Person) -> None:
     )
     for check in checks.order_by("answered_at", "pk"):
         _write_check(case, check)
+    closed = contact.checks.filter(closed_at__isnull=False).select_related(
+        "agency", "closed_by", "contact__mash"
+    )
+    Entry.objects.bulk_create(
+        _closure_entry(case, c, person) for c in closed.order_by("closed_at", "pk")
+    )
     Entry.objects.create(
         case=case, category=Entry.Category.MASH_DECISION, occurred_at=contact.decided_at,
         recorded_by=person, agency_id=contact.mash_id,
@@ -455,10 +630,16 @@ def decide_contact(
     decision: str,
     rationale: str,
     transfer_to: Agency | None = None,
+    *,
+    close_outstanding: str = "",
 ) -> Contact:
     """Decide what happens next. A strategy discussion, assessment or early help opens the
     child's case at the MASH's agency (or links the open one); any decision is written on
-    the linked case's chronology with the whole story. The referrer's agency is told."""
+    the linked case's chronology with the whole story. The referrer's agency is told.
+    Checks still outstanding are closed, the partners told: with `close_outstanding` (a
+    reason: the API's close_open_checks, triage.api.decision) as closed by this manager;
+    without it, as overtaken by the decision (item 6's rule; the decide page warns first).
+    Either way the same steps (`_close`), in this transaction."""
     _require_manager(person, contact)
     contact = _lock(contact)
     _require_undecided(contact)
@@ -479,6 +660,8 @@ def decide_contact(
     elif transfer_to is not None:
         raise ValidationError("Only a transfer goes to another authority.")
     now = timezone.now()
+    if close_outstanding.strip():
+        _close_outstanding(person, contact, close_outstanding.strip(), closed_by=person, now=now)
     case = _case_to_link(person, contact.child)
     if case is None and decision in Contact.OPENS_CASE:
         case = open_case(person, contact.child)
@@ -493,6 +676,7 @@ def decide_contact(
         update_fields=["decision", "rationale", "decided_at", "decided_by", "transfer_to",
                        "state", "case"]
     )  # fmt: skip
+    close_overtaken_checks(person, contact, now=now)
     if case is not None:
         _write_story(case, contact, person)
     told = [contact.referring_agency] if contact.referring_agency_id != contact.mash_id else []
@@ -527,7 +711,7 @@ def _transfer(person: Person, contact: Contact, mash: Agency) -> Contact:
         received_at=now,
         concern=f"Transferred from the {contact.mash.name} MASH (contact {contact.reference}): "
         f"{contact.rationale}\n\nWhat was reported: {contact.concern}",
-        due_at=decision_due(Rag.RED, now, mash),
+        due_at=decision_due(Rag.RED, now, mash), child_as_given=as_picked(contact.child),
     )  # fmt: skip
     _event(
         Action.CONTACT_RECORDED, person, transferred, child=contact.child_id,

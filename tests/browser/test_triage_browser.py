@@ -111,3 +111,87 @@ def test_a_mash_manager_filters_assigns_and_reads_the_dashboard(page: Page, morn
         "Early help"
     )
     no_violations(page)
+
+
+@pytest.fixture
+def to_decide(make_contact, people, agencies):
+    """An amber contact the police have answered and the hospital has not."""
+    from triage.services import answer_check
+
+    contact = make_contact(rag="amber", first_name="Tess", last_name="Todecide")
+    checks = request_checks(people["mash.manager"], contact,
+                            [agencies["norfolk_police"], agencies["norfolk_hospital"]],
+                            "What do you hold?")  # fmt: skip
+    police = next(c for c in checks if c.agency == agencies["norfolk_police"])
+    answer_check(people["police.officer"], police, "Two call-outs to the address.")
+    return contact
+
+
+def test_deciding_warns_of_an_open_check_closes_it_and_offers_the_share(
+    page: Page, to_decide, agencies
+):
+    """Item 5 of issue 17 in a browser: the warning, closing with a reason, the decision,
+    the share form prefilled but for the lawful basis; and undoing an assignment."""
+    hospital = agencies["norfolk_hospital"].name
+    sign_in_as(page, "mash.manager")
+    page.goto("/triage/")
+    reference = to_decide.reference
+    row = page.locator(f'tr[data-contact="{to_decide.pk}"]')
+    expect(row).to_contain_text("Age ")
+    expect(row).to_contain_text("1 contact in 12 months")
+    page.get_by_label(f"Assign {reference} to").select_option(label="Jo Fletcher")
+    page.get_by_role("button", name=f"Assign {reference}").click()
+    expect(page.get_by_text(f"{reference} is now assigned to Jo Fletcher.")).to_be_visible()
+    no_violations(page)
+    page.get_by_role("button", name=re.compile(f"Undo.*{reference}")).click()
+    expect(
+        page.get_by_text(f"Undone: {reference} is not assigned to anyone again.")
+    ).to_be_visible()
+    assert Contact.objects.get(pk=to_decide.pk).assigned_to is None
+
+    page.goto(f"/contacts/{to_decide.pk}/decide/")
+    expect(page.get_by_text("1 partner check is still outstanding")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile("Checks not yet answered"))).to_contain_text(
+        hospital
+    )
+    no_violations(page)
+    page.get_by_role("link", name=f"Close the check asked of {hospital}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Close the check with {hospital}")
+    no_violations(page)
+    page.get_by_label("Why are you closing the check?").fill("The police answer is enough.")
+    page.get_by_role("button", name="Close the check").click()
+    expect(page.get_by_text(f"The check with {hospital} is closed.")).to_be_visible()
+    expect(page.get_by_text("still outstanding")).to_have_count(0)
+
+    page.get_by_label("Strategy discussion (s.47)").check()
+    page.get_by_label("Rationale").fill("Risk of sexual exploitation: s.47 threshold met.")
+    page.get_by_role("button", name="Record the decision").click()
+    offers = page.get_by_test_id("share-offers")
+    expect(offers).to_contain_text("Norfolk Constabulary")
+    expect(offers).not_to_contain_text(hospital)
+    no_violations(page)
+    offers.get_by_role("link", name=re.compile("Norfolk Constabulary")).click()
+    expect(page.get_by_label("Agency to share with")).to_have_value(
+        str(agencies["norfolk_police"].pk)
+    )
+    expect(page.get_by_label("View and add to the chronology")).to_be_checked()
+    for radio in page.locator('input[name="lawful_basis"]').all():
+        expect(radio).not_to_be_checked()
+    no_violations(page)
+    page.get_by_label(re.compile(r"^Children Act 1989 s\.47")).check()
+    page.get_by_label("Purpose").fill("Strategy discussion")
+    page.get_by_role("button", name="Share the case").click()
+    expect(page.get_by_text("The case is shared with Norfolk Constabulary.")).to_be_visible()
+    expect(page.get_by_test_id("share-offers")).to_have_count(0)
+    expect(page).to_have_url(re.compile(f"/contacts/{to_decide.pk}/$"))
+
+
+def test_the_police_mash_manager_finds_the_checks_due_from_the_menu(page: Page, morning):
+    sign_in_as(page, "police.mash")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="MASH checks due").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("MASH checks due")
+    rows = page.get_by_test_id("checks-due").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Ada Ambercontact")
+    expect(rows.first).to_contain_text(morning["amber"].reference)
+    no_violations(page)

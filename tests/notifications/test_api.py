@@ -200,7 +200,9 @@ def test_acknowledging_is_recorded_on_the_notification_the_chronology_and_the_au
     assert "acknowledged by Suffolk Constabulary" in entry.text
     assert entry.agency.name == "Suffolk Constabulary"
     [event] = events(Action.NOTIFICATION_ACKNOWLEDGED)
-    assert event.detail == {"notification": notice.pk, "kind": "placement"}
+    # The placement gave Suffolk police view access: acknowledged with it (one event).
+    assert event.detail == {"notification": notice.pk, "kind": "placement",
+                            "share": notice.share_id, "with_share": True}  # fmt: skip
     assert event.actor_username == "suffolk.officer"
 
 

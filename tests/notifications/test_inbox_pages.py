@@ -204,7 +204,9 @@ def test_acknowledging_records_who_and_when_on_the_notification_and_the_chronolo
     entry = placed.entries.get(category="notification_acknowledged")
     assert "acknowledged by Suffolk Constabulary" in entry.text
     (event,) = events(Action.NOTIFICATION_ACKNOWLEDGED)
-    assert event.detail == {"notification": notification.pk, "kind": "placement"}
+    # The placement gave Suffolk police view access: acknowledged with it (one event).
+    assert event.detail == {"notification": notification.pk, "kind": "placement",
+                            "share": notification.share_id, "with_share": True}  # fmt: skip
     page = text_of(client.get(response["Location"]))
     assert f"You acknowledged ‘Child placed in your area’ for case {placed.reference}" in page
     assert "1 notification, 0 not acknowledged" in page

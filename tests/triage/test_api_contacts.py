@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from cases.models import Child, Entry
+from notifications.models import Notification
 from tests.conftest import events
 from tests.triage.api_helpers import url
 from triage.models import Contact
@@ -329,6 +330,7 @@ def test_a_strategy_discussion_opens_the_case_with_the_whole_story(
     contact, checks = asked
     answer_check(people["police.officer"], checks[agencies["norfolk_police"].pk],
                  "Two call-outs.", "Restricted intelligence.")  # fmt: skip
+    checks[agencies["norfolk_hospital"].pk].delete()  # only the police were asked
     response = post(
         sign_in("mash.manager"),
         url("api-contact-decision", contact.pk),
@@ -343,6 +345,74 @@ def test_a_strategy_discussion_opens_the_case_with_the_whole_story(
     )
     assert {"mash_contact", "mash_rating", "partner_check", "mash_decision"} <= categories
     assert events(Action.CONTACT_DECIDED)[0].detail["case"] == data["case"]["id"]
+
+
+DECIDE = {"decision": "strategy_discussion", "rationale": "Threshold for s.47 met."}
+
+
+def test_deciding_with_a_check_outstanding_is_409_naming_it_and_decides_nothing(
+    sign_in, people, agencies, asked
+):
+    contact, checks = asked
+    answer_check(people["police.officer"], checks[agencies["norfolk_police"].pk], "Held.")
+    response = post(sign_in("mash.manager"), url("api-contact-decision", contact.pk), DECIDE)
+    assert response.status_code == 409, response.content
+    data = response.json()
+    assert "still outstanding" in data["detail"] and "close_open_checks" in data["detail"]
+    hospital = checks[agencies["norfolk_hospital"].pk]
+    assert [(c["id"], c["agency"]["id"]) for c in data["open_checks"]] == [
+        (hospital.pk, agencies["norfolk_hospital"].pk)
+    ]
+    assert data["open_checks"][0]["due_at"] and data["open_checks"][0]["overdue"] is False
+    contact.refresh_from_db()
+    assert not contact.decided
+    assert not events(Action.CONTACT_DECIDED) and not events(Action.CHECK_CLOSED)
+
+
+def test_deciding_with_close_open_checks_closes_them_with_the_reason_then_decides(
+    sign_in, people, agencies, asked
+):
+    contact, checks = asked
+    answer_check(people["police.officer"], checks[agencies["norfolk_police"].pk], "Held.")
+    body = DECIDE | {"close_open_checks": True, "close_reason": "Police answer is enough."}
+    response = post(sign_in("mash.manager"), url("api-contact-decision", contact.pk), body)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["state"] == "decided"
+    hospital = next(c for c in data["checks"] if c["agency"]["id"] == checks[
+        agencies["norfolk_hospital"].pk].agency_id)  # fmt: skip
+    assert hospital["closed_at"] and hospital["closed_reason"] == "Police answer is enough."
+    assert hospital["answered_at"] is None and hospital["overdue"] is False
+    assert hospital["closed_by"] == str(people["mash.manager"])  # closed by hand, not overtaken
+    told = Notification.objects.get(kind="check_closed")
+    assert told.agency_id == agencies["norfolk_hospital"].pk
+    assert told.subject_id == hospital["id"] and "Police answer" not in told.summary
+    closure = Entry.objects.get(case_id=data["case"]["id"], text__contains="closed its check")
+    assert "Police answer is enough." in closure.text
+    assert [e.detail["check"] for e in events(Action.CHECK_CLOSED)] == [hospital["id"]]
+    assert events(Action.CHECK_CLOSED)[0].detail["overtaken"] is False
+    request = Notification.objects.get(kind="partner_check", subject_id=hospital["id"])
+    assert request.withdrawn_at is not None  # stops escalating
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"close_open_checks": True}, "close_reason"),
+        ({"close_open_checks": True, "close_reason": "  "}, "close_reason"),
+        ({"close_reason": "Not needed."}, "close_reason"),
+        ({"close_open_checks": "perhaps", "close_reason": "x"}, "close_open_checks"),
+    ],
+)
+def test_closing_open_checks_needs_a_reason_and_the_flag(sign_in, asked, extra, field):
+    contact, _ = asked
+    response = post(
+        sign_in("mash.manager"), url("api-contact-decision", contact.pk), DECIDE | extra
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    contact.refresh_from_db()
+    assert not contact.decided and not contact.checks.filter(closed_at__isnull=False).exists()
 
 
 def test_a_transfer_goes_to_another_mash(sign_in, agencies, make_contact):

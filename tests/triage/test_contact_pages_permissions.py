@@ -28,6 +28,7 @@ NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
 NORFOLK_POLICE = ["police.officer", "police.mash"]
 EVERYONE = [*NORFOLK_CHILDRENS, *NORFOLK_POLICE, "suffolk.officer", "health.nurse"]
 MANAGER = ["mash.manager"]
+PARTNER_MANAGER = ["police.mash"]
 NOT_MANAGER = [p for p in EVERYONE if p not in MANAGER]
 CONTACT_SEERS = [*NORFOLK_CHILDRENS, "health.nurse"]
 CHECK_SEERS = [*NORFOLK_CHILDRENS, *NORFOLK_POLICE]
@@ -45,6 +46,10 @@ class World:
 
 def _contact(w: World, name: str) -> str:
     return reverse(name, args=[w.contact.pk])
+
+
+def _close(w: World) -> str:
+    return reverse("contact-check-close", args=[w.contact.pk, w.check.pk])
 
 
 # (URL name, method, URL builder, allowed, refused, refused status). An allowed POST here
@@ -69,7 +74,13 @@ PAGES = [
      MANAGER, NOT_MANAGER, 404),
     ("contact-decide", "post", lambda w: _contact(w, "contact-decide"),
      MANAGER, NOT_MANAGER, 404),
+    ("contact-check-close", "get", lambda w: _close(w), MANAGER, NOT_MANAGER, 404),
+    ("contact-check-close", "post", lambda w: _close(w), MANAGER, NOT_MANAGER, 404),
     ("checks", "get", lambda w: reverse("checks"), EVERYONE, [], None),
+    # The checks owed, by due time: the screen of a partner agency's MASH manager (the
+    # police's); everyone else is refused by role, 403, as for the triage screen.
+    ("checks-due", "get", lambda w: reverse("checks-due"), PARTNER_MANAGER,
+     others(PARTNER_MANAGER), 403),
     ("check", "get", lambda w: reverse("check", args=[w.check.pk]),
      CHECK_SEERS, others(CHECK_SEERS), 404),
     # Only the agency asked answers: the asking MASH reads, and may not post an answer.
@@ -78,7 +89,7 @@ PAGES = [
 ]  # fmt: skip
 
 CONTACT_SPECIFIC = {"contact", "contact-rate", "contact-assign", "contact-checks",
-                    "contact-decide", "check"}  # fmt: skip
+                    "contact-decide", "check", "contact-check-close", "checks-due"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in PAGES})
 
 ALLOWED = [
@@ -123,7 +134,7 @@ def unchanged(w: World) -> None:
     assert contact.ratings.count() == 1
     assert contact.checks.count() == 1
     check = PartnerCheck.objects.get(pk=w.check.pk)
-    assert check.answered_at is None
+    assert check.answered_at is None and check.closed_at is None
 
 
 # What a permitted use records: every read of contact or check data, before the page is
@@ -137,7 +148,9 @@ GET_EVENTS = {
     "contact-assign": [A.CONTACT_VIEWED],
     "contact-checks": [A.CONTACT_VIEWED],
     "contact-decide": [A.CONTACT_VIEWED],
+    "contact-check-close": [A.CONTACT_VIEWED],
     "checks": [A.CONTACTS_LISTED],
+    "checks-due": [A.CONTACTS_LISTED],
     "check": [A.CHECK_VIEWED],
 }
 

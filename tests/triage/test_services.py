@@ -17,7 +17,6 @@ from triage.services import (
     answer_check,
     assign_contact,
     check_due,
-    check_summary,
     decide_contact,
     decision_due,
     rate_contact,
@@ -162,13 +161,6 @@ class TestChecks:
         assert {n.subject_id for n in told} == {c.pk for c in checks}
         assert "Testchild" not in told[0].summary
 
-    def test_the_partner_is_told_when_the_answer_is_due_as_every_page_says_it(self, make_contact):
-        contact = make_contact(rag="amber")
-        assert check_summary(contact, at(2026, 12, 4, 15, 7)) == (
-            f"Contact {contact.reference}: the MASH asks what your agency holds on a child, "
-            "by 4 December 2026 at 3:07pm"
-        )
-
     def test_not_before_rating_nor_twice(self, make_contact, people, agencies):
         manager = people["mash.manager"]
         police = [agencies["norfolk_police"]]
@@ -217,13 +209,19 @@ class TestDecisions:
         assert outcome.agency == agencies["norfolk_hospital"] and outcome.case == contact.case
         assert events(Action.CONTACT_DECIDED)[0].detail["case"] == contact.case.pk
 
-    def test_a_late_answer_joins_the_chronology(self, make_contact, people, agencies):
+    def test_a_late_answer_is_refused_not_put_on_the_chronology(
+        self, make_contact, people, agencies
+    ):
+        """The decision closed the check (tests/triage/test_checks_overtaken.py)."""
         manager = people["mash.manager"]
         contact = make_contact(rag="red")
         (check,) = request_checks(manager, contact, [agencies["norfolk_police"]], "Known?")
         contact = decide_contact(manager, contact, "assessment", "Needs assessing.")
-        answer_check(people["police.officer"], check, "Late answer.")
-        assert Entry.objects.filter(case=contact.case, category="partner_check").count() == 1
+        with pytest.raises(ValidationError):
+            answer_check(people["police.officer"], check, "Late answer.")
+        # On the chronology, the check is only the closure the decision made: no answer.
+        [entry] = Entry.objects.filter(case=contact.case, category="partner_check")
+        assert "closed its check" in entry.text and "Late answer" not in entry.text
 
     def test_an_open_case_is_linked_not_duplicated(self, make_contact, people, open_case_for):
         case = open_case_for("social.worker")

@@ -7,12 +7,14 @@ answered 404 and the refusal recorded. Every read is recorded before the page is
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -22,19 +24,23 @@ from cases import selectors as case_selectors
 from cases.forms import SearchForm
 from cases.models import Child
 from cases.pages import page, posted
+from cases.roles import Act, may
 from cases.views.children import (
     confirmation,
     confirmed_for,
     duplicate_warning,
     search_step,
 )
+from people.views import safe_next
 from safeguarding.uk_time import said
+from sharing.models import Share
 from triage import selectors
 from triage.forms import (
     RESTRICTED_HINT,
     AnswerForm,
     AssignForm,
     ChecksForm,
+    CloseCheckForm,
     ContactChildForm,
     ContactForm,
     DecideForm,
@@ -47,6 +53,8 @@ from triage.services import (
     PossibleDuplicates,
     answer_check,
     assign_contact,
+    close_check,
+    closed_check_refusal,
     decide_contact,
     rate_contact,
     record_contact,
@@ -213,8 +221,11 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     selectors.with_due_notes([contact], checks)
     may_open_case = contact.case_id is not None and case_selectors.can(person, contact.case, "view")
     child_shown = selectors.child_as_known(person, contact)
-    _contact_viewed(request, contact, access, "contact")
+    # Beside the contact, for the MASH only: the child's other contacts and open cases.
+    about_child = selectors.child_context(person, contact, now) if is_mash else None
     manager = is_mash and person.role == person.Role.MASH_MANAGER
+    share_with = _share_offers(person, contact) if manager and contact.decided else []
+    _contact_viewed(request, contact, access, "contact")
     return render(
         request,
         "triage/contact.html",
@@ -228,8 +239,33 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "overdue": contact.overdue(now),
             "may_open_case": may_open_case,
             "child_shown": child_shown,
+            "about_child": about_child,
+            "share_with": share_with,
         },
     )
+
+
+def _share_offers(person, contact: Contact) -> list[dict]:
+    """After a decision that opened (or linked) the case: each partner who answered and
+    does not yet hold the case, with the share form's address prefilled with the agency and
+    a level (never a lawful basis: the manager chooses it). Only for someone who may share
+    the case."""
+    if contact.case_id is None or not may(person, Act.SHARE):
+        return []
+    if not case_selectors.can(person, contact.case, "manage"):
+        return []
+    level = selectors.SHARE_LEVEL_AFTER[contact.decision]
+    back = reverse("contact", args=[contact.pk])
+    share = reverse("case-share", args=[contact.case_id])
+    return [
+        {
+            "agency": check.agency,
+            "level": Share.Level(level).label,
+            "url": f"{share}?{urlencode({'agency': check.agency_id, 'level': level})}"
+            f"&{urlencode({'next': back})}",
+        }
+        for check in selectors.partners_to_share_with(contact)
+    ]
 
 
 def _action_page(request, contact_id: int, action: str):
@@ -328,6 +364,9 @@ def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
     if back := _decided(request, contact):
         return back
     form = DecideForm(posted(request), contact=contact)
+    # A decision now is made without these answers: the page says so, and offers to close
+    # each with a reason (contact_check_close) before deciding.
+    outstanding = list(selectors.outstanding_checks(contact))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -343,7 +382,41 @@ def contact_decide(request: HttpRequest, contact_id: int) -> HttpResponse:
                 done += f" It is on the chronology of case {contact.case.reference}."
             messages.success(request, done)
             return redirect("contact", contact_id=contact.pk)
-    return _render_action(request, contact, "triage/contact_decide.html", form)
+    now = timezone.now()
+    return _render_action(
+        request, contact, "triage/contact_decide.html", form,
+        outstanding=outstanding, overdue_checks=[c.pk for c in outstanding if c.overdue(now)],
+    )  # fmt: skip
+
+
+@login_required
+def contact_check_close(request: HttpRequest, contact_id: int, check_id: int) -> HttpResponse:
+    """Close a partner check that is still outstanding, with the reason the partner reads."""
+    contact = _action_page(request, contact_id, "close_check")
+    if back := _decided(request, contact):
+        return back
+    check = selectors.contact_check(request.user, contact, check_id)
+    done = safe_next(request, reverse("contact", args=[contact.pk]))
+    if not check.outstanding:
+        messages.info(request, f"The check with {check.agency.name} is no longer outstanding.")
+        return redirect(done)
+    form = CloseCheckForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            close_check(request.user, check, form.cleaned_data["reason"])
+        except ValidationError as refused:
+            _refused_by_service(form, refused)
+        else:
+            messages.success(
+                request,
+                f"The check with {check.agency.name} is closed. {check.agency.name} has been "
+                "told, with your reason.",
+            )
+            return redirect(done)
+    return _render_action(
+        request, contact, "triage/contact_check_close.html", form, check=check,
+        overdue=check.overdue(), next=done,
+    )  # fmt: skip
 
 
 # Partner checks -----------------------------------------------------------------------
@@ -377,10 +450,15 @@ def check_page(request: HttpRequest, check_id: int) -> HttpResponse:
     check = selectors.check_for(person, check_id, audit_refusal=True, need=need)
     selectors.with_due_notes([], [check])
     asked = person.agency_id == check.agency_id
-    form = AnswerForm(posted(request)) if asked and not check.answered else None
+    form = AnswerForm(posted(request)) if asked and check.outstanding else None
     if request.method == "POST":
         if form is None:
-            messages.info(request, "Your agency has already answered this check.")
+            messages.info(
+                request,
+                closed_check_refusal(check)
+                if check.closed
+                else "Your agency has already answered this check.",
+            )
             return redirect("check", check_id=check.pk)
         if form.is_valid():
             try:

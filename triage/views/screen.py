@@ -12,7 +12,8 @@ Each page records `triage_viewed` (which page, the filters, the contact or case 
 listed) before it is rendered.
 
 The triage screen works without JavaScript: the filters are a GET form and each row's
-assignment a small POST form that redirects back to the same filtered page. With htmx,
+assignment a small POST form that redirects back to the same filtered page, where a banner
+says who now holds the contact and offers to undo it (see "assigning confirms"). With htmx,
 both update the queue in place (a partial is rendered for `HX-Request`: for an assignment,
 the partial of the page it came from, with no redirect) and the filter form pushes its
 URL, so the page stays bookmarkable.
@@ -219,14 +220,19 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
     form = _filter_form(request, people, referrers)
     page_obj = None
     if not form.errors:
-        page_obj = paginate(request, triage_queue(agency, **form.filters, now=now), PER_PAGE)
+        queue = triage_queue(agency, **form.filters, now=now)
+        # Beside each row: the child's contacts this year and open cases, by subquery.
+        queue = selectors.with_child_context(queue, person, now)
+        page_obj = paginate(request, queue, PER_PAGE)
         options = _assign_options(people)
         selectors.with_due_notes(page_obj)
         with_child_flags(person, page_obj)
+        today = timezone.localdate(now)
         for contact in page_obj:
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)
             contact.assign_options = options(contact.assigned_to_id)
+            contact.child_age = selectors.age_in_years(contact.child.date_of_birth, today)
     summary = _side(person, now)
     record(
         Action.TRIAGE_VIEWED,
@@ -248,6 +254,7 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
         "unassigned": UNASSIGNED,
         "here": here,
         "htmx": _is_htmx(request),
+        "assigned": _last_assignment(request),
         "links": {
             "unrated": _queue_link(rag="unrated"),
             "red": _queue_link(rag=Rag.RED),
@@ -289,14 +296,57 @@ def _assign(request: HttpRequest, person: Person) -> HttpResponse:
         if assignee is None:
             messages.error(request, f"Choose someone who works at this MASH for {contact}.")
             return _back_to(request, person, back)
+    previous = contact.assigned_to
     try:
         assign_contact(person, contact, assignee)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
-        messages.success(request, f"{contact.reference} is now assigned to {who}.")
+        _assigned(request, contact, assignee, previous)
     return _back_to(request, person, back)
+
+
+# --- assigning confirms: "now assigned to X", with an undo -----------------------------------
+#
+# Decision (issue 17): a select and a button in a row are easy to send for the wrong row or
+# the wrong person, so the queue answers every assignment with a banner above the table that
+# names the contact and the person now holding it, and an Undo button that gives it back to
+# whoever had it before (a plain POST form: no JavaScript needed; the same in place with
+# htmx). A confirm page before each assignment would double the clicks of the morning's
+# commonest action; an undo costs nothing when the assignment was meant.
+
+ASSIGNED = "triage_assigned"
+
+
+def _name(person: Person | None) -> str:
+    return (person.get_full_name() or person.username) if person else "nobody"
+
+
+def _assigned(request: HttpRequest, contact, assignee: Person | None, previous) -> None:
+    """Remember the assignment for the queue shown next: this request's with htmx, the
+    redirected one's (through the session) without."""
+    done = {
+        "contact": contact.pk,
+        "reference": contact.reference,
+        "who": _name(assignee),
+        "to_nobody": assignee is None,
+        "previous": str(previous.pk) if previous else UNASSIGNED,
+        "previous_name": _name(previous),
+        "undone": request.POST.get("undo") == "1",
+        "same": (previous.pk if previous else None) == (assignee.pk if assignee else None),
+    }
+    if _is_htmx(request):
+        request.triage_assigned = done
+    else:
+        request.session[ASSIGNED] = done
+
+
+def _last_assignment(request: HttpRequest) -> dict | None:
+    if hasattr(request, "triage_assigned"):
+        return request.triage_assigned
+    if ASSIGNED in request.session:
+        return request.session.pop(ASSIGNED)
+    return None
 
 
 # --- the side lists --------------------------------------------------------------------------
