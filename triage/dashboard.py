@@ -305,6 +305,33 @@ def hours_text(hours: float | None) -> str:
 # --- everything the dashboard shows ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Series:
+    """A count per day or week, summed up in words: the dashboard shows the chart, this
+    summary, and a table of only the days or weeks that had any (a 30-row table that is
+    mostly zeros hides the few numbers that matter; the zeros are said in the caption)."""
+
+    rows: list[tuple[dt.date, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.rows)
+
+    @property
+    def nonzero(self) -> list[tuple[dt.date, int]]:
+        return [(when, n) for when, n in self.rows if n]
+
+    @property
+    def busiest(self) -> tuple[dt.date, int] | None:
+        """The day or week with the most (the latest of equals), or None if all are 0."""
+        found = max(self.rows, key=lambda row: (row[1], row[0]), default=None)
+        return found if found and found[1] else None
+
+    @property
+    def average(self) -> float:
+        return self.total / len(self.rows) if self.rows else 0.0
+
+
 def figures(person: Person, now: dt.datetime | None = None) -> dict:
     """The dashboard's figures and its charts, in five queries."""
     now = now or timezone.now()
@@ -362,11 +389,13 @@ def figures(person: Person, now: dt.datetime | None = None) -> dict:
         "since": since,
         "today": today,
         "per_day": per_day,
+        "per_day_series": Series(per_day),
         "contacts_total": sum(n for _, n in per_day),
         "outcomes": outcomes,
         "decisions_total": sum(n for _, _, n in outcomes),
         "timeliness": timeliness,
         "per_week": per_week,
+        "per_week_series": Series(per_week),
         "missing_total": sum(n for _, n in per_week),
         "checks": checks,
         "charts": charts,

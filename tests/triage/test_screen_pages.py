@@ -469,6 +469,24 @@ def test_the_dashboard_page_draws_each_chart_with_a_table_of_its_numbers(manager
     assert events(Action.TRIAGE_VIEWED)[-1].detail["page"] == "dashboard"
 
 
+def test_the_dashboard_sums_days_and_weeks_up_and_lists_only_those_with_any(manager, known):
+    """Issue 17: no 30-row table of zeros; a summary in words and the days that had any."""
+    response = manager.get(reverse("triage-dashboard"))
+    page = text_of(response)
+    today = timezone.localdate()
+    assert "6 contacts in 30 days, 0.2 a day on average" in page
+    assert f"the most on {today - dt.timedelta(days=2):%A} " in page
+    assert "2 of the 30 days had any." in page
+    assert "Days with contacts (2 of 30; the other days had none)" in page
+    per_day = re.search(r"Days with contacts.*?</table>", page, re.S).group(0)
+    assert per_day.count('<th scope="row"') == 2
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">0</td>' not in per_day
+    assert "2 missing episodes reported in 12 weeks" in page
+    assert "2 of the 12 weeks had any." in page
+    per_week = re.search(r"Weeks with missing episodes.*?</table>", page, re.S).group(0)
+    assert per_week.count('<th scope="row"') == 2
+
+
 def test_an_empty_dashboard_says_so(manager, partnership):
     page = text_of(manager.get(reverse("triage-dashboard")))
     assert "No contacts in the last 30 days." in page
