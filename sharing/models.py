@@ -47,7 +47,7 @@ class Share(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Why access was taken away, as the person revoking gave it (also on the chronology).
-    revoke_reason = models.CharField(max_length=1000, blank=True)
+    revoke_reason = models.CharField(max_length=1000, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="share",
             name="revoke_reason",
-            field=models.CharField(blank=True, max_length=1000),
+            field=models.CharField(blank=True, db_default="", default="", max_length=1000),
         ),
     ]
