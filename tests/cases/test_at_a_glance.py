@@ -9,19 +9,21 @@ import re
 from html import unescape
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases import registry
+from cases import registry, risk
 from cases.flags import Flag
 from cases.services import add_entry, record_screening
 from missing.models import ReturnInterview
 from missing.services import record_placement, record_return, report_missing
 from notifications.models import Notification
 from notifications.services import acknowledge_notification
+from safeguarding import uk_time
 from sharing.services import revoke_share
 from tests.cases.page_helpers import html, run_search, text_of
 from tests.cases.test_pages_audit_and_queries import FLAG_QUERIES
@@ -148,6 +150,26 @@ def test_the_risk_says_the_level_and_the_latest_screening(sign_in, people, looke
     record_screening(people["social.worker"], looked_after, indicators=indicators, notes="")
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
     assert "High CSE risk Latest screening" in strip and "Jo Fletcher" in strip
+    # Reviewed within SCREENING_REVIEW_MONTHS (3): by the same day three months on.
+    due = risk.months_after(timezone.localdate(), 3)
+    assert f"Review by {uk_time.said(due)}." in strip
+    assert "Review overdue" not in strip
+
+
+def test_a_screening_past_its_review_date_says_so_in_words(sign_in, people, looked_after):
+    # Screenings are append-only: recorded 100 days ago rather than moved there.
+    with time_machine.travel(timezone.now() - dt.timedelta(days=100), tick=False):
+        record_screening(people["social.worker"], looked_after, indicators=["missing"], notes="")
+    strip = strip_of(case_page(sign_in("social.worker"), looked_after))
+    assert "Review overdue The CSE screening was due to be reviewed by" in strip
+    assert "Review by" not in strip
+
+
+def test_a_review_date_is_the_same_day_months_later_or_the_months_last_day():
+    assert risk.months_after(dt.date(2026, 8, 31), 3) == dt.date(2026, 11, 30)
+    assert risk.months_after(dt.date(2026, 11, 30), 3) == dt.date(2027, 2, 28)
+    assert risk.months_after(dt.date(2027, 11, 29), 3) == dt.date(2028, 2, 29)
+    assert risk.months_after(dt.date(2026, 12, 5), 3) == dt.date(2027, 3, 5)
 
 
 def test_notifications_not_acknowledged_say_by_whom_and_go_once_acknowledged(
