@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -39,11 +39,40 @@ class SecondFactorRequiredMiddleware:
         return self.get_response(request)
 
 
+# The session's expiry is renewed when a request comes this long after the last renewal.
+TOUCHED_AT_KEY = "_touched_at"
+
+
+class SessionTouchMiddleware:
+    """Keep the idle timeout without writing the session on every request.
+
+    SESSION_SAVE_EVERY_REQUEST would UPDATE the session row on every GET (a transaction,
+    a row version and a WAL record per page). Instead a signed-in session whose request
+    changed nothing is marked changed only when SESSION_TOUCH_SECONDS have passed since
+    it was last saved, so SessionMiddleware saves it and moves its expiry on. The idle
+    timeout is then SESSION_COOKIE_AGE after the last save: at most SESSION_TOUCH_SECONDS
+    (a minute) short of that after the last request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or SESSION_KEY not in session:
+            return response
+        now = time.time()
+        if now - session.get(TOUCHED_AT_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+            session[TOUCHED_AT_KEY] = now  # marks it modified: SessionMiddleware saves it
+        return response
+
+
 class SessionLifetimeMiddleware:
     """End a session at its absolute lifetime, however active it has been.
 
-    The idle timeout is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST; this bounds a
-    session that is used all day (a shared or stolen laptop left signed in).
+    The idle timeout is SESSION_COOKIE_AGE, renewed by SessionTouchMiddleware; this bounds
+    a session that is used all day (a shared or stolen laptop left signed in).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

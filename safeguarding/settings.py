@@ -20,6 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- read from the environment -----------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)
+# Server-Timing on every answer (safeguarding.middleware.ServerTimingMiddleware); without it,
+# only a platform superuser's. Never on in production: timing hints at what exists.
+SERVER_TIMING = env_bool("SERVER_TIMING", DEBUG)
 SECRET_KEY = env_str("SECRET_KEY", "")
 DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/safeguarding")
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -170,6 +173,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
+    # Server-Timing (database and total time): in development, and for platform superusers.
+    "safeguarding.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the rest, so a 500 page made by a failing middleware has them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -183,6 +188,8 @@ MIDDLEWARE = [
     # Outside everything that redirects to sign in: `next` keeps only the path.
     "safeguarding.middleware.NextPathOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Inside it: marks a signed-in session for saving once a minute (the idle timeout).
+    "people.middleware.SessionTouchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -250,10 +257,13 @@ LOGOUT_REDIRECT_URL = "sign-in"
 
 # Sessions live in the database so any number of web processes can serve a person; our
 # store records whose each session is, so a person can see theirs and end the others.
-# Saving on every request turns SESSION_COOKIE_AGE into an idle timeout.
+# Renewing a session's expiry as it is used turns SESSION_COOKIE_AGE into an idle timeout.
 SESSION_ENGINE = "people.sessions"
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not saved on every request: people.middleware.SessionTouchMiddleware renews the expiry at
+# most once a minute (an UPDATE per page otherwise), so the idle timeout holds to a minute.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,10 +4,13 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import Action
+from people.middleware import TOUCHED_AT_KEY
 from people.models import SignedInSession
 from people.sessions import SIGNED_IN_AT_KEY
 from tests.conftest import PASSWORD, events, verify_second_factor
@@ -17,8 +20,43 @@ pytestmark = pytest.mark.django_db
 
 def test_sessions_end_after_thirty_idle_minutes():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST
+    assert django_settings.SESSION_TOUCH_SECONDS == 60
     assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def _expiry(person):
+    return SignedInSession.objects.get(person=person).expire_date
+
+
+def test_a_session_is_written_at_most_once_a_minute_and_its_expiry_moves_on(
+    sign_in, people, settings
+):
+    """The idle timeout holds (the expiry moves on as the person works) without an UPDATE
+    of the session on every page: only when a minute has passed since the last one."""
+    client = sign_in("police.officer")
+    person = people["police.officer"]
+    client.get(reverse("tokens"))  # the first page after signing in renews it
+    renewed = _expiry(person)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("tokens")).status_code == 200
+    writes = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert not any("signedinsession" in sql for sql in writes), writes
+    assert _expiry(person) == renewed
+
+    session = client.session
+    session[TOUCHED_AT_KEY] = time.time() - settings.SESSION_TOUCH_SECONDS - 1
+    session.save()
+    saved = _expiry(person)
+    time.sleep(1.1)  # the expiry is kept to the second
+    assert client.get(reverse("tokens")).status_code == 200
+    assert _expiry(person) > saved
+    assert client.session[TOUCHED_AT_KEY] > time.time() - 5
+
+
+def test_a_signed_out_visitor_gets_no_session_row(client):
+    client.get(reverse("sign-in"))
+    client.get(reverse("sign-in"))
+    assert not SignedInSession.objects.exists()
 
 
 def test_an_idle_session_is_gone_after_its_expiry(sign_in, people):
