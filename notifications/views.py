@@ -106,8 +106,9 @@ def inbox_acknowledge(request: HttpRequest, notification_id: int) -> HttpRespons
 class _SessionLeftAlone:
     """The request's session, read as usual but never saved.
 
-    Every request saves the session (SESSION_SAVE_EVERY_REQUEST), which is what makes
-    SESSION_COOKIE_AGE an idle timeout. A page left open polls the count every 30 seconds;
+    A signed-in request renews the session's expiry (at most once a minute,
+    people.middleware.SessionTouchMiddleware), which is what makes SESSION_COOKIE_AGE an
+    idle timeout. A page left open polls the count every 30 seconds;
     if each poll were saved, an unattended screen would never be signed out.
     """
 

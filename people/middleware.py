@@ -60,11 +60,16 @@ class SessionTouchMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is None or session.modified or SESSION_KEY not in session:
+        if session is None or SESSION_KEY not in session:
             return response
         now = time.time()
-        if now - session.get(TOUCHED_AT_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
-            session[TOUCHED_AT_KEY] = now  # marks it modified: SessionMiddleware saves it
+        # A session the request changed is saved anyway (signing in, a message): that
+        # renews its expiry too. Otherwise, marking it changed makes SessionMiddleware save.
+        if (
+            session.modified
+            or now - session.get(TOUCHED_AT_KEY, 0) >= settings.SESSION_TOUCH_SECONDS
+        ):
+            session[TOUCHED_AT_KEY] = now
         return response
 
 

@@ -173,9 +173,14 @@ def verify_second_factor(client, person) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from people.middleware import TOUCHED_AT_KEY
+
     device = TOTPDevice.objects.get(user=person, confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # Saved just now, as the second factor's POST would have saved it (and its expiry with
+    # it): the next page within a minute does not write the session again.
+    session[TOUCHED_AT_KEY] = time.time()
     session.save()
 
 

@@ -16,6 +16,7 @@ from audit.models import Action
 from missing.services import record_placement, report_missing
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import acknowledge_notification, notify
+from people.middleware import TOUCHED_AT_KEY
 from people.models import Agency, Person, SignedInSession
 from tests.conftest import events, verify_second_factor
 
@@ -302,6 +303,12 @@ def test_the_count_fragment_answers_with_the_count_or_nothing_new(placed, people
 def test_polling_the_count_does_not_keep_an_idle_session_alive(placed):
     client = client_for("suffolk.officer")
     key = client.session.session_key
+    SignedInSession.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=5)
+    )
+    session = client.session
+    session[TOUCHED_AT_KEY] = 0  # renewed long ago: the next request of activity renews it
+    session.save()
     SignedInSession.objects.filter(session_key=key).update(
         expire_date=timezone.now() + dt.timedelta(minutes=5)
     )
