@@ -30,7 +30,12 @@ from audit.services import record
 from cases import registry
 from cases.flags import for_lists
 from cases.selectors import record_refusal, visible_among
-from notifications.selectors import received, undelivered, with_acknowledge_notes
+from notifications.selectors import (
+    received,
+    undelivered,
+    with_acknowledge_notes,
+    with_can_open,
+)
 from notifications.services import (
     acknowledge_notification,
     rotate_webhook_secret,
@@ -51,6 +56,7 @@ HTMX_STOP_POLLING = 286
 def inbox_page(request: HttpRequest) -> HttpResponse:
     person = request.user
     page_obj = paginate(request, received(person), INBOX_PER_PAGE)
+    with_can_open(person, page_obj)
     with_acknowledge_notes(page_obj)
     with_children(person, page_obj)
     record(
