@@ -44,6 +44,8 @@ class Event(models.Model):
             models.Index(fields=["action", "occurred_at"], name="audit_event_action_time"),
             # Information governance reads everything its agency's people did.
             models.Index(fields=["actor_agency_id", "occurred_at"], name="audit_event_agency_time"),
+            # Access reports read newest first and stop after a page (reports.selectors).
+            models.Index(fields=["-occurred_at", "-id"], name="audit_event_newest"),
         ]
 
     def __str__(self) -> str:

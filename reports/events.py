@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Func, Q, QuerySet
 from django.utils import timezone
 
 from audit.actions import Action
@@ -56,6 +56,14 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 30)
 
 
+class id_of(Func):
+    """A target_id as the number it holds, or NULL when it holds none (never a cast error:
+    target ids are text, and an event may name something that is not a row)."""
+
+    template = "(CASE WHEN %(expressions)s ~ '^[0-9]{1,18}$' THEN (%(expressions)s)::bigint END)"
+    output_field = BigIntegerField()
+
+
 def _target_ids(ids: Iterable[Any] | QuerySet) -> list[str] | QuerySet:
     """Ids as target_id holds them (text): a list, or a subquery already selecting text."""
     if isinstance(ids, QuerySet):
@@ -74,29 +82,6 @@ def about_children(child_ids: Iterable[Any] | QuerySet) -> Q:
 def showing_child(child_id: int) -> Q:
     """Searches (and duplicate warnings) that showed this child."""
     return Q(action__in=SHOWING_CHILDREN, detail__children__contains=[int(child_id)])
-
-
-def events_in_scope(
-    *,
-    case_ids: Iterable[Any] | QuerySet,
-    child_ids: Iterable[Any] | QuerySet | None = None,
-    agency_id: int | None = None,
-    searches_for: int | None = None,
-) -> QuerySet:
-    """The events a reader may see: about these cases or children, by the people of
-    `agency_id` (if given), and searches that showed `searches_for` (a child in scope).
-
-    `case_ids` and `child_ids` may be subqueries selecting text ids, so that a scope of
-    thousands of cases stays one query.
-    """
-    scope = about_cases(case_ids)
-    if child_ids is not None:
-        scope |= about_children(child_ids)
-    if agency_id is not None:
-        scope |= Q(actor_agency_id=agency_id)
-    if searches_for is not None:
-        scope |= showing_child(searches_for)
-    return Event.objects.filter(scope)
 
 
 def case_events(case_ids: Iterable[Any] | QuerySet) -> QuerySet:

@@ -289,6 +289,42 @@ def test_events_are_paged_newest_first(world, people):
     assert history.context["page_obj"].number == 2
 
 
+def test_the_count_stops_at_a_thousand_and_says_how_to_reach_the_rest(world, people, monkeypatch):
+    """Counting walks the log as the page does, so it stops after the cap: the page says
+    "more than" and lists the first ones; the CSV holds them all."""
+    from reports import views
+
+    assert views.EVENT_COUNT_CAP == 1000
+    monkeypatch.setattr(views, "EVENT_COUNT_CAP", 12)
+    for _ in range(20):
+        viewed(people["police.officer"], world.amy)
+    client = signed_in_as("ig.officer")
+    query = {"person": "police.officer"}
+    counted = client.get(reverse("access-events"), query)
+    said = " ".join(counted.content.decode().split())
+    assert "More than 12 events match the filters, newest first: the first 12 are" in said
+    assert len(listed(counted)) == 12
+    everything = csv_rows(client.get(reverse("access-events-export"), query))
+    assert len(everything) - 1 == 20  # the header, then every event
+
+
+def test_a_target_id_that_is_not_a_number_is_neither_an_error_nor_a_match(world, people):
+    odd = record(
+        Action.CASE_VIEWED, actor=people["suffolk.officer"], target_type="case", target_id="x1"
+    )
+    odd_child = record(
+        Action.CASE_VIEWED,
+        actor=people["suffolk.officer"],
+        target_type="child",
+        target_id=f"{world.amy.child_id}.0",
+    )
+    mine = viewed(people["police.officer"], world.amy)
+    response = signed_in_as("ig.officer").get(reverse("access-events"))
+    assert response.status_code == 200
+    shown = set(listed(response))
+    assert mine.pk in shown and odd.pk not in shown and odd_child.pk not in shown
+
+
 def test_the_reports_take_as_many_queries_for_3_events_as_for_60(
     world, people, django_assert_max_num_queries
 ):
