@@ -326,8 +326,10 @@ def cases_with_news(person: Person) -> QuerySet:
         .order_by()
         .values("case")
     )
-    may_see = Q(case__in=agency_rows(person).values("content_object_id")) | Q(
-        case__in=person_rows(person).values("content_object_id")
+    # Probed per visit (a person's visits are few), not `IN` every row the agency holds,
+    # which PostgreSQL hashes whole (85,000 rows for one visit: bench/README.md).
+    may_see = Exists(agency_rows(person).filter(content_object_id=OuterRef("case_id"))) | Exists(
+        person_rows(person).filter(content_object_id=OuterRef("case_id"))
     )
     return (
         Visit.objects.filter(may_see, person=person)
