@@ -35,6 +35,12 @@ LEVELS = [Level.VIEW, Level.CONTRIBUTE, Level.MANAGE]
 CODENAME_LEVEL = {"view_case": "view", "contribute_case": "contribute", "manage_case": "manage"}
 
 
+def forget_levels(case: Case) -> None:
+    """The levels `cases.selectors.held` kept on this case object are stale from here."""
+    if "_held" in case.__dict__:
+        case.__dict__["_held"] = None
+
+
 def case_permission(codename: str) -> Permission:
     return Permission.objects.get(content_type__app_label="cases", codename=codename)
 
@@ -51,6 +57,7 @@ def set_agency_permissions(
     The caller runs this in the transaction that changed its source, so the rows never say
     more (or less) than the source does.
     """
+    forget_levels(case)
     wanted = set(codenames)
     held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id, content_object=case)
     held.exclude(permission__codename__in=wanted).delete()
@@ -88,6 +95,7 @@ def grant_person(
     One row per person, permission and case: a grant that ends later replaces the row's
     expiry and source; one that ends sooner leaves the longer grant as it is.
     """
+    forget_levels(case)
     row, created = CaseUserObjectPermission.objects.select_for_update().get_or_create(
         user=person,
         permission=case_permission(codename),
@@ -105,6 +113,7 @@ def revoke_person(
     case: Case, person: Person, codename: str, *, source_type: str, source_id: int | None
 ) -> None:
     """Take back what one source gave a person (a row another source now holds stays)."""
+    forget_levels(case)
     CaseUserObjectPermission.objects.filter(
         user=person,
         permission__codename=codename,

@@ -7,9 +7,22 @@ size of the country (DESIGN.md).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -71,11 +84,64 @@ def emergency_case_ids(person: Person) -> list[int]:
     return list(person_rows(person).values_list("content_object_id", flat=True))
 
 
+@dataclass(frozen=True)
+class Held:
+    """What the person may do with one case, and under what: read once per request."""
+
+    needs: frozenset[str]  # of "view", "contribute", "manage"
+    basis: dict  # how a read is recorded: the share and level, or the emergency access
+
+
+def held(person: Person, case: Case) -> Held:
+    """The person's levels on the case and the basis of a read, in one query (the agency's
+    rows and the person's unexpired emergency access, together). On a case object that
+    `case_for` fetched, kept for the rest of the request: the case page asks for view,
+    contribute and manage and records the basis, each a query of its own before.
+    `cases.access` forgets it when it changes the rows of that object (forget_levels)."""
+    keep = "_held" in case.__dict__  # a case fetched by case_for, for this request
+    cached = case.__dict__.get("_held")
+    if cached is not None and cached[0] == person.pk:
+        return cached[1]
+    agency = (
+        CaseGroupObjectPermission.objects.filter(
+            group_id=person.agency.group_id, content_object_id=case.pk
+        )
+        if person.agency_id is not None and person.role in roles.RULES[roles.Act.VIEW].roles
+        else CaseGroupObjectPermission.objects.none()
+    )
+    rows = list(
+        agency.annotate(kind=Value("agency"), until=Value(None, DateTimeField()))
+        .values_list("kind", "permission__codename", "source_id", "until")
+        .union(
+            person_rows(person)
+            .filter(content_object_id=case.pk)
+            .annotate(kind=Value("person"), until=F("expires_at"))
+            .values_list("kind", "permission__codename", "source_id", "until"),
+            all=True,
+        )
+    )
+    shared = [(codename, source) for kind, codename, source, _ in rows if kind == "agency"]
+    emergency = sorted(
+        ((until, source) for kind, _, source, until in rows if kind == "person"), reverse=True
+    )
+    needs = {CODENAME_LEVEL[codename] for codename, _ in shared}
+    if shared:
+        codename, share = max(shared, key=lambda row: LEVELS.index(CODENAME_LEVEL[row[0]]))
+        basis = {"via": "share", "share": share, "level": CODENAME_LEVEL[codename]}
+    elif emergency:
+        basis = {"via": "emergency_access", "access": emergency[0][1]}
+    else:
+        basis = {"via": "none"}
+    if emergency:
+        needs.add("view")  # emergency access reads; it never contributes or manages
+    found = Held(needs=frozenset(needs), basis=basis)
+    if keep:
+        case.__dict__["_held"] = (person.pk, found)
+    return found
+
+
 def can(person: Person, case: Case, need: str) -> bool:
-    if agency_rows(person, need).filter(content_object=case).exists():
-        return True
-    # Emergency access reads; it never contributes or manages.
-    return need == "view" and case.pk in emergency_case_ids(person)
+    return need in held(person, case).needs
 
 
 def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool = False) -> Case:
@@ -96,6 +162,8 @@ def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool
         .filter(pk=case_id)
         .first()
     )
+    if case is not None:
+        case.__dict__["_held"] = None  # read once for this request (held)
     if case is None or not can(person, case, need):
         if audit_refusal:
             record_refusal(person, "case", case_id, need)
@@ -126,29 +194,10 @@ def access_basis(person: Person, case: Case) -> dict:
     """Under what the person reads the case: their agency's share, or emergency access.
 
     Carried into the read's audit event, so an access report can say which share or
-    emergency access let someone see a child's record.
+    emergency access let someone see a child's record. Read from the rows that allow the
+    read (each names the share or access it comes from), with the levels (`held`).
     """
-    # Read from the rows that allow the read: each names the share or access it comes from.
-    held = (
-        CaseGroupObjectPermission.objects.filter(
-            group_id=person.agency.group_id, content_object=case
-        ).values_list("permission__codename", "source_id")
-        if person.agency_id is not None
-        else []
-    )
-    if held:
-        codename, share = max(held, key=lambda row: LEVELS.index(CODENAME_LEVEL[row[0]]))
-        return {"via": "share", "share": share, "level": CODENAME_LEVEL[codename]}
-    access = (
-        person_rows(person)
-        .filter(content_object=case)
-        .order_by("-expires_at")
-        .values_list("source_id", flat=True)
-        .first()
-    )
-    if access:
-        return {"via": "emergency_access", "access": access}
-    return {"via": "none"}
+    return held(person, case).basis
 
 
 def visible_cases(person: Person, need: str = "view") -> QuerySet:
