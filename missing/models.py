@@ -109,6 +109,10 @@ class MissingEpisode(models.Model):
                 condition=models.Q(returned_at__isnull=True),
                 name="missing_still_missing",
             ),
+            # Each episode's case without visiting the table: the interviews an authority
+            # owes reach their cases through it one probe each, where otherwise the
+            # planner read every episode in the country (bench/README.md).
+            models.Index(fields=["id"], include=["case"], name="missing_episode_case"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -150,6 +154,7 @@ class ReturnInterview(models.Model):
         indexes = [
             models.Index(
                 fields=["agency", "due_at"],
+                include=["episode"],
                 condition=models.Q(completed_at__isnull=True),
                 name="interview_outstanding",
             )

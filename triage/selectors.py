@@ -20,19 +20,20 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement
-from missing.selectors import interviews_due_count
+from missing.selectors import interviews_due
 from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
@@ -96,6 +97,26 @@ def contact_for(
             record_refusal(person, "contact", contact_id, need)
         raise Http404("No such contact")
     return contact, access
+
+
+def contacts_to_manage(person: Person, contact_ids: list[int]) -> list[Contact]:
+    """The contacts, in the order asked, if the person is a MASH manager of the MASH that
+    received every one (contact_for's `need="manage"`, in one query); else 404, the first
+    refused id recorded."""
+    found = {
+        contact.pk: contact
+        for contact in Contact.objects.select_related("assigned_to").filter(pk__in=contact_ids)
+    }
+    for contact_id in contact_ids:
+        contact = found.get(contact_id)
+        if not (
+            contact
+            and contact_access(person, contact) == MASH
+            and person.role == Person.Role.MASH_MANAGER
+        ):
+            record_refusal(person, "contact", contact_id, "manage")
+            raise Http404("No such contact")
+    return [found[contact_id] for contact_id in contact_ids]
 
 
 def check_for(
@@ -445,40 +466,63 @@ def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) 
     )
 
 
+QUEUE_COUNTS = ("total", "unrated", "red", "amber", "green", "overdue", "unassigned")
+CHECK_COUNTS = ("outstanding", "overdue")
+
+
+def _figures(rows: QuerySet, group_by: str, **counts) -> Subquery:
+    # Several FILTERed counts of one set of rows as one JSON object: one scan, one column.
+    # Grouped by a column every row shares, so no rows means no object (NULL), not zeros.
+    figures = rows.order_by().values(group_by).annotate(figures=JSONObject(**counts))
+    return Subquery(figures.values("figures"), output_field=JSONField())
+
+
 def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
-    """The counts behind the triage screen, in seven queries whatever the numbers."""
+    """The counts behind the triage screen, in one query whatever the numbers: a scalar
+    subquery per figure, each starting from what the agency owns or sees (its contacts, its
+    notifications, the interviews it owes, its permission rows), never the whole country."""
     now = now or timezone.now()
     agency = person.agency
-    queue = _with_checks(
-        Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED), now
-    )
     undecided = Contact.objects.filter(mash=agency).exclude(state=Contact.State.DECIDED)
-    counts = undecided.aggregate(
-        total=Count("id"),
-        unrated=Count("id", filter=Q(rag="")),
-        red=Count("id", filter=Q(rag=Rag.RED)),
-        amber=Count("id", filter=Q(rag=Rag.AMBER)),
-        green=Count("id", filter=Q(rag=Rag.GREEN)),
-        overdue=Count("id", filter=Contact.overdue_q(now)),
-        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
-    )
     checks = PartnerCheck.objects.filter(
-        PartnerCheck.outstanding_q(), contact__in=queue.values("pk")
-    ).aggregate(
-        outstanding=Count("id"),
-        overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
-    )
+        PartnerCheck.outstanding_q(), contact__mash=agency
+    ).exclude(contact__state=Contact.State.DECIDED)
+    # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so the
+    # count costs what one page costs, not the whole week of screenings.
+    high_risk = recent_high_risk_screenings(person, now)[: HIGH_RISK_COUNT_CAP + 1]
+    row = (
+        Agency.objects.filter(pk=agency.pk)
+        .annotate(
+            queue=_figures(
+                undecided,
+                "mash",
+                total=Count("id"),
+                unrated=Count("id", filter=Q(rag="")),
+                red=Count("id", filter=Q(rag=Rag.RED)),
+                amber=Count("id", filter=Q(rag=Rag.AMBER)),
+                green=Count("id", filter=Q(rag=Rag.GREEN)),
+                overdue=Count("id", filter=Contact.overdue_q(now)),
+                unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
+            ),
+            checks=_figures(
+                checks,
+                "contact__mash",
+                outstanding=Count("id"),
+                overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
+            ),
+            missing=_count(missing_in_area(person)),
+            unacknowledged=_count(waiting_for(agency)),
+            interviews_due=_count(interviews_due(person, now)),
+            high_risk_screenings=_count(Screening.objects.filter(pk__in=high_risk.values("pk"))),
+        )
+        .values("queue", "checks", "missing", "unacknowledged", "interviews_due",
+                "high_risk_screenings")
+        .get()
+    )  # fmt: skip
     return {
-        "queue": counts,
-        "checks": checks,
-        "missing": missing_in_area(person).count(),
-        "unacknowledged": waiting_for(agency).count(),
-        "interviews_due": interviews_due_count(person, now),
-        # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so
-        # the count costs what one page costs, not the whole country's week of screenings.
-        "high_risk_screenings": recent_high_risk_screenings(person, now)[
-            : HIGH_RISK_COUNT_CAP + 1
-        ].count(),
+        **row,
+        "queue": row["queue"] or dict.fromkeys(QUEUE_COUNTS, 0),
+        "checks": row["checks"] or dict.fromkeys(CHECK_COUNTS, 0),
     }
 
 

@@ -329,6 +329,60 @@ def assign_contact(person: Person, contact: Contact, assignee: Person | None) ->
     return contact
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """What assigning did to one contact: who held it before, who holds it now."""
+
+    contact: Contact
+    previous: Person | None
+    assignee: Person | None
+
+    @property
+    def changed(self) -> bool:
+        return _pk(self.previous) != _pk(self.assignee)
+
+
+def _pk(person: Person | None) -> int | None:
+    return person.pk if person else None
+
+
+@transaction.atomic
+def assign_contacts(
+    person: Person, wanted: list[tuple[Contact, Person | None]]
+) -> list[Assignment]:
+    """Give each contact to its colleague (None: take it off everyone), all or none.
+
+    Idempotent per contact: one already held by that colleague is left alone and records
+    nothing, so the same form sent twice (or by two managers at once: the contacts are
+    locked in id order, so they queue rather than deadlock) records each change once. Each
+    change is audited as assign_contact audits it. A decided contact or a colleague from
+    elsewhere refuses the lot, naming the contact, so nothing is half done."""
+    assignees = {contact.pk: assignee for contact, assignee in wanted}
+    for contact, _ in wanted:
+        _require_manager(person, contact)
+    locked = Contact.objects.select_for_update(of=("self",)).select_related("assigned_to")
+    done = []
+    for contact in locked.filter(pk__in=assignees).order_by("pk"):
+        assignee = assignees[contact.pk]
+        if contact.decided:
+            raise ValidationError(
+                f"This contact has been decided, so it can no longer be changed: "
+                f"{contact.reference}. Nothing was assigned."
+            )
+        if assignee is not None and (
+            assignee.agency_id != contact.mash_id or not assignee.is_active
+        ):
+            raise ValidationError("Assign it to someone who works at this MASH.")
+        done.append(Assignment(contact, contact.assigned_to, assignee))
+    for assignment in done:
+        if assignment.changed:
+            contact = assignment.contact
+            contact.assigned_to = assignment.assignee
+            contact.save(update_fields=["assigned_to"])
+            _event(Action.CONTACT_ASSIGNED, person, contact, assigned_to=_pk(assignment.assignee))
+    return done
+
+
 def check_summary(contact: Contact) -> str:
     """What the partner's notification says. Safe for an email subject or a webhook: a
     reference, never the child. No deadline: text written once cannot follow the check's

@@ -1,7 +1,8 @@
 """The MASH manager's morning in a real browser, under the CSP, with axe on every page.
 
 mash.manager opens the triage screen, filters the queue by RAG (htmx: in place, the URL
-follows so it can be bookmarked), assigns a contact to a colleague in place, opens each
+follows so it can be bookmarked), ticks a contact and assigns it to a colleague in place
+(the page's one assign control), opens each
 side list and the dashboard. axe-core finds no violations anywhere; the page fixture fails
 the test on any console error or CSP violation.
 """
@@ -68,15 +69,18 @@ def test_a_mash_manager_filters_assigns_and_reads_the_dashboard(page: Page, morn
     assert page.evaluate("window.appNotReloaded") is True
     no_violations(page)
 
-    # Assign in place: the row's own form, the queue redrawn with the same filter.
+    # Assign in place: tick the row, choose once for the page, the queue redrawn with the
+    # same filter. With nothing ticked, the error summary says so and nothing changes.
     reference = morning["red"].reference
-    page.get_by_label(f"Assign {reference} to").select_option(label="Jo Fletcher")
-    page.get_by_role("button", name=f"Assign {reference}").click()
+    page.get_by_label("Assign the selected contacts to").select_option(label="Jo Fletcher")
+    page.get_by_role("button", name="Assign selected").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the contacts to assign")
+    no_violations(page)
+    page.get_by_label(f"Select {reference}").check()
+    page.get_by_role("button", name="Assign selected").click()
     expect(page.get_by_text(f"{reference} is now assigned to Jo Fletcher")).to_be_visible()
     expect(queue_rows(page)).to_have_count(1)
-    expect(page.get_by_label(f"Assign {reference} to")).to_have_value(
-        str(people["social.worker"].pk)
-    )
+    expect(queue_rows(page).first.get_by_test_id("assigned-to")).to_have_text("Jo Fletcher")
     assert page.evaluate("window.appNotReloaded") is True
     assert Contact.objects.get(pk=morning["red"].pk).assigned_to == people["social.worker"]
     expect(page).to_have_url(re.compile(r"rag=red"))
@@ -139,8 +143,9 @@ def test_deciding_warns_of_an_open_check_closes_it_and_offers_the_share(
     row = page.locator(f'tr[data-contact="{to_decide.pk}"]')
     expect(row).to_contain_text("Age ")
     expect(row).to_contain_text("1 contact in 12 months")
-    page.get_by_label(f"Assign {reference} to").select_option(label="Jo Fletcher")
-    page.get_by_role("button", name=f"Assign {reference}").click()
+    page.get_by_label(f"Select {reference}").check()
+    page.get_by_label("Assign the selected contacts to").select_option(label="Jo Fletcher")
+    page.get_by_role("button", name="Assign selected").click()
     expect(page.get_by_text(f"{reference} is now assigned to Jo Fletcher.")).to_be_visible()
     no_violations(page)
     page.get_by_role("button", name=re.compile(f"Undo.*{reference}")).click()

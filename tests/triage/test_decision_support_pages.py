@@ -360,12 +360,13 @@ def test_assigning_from_the_queue_says_who_has_it_and_undo_gives_it_back(
     banner = re.search(r'data-testid="assigned".*?</form>', page).group(0)
     assert f"{contact.reference} is now assigned to Jo Fletcher." in banner
     assert "It was not assigned." in banner
-    assert 'name="assignee" value="none"' in banner and 'name="undo" value="1"' in banner
+    assert f'name="give_back" value="{contact.pk}:none"' in banner
+    assert 'name="undo" value="1"' in banner
     assert f'name="next" value="{back}"' in banner.replace("&amp;", "&")
     # Shown once: the next visit has no banner.
     assert 'data-testid="assigned"' not in text_of(manager.get(back))
 
-    undo = manager.post(reverse("triage"), {"contact": contact.pk, "assignee": "none",
+    undo = manager.post(reverse("triage"), {"give_back": f"{contact.pk}:none",
                                             "undo": "1", "next": back})  # fmt: skip
     assert Contact.objects.get(pk=contact.pk).assigned_to is None
     page = text_of(manager.get(undo["Location"]))
@@ -384,7 +385,7 @@ def test_assigning_through_htmx_offers_the_undo_in_place(sign_in, make_contact, 
     assert "<html" not in page
     assert f"{contact.reference} is now assigned to Jo Fletcher." in page
     assert "It was assigned to Morgan Hale." in page
-    assert f'name="assignee" value="{people["mash.manager"].pk}"' in page
+    assert f'name="give_back" value="{contact.pk}:{people["mash.manager"].pk}"' in page
     assert 'hx-post="/triage/"' in page.split('data-testid="assigned"')[1]
 
 

@@ -11,12 +11,26 @@ wrong authority.
 Each page records `triage_viewed` (which page, the filters, the contact or case ids
 listed) before it is rendered.
 
-The triage screen works without JavaScript: the filters are a GET form and each row's
-assignment a small POST form that redirects back to the same filtered page, where a banner
-says who now holds the contact and offers to undo it (see "assigning confirms"). With htmx,
-both update the queue in place (a partial is rendered for `HX-Request`: for an assignment,
-the partial of the page it came from, with no redirect) and the filter form pushes its
-URL, so the page stays bookmarkable.
+The triage screen works without JavaScript: the filters are a GET form, and assigning is
+one POST form around the queue that goes back to the same filtered page, where a banner
+says who now holds the contacts and offers to undo it (see "assigning confirms"). With
+htmx, both update the queue in place (a partial is rendered for `HX-Request`: for an
+assignment, the partial of the page it came from, with no redirect) and the filter form
+pushes its URL, so the page stays bookmarkable.
+
+Decision (issue 18), one assign control: each undecided row has a checkbox, and the page
+has ONE "Assign the selected contacts to [colleague] [Assign selected]" control above the
+queue. A select of every colleague on each of 25 rows (about 130 people in a county MASH)
+made the page 25 times heavier to send and render, and a morning's triage hands out
+several contacts to one social worker at a time: tick, choose once, assign. The control
+starts on "Choose a colleague", never on a person, so nothing is assigned by default; with
+nothing ticked or no one chosen the page comes back with an error summary, the ticks and
+the filters kept. Duty lists per row were the alternative: shorter, but the MASH has no
+rota to draw them from, and the row would still offer a choice per contact.
+Assigning is idempotent per contact (triage.services.assign_contacts): the same form sent
+twice changes and audits each contact once. There is no one-time form token: its "same
+details again" rule would refuse assign, undo, assign again, and its replay answers with
+a redirect, which htmx cannot follow here (see _back_to).
 """
 
 import datetime as dt
@@ -31,8 +45,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.actions import Action
@@ -49,13 +61,13 @@ from triage.selectors import (
     STATE_FILTERS,
     UNASSIGNED,
     colleagues,
-    contact_for,
+    contacts_to_manage,
     recent_high_risk_screenings,
     referring_agencies,
     triage_queue,
     triage_summary,
 )
-from triage.services import assign_contact
+from triage.services import Assignment, assign_contacts
 
 PER_PAGE = 25
 LIST_PER_PAGE = 25
@@ -139,9 +151,52 @@ def _filter_form(request: HttpRequest, people: list[Person], referrers: list[Age
     return form
 
 
-class AssignForm(forms.Form):
-    contact = forms.IntegerField(min_value=1)
-    assignee = forms.CharField(required=False, max_length=20)
+class ContactIds(forms.Field):
+    """The ticked rows: contact ids, as many as a page shows (the service checks each)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select the contacts to assign",
+        "invalid": "Select the contacts to assign from the queue",
+    }
+
+    def to_python(self, value) -> list[int]:
+        values = [v for v in (value or []) if v]
+        if len(values) > PER_PAGE or not all(v.isdigit() and len(v) < 19 for v in values):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(int(v) for v in values))
+
+
+class AssignSelectedForm(forms.Form):
+    """The page's one assign control: the ticked contacts and the colleague to give them
+    to ("no one" takes them off everyone). Nothing is preselected: a manager chooses."""
+
+    contact = ContactIds()
+    assignee = forms.ChoiceField(
+        label="Assign the selected contacts to",
+        error_messages={
+            "required": "Choose who to assign the selected contacts to",
+            "invalid_choice": "Choose someone who works at this MASH",
+        },
+    )
+
+    def __init__(self, *args, people: list[Person], **kwargs):
+        # Ids of its own: the filters above have an "assignee" too.
+        super().__init__(*args, auto_id="assign-%s", **kwargs)
+        self.people = {str(p.pk): p for p in people}
+        self.fields["assignee"].choices = [
+            ("", "Choose a colleague"),
+            *[(pk, p.get_full_name() or p.username) for pk, p in self.people.items()],
+            (UNASSIGNED, "No one (take them off everyone)"),
+        ]
+
+    @property
+    def chosen(self) -> Person | None:
+        return self.people.get(self.cleaned_data["assignee"])
+
+    def ticked(self) -> set[int]:
+        """The rows to show ticked again when the form comes back with its errors."""
+        return {int(v) for v in self.data.getlist("contact") if v.isdigit() and len(v) < 19}
 
 
 # --- how long is left ------------------------------------------------------------------------
@@ -194,44 +249,29 @@ def triage(request: HttpRequest) -> HttpResponse:
     return _queue(request, person, request.get_full_path())
 
 
-def _assign_options(people: list[Person]):
-    """Each row's assignee <option>s, escaped once for the page: a MASH of hundreds of
-    people would otherwise cost a template loop per row (bench/README.md)."""
-    names = [(str(p.pk), escape(p.get_full_name() or p.username)) for p in people]
-
-    def options(selected_id: int | None) -> str:
-        chosen = str(selected_id) if selected_id else None
-        first = f'<option value="{UNASSIGNED}"{"" if chosen else " selected"}>Not assigned</option>'
-        rest = "".join(
-            f'<option value="{pk}"{" selected" if pk == chosen else ""}>{name}</option>'
-            for pk, name in names
-        )
-        return mark_safe(first + rest)  # noqa: S308 - every name escaped above
-
-    return options
-
-
-def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
-    """The triage screen for `request.GET`'s filters (all of it, or the htmx partial)."""
+def _queue(
+    request: HttpRequest, person: Person, here: str, assign_form: AssignSelectedForm | None = None
+) -> HttpResponse:
+    """The triage screen for `request.GET`'s filters (all of it, or the htmx partial); with
+    `assign_form`, the assign control sent back with its errors and its rows still ticked."""
     now = timezone.now()
     agency = person.agency
     people = list(colleagues(agency))
     referrers = list(referring_agencies(agency))
     form = _filter_form(request, people, referrers)
+    assign_form = assign_form or AssignSelectedForm(people=people)
     page_obj = None
     if not form.errors:
         queue = triage_queue(agency, **form.filters, now=now)
         # Beside each row: the child's contacts this year and open cases, by subquery.
         queue = selectors.with_child_context(queue, person, now)
         page_obj = paginate(request, queue, PER_PAGE)
-        options = _assign_options(people)
         selectors.with_due_notes(page_obj)
         with_child_flags(person, page_obj)
         today = timezone.localdate(now)
         for contact in page_obj:
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)
-            contact.assign_options = options(contact.assigned_to_id)
             contact.child_age = selectors.age_in_years(contact.child.date_of_birth, today)
     summary = _side(person, now)
     record(
@@ -250,7 +290,9 @@ def _queue(request: HttpRequest, person: Person, here: str) -> HttpResponse:
         "form": form,
         "page_obj": page_obj,
         "summary": summary,
-        "people": people,
+        "assign_form": assign_form,
+        "assignable": page_obj is not None and any(c.state != c.State.DECIDED for c in page_obj),
+        "ticked": assign_form.ticked() if assign_form.is_bound else set(),
         "unassigned": UNASSIGNED,
         "here": here,
         "htmx": _is_htmx(request),
@@ -280,29 +322,46 @@ def _back_to(request: HttpRequest, person: Person, back: str) -> HttpResponse:
 
 
 def _assign(request: HttpRequest, person: Person) -> HttpResponse:
-    """One row's assignment: back to the same filtered queue, with or without htmx."""
+    """The ticked contacts' assignment (or an undo): back to the same filtered queue, with
+    or without htmx; the control sent back with its errors if it cannot be done."""
     back = safe_next(request, reverse("triage"))
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a contact and a colleague to assign it to.")
-        return _back_to(request, person, back)
-    contact, _ = contact_for(
-        person, form.cleaned_data["contact"], audit_refusal=True, need="manage"
-    )
-    choice = form.cleaned_data["assignee"]
-    assignee = None
-    if choice and choice != UNASSIGNED:
-        assignee = colleagues(person.agency).filter(pk=choice if choice.isdigit() else 0).first()
-        if assignee is None:
-            messages.error(request, f"Choose someone who works at this MASH for {contact}.")
+    if request.POST.get("undo") == "1":
+        return _undo(request, person, back)
+    form = AssignSelectedForm(request.POST, people=list(colleagues(person.agency)))
+    if form.is_valid():
+        contacts = contacts_to_manage(person, form.cleaned_data["contact"])
+        try:
+            done = assign_contacts(person, [(c, form.chosen) for c in contacts])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            _assigned(request, done)
             return _back_to(request, person, back)
-    previous = contact.assigned_to
+    request.GET = QueryDict(urlsplit(back).query)
+    return _queue(request, person, back, assign_form=form)
+
+
+def _undo(request: HttpRequest, person: Person, back: str) -> HttpResponse:
+    """Give each contact of the last assignment back to whoever held it before: the
+    banner's form sends "contact id:holder" pairs (UNASSIGNED for no one); a page from
+    before issue 18 sends one contact and its holder."""
+    given = request.POST.getlist("give_back")[:PER_PAGE]
+    if not given and "contact" in request.POST:  # a row's undo, from a page shown before
+        given = [f"{request.POST['contact']}:{request.POST.get('assignee', '')}"]
+    pairs = [v.partition(":") for v in given]
+    pairs = [(pk, holder) for pk, _, holder in pairs if pk.isdigit() and len(pk) < 19]
+    people = {str(p.pk): p for p in colleagues(person.agency)}
+    if not pairs or any(h != UNASSIGNED and h not in people for _, h in pairs):
+        messages.error(request, "That assignment can no longer be undone: assign them again.")
+        return _back_to(request, person, back)
+    contacts = contacts_to_manage(person, [int(pk) for pk, _ in pairs])
+    wanted = [(c, people.get(holder)) for c, (_, holder) in zip(contacts, pairs, strict=True)]
     try:
-        assign_contact(person, contact, assignee)
+        done = assign_contacts(person, wanted)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        _assigned(request, contact, assignee, previous)
+        _assigned(request, done, undone=True)
     return _back_to(request, person, back)
 
 
@@ -310,8 +369,8 @@ def _assign(request: HttpRequest, person: Person) -> HttpResponse:
 #
 # Decision (issue 17): a select and a button in a row are easy to send for the wrong row or
 # the wrong person, so the queue answers every assignment with a banner above the table that
-# names the contact and the person now holding it, and an Undo button that gives it back to
-# whoever had it before (a plain POST form: no JavaScript needed; the same in place with
+# names the contacts and the person now holding them, and an Undo button that gives each back
+# to whoever had it before (a plain POST form: no JavaScript needed; the same in place with
 # htmx). A confirm page before each assignment would double the clicks of the morning's
 # commonest action; an undo costs nothing when the assignment was meant.
 
@@ -322,23 +381,68 @@ def _name(person: Person | None) -> str:
     return (person.get_full_name() or person.username) if person else "nobody"
 
 
-def _assigned(request: HttpRequest, contact, assignee: Person | None, previous) -> None:
-    """Remember the assignment for the queue shown next: this request's with htmx, the
-    redirected one's (through the session) without."""
-    done = {
-        "contact": contact.pk,
-        "reference": contact.reference,
-        "who": _name(assignee),
-        "to_nobody": assignee is None,
-        "previous": str(previous.pk) if previous else UNASSIGNED,
-        "previous_name": _name(previous),
-        "undone": request.POST.get("undo") == "1",
-        "same": (previous.pk if previous else None) == (assignee.pk if assignee else None),
-    }
+def _holding(person: Person | None) -> str:
+    return f"assigned to {_name(person)}" if person else "not assigned to anyone"
+
+
+def _listed(references: list[str]) -> str:
+    if len(references) < 3:
+        return " and ".join(references)
+    return f"{', '.join(references[:-1])} and {references[-1]}"
+
+
+def _assigned(request: HttpRequest, done: list[Assignment], *, undone: bool = False) -> None:
+    """Remember what assigning did, in words, for the queue shown next: this request's with
+    htmx, the redirected one's (through the session) without. One contact reads as it did
+    for a row; several are named together, and the undo gives each back to its own holder."""
+    changed = [a for a in done if a.changed]
+    same = [a for a in done if not a.changed]
+    lines = []
+    if undone:
+        for a in changed:
+            lines.append(f"Undone: {a.contact.reference} is {_holding(a.assignee)} again.")
+    elif changed:
+        refs = [a.contact.reference for a in changed]
+        holding = _holding(changed[0].assignee)
+        if len(refs) == 1:
+            lines.append(f"{refs[0]} is now {holding}.")
+        else:
+            lines.append(f"{len(refs)} contacts are now {holding}: {_listed(refs)}.")
+    if same and undone:
+        lines += [f"{a.contact.reference} was already {_holding(a.assignee)}." for a in same]
+    elif same:
+        refs = [a.contact.reference for a in same]
+        verb = "was" if len(refs) == 1 else "were"
+        lines.append(f"{_listed(refs)} {verb} already {_holding(same[0].assignee)}.")
+    state = {
+        "undone": undone,
+        "lines": lines,
+        # What the undo gives back, and to whom; the same sentence for a screen reader.
+        "before": [] if undone else [_before(a, alone=len(changed) == 1) for a in changed],
+        "give_back": [] if undone else [
+            f"{a.contact.pk}:{a.previous.pk if a.previous else UNASSIGNED}" for a in changed
+        ],
+        "undo_label": _undo_label(changed),
+    }  # fmt: skip
     if _is_htmx(request):
-        request.triage_assigned = done
+        request.triage_assigned = state
     else:
-        request.session[ASSIGNED] = done
+        request.session[ASSIGNED] = state
+
+
+def _before(assignment: Assignment, *, alone: bool) -> str:
+    previous = assignment.previous
+    held = f"assigned to {_name(previous)}" if previous else "not assigned"
+    return f"It was {held}." if alone else f"{assignment.contact.reference} was {held}."
+
+
+def _undo_label(changed: list[Assignment]) -> str:
+    holders = {a.previous.pk if a.previous else None for a in changed}
+    refs = _listed([a.contact.reference for a in changed])
+    if len(holders) == 1:
+        previous = changed[0].previous if changed else None
+        return f"give {refs} back to {_name(previous) if previous else 'no one'}"
+    return f"give {refs} back to whoever held each before"
 
 
 def _last_assignment(request: HttpRequest) -> dict | None:
