@@ -307,7 +307,7 @@ def chronology(
     entries = (
         Entry.objects.filter(case=case)
         .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
-        .select_related("recorded_by", "agency", "supersedes", "superseded_by")
+        .select_related("recorded_by", "agency", "superseded_by")
         .order_by("-occurred_at", "-id")
     )
     if agency_id:
