@@ -39,6 +39,7 @@ HIDDEN = re.compile(r"<input\b[^>]*\btype=\"hidden\"[^>]*>", re.I)
 ATTR = re.compile(r"\b(name|value)=\"([^\"]*)\"")
 SELECT = re.compile(r"<select\b[^>]*\bname=\"([^\"]+)\"[^>]*>(.*?)</select>", re.I | re.S)
 OPTION = re.compile(r"<option\b[^>]*\bvalue=\"([^\"]+)\"", re.I)
+PAGE_LINK = re.compile(r"href=\"\?(?:[^\"]*&amp;)?page=(\d+)")
 RADIO = re.compile(r"<input\b[^>]*\btype=\"radio\"[^>]*>", re.I)
 ERRORS = re.compile(r"govuk-error-summary__list\">(.*?)</ul>", re.S)
 ASSETS = re.compile(r"(?:href|src)=\"(/static/[^\"]+\.(?:css|js))\"")
@@ -107,6 +108,7 @@ class Practitioner(HttpUser):
         self.client.cookies.set(self.me["cookie_name"], self.me["cookie"])
         self.client.headers["User-Agent"] = "bench/load (locust)"
         self.place_turn = itertools.cycle(self.me["place_cases"] or [None])
+        self.big_pages = 1
         self.page("home", "/")
 
     # --- helpers -----------------------------------------------------------------------
@@ -155,10 +157,12 @@ class Practitioner(HttpUser):
     def big_chronology(self) -> None:
         """The case with 1,000 entries: its first page, or a later page of its chronology."""
         case = self.me["big_case"]
-        if random.random() < 0.5:
-            self.page("case page (1,000 entries)", f"/cases/{case}/")
+        if random.random() < 0.5 or self.big_pages < 2:
+            first = self.page("case page (1,000 entries)", f"/cases/{case}/")
+            # The later pages are those its page links offer.
+            self.big_pages = max([1, *(int(n) for n in PAGE_LINK.findall(first))])
         else:
-            number = random.randint(2, 40)
+            number = random.randint(2, self.big_pages)
             self.page("chronology, a later page", f"/cases/{case}/?page={number}")
 
     @task(2)
