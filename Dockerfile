@@ -89,7 +89,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
 # Access log to stdout, errors to stderr, the access log without query strings or referrers
-# (safeguarding/gunicorn_conf.py: a query can hold a child's name). --worker-tmp-dir:
+# (safeguarding/gunicorn_conf.py: a query can hold a child's name). That file also sets how
+# workers are recycled (staggered, after about 1,000 requests each) and loads the app once
+# in the master, warm, before forking them (bench/README.md, "Under load"). --worker-tmp-dir:
 # heartbeat files in memory, not on the (possibly read-only) container filesystem. No
 # control socket: nothing uses it.
 CMD ["gunicorn", "safeguarding.wsgi:application", \
@@ -98,8 +100,6 @@ CMD ["gunicorn", "safeguarding.wsgi:application", \
      "--timeout", "30", \
      "--graceful-timeout", "30", \
      "--keep-alive", "5", \
-     "--max-requests", "1000", \
-     "--max-requests-jitter", "100", \
      "--worker-tmp-dir", "/dev/shm", \
      "--no-control-socket", \
      "--access-logfile", "-", \

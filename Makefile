@@ -6,7 +6,7 @@ DEV := $(PY) -m safeguarding.devservices
 # `make test` runs pytest in this many processes at once (pytest-xdist; 0: in this one).
 TEST_PROCESSES ?= 2
 
-.PHONY: run test bench screenshots lint format install assets clean
+.PHONY: run test bench bench-load screenshots lint format install assets clean
 
 run: install assets
 	$(DEV) run
@@ -23,6 +23,11 @@ test: install assets
 # MASH pages on both (bench/README.md).
 bench: install assets
 	$(DEV) exec -- $(PY) bench/pages.py
+
+# The production server (the Dockerfile's gunicorn) under a mixed load of signed-in people
+# at 10, 30 and 60 users, on a scratch copy of the synthetic county (bench/README.md).
+bench-load: install assets
+	$(DEV) exec -- $(PY) bench/load.py
 
 # Every demo person's pages at 320, 390 and 1280 px, in a database of its own, saved to
 # test-artifacts/screenshots/ (scripts/README.md).

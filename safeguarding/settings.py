@@ -103,6 +103,9 @@ CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS",
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Hashed static file names need `collectstatic` first; the container image does both.
 STATICFILES_MANIFEST = env_bool("STATICFILES_MANIFEST", False)
+# Where collectstatic writes and WhiteNoise serves from (the image's /app/staticfiles); the
+# load benchmark collects into a directory of its own.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # The key of the audit log's hash chain (audit/sealing.py). Set it in production and keep
 # it out of the database, so that not even a database superuser can forge seals. Unset, it
 # is derived from SECRET_KEY (below), and rotating SECRET_KEY then breaks verification.
@@ -292,7 +295,6 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static" / "app",
     BASE_DIR / "static" / "build",
