@@ -11,7 +11,7 @@ here from its `AppConfig.ready()`; `cases` calls whatever is registered, in that
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from cases.flags import Flag, sorted_flags
@@ -76,7 +76,9 @@ def add_case_flags(provider: CaseFlagsProvider) -> CaseFlagsProvider:
     return provider
 
 
-def case_flags(person: Person, cases) -> dict[int, list[Flag]]:
+def case_flags(
+    person: Person, cases, *, leaving_out: Collection[CaseFlagsProvider] = ()
+) -> dict[int, list[Flag]]:
     """Every registered provider's flags for many cases at once, each case's in order.
 
     The caller passes only cases the person may see (fetched through `cases.selectors`);
@@ -89,6 +91,8 @@ def case_flags(person: Person, cases) -> dict[int, list[Flag]]:
     if not cases:
         return flags
     for provider in _case_flags:
+        if provider in leaving_out:  # a page that shows those flags its own way
+            continue
         for case_id, extra in provider(person, cases).items():
             flags[case_id].extend(extra)
     return {case_id: sorted_flags(found) for case_id, found in flags.items()}

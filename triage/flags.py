@@ -128,7 +128,8 @@ def with_child_flags(person: Person, contacts) -> None:
     the MASH may see: a constant number of queries for the page."""
     contacts = list(contacts)
     cases = visible_cases_of(person, {contact.child_id for contact in contacts})
-    per_case = registry.case_flags(person, cases)
+    # The queue's own columns say the contacts' states and checks: their provider is not asked.
+    per_case = registry.case_flags(person, cases, leaving_out=(triage_flags,))
     by_child: dict[int, list[int]] = defaultdict(list)
     for case in cases:
         by_child[case.child_id].append(case.pk)
