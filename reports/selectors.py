@@ -82,13 +82,13 @@ def readable_events(person: Person, *, child_id: int | None = None) -> QuerySet:
     shows whatever the agency or the country holds (the `IN` read the agency's 85,000
     cases, and a million cases for their children, for every page: bench/README.md).
     """
-    if not selectors.agency_rows(person, "manage").query.is_empty():
-        scope = Q(target_type="case") & _probe(_PROBE_CASE, person)
-    else:
-        scope = Q(pk__in=[])
+    # A role that reads no cases manages none, whatever its agency's rows (agency_rows).
+    manages = not selectors.agency_rows(person, "manage").query.is_empty()
+    scope = Q(target_type="case") & _probe(_PROBE_CASE, person) if manages else Q(pk__in=[])
     if not is_information_governance(person):
         return Event.objects.filter(scope)
-    scope |= Q(target_type="child") & _probe(_PROBE_CHILD, person)
+    if manages:
+        scope |= Q(target_type="child") & _probe(_PROBE_CHILD, person)
     scope |= Q(actor_agency_id=person.agency_id)
     if (
         child_id is not None
