@@ -58,11 +58,13 @@ for_an_agency = permission_classes([IsAuthenticated, InAnAgency])
 # --- what the API answers -------------------------------------------------------------------
 
 
-# Wrapped, so that it stays inline: drf-spectacular would otherwise tell two enums of a
-# field named `kind` apart by renaming the agencies' `KindEnum`, breaking generated clients.
+# A named enum (`NotificationKindEnum`, SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES, beside
+# the agencies' `AgencyKindEnum`): wrapped in allOf to dodge the name clash, generated
+# clients made it an object class and failed on every notification (issue 23).
 @extend_schema_field(
     {
-        "allOf": [{"type": "string", "enum": Notification.Kind.values}],
+        "type": "string",
+        "enum": Notification.Kind.values,
         "description": "What happened: "
         + "; ".join(f"`{kind.value}` {kind.label.lower()}" for kind in Notification.Kind)
         + ".",

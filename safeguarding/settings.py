@@ -335,6 +335,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields are called `kind`: each enum has a name of its own, so that neither is
+    # renamed by a hash and generated clients keep stable types.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "people.models.Agency.Kind",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
+    },
+    # The default enum hook, then ours: an empty default is allowed by the field's pattern.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "safeguarding.schema.empty_defaults_match_their_pattern",
+    ],
     # Swagger UI from our own static files (no CDN), started by a separate script file.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
