@@ -461,7 +461,12 @@ def main() -> int:
     parser.add_argument("--workers", help="WEB_CONCURRENCY, instead of the Dockerfile's")
     parser.add_argument("--wait", default="0.5,1.0", help="each user's pause, min,max s")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument(
+        "--every-kind-first", action="store_true", help="each user does each thing once first"
+    )
     args = parser.parse_args()
+    if args.every_kind_first:
+        os.environ["LOAD_EVERY_KIND_FIRST"] = "1"  # read by bench/locustfile.py
     seconds = min(max(args.seconds, 1), 600)  # bounded, whatever is asked
 
     from safeguarding.devservices import embedded_redis

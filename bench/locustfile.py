@@ -28,6 +28,9 @@ PEOPLE = json.loads(open(os.environ["LOAD_PEOPLE"]).read())  # noqa: SIM115
 RESULTS = os.environ["LOAD_RESULTS"]
 RUN = os.environ["LOAD_RUN"]
 WAIT = [float(s) for s in os.environ.get("LOAD_WAIT", "0.5,1.0").split(",")]
+# Each user does each thing once before the random mix (load.py --every-kind-first): a
+# short run (the test's) then records every kind, whatever the dice say.
+EVERY_KIND_FIRST = os.environ.get("LOAD_EVERY_KIND_FIRST") == "1"
 UK = ZoneInfo("Europe/London")
 
 _next_person = itertools.count()
@@ -110,6 +113,10 @@ class Practitioner(HttpUser):
         self.place_turn = itertools.cycle(self.me["place_cases"] or [None])
         self.big_pages = 1
         self.page("home", "/")
+        if EVERY_KIND_FIRST:
+            for first in (self.case_page, self.big_chronology, self.search, self.triage,
+                          self.new_entry, self.placement, self.missing_report):  # fmt: skip
+                first()
 
     # --- helpers -----------------------------------------------------------------------
 
