@@ -154,6 +154,7 @@ def child(request: Request, child_id: int) -> Response:
     row=s.CaseSerializer,
     new=s.NewCaseSerializer,
     listing=("cases_list", "Cases shared with your agency", "Newest first."),
+    filters=s.CaseFilterSerializer,
     creating=(
         "cases_create",
         "Open a case for a child you may see",
@@ -164,8 +165,11 @@ def child(request: Request, child_id: int) -> Response:
 def cases(request: Request) -> Response:
     person = request.user
     if request.method == "GET":
-        http.query(request)
-        paginator, rows = http.paged(request, selectors.visible_cases(person), "-opened_at", "-id")
+        filters = http.query(request, s.CaseFilterSerializer)
+        found = selectors.visible_cases(person)
+        if filters.get("reference"):
+            found = found.filter(reference="".join(filters["reference"].split()).upper())
+        paginator, rows = http.paged(request, found, "-opened_at", "-id")
         http.audit(request, Action.CASE_LISTED, "case", "", cases=[case.pk for case in rows])
         return paginator.get_paginated_response(s.CaseSerializer(rows, many=True).data)
 

@@ -375,6 +375,15 @@ class CloseCaseSerializer(serializers.Serializer):
     reason = Text(max_length=2000)
 
 
+class CaseFilterSerializer(serializers.Serializer):
+    reference = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text="The case with this reference (`CSE-2026-000123`; case and spaces do not "
+        "matter). A case you may not see gives an empty list, as one that does not exist.",
+    )
+
+
 class EntryFilterSerializer(serializers.Serializer):
     agency = QueryId(required=False, help_text="Only entries recorded by this agency.")
     category = serializers.ChoiceField(choices=Entry.Category.choices, required=False)

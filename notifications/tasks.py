@@ -141,6 +141,9 @@ def webhook_body(notification: Notification) -> bytes:
         "id": notification.pk,
         "kind": notification.kind,
         "case_reference": notification.reference,
+        # For an integrator to fetch the case by id (GET /api/v1/cases/<id>/, where its
+        # agency may see it) as the API's notifications already say; no identity fields.
+        "case_id": notification.case_id,
         "summary": notification.summary,
         "created_at": notification.created_at.isoformat(),
         "acknowledge_by": notification.acknowledge_by.isoformat(),

@@ -29,9 +29,9 @@ class AreaAdmin(AuditedAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(AuditedAdmin):
-    list_display = ["name", "kind", "duty_email"]
+    list_display = ["name", "kind", "code", "duty_email"]
     list_filter = ["kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "code"]
     filter_horizontal = ["areas"]
 
 

@@ -1,23 +1,92 @@
 """The API for a person's own account: who am I, and my tokens."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from people.models import ApiToken, Person
+from people.models import Agency, ApiToken, Area, Person
 from people.tokens import LIFETIME_CHOICES, create_token, revoke_token, tokens_of
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    agency = serializers.CharField(source="agency.name", allow_null=True, default=None)
+    agency = serializers.CharField(
+        source="agency.name", allow_null=True, default=None, help_text="The agency's name."
+    )
+    agency_id = serializers.IntegerField(allow_null=True, read_only=True)
+    agency_code = serializers.CharField(
+        source="agency.code", allow_null=True, default=None, help_text="See `Agency.code`."
+    )
     role = serializers.CharField(source="get_role_display")
 
     class Meta:
         model = Person
-        fields = ["id", "username", "first_name", "last_name", "agency", "role"]
+        fields = ["id", "username", "first_name", "last_name", "agency", "agency_id",
+                  "agency_code", "role"]  # fmt: skip
+
+
+# --- lookups: the areas and agencies a partner system names in what it sends ---------------
+
+
+class AreaLookupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "ons_code", "name"]
+
+
+class AgencyLookupSerializer(serializers.ModelSerializer):
+    """An agency as a partner system needs it to address or recognise it: no duty address,
+    webhook or counts."""
+
+    code = serializers.CharField(
+        allow_null=True, help_text="ODS code (NHS), force code (police) or ONS code (council)."
+    )
+    areas = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind", "code", "areas"]
+
+
+def _page_of(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """One page of a cursor-paged lookup (as cases.serializers.page_of, which sits above)."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return type(
+        f"{name}Page",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+class LookupPage(CursorPagination):
+    """100 a page, by name; the cursor carries a position, never a name."""
+
+    page_size = 100
+    ordering = ("name", "id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (TypeError, ValueError, OverflowError, DjangoValidationError):
+            raise NotFound(self.invalid_cursor_message) from None
+
+
+def _lookup(request: Request, rows, serializer_class) -> Response:
+    unknown = {name: ["Unknown parameter."] for name in request.query_params if name != "cursor"}
+    if unknown:
+        raise serializers.ValidationError(unknown)
+    paginator = LookupPage()
+    page = paginator.paginate_queryset(rows, request)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -101,6 +170,47 @@ TOKEN_ID = OpenApiParameter(
 def me(request: Request) -> Response:
     """The person the request is made as."""
     return Response(PersonSerializer(request.user).data)
+
+
+CURSOR = OpenApiParameter(
+    "cursor", str, description="Where the page starts: from `next` or `previous`."
+)
+
+
+@extend_schema(
+    operation_id="areas_list",
+    tags=["lookups"],
+    parameters=[CURSOR],
+    responses={
+        200: _page_of(AreaLookupSerializer),
+        400: FIELD_ERRORS,
+        404: _problem("A cursor that is not one of ours."),
+        **ANY_OPERATION,
+    },
+)
+@api_view(["GET"])
+def areas(request: Request) -> Response:
+    """Local authority areas with their ONS codes (a placement's `area` is one of these
+    ids), by name, 100 a page. The same for everyone signed in."""
+    return _lookup(request, Area.objects.all(), AreaLookupSerializer)
+
+
+@extend_schema(
+    operation_id="agencies_list",
+    tags=["lookups"],
+    parameters=[CURSOR],
+    responses={
+        200: _page_of(AgencyLookupSerializer),
+        400: FIELD_ERRORS,
+        404: _problem("A cursor that is not one of ours."),
+        **ANY_OPERATION,
+    },
+)
+@api_view(["GET"])
+def agencies(request: Request) -> Response:
+    """The agencies of the partnership, with their codes and areas, by name, 100 a page:
+    whom a share or a notification names. The same for everyone signed in."""
+    return _lookup(request, Agency.objects.prefetch_related("areas"), AgencyLookupSerializer)
 
 
 @extend_schema(methods=["GET"], responses={200: TokenSerializer(many=True), **ANY_OPERATION})

@@ -42,6 +42,21 @@ class Agency(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # How partner systems already name the agency (issue 23): the ODS code of an NHS body,
+    # the force code of a police force, the ONS code of a council. Optional, never two alike.
+    code = models.CharField(
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]{2,12}$",
+                "Enter a code of 2 to 12 capital letters and digits, like RM1 or E10000020",
+            )
+        ],
+        help_text="ODS code (NHS), force code (police) or ONS code (council).",
+    )
     areas = models.ManyToManyField(Area, related_name="agencies", blank=True)
     duty_email = models.EmailField(
         "duty email address",

@@ -16,6 +16,8 @@ admin.site.login = people_views.SignInView.as_view()
 
 api_v1 = [
     path("me/", people_api.me, name="api-me"),
+    path("areas/", people_api.areas, name="api-areas"),
+    path("agencies/", people_api.agencies, name="api-agencies"),
     path("tokens/", people_api.tokens, name="api-tokens"),
     path("tokens/<int:token_id>/revoke/", people_api.revoke, name="api-token-revoke"),
     path("notifications/", notifications_api.notifications, name="api-notifications"),

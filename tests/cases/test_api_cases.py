@@ -283,3 +283,29 @@ def test_every_answer_of_a_walk_through_matches_the_schema(
     assert (
         call("/api/v1/cases/{case_id}/", "GET", nurse, path_parameters={"case_id": 10**15}) == 404
     )
+
+
+def test_cases_are_found_by_reference_and_a_case_one_may_not_see_is_an_empty_list(
+    open_case_for, people
+):
+    """Issue 23: a partner system holding a case reference finds its id; for a case the
+    person may not see the answer is the same as for one that does not exist."""
+    from rest_framework.test import APIClient
+
+    from people.tokens import create_token
+
+    mine = open_case_for("social.worker", first_name="Refa", last_name="Rence")
+    theirs = open_case_for("suffolk.officer", first_name="Other", last_name="Child")
+
+    def listed(username, reference):
+        _, secret = create_token(people[username], "by reference", 1)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        answer = client.get("/api/v1/cases/", {"reference": reference})
+        assert answer.status_code == 200
+        return [row["id"] for row in answer.json()["results"]]
+
+    assert listed("social.worker", mine.reference) == [mine.pk]
+    assert listed("social.worker", f" {mine.reference.lower()} ") == [mine.pk]
+    assert listed("social.worker", theirs.reference) == []
+    assert listed("social.worker", "CSE-1999-000001") == []

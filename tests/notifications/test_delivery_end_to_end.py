@@ -352,5 +352,9 @@ def test_a_webhook_receiver_verifies_the_signature_and_a_500_is_retried(
     assert payload["id"] == notification.pk
     assert payload["kind"] == "missing"
     assert payload["case_reference"] == case.reference
+    assert payload["case_id"] == case.pk  # to fetch it through the API (issue 23)
+    # No identity fields: what happened and where to look, never who.
+    assert set(payload) == {"id", "kind", "case_reference", "case_id", "summary", "created_at",
+                            "acknowledge_by", "escalated", "url"}  # fmt: skip
     # The email went regardless of the webhook's trouble.
     assert_each_email_arrived_once(smtp_receiver)

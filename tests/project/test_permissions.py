@@ -30,6 +30,9 @@ API = [
     ("get", "/api/schema/", "suffolk.officer"),
     ("get", "/api/docs/", "suffolk.officer"),
     ("get", "/api/v1/notifications/", "suffolk.officer"),
+    # Lookups (issue 23): the same for everyone signed in, nothing signed out.
+    ("get", "/api/v1/areas/", "health.nurse"),
+    ("get", "/api/v1/agencies/", "admin.ncc"),
 ]
 
 
