@@ -45,6 +45,9 @@ class InAnAgency(BasePermission):
 casework = permission_classes([IsAuthenticated, InAnAgency])
 
 
+BAD_CURSOR = "This is not a cursor this list gave. Start again from the first page."
+
+
 class CursorPage(CursorPagination):
     """25 a page in a fixed order; the cursor carries a position, never a name."""
 
@@ -54,11 +57,12 @@ class CursorPage(CursorPagination):
         self.ordering = ordering
 
     def paginate_queryset(self, queryset, request, view=None):
+        """A cursor that is not one of ours is a mistake in the request (400, issue 23), not
+        a missing page: malformed, or well-formed with a position that does not fit."""
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (TypeError, ValueError, OverflowError, DjangoValidationError):
-            # A well-formed cursor whose position does not fit the ordering: not one of ours.
-            raise NotFound(self.invalid_cursor_message) from None
+        except (NotFound, TypeError, ValueError, OverflowError, DjangoValidationError):
+            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
 
 
 # --- documenting the answers ----------------------------------------------------------------

@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -217,7 +217,7 @@ class InboxPage:
     position (segment, time, id), never anything about the case.
     """
 
-    invalid = "Invalid cursor"
+    invalid = "This is not a cursor this list gave. Start again from the first page."
 
     def __init__(self, request: Request, base: QuerySet, segments: list[Segment]) -> None:
         self.request, self.base, self.segments = request, base, segments
@@ -238,7 +238,7 @@ class InboxPage:
             ):
                 raise ValueError
         except (ValueError, TypeError, KeyError, binascii.Error, OverflowError, RecursionError):
-            raise NotFound(self.invalid) from None
+            raise ValidationError({"cursor": [self.invalid]}) from None
         return index, at, pk, backwards
 
     def _link(self, segment: Segment, row: Notification, backwards: bool) -> str:
@@ -308,7 +308,6 @@ class InboxPage:
     responses={
         200: NotificationPageSerializer,
         400: FIELD_ERRORS,
-        404: _problem("A cursor that is not one of ours."),
         **ERRORS,
     },
 )

@@ -67,6 +67,9 @@ def _page_of(serializer_class: type[serializers.Serializer]) -> type[serializers
     )
 
 
+BAD_CURSOR = "This is not a cursor this list gave. Start again from the first page."
+
+
 class LookupPage(CursorPagination):
     """100 a page, by name; the cursor carries a position, never a name."""
 
@@ -76,8 +79,9 @@ class LookupPage(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (TypeError, ValueError, OverflowError, DjangoValidationError):
-            raise NotFound(self.invalid_cursor_message) from None
+        except (NotFound, TypeError, ValueError, OverflowError, DjangoValidationError):
+            # Not one of ours: a mistake in the request, as cases.http.CursorPage says.
+            raise serializers.ValidationError({"cursor": [BAD_CURSOR]}) from None
 
 
 def _lookup(request: Request, rows, serializer_class) -> Response:
@@ -184,7 +188,6 @@ CURSOR = OpenApiParameter(
     responses={
         200: _page_of(AreaLookupSerializer),
         400: FIELD_ERRORS,
-        404: _problem("A cursor that is not one of ours."),
         **ANY_OPERATION,
     },
 )
@@ -202,7 +205,6 @@ def areas(request: Request) -> Response:
     responses={
         200: _page_of(AgencyLookupSerializer),
         400: FIELD_ERRORS,
-        404: _problem("A cursor that is not one of ours."),
         **ANY_OPERATION,
     },
 )

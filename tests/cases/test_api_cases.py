@@ -160,16 +160,20 @@ def test_a_manager_closes_a_case_once(sign_in, world):
         base64.b64encode(b"o=-3").decode(),
     ],
 )
-def test_a_made_up_cursor_is_not_found(sign_in, world, cursor):
+def test_a_made_up_cursor_is_a_mistake_in_the_request(sign_in, world, cursor):
+    """400, not 404 (issue 23): the list is there; the cursor is not one it gave."""
     client = sign_in("social.worker")
     for name in ["api-case-entries", "api-case-screenings", "api-case-shares"]:
         response = client.get(url(name, world.case.pk, cursor=cursor))
-        assert response.status_code == 404, name
-        assert response.json() == {"detail": "Invalid cursor"}
+        assert response.status_code == 400, name
+        assert response.json() == BAD_CURSOR
     response = client.get(url("api-cases", cursor=cursor))
-    assert response.json() == {"detail": "Invalid cursor"}
+    assert response.status_code == 400 and response.json() == BAD_CURSOR
     garbled_id = base64.b64encode(b"p=abc").decode()
-    assert client.get(url("api-children", cursor=garbled_id)).status_code == 404
+    assert client.get(url("api-children", cursor=garbled_id)).status_code == 400
+
+
+BAD_CURSOR = {"cursor": ["This is not a cursor this list gave. Start again from the first page."]}
 
 
 def many_children(person, n: int) -> None:

@@ -336,7 +336,7 @@ def test_the_list_is_cursor_paged_25_at_a_time_both_ways(sign_in, world, people,
     assert back == pages[:-1]
 
 
-def test_a_made_up_cursor_is_not_found(sign_in, world):
+def test_a_made_up_cursor_is_a_mistake_in_the_request(sign_in, world):
     client = sign_in("suffolk.officer")
 
     def cursor(value) -> str:
@@ -359,14 +359,16 @@ def test_a_made_up_cursor_is_not_found(sign_in, world):
         base64.urlsafe_b64encode(b"[" * 5000).decode(),
     ]:
         response = client.get(f"{reverse('api-notifications')}?{urlencode({'cursor': made_up})}")
-        assert response.status_code == 404, made_up
-        assert response.json() == {"detail": "Invalid cursor"}
+        assert response.status_code == 400, made_up
+        assert response.json() == {
+            "cursor": ["This is not a cursor this list gave. Start again from the first page."]
+        }
     # A cursor of one state does not fit another's list.
     response = client.get(
         f"{reverse('api-notifications')}?"
         + urlencode({"state": "acknowledged", "cursor": cursor(good)})
     )
-    assert response.status_code == 404
+    assert response.status_code == 400
 
 
 def test_the_list_takes_the_same_few_queries_whatever_its_size(

@@ -45,7 +45,7 @@ def test_agencies_carry_their_code_and_areas_and_nothing_an_outsider_should_not_
 def test_lookups_page_by_cursor_and_refuse_unknown_parameters(people, partnership):
     client = api_as(people["police.officer"])
     assert client.get("/api/v1/areas/", {"name": "Suffolk"}).status_code == 400
-    assert client.get("/api/v1/agencies/", {"cursor": "not-a-cursor"}).status_code == 404
+    assert client.get("/api/v1/agencies/", {"cursor": "not-a-cursor"}).status_code == 400
     first = client.get("/api/v1/agencies/").json()
     assert first["previous"] is None and "next" in first
 
