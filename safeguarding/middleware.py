@@ -258,3 +258,27 @@ class _StatementTimer:
 def _is_superuser(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.is_superuser)
+
+
+# --- RateLimit headers: how many requests are left, on every answer that counted -------
+
+
+class RateLimitHeadersMiddleware:
+    """`RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) on every
+    API answer that counted against the per-person limit, so an integrator can slow down
+    before a 429 rather than after: `RateLimit-Policy: "person";q=120;w=60` (120 a minute)
+    and `RateLimit: "person";r=45;t=30` (45 left, the window frees a slot in 30 s).
+    Nothing when the limit could not count (the cache down: it fails open, throttling.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        limit = getattr(request, "rate_limit", None)
+        if limit:
+            policy = limit["policy"]
+            response["RateLimit-Policy"] = f'"{policy}";q={limit["limit"]};w={limit["window"]}'
+            response["RateLimit"] = f'"{policy}";r={limit["remaining"]};t={limit["reset"]}'
+        return response

@@ -178,6 +178,8 @@ MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
     # Server-Timing (database and total time): in development, and for platform superusers.
     "safeguarding.middleware.ServerTimingMiddleware",
+    # RateLimit headers on API answers that counted against the per-person limit.
+    "safeguarding.middleware.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the rest, so a 500 page made by a failing middleware has them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -8,6 +8,7 @@ and hold whatever the cache does (SECURITY.md, Rate limits).
 """
 
 import logging
+import math
 import time
 
 from django.conf import settings
@@ -56,9 +57,19 @@ class PersonRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view) -> bool:
         try:
-            return super().allow_request(request, view)
+            allowed = super().allow_request(request, view)
         except RedisError as error:
             return _fail_open(f"api:{self.scope}", error)
+        if getattr(self, "key", None) is not None:  # counted: RateLimitHeadersMiddleware
+            oldest = self.history[-1] if self.history else self.now
+            request._request.rate_limit = {
+                "policy": self.scope,
+                "limit": self.num_requests,
+                "window": self.duration,
+                "remaining": max(0, self.num_requests - len(self.history)),
+                "reset": max(0, math.ceil(oldest + self.duration - self.now)),
+            }
+        return allowed
 
 
 def within_rate(scope: str, ident: str, per_minute: int) -> bool:

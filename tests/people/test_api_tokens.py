@@ -133,6 +133,26 @@ def test_the_api_is_throttled_per_person(officer_token, settings):
     assert statuses == [200, 200, 200, 429]
 
 
+def test_each_counted_answer_says_how_many_requests_are_left(officer_token, settings):
+    """RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers, issue 23): an
+    integrator sees the limit coming, on the 200s and on the 429 alike."""
+    from django.core.cache import cache
+
+    cache.clear()
+    secret, _ = officer_token
+    settings.API_RATE_PER_MINUTE = 3
+    answers = [Client().get("/api/v1/me/", **bearer(secret)) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert {a["RateLimit-Policy"] for a in answers} == {'"person";q=3;w=60'}
+    left = [a["RateLimit"] for a in answers]
+    assert [value.split(";")[1] for value in left] == ["r=2", "r=1", "r=0", "r=0"]
+    for value in left:
+        seconds = int(value.split(";t=")[1])
+        assert 0 < seconds <= 60
+    # Pages are not counted by the API's limit, and say nothing of it.
+    assert "RateLimit" not in Client().get("/sign-in/")
+
+
 def test_the_tokens_page_is_paged_in_a_constant_number_of_queries(
     sign_in, people, django_assert_max_num_queries
 ):
