@@ -119,7 +119,11 @@ def children(request: Request) -> Response:
         # Someone recorded the same NHS number between our check and our insert.
         return http.duplicates(request, possible_duplicates(person, **identity))
     created = {"child": _children(person).get(pk=case.child_id), "case": case}
-    return Response(s.CreatedChildSerializer(created).data, status=status.HTTP_201_CREATED)
+    return Response(
+        s.CreatedChildSerializer(created).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-child", case.child_id),
+    )
 
 
 @extend_schema(
@@ -180,7 +184,9 @@ def cases(request: Request) -> Response:
         raise Http404("No such child")
     case = open_case(person, found, concern=data["concern"])
     data = s.CaseDetailSerializer(_with_access(person, case)).data
-    return Response(data, status=status.HTTP_201_CREATED)
+    return Response(
+        data, status=status.HTTP_201_CREATED, headers=http.location(request, "api-case", case.pk)
+    )
 
 
 @extend_schema(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -279,6 +280,12 @@ def case_page(
     return read_page(
         request, found, rows_of(found), serializer_class, ordering, view=view, listed=listed
     )
+
+
+def location(request: Request, route: str, pk: int) -> dict[str, str]:
+    """The `Location` of a created thing that has an address of its own (a case, a child, a
+    contact), absolute, for a 201 (issue 23)."""
+    return {"Location": request.build_absolute_uri(reverse(route, args=[pk]))}
 
 
 def problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:

@@ -63,7 +63,9 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
             if not 200 <= response.status_code < 300:
                 return None
             body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            return {"status": response.status_code, "body": body}
+            # The created thing's address too, so that a replayed 201 says where it is.
+            location = response.get("Location", "")
+            return {"status": response.status_code, "body": body, "location": location}
 
         def replay(earlier: Claim) -> Response:
             if earlier.fingerprint != print_:
@@ -72,9 +74,10 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
                     "Use a new key for a new request.",
                     status=422,
                 )
-            return Response(
-                earlier.body, status=earlier.status, headers={"Idempotent-Replayed": "true"}
-            )
+            headers = {"Idempotent-Replayed": "true"}
+            if earlier.location:
+                headers["Location"] = earlier.location
+            return Response(earlier.body, status=earlier.status, headers=headers)
 
         return run_once(
             request.user.pk,

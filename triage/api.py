@@ -265,7 +265,11 @@ def contacts(request: Request) -> Response:
     except DjangoValidationError as refused:
         raise _refused(refused) from None
     contact, access = mash_selectors.contact_for(person, contact.pk)
-    return Response(_contact_data(person, contact, access), status=status.HTTP_201_CREATED)
+    return Response(
+        _contact_data(person, contact, access),
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-contact", contact.pk),
+    )
 
 
 @extend_schema(

@@ -313,3 +313,25 @@ def test_cases_are_found_by_reference_and_a_case_one_may_not_see_is_an_empty_lis
     assert listed("social.worker", f" {mine.reference.lower()} ") == [mine.pk]
     assert listed("social.worker", theirs.reference) == []
     assert listed("social.worker", "CSE-1999-000001") == []
+
+
+def test_a_201_says_where_the_created_child_is_even_when_replayed(people):
+    """Location on a 201 (issue 23) for what has an address of its own (a child here; a
+    case and a MASH contact alike, through cases.http.location); a replay of the same
+    Idempotency-Key answers the same Location."""
+    from rest_framework.test import APIClient
+
+    from people.tokens import create_token
+
+    _, secret = create_token(people["social.worker"], "location", 1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"first_name": "Lokasha", "last_name": "Whereabout"}
+    made = client.post("/api/v1/children/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert made.status_code == 201, made.content
+    child_id = made.json()["child"]["id"]
+    assert made["Location"] == f"http://testserver/api/v1/children/{child_id}/"
+    assert client.get(made["Location"]).status_code == 200
+    again = client.post("/api/v1/children/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again["Location"] == made["Location"]

@@ -56,6 +56,7 @@ def test_recording_a_contact_with_a_new_child(sign_in, people, agencies):
     response = post(sign_in("health.nurse"), url("api-contacts"), contact_body())
     assert response.status_code == 201, response.content
     data = response.json()
+    assert response["Location"].endswith(f"/api/v1/contacts/{data['id']}/")  # issue 23
     assert data["access"] == "referrer"
     assert data["reference"].startswith("MASH-")
     assert data["child"]["name"] == "Ivy Referred"
