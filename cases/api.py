@@ -147,7 +147,7 @@ def child(request: Request, child_id: int) -> Response:
         found.pk,
         cases=[case.pk for case in found.visible_cases],
     )
-    return Response(s.ChildSerializer(found).data)
+    return http.tagged(request, s.ChildSerializer(found).data)
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def case(request: Request, case_id: int) -> Response:
     person = request.user
     found = _with_access(person, selectors.case_for(person, case_id, audit_refusal=True))
     http.read(request, found, view="case")
-    return Response(s.CaseDetailSerializer(found).data)
+    return http.tagged(request, s.CaseDetailSerializer(found).data)
 
 
 @extend_schema(

@@ -6,6 +6,7 @@ because the case API came first; the APIs of higher layers (missing, triage, rep
 import them from here.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +19,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -280,6 +282,19 @@ def case_page(
     return read_page(
         request, found, rows_of(found), serializer_class, ordering, view=view, listed=listed
     )
+
+
+def tagged(request: Request, data) -> Response:
+    """A read's answer with a strong `ETag`: the hash of exactly the body this person was
+    served, so it changes only with what they may see (issue 23). An `If-None-Match` that
+    names it answers 304 with no body. The caller has already recorded the read: a 304 is
+    a read too, and the audit log says so."""
+    body = JSONRenderer().render(data)
+    etag = f'"{hashlib.sha256(body).hexdigest()}"'
+    asked = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    if etag in asked or "*" in asked:
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return Response(data, headers={"ETag": etag})
 
 
 def location(request: Request, route: str, pk: int) -> dict[str, str]:

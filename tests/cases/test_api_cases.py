@@ -335,3 +335,40 @@ def test_a_201_says_where_the_created_child_is_even_when_replayed(people):
     again = client.post("/api/v1/children/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again["Location"] == made["Location"]
+
+
+def test_a_case_read_carries_an_etag_that_answers_304_and_is_still_audited(sign_in, world, people):
+    """ETag on case and child reads (issue 23): a strong hash of what this person was
+    served; If-None-Match with it answers 304, recorded as a read all the same; it changes
+    when what they may see changes."""
+    from audit.models import Event
+
+    client = sign_in("social.worker")
+    first = client.get(url("api-case", world.case.pk))
+    assert first.status_code == 200
+    tag = first["ETag"]
+    assert tag.startswith('"') and not tag.startswith("W/")
+    reads = Event.objects.filter(action="case_viewed", target_id=str(world.case.pk)).count()
+    same = client.get(url("api-case", world.case.pk), HTTP_IF_NONE_MATCH=tag)
+    assert same.status_code == 304 and same.content == b"" and same["ETag"] == tag
+    assert Event.objects.filter(action="case_viewed", target_id=str(world.case.pk)).count() == (
+        reads + 1
+    )
+    child = client.get(url("api-child", world.case.child_id))
+    assert child.status_code == 200 and child["ETag"] != tag
+    assert (
+        client.get(
+            url("api-child", world.case.child_id), HTTP_IF_NONE_MATCH=child["ETag"]
+        ).status_code
+        == 304
+    )
+    # Another person, who may do less with the case, is served another body: another tag.
+    other = sign_in("police.officer").get(url("api-case", world.case.pk))
+    assert other.status_code == 200 and other["ETag"] != tag
+    # Someone who may not see the case learns nothing from a tag: 404 whatever they send.
+    assert (
+        sign_in("suffolk.officer")
+        .get(url("api-case", world.case.pk), HTTP_IF_NONE_MATCH=tag)
+        .status_code
+        == 404
+    )
