@@ -40,6 +40,11 @@ def _with_access(person, case: Case) -> Case:
     return case
 
 
+def case_tag(person, case: Case) -> str:
+    """The ETag `GET /api/v1/cases/<id>/` serves this person now (for If-Match)."""
+    return http.etag_of(s.CaseDetailSerializer(_with_access(person, case)).data)
+
+
 def _children(person, **terms):
     """Children the person may see, with what their answer shows, in a fixed few queries."""
     return selectors.search_children(person, **terms).select_related("responsible_authority")
@@ -208,9 +213,11 @@ def case(request: Request, case_id: int) -> Response:
 @extend_schema(
     operation_id="case_close",
     tags=["cases"],
-    parameters=[http.CASE_ID, http.IDEMPOTENCY_KEY],
+    parameters=[http.CASE_ID, http.IDEMPOTENCY_KEY, http.IF_MATCH],
     request=s.CloseCaseSerializer,
-    responses=http.answers({200: s.CaseDetailSerializer}, 400, 404, 409) | http.KEY_REUSED,
+    responses=http.answers({200: s.CaseDetailSerializer}, 400, 404, 409)
+    | http.KEY_REUSED
+    | {412: http.problem_answer("`If-Match` names a version of the case you were not served.")},
 )
 @api_view(["POST"])
 @http.casework
@@ -220,6 +227,8 @@ def close(request: Request, case_id: int) -> Response:
     person = request.user
     found = selectors.case_to(person, case_id, Act.CLOSE)
     data = http.body(request, s.CloseCaseSerializer)
+    if refused := http.stale(request, case_tag(person, found)):
+        return refused
     try:
         close_case(person, found, data["reason"])
     except CaseAlreadyClosed:

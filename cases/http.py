@@ -87,6 +87,14 @@ def problem_answer(description: str) -> OpenApiResponse:
 
 
 CASE_ID = id_parameter("case_id", "A case id.")
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional: the `ETag` of the case as you read it (`GET /api/v1/cases/{id}/`). "
+    "If the case has changed since, the answer is 412 and nothing is done.",
+)
 CHILD_ID = id_parameter("child_id", "A child id.")
 SHARE_ID = id_parameter("share_id", "A share id.")
 CURSOR = OpenApiParameter(
@@ -284,13 +292,34 @@ def case_page(
     )
 
 
+def etag_of(data) -> str:
+    """A strong ETag: the SHA-256 of the JSON body exactly as served."""
+    return f'"{hashlib.sha256(JSONRenderer().render(data)).hexdigest()}"'
+
+
+def stale(request: Request, current: str) -> Response | None:
+    """412 when `If-Match` is sent and names no version the person would be served now
+    (issue 23): someone else changed the case since they read it. Optional: without the
+    header the change goes ahead as before. Called after the visibility check, so a case
+    the person may not see is 404 whatever they send."""
+    sent = request.headers.get("If-Match")
+    if sent is None:
+        return None
+    tags = [tag.strip() for tag in sent.split(",")]
+    if "*" in tags or current in tags:
+        return None
+    return problem(
+        "The case has changed since you read it. Read it again and decide again.",
+        code=status.HTTP_412_PRECONDITION_FAILED,
+    )
+
+
 def tagged(request: Request, data) -> Response:
     """A read's answer with a strong `ETag`: the hash of exactly the body this person was
     served, so it changes only with what they may see (issue 23). An `If-None-Match` that
     names it answers 304 with no body. The caller has already recorded the read: a 304 is
     a read too, and the audit log says so."""
-    body = JSONRenderer().render(data)
-    etag = f'"{hashlib.sha256(body).hexdigest()}"'
+    etag = etag_of(data)
     asked = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in asked or "*" in asked:
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})

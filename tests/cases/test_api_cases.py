@@ -372,3 +372,26 @@ def test_a_case_read_carries_an_etag_that_answers_304_and_is_still_audited(sign_
         .status_code
         == 404
     )
+
+
+def test_closing_with_a_stale_if_match_is_refused_412_and_a_fresh_one_closes(sign_in, world):
+    """If-Match (optional) on closing a case (issue 23): a version the person would not be
+    served now answers 412 and closes nothing; the current one closes; without the header
+    it closes as before. Visibility first: 404 for a case one may not see, whatever sent."""
+    client = sign_in("social.worker")
+    read = client.get(url("api-case", world.case.pk))
+    close = url("api-case-close", world.case.pk)
+    body = {"reason": "Risk reduced; multi-agency agreement"}
+    stale = client.post(close, body, content_type="application/json", HTTP_IF_MATCH='"0000"')
+    assert stale.status_code == 412, stale.content
+    assert client.get(url("api-case", world.case.pk)).json()["status"] == "open"
+    assert (
+        sign_in("suffolk.officer")
+        .post(close, body, content_type="application/json", HTTP_IF_MATCH=read["ETag"])
+        .status_code
+        == 404
+    )
+    client = sign_in("social.worker")
+    fresh = client.post(close, body, content_type="application/json", HTTP_IF_MATCH=read["ETag"])
+    assert fresh.status_code == 200, fresh.content
+    assert fresh.json()["status"] == "closed"
