@@ -9,15 +9,13 @@ import them from here.
 import hashlib
 from collections.abc import Callable, Sequence
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -30,6 +28,7 @@ from cases import selectors
 from cases import serializers as s
 from cases.models import Case
 from idempotency.api import IDEMPOTENCY_KEY, idempotent
+from safeguarding.paging import CursorPage, page_of
 
 CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
                 "police_reference", "local_authority_reference", "address", "postcode",
@@ -46,26 +45,6 @@ class InAnAgency(BasePermission):
 
 
 casework = permission_classes([IsAuthenticated, InAnAgency])
-
-
-BAD_CURSOR = "This is not a cursor this list gave. Start again from the first page."
-
-
-class CursorPage(CursorPagination):
-    """25 a page in a fixed order; the cursor carries a position, never a name."""
-
-    page_size = 25
-
-    def __init__(self, *ordering: str) -> None:
-        self.ordering = ordering
-
-    def paginate_queryset(self, queryset, request, view=None):
-        """A cursor that is not one of ours is a mistake in the request (400, issue 23), not
-        a missing page: malformed, or well-formed with a position that does not fit."""
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except (NotFound, TypeError, ValueError, OverflowError, DjangoValidationError):
-            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
 
 
 # --- documenting the answers ----------------------------------------------------------------
@@ -142,7 +121,7 @@ def answers(success: dict, *errors: int) -> dict:
 
 
 def page(serializer_class) -> dict:
-    return {200: s.page_of(serializer_class)}
+    return {200: page_of(serializer_class)}
 
 
 def collection(

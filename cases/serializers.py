@@ -224,21 +224,6 @@ class DuplicatesSerializer(ProblemSerializer):
     )
 
 
-def page_of(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """The shape of one page of a cursor-paged list of `serializer_class`."""
-    name = serializer_class.__name__.removesuffix("Serializer")
-    return type(
-        f"{name}Page",
-        (serializers.Serializer,),
-        {
-            "__module__": __name__,
-            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
-
-
 # --- times with their offset (entries, placements, missing episodes, contacts) -----------
 
 # RFC 3339, as the schema's `date-time` says: a date, a time and always an offset (or Z).

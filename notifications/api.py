@@ -38,6 +38,7 @@ from cases.selectors import record_refusal
 from notifications.models import Notification
 from notifications.services import acknowledge_notification, inbox
 from people.models import Agency
+from safeguarding.paging import BAD_CURSOR
 
 PAGE_SIZE = 25
 BIGINT = 2**63 - 1
@@ -217,7 +218,7 @@ class InboxPage:
     position (segment, time, id), never anything about the case.
     """
 
-    invalid = "This is not a cursor this list gave. Start again from the first page."
+    invalid = BAD_CURSOR
 
     def __init__(self, request: Request, base: QuerySet, segments: list[Segment]) -> None:
         self.request, self.base, self.segments = request, base, segments

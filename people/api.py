@@ -1,16 +1,15 @@
 """The API for a person's own account: who am I, and my tokens."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from people.models import Agency, ApiToken, Area, Person
 from people.tokens import LIFETIME_CHOICES, create_token, revoke_token, tokens_of
+from safeguarding.paging import CursorPage, page_of
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -52,43 +51,11 @@ class AgencyLookupSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "code", "areas"]
 
 
-def _page_of(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """One page of a cursor-paged lookup (as cases.serializers.page_of, which sits above)."""
-    name = serializer_class.__name__.removesuffix("Serializer")
-    return type(
-        f"{name}Page",
-        (serializers.Serializer,),
-        {
-            "__module__": __name__,
-            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
-
-
-BAD_CURSOR = "This is not a cursor this list gave. Start again from the first page."
-
-
-class LookupPage(CursorPagination):
-    """100 a page, by name; the cursor carries a position, never a name."""
-
-    page_size = 100
-    ordering = ("name", "id")
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except (NotFound, TypeError, ValueError, OverflowError, DjangoValidationError):
-            # Not one of ours: a mistake in the request, as cases.http.CursorPage says.
-            raise serializers.ValidationError({"cursor": [BAD_CURSOR]}) from None
-
-
 def _lookup(request: Request, rows, serializer_class) -> Response:
     unknown = {name: ["Unknown parameter."] for name in request.query_params if name != "cursor"}
     if unknown:
         raise serializers.ValidationError(unknown)
-    paginator = LookupPage()
+    paginator = CursorPage("name", "id", page_size=100)  # by name, 100 a page
     page = paginator.paginate_queryset(rows, request)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -186,7 +153,7 @@ CURSOR = OpenApiParameter(
     tags=["lookups"],
     parameters=[CURSOR],
     responses={
-        200: _page_of(AreaLookupSerializer),
+        200: page_of(AreaLookupSerializer),
         400: FIELD_ERRORS,
         **ANY_OPERATION,
     },
@@ -203,7 +170,7 @@ def areas(request: Request) -> Response:
     tags=["lookups"],
     parameters=[CURSOR],
     responses={
-        200: _page_of(AgencyLookupSerializer),
+        200: page_of(AgencyLookupSerializer),
         400: FIELD_ERRORS,
         **ANY_OPERATION,
     },
