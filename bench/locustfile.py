@@ -45,6 +45,9 @@ OPTION = re.compile(r"<option\b[^>]*\bvalue=\"([^\"]+)\"", re.I)
 PAGE_LINK = re.compile(r"href=\"\?(?:[^\"]*&amp;)?page=(\d+)")
 RADIO = re.compile(r"<input\b[^>]*\btype=\"radio\"[^>]*>", re.I)
 ERRORS = re.compile(r"govuk-error-summary__list\">(.*?)</ul>", re.S)
+RETURN_LINK = re.compile(
+    r"id=\"already-missing\".*?href=\"(/cases/\d+/missing/\d+/returned/)\"", re.S
+)
 ASSETS = re.compile(r"(?:href|src)=\"(/static/[^\"]+\.(?:css|js))\"")
 
 
@@ -243,6 +246,13 @@ class Practitioner(HttpUser):
         form = self.page("missing report (form)", url)
         if not form:
             return None
+        # One open episode a case: the child's last absence ends before the next report.
+        if (open_episode := RETURN_LINK.search(form)) is not None:
+            if not self.record_return(case, open_episode.group(1)):
+                return None
+            form = self.page("missing report (form)", url)
+            if not form:
+                return None
         marker = self.marker("missing")
         data = {
             **hidden_fields(form),
@@ -251,6 +261,28 @@ class Practitioner(HttpUser):
             "circumstances": f"Did not come back after school ({marker}).",
             "risk": random.choice(choices(form, "risk")),
         }
-        if self.post("missing report (post)", url, data, f"/cases/{case}/"):
-            CREATED["missing"].append(marker)
+        with self.client.post(
+            url, data=data, name="missing report (post)", catch_response=True,
+            allow_redirects=False,
+        ) as r:  # fmt: skip
+            location = r.headers.get("Location", "")
+            if r.status_code in (302, 303) and location.startswith(f"/cases/{case}/"):
+                CREATED["missing"].append(marker)
+            elif r.status_code == 200 and "already missing" in r.text:
+                # Another officer reported the same child a moment before: the page says so
+                # and nothing is saved, as it should.
+                r.success()
+            else:
+                r.failure(why(r) + f" -> {location}")
         return None
+
+    def record_return(self, case: int, url: str) -> bool:
+        form = self.page("return (form)", url)
+        if not form:
+            return False
+        data = {
+            **hidden_fields(form),
+            **moment("returned_on", "returned_time", datetime.now(UK) - timedelta(minutes=5)),
+            "how_found": "Came back to the placement by herself (synthetic).",
+        }
+        return self.post("return (post)", url, data, f"/cases/{case}/") is not None

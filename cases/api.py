@@ -23,6 +23,7 @@ from cases.roles import Act, require
 from cases.services import (
     AmendmentRefused,
     CaseAlreadyClosed,
+    OpenCaseExists,
     add_entry,
     amend_entry,
     close_case,
@@ -169,7 +170,7 @@ def child(request: Request, child_id: int) -> Response:
         "Open a case for a child you may see",
         "The case is led by your agency, which manages it.",
     ),
-    created=http.answers({201: s.CaseDetailSerializer}, 400, 404),
+    created=http.answers({201: s.CaseDetailSerializer}, 400, 404) | {409: http.OPEN_CASE_EXISTS},
 )
 def cases(request: Request) -> Response:
     person = request.user
@@ -187,7 +188,10 @@ def cases(request: Request) -> Response:
     found = selectors.search_children(person).filter(pk=data["child"]).first()
     if found is None:
         raise Http404("No such child")
-    case = open_case(person, found, concern=data["concern"])
+    try:
+        case = open_case(person, found, concern=data["concern"])
+    except OpenCaseExists as refused:
+        return http.open_case_exists(request, refused.case)
     data = s.CaseDetailSerializer(_with_access(person, case)).data
     return Response(
         data, status=status.HTTP_201_CREATED, headers=http.location(request, "api-case", case.pk)
@@ -294,7 +298,32 @@ def entries(request: Request, case_id: int) -> Response:
             raise ValidationError({"supersedes": [str(refused)]}) from None
     else:
         entry = add_entry(person, found, restricted=data["restricted"], **what)
-    return Response(s.EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+    return Response(
+        s.EntrySerializer(entry).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-entry", found.pk, entry.pk),
+    )
+
+
+ENTRY_ID = http.id_parameter("entry_id", "An entry of the case's chronology.")
+
+
+@http.item(
+    tags=["cases"],
+    row=s.EntrySerializer,
+    operation=(
+        "case_entry_retrieve",
+        "One entry of the chronology",
+        "As the chronology shows it to you: a restricted entry of another agency is not found.",
+    ),
+    path=[http.CASE_ID, ENTRY_ID],
+)
+def entry(request: Request, case_id: int, entry_id: int) -> Response:
+    return http.case_item(
+        request, case_id, entry_id,
+        lambda case: selectors.chronology(case, request.user),
+        s.EntrySerializer, view="chronology", listed="entries",
+    )  # fmt: skip
 
 
 # --- screenings -----------------------------------------------------------------------------
@@ -323,4 +352,24 @@ def screenings(request: Request, case_id: int) -> Response:
     found = selectors.case_to(person, case_id, Act.SCREEN)
     data = http.body(request, s.NewScreeningSerializer)
     screening = record_screening(person, found, **data)
-    return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
+    return Response(
+        s.ScreeningSerializer(screening).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-screening", found.pk, screening.pk),
+    )
+
+
+SCREENING_ID = http.id_parameter("screening_id", "A CSE screening of the case.")
+
+
+@http.item(
+    tags=["cases"],
+    row=s.ScreeningSerializer,
+    operation=("case_screening_retrieve", "One CSE screening", "As the list shows it."),
+    path=[http.CASE_ID, SCREENING_ID],
+)
+def screening(request: Request, case_id: int, screening_id: int) -> Response:
+    return http.case_item(
+        request, case_id, screening_id, selectors.screenings, s.ScreeningSerializer,
+        view="screenings",
+    )  # fmt: skip

@@ -11,5 +11,8 @@ urlpatterns = [
     path("cases/<int:case_id>/", api.case, name="api-case"),
     path("cases/<int:case_id>/close/", api.close, name="api-case-close"),
     path("cases/<int:case_id>/entries/", api.entries, name="api-case-entries"),
+    path("cases/<int:case_id>/entries/<int:entry_id>/", api.entry, name="api-case-entry"),
     path("cases/<int:case_id>/screenings/", api.screenings, name="api-case-screenings"),
+    path("cases/<int:case_id>/screenings/<int:screening_id>/", api.screening,
+         name="api-case-screening"),
 ]  # fmt: skip

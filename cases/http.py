@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,6 +29,7 @@ from cases import selectors
 from cases import serializers as s
 from cases.models import Case
 from idempotency.api import IDEMPOTENCY_KEY, idempotent
+from safeguarding import problems
 from safeguarding.paging import CursorPage, page_of
 
 CHILD_FIELDS = ["first_name", "last_name", "date_of_birth", "gender", "nhs_number",
@@ -61,49 +63,39 @@ def id_parameter(name: str, description: str) -> OpenApiParameter:
 
 
 def problem_answer(description: str) -> OpenApiResponse:
-    """A documented problem answer (`{"detail": …}`) that says more than the general one."""
-    return OpenApiResponse(s.ProblemSerializer, description=description)
+    """A documented problem answer (RFC 9457) that says more than the general one."""
+    return problems.answer(description)
 
 
 CASE_ID = id_parameter("case_id", "A case id.")
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Optional: the `ETag` of the case as you read it (`GET /api/v1/cases/{id}/`). "
-    "If the case has changed since, the answer is 412 and nothing is done.",
-)
+
+
+def if_match(what: str, read_at: str) -> OpenApiParameter:
+    """The optional `If-Match` of a change that could be lost between two people."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=f"Optional: the `ETag` of {what} as you read it (`{read_at}`). If it has "
+        "changed since, the answer is 412 and nothing is done.",
+    )
+
+
+IF_MATCH = if_match("the case", "GET /api/v1/cases/{case_id}/")
 CHILD_ID = id_parameter("child_id", "A child id.")
 SHARE_ID = id_parameter("share_id", "A share id.")
 CURSOR = OpenApiParameter(
     "cursor", OpenApiTypes.STR, description="Where the page starts: from `next` or `previous`."
 )
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [
-                {"type": "array", "items": {"type": "string"}},
-                {"type": "object"},
-                {"type": "string"},
-            ]
-        },
-    },
-    description="What is wrong, by field (`non_field_errors` for the request as a whole, "
-    "`detail` for a body that is not JSON).",
-)
 ERRORS = {
-    400: FIELD_ERRORS,
+    400: problems.VALIDATION,
     401: problem_answer("No live credentials."),
     403: problem_answer(
         "A session request without its CSRF token, a person in no agency, or a role (or "
         "agency kind) that may never do this (SECURITY.md, Roles)."
     ),
-    404: problem_answer(
-        "Not found, or not yours to see (the two are not told apart), or a cursor that is not "
-        "one of ours."
-    ),
+    404: problem_answer("Not found, or not yours to see (the two are not told apart)."),
     409: problem_answer("Not possible as the case stands."),
     429: problem_answer("Too many requests this minute."),
 }
@@ -276,10 +268,10 @@ def etag_of(data) -> str:
     return f'"{hashlib.sha256(JSONRenderer().render(data)).hexdigest()}"'
 
 
-def stale(request: Request, current: str) -> Response | None:
+def stale(request: Request, current: str, what: str = "case") -> Response | None:
     """412 when `If-Match` is sent and names no version the person would be served now
-    (issue 23): someone else changed the case since they read it. Optional: without the
-    header the change goes ahead as before. Called after the visibility check, so a case
+    (issue 23): someone else changed the `what` since they read it. Optional: without the
+    header the change goes ahead as before. Called after the visibility check, so a thing
     the person may not see is 404 whatever they send."""
     sent = request.headers.get("If-Match")
     if sent is None:
@@ -287,9 +279,10 @@ def stale(request: Request, current: str) -> Response | None:
     tags = [tag.strip() for tag in sent.split(",")]
     if "*" in tags or current in tags:
         return None
-    return problem(
-        "The case has changed since you read it. Read it again and decide again.",
-        code=status.HTTP_412_PRECONDITION_FAILED,
+    return problems.problem(
+        status.HTTP_412_PRECONDITION_FAILED,
+        f"The {what} has changed since you read it. Read it again and decide again.",
+        kind="changed-since-read",
     )
 
 
@@ -305,14 +298,86 @@ def tagged(request: Request, data) -> Response:
     return Response(data, headers={"ETag": etag})
 
 
-def location(request: Request, route: str, pk: int) -> dict[str, str]:
-    """The `Location` of a created thing that has an address of its own (a case, a child, a
-    contact), absolute, for a 201 (issue 23)."""
-    return {"Location": request.build_absolute_uri(reverse(route, args=[pk]))}
+def location(request: Request, route: str, *ids: int) -> dict[str, str]:
+    """The `Location` of a created thing, absolute, for its 201 (issue 23): every created
+    thing has an address of its own (`case_item` serves those within a case)."""
+    return {"Location": request.build_absolute_uri(reverse(route, args=ids))}
 
 
-def problem(detail: str, code: int = status.HTTP_409_CONFLICT) -> Response:
-    return Response({"detail": detail}, status=code)
+def item(
+    *,
+    tags: list[str],
+    row: type[BaseSerializer],
+    operation: tuple[str, str, str],
+    path: Sequence[OpenApiParameter],
+) -> Callable[[Callable], Callable]:
+    """A casework GET of one thing (`api_view`, `casework` permission), documented alike:
+    the thing with its `ETag`, or 404."""
+    operation_id, summary, description = operation
+    documented = extend_schema(
+        methods=["GET"],
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        tags=tags,
+        parameters=list(path),
+        responses=answers({200: row}, 404),
+    )
+    return lambda view: documented(api_view(["GET"])(casework(view)))
+
+
+def case_item(
+    request: Request,
+    case_id: int,
+    item_id: int,
+    rows_of: Callable[[Case], QuerySet],
+    serializer_class: type[BaseSerializer],
+    *,
+    view: str,
+    listed: str = "",
+) -> Response:
+    """One of a case's rows, at the address its 201 gave (`Location`): 404 unless the person
+    may view the case (the refusal recorded) and the row is one the case's list shows them.
+    The read is recorded as the list's would be (`read_page`), naming this one row, before
+    the answer (a 304 is a read too), which carries a strong `ETag`."""
+    found = selectors.case_for(request.user, case_id, audit_refusal=True)
+    query(request)
+    row = rows_of(found).filter(pk=item_id).first()
+    if row is None:
+        raise Http404("Not found")
+    read(request, found, view=view, **{listed or view: [row.pk]})
+    return tagged(request, serializer_class(row).data)
+
+
+def problem(detail: str, code: int = status.HTTP_409_CONFLICT, **more) -> Response:
+    """A problem answer (RFC 9457, `safeguarding.problems`): 409 unless said otherwise."""
+    return problems.problem(code, detail, **more)
+
+
+OPEN_CASE_EXISTS = OpenApiResponse(
+    s.OpenCaseProblemSerializer,
+    description="`open-case-exists`: your agency leads an open case for this child already "
+    "(one at a time); `case` names it if you may see it.",
+)
+
+
+def open_case_exists(request: Request, case: Case) -> Response:
+    """409: the agency's open case for the child, named (id and reference) only to someone
+    who may see it; to anyone else, that there is one and nothing more."""
+    if selectors.visible_cases(request.user).filter(pk=case.pk).exists():
+        return problems.problem(
+            status.HTTP_409_CONFLICT,
+            f"Your agency already has case {case.reference} open for this child. Add to it "
+            "rather than opening another.",
+            kind="open-case-exists",
+            case={"id": case.pk, "reference": case.reference},
+        )
+    return problems.problem(
+        status.HTTP_409_CONFLICT,
+        "Your agency already has an open case for this child. Ask the colleague who leads it "
+        "to share it with you.",
+        kind="open-case-exists",
+    )
 
 
 def duplicates(request: Request, matches) -> Response:
@@ -346,11 +411,15 @@ def duplicates(request: Request, matches) -> Response:
             "the request again with confirm_not_duplicate set to true."
         )
     body = {
-        "detail": detail,
+        **problems.body(status.HTTP_409_CONFLICT, detail, kind="duplicate-child"),
         "duplicates": [
             {"child": m.child.pk, "reason": m.reason, "cases": cases_of.get(m.child.pk, [])}
             for m in seen
         ],
         "hidden_matches": hidden,
     }
-    return Response(s.DuplicatesSerializer(body).data, status=status.HTTP_409_CONFLICT)
+    return Response(
+        s.DuplicatesSerializer(body).data,
+        status=status.HTTP_409_CONFLICT,
+        content_type=problems.CONTENT_TYPE,
+    )

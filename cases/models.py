@@ -153,6 +153,15 @@ class Case(models.Model):
             # this index, checking each case against its permission rows.
             models.Index(fields=["-opened_at", "-id"], name="case_opened"),
         ]
+        constraints = [
+            # An agency leads one open case per child: a second, opened by a double click or
+            # by two colleagues at once, would split the chronology in two (issue 23).
+            models.UniqueConstraint(
+                fields=["child", "lead_agency"],
+                condition=models.Q(status="open"),
+                name="case_one_open_per_child_and_agency",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

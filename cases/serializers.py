@@ -21,6 +21,7 @@ from cases.models import Case, Child, Entry, Screening
 from cases.moments import CLOCK_SKEW, check_when
 from cases.validators import POSTCODE_MESSAGE, normalise_nhs_number, validate_nhs_number
 from people.models import Agency, Area
+from safeguarding.problems import ProblemSerializer
 from safeguarding.uk_time import day_said
 
 # Some text that is not only spaces, and no NUL anywhere (PostgreSQL text cannot hold it).
@@ -204,10 +205,6 @@ class CreatedChildSerializer(serializers.Serializer):
     case = CaseSerializer(help_text="The case opened for the child, led by your agency.")
 
 
-class ProblemSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class DuplicateSerializer(serializers.Serializer):
     child = serializers.IntegerField()
     reason = serializers.CharField()
@@ -216,7 +213,22 @@ class DuplicateSerializer(serializers.Serializer):
     )
 
 
+class OpenCaseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class OpenCaseProblemSerializer(ProblemSerializer):
+    """`open-case-exists`: the open case, named only to someone who may see it."""
+
+    case = OpenCaseRefSerializer(
+        required=False, help_text="The open case: absent if it is not yours to see."
+    )
+
+
 class DuplicatesSerializer(ProblemSerializer):
+    """`duplicate-child`: the matches the person may see, and a count of the others."""
+
     duplicates = DuplicateSerializer(many=True, help_text="Matches you may see.")
     hidden_matches = serializers.IntegerField(
         help_text="Matches you may not see. Ask the agencies you work with; nothing more "

@@ -7,7 +7,7 @@ Callers (pages, API views, commands) fetch the case for the person first with
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -141,13 +141,39 @@ def create_child(person: Person, *, child_fields: dict, aliases: list[str]) -> C
     return child
 
 
+class OpenCaseExists(Exception):
+    """An agency leads one open case per child at a time (the database holds it too, issue
+    23): the open one is `case`, to add to rather than to open beside."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(f"Case {case.reference} is already open for this child.")
+        self.case = case
+
+
+def open_case_led_by(child: Child, agency: Agency) -> Case | None:
+    return Case.objects.filter(child=child, lead_agency=agency, status=Case.Status.OPEN).first()
+
+
 @transaction.atomic
 def open_case(person: Person, child: Child, concern: str = "") -> Case:
+    """Open a case for the child, led by the person's agency; `OpenCaseExists` if the agency
+    has one open already, however close together the two requests came."""
     require(person, Act.OPEN_CASE)
+    if (already := open_case_led_by(child, person.agency)) is not None:
+        raise OpenCaseExists(already)
     now = timezone.now()
-    case = Case.objects.create(
-        reference=next_reference(), child=child, lead_agency=person.agency, opened_by=person
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
+            case = Case.objects.create(
+                reference=next_reference(), child=child, lead_agency=person.agency,
+                opened_by=person,
+            )  # fmt: skip
+    except IntegrityError:
+        # Another request opened one between the look and the insert: the constraint
+        # (case_one_open_per_child_and_agency) waited for it to commit, and now says so.
+        if (already := open_case_led_by(child, person.agency)) is None:
+            raise
+        raise OpenCaseExists(already) from None
     record_on_chronology(
         case,
         person,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -31,9 +32,23 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def _answer(detail: str, status: int) -> Response:
-    # The API's problem answer (cases.http.problem), which this layer cannot import.
-    return Response({"detail": detail}, status=status)
+class KeyRefused(APIException):
+    """A key that cannot be one: a problem answer (400), made by the API's exception
+    handler (safeguarding.problems), which this layer cannot import."""
+
+    status_code = 400
+    default_detail = f"{HEADER} must be 1 to {MAX_LENGTH} printable characters."
+
+
+class KeyReused(APIException):
+    """The key of an earlier request with another body or address (422)."""
+
+    status_code = 422
+    default_detail = (
+        f"This {HEADER} was used for another request (another body or address). "
+        "Use a new key for a new request."
+    )
+    problem_type = "idempotency-key-reused"
 
 
 def fingerprint(request: Request) -> str:
@@ -55,7 +70,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         if request.method != "POST" or key is None:
             return view(request, *args, **kwargs)
         if not 1 <= len(key) <= MAX_LENGTH or not key.isprintable():
-            return _answer(f"{HEADER} must be 1 to {MAX_LENGTH} printable characters.", status=400)
+            raise KeyRefused
         # Reading the body before the claim: a body that is not JSON is refused as usual.
         print_ = fingerprint(request)
 
@@ -69,11 +84,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
 
         def replay(earlier: Claim) -> Response:
             if earlier.fingerprint != print_:
-                return _answer(
-                    f"This {HEADER} was used for another request (another body or address). "
-                    "Use a new key for a new request.",
-                    status=422,
-                )
+                raise KeyReused
             headers = {"Idempotent-Replayed": "true"}
             if earlier.location:
                 headers["Location"] = earlier.location

@@ -8,7 +8,7 @@ agencies covering its area, and one notification per agency that must be told.
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -21,15 +21,23 @@ from cases.selectors import case_to
 from missing import selectors
 from missing import serializers as ms
 from missing.services import (
+    AlreadyMissing,
     AlreadyReturned,
     record_placement,
     record_return,
     report_missing,
     require_placing_authority,
 )
+from safeguarding import problems
+from safeguarding.uk_time import said
 
 ALREADY_RETURNED = http.problem_answer(
     "The child's return from this episode is already recorded: nothing changed."
+)
+ALREADY_MISSING = OpenApiResponse(
+    ms.AlreadyMissingProblemSerializer,
+    description="`child-already-missing`: an earlier report has no return yet (one open "
+    "episode a case); record its return first.",
 )
 EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 
@@ -81,7 +89,27 @@ def placements(request: Request, case_id: int) -> Response:
         born=found.child.date_of_birth,
     )
     placement = record_placement(person, found, **data)
-    return Response(ms.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
+    return Response(
+        ms.PlacementSerializer(placement).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-placement", found.pk, placement.pk),
+    )
+
+
+PLACEMENT_ID = http.id_parameter("placement_id", "A placement recorded on the case.")
+
+
+@http.item(
+    tags=["missing"],
+    row=ms.PlacementSerializer,
+    operation=("case_placement_retrieve", "One placement", "As the list shows it."),
+    path=[http.CASE_ID, PLACEMENT_ID],
+)
+def placement(request: Request, case_id: int, placement_id: int) -> Response:
+    return http.case_item(
+        request, case_id, placement_id, selectors.placements, ms.PlacementSerializer,
+        view="placements",
+    )  # fmt: skip
 
 
 # --- missing episodes -----------------------------------------------------------------------
@@ -104,6 +132,7 @@ def placements(request: Request, case_id: int) -> Response:
         "agencies covering where the child lives, the placing authority and every agency the "
         "case is shared with (not your own).",
     ),
+    created=http.answers({201: ms.MissingEpisodeSerializer, 409: ALREADY_MISSING}, 400, 404),
 )
 def missing_episodes(request: Request, case_id: int) -> Response:
     if request.method == "GET":
@@ -120,11 +149,39 @@ def missing_episodes(request: Request, case_id: int) -> Response:
     person = request.user
     found = case_to(person, case_id, Act.REPORT_MISSING)
     data = http.body(request, ms.NewMissingEpisodeSerializer, born=found.child.date_of_birth)
-    episode = report_missing(person, found, **data)
+    try:
+        episode = report_missing(person, found, **data)
+    except AlreadyMissing as refused:
+        # Someone who may report on the case may read its episodes: the open one is named.
+        return problems.problem(
+            status.HTTP_409_CONFLICT,
+            f"This child is already missing: reported {said(refused.episode.reported_at)}. "
+            "Record their return before reporting them missing again.",
+            kind="child-already-missing",
+            episode=refused.episode.pk,
+        )
     return Response(
         ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
         status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-missing-episode", found.pk, episode.pk),
     )
+
+
+@http.item(
+    tags=["missing"],
+    row=ms.MissingEpisodeSerializer,
+    operation=(
+        "case_missing_episode_retrieve",
+        "One missing episode",
+        "With its return and the return home interview owed after it, as the list shows it.",
+    ),
+    path=[http.CASE_ID, EPISODE_ID],
+)
+def missing_episode(request: Request, case_id: int, episode_id: int) -> Response:
+    return http.case_item(
+        request, case_id, episode_id, _episodes, ms.MissingEpisodeSerializer,
+        view="missing_episodes", listed="episodes",
+    )  # fmt: skip
 
 
 @extend_schema(

@@ -7,8 +7,12 @@ from missing import api
 urlpatterns = [
     path("cases/<int:case_id>/placements/", api.placements,
          name="api-case-placements"),
+    path("cases/<int:case_id>/placements/<int:placement_id>/", api.placement,
+         name="api-case-placement"),
     path("cases/<int:case_id>/missing-episodes/", api.missing_episodes,
          name="api-case-missing-episodes"),
+    path("cases/<int:case_id>/missing-episodes/<int:episode_id>/", api.missing_episode,
+         name="api-case-missing-episode"),
     path("cases/<int:case_id>/missing-episodes/<int:episode_id>/returned/",
          api.returned, name="api-case-missing-episode-returned"),
 ]  # fmt: skip

@@ -119,7 +119,14 @@ class MissingEpisode(models.Model):
                 condition=models.Q(returned_at__isnull=True)
                 | models.Q(returned_at__gte=models.F("last_seen_at")),
                 name="missing_returns_after_last_seen",
-            )
+            ),
+            # One absence at a time: a second report while the first has no return would
+            # split it in two, and each would count as an episode (issue 23).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(returned_at__isnull=True),
+                name="missing_one_open_per_case",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from cases.serializers import (
 )
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Area
+from safeguarding.problems import ProblemSerializer
 from safeguarding.uk_time import said
 
 # A placement may be recorded a little ahead of the move (the pages allow the same).
@@ -137,3 +138,9 @@ class ReturnSerializer(serializers.Serializer):
                 f"The child was last seen {said(episode.last_seen_at)}: give a time after that."
             )
         return value
+
+
+class AlreadyMissingProblemSerializer(ProblemSerializer):
+    """`child-already-missing`: the open episode, whose return comes first."""
+
+    episode = serializers.IntegerField(help_text="The episode without a return.")

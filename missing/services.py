@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.actions import Action
@@ -38,6 +38,20 @@ def current_placement_of(child: Child) -> Placement | None:
 
 class AlreadyReturned(Exception):
     """A return is recorded once; the episode stays as it is."""
+
+
+class AlreadyMissing(Exception):
+    """A case has one open missing episode at a time (the database holds it too, issue 23):
+    a second report while the child is still missing would split one absence in two. The
+    open one is `episode`, whose return comes first."""
+
+    def __init__(self, episode: MissingEpisode) -> None:
+        super().__init__(f"The child is already missing: reported {said(episode.reported_at)}.")
+        self.episode = episode
+
+
+def open_episode_of(case: Case) -> MissingEpisode | None:
+    return MissingEpisode.objects.filter(case=case, returned_at__isnull=True).first()
 
 
 class InterviewAlreadyRecorded(Exception):
@@ -246,18 +260,27 @@ def report_missing(
     risk: str,
     now: dt.datetime | None = None,
 ):
-    """A child reported missing: saved, on the chronology, and everyone told at once."""
+    """A child reported missing: saved, on the chronology, and everyone told at once.
+    `AlreadyMissing` while an earlier report has no return, however close the two came."""
     require(person, Act.REPORT_MISSING)
-
-    episode = MissingEpisode.objects.create(
-        case=case,
-        last_seen_at=last_seen_at,
-        last_seen_where=last_seen_where.strip(),
-        circumstances=circumstances.strip(),
-        risk=risk,
-        reported_by=person,
-        reporting_agency=person.agency,
-    )
+    if (open_one := open_episode_of(case)) is not None:
+        raise AlreadyMissing(open_one)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
+            episode = MissingEpisode.objects.create(
+                case=case,
+                last_seen_at=last_seen_at,
+                last_seen_where=last_seen_where.strip(),
+                circumstances=circumstances.strip(),
+                risk=risk,
+                reported_by=person,
+                reporting_agency=person.agency,
+            )
+    except IntegrityError:
+        # Another report committed between the look and the insert (missing_one_open_per_case).
+        if (open_one := open_episode_of(case)) is None:
+            raise
+        raise AlreadyMissing(open_one) from None
     record_on_chronology(
         case,
         person,

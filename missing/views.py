@@ -28,9 +28,11 @@ from missing.forms import (
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.panels import placement_and_missing
 from missing.services import (
+    AlreadyMissing,
     AlreadyReturned,
     InterviewAlreadyRecorded,
     end_placement,
+    open_episode_of,
     record_placement,
     record_return,
     record_return_interview,
@@ -166,21 +168,36 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     form = MissingForm(posted(request), born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        episode = report_missing(
-            request.user,
-            case,
-            last_seen_at=data["last_seen_at"],
-            last_seen_where=data["last_seen_where"],
-            circumstances=data["circumstances"],
-            risk=data["risk"],
-        )
-        return done(
-            request,
-            case,
-            "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
-            to=SECTION,
-        )
-    return form_page(request, case, "missing_new", "missing/missing_form.html", form)
+        try:
+            episode = report_missing(
+                request.user,
+                case,
+                last_seen_at=data["last_seen_at"],
+                last_seen_where=data["last_seen_where"],
+                circumstances=data["circumstances"],
+                risk=data["risk"],
+            )
+        except AlreadyMissing as refused:
+            # A colleague's report came first: what was typed stays, and the page says why.
+            form.add_error(None, _already_missing(refused.episode))
+        else:
+            return done(
+                request,
+                case,
+                "The child is reported missing. " + _told(Notification.Kind.MISSING, episode.pk),
+                to=SECTION,
+            )
+    return form_page(
+        request, case, "missing_new", "missing/missing_form.html", form,
+        {"open_episode": open_episode_of(case)},
+    )  # fmt: skip
+
+
+def _already_missing(episode: MissingEpisode) -> str:
+    return (
+        f"This child is already missing: reported {said(episode.reported_at)}. Record their "
+        "return before reporting them missing again. Nothing was saved."
+    )
 
 
 def _already_returned(episode: MissingEpisode) -> str:

@@ -20,7 +20,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -38,6 +37,7 @@ from cases.selectors import record_refusal
 from notifications.models import Notification
 from notifications.services import acknowledge_notification, inbox
 from people.models import Agency
+from safeguarding import problems
 from safeguarding.paging import BAD_CURSOR
 
 PAGE_SIZE = 25
@@ -120,15 +120,7 @@ class NotificationPageSerializer(serializers.Serializer):
     results = NotificationSerializer(many=True)
 
 
-PROBLEM = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
-}
-
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(PROBLEM, description=description)
+_problem = problems.answer
 
 
 ERRORS = {
@@ -136,15 +128,7 @@ ERRORS = {
     403: _problem("A session request without its CSRF token, or a person in no agency."),
     429: _problem("Too many requests this minute."),
 }
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-    },
-    description="What is wrong, by query parameter (`detail` for a request holding a NUL).",
-)
+FIELD_ERRORS = problems.VALIDATION
 
 
 # --- what the API accepts -------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The API for a person's own account: who am I, and my tokens."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 
 from people.models import Agency, ApiToken, Area, Person
 from people.tokens import LIFETIME_CHOICES, create_token, revoke_token, tokens_of
+from safeguarding import problems
 from safeguarding.paging import CursorPage, page_of
 
 
@@ -100,30 +103,10 @@ class CreatedTokenSerializer(TokenSerializer):
         fields = [*TokenSerializer.Meta.fields, "secret"]
 
 
-# The documented error answers (cases.http documents the casework API alike; people sits
-# below cases, so says its own). Every problem is `{"detail": "…"}`.
-PROBLEM = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
-    "additionalProperties": False,
-}
-
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(PROBLEM, description=description)
-
-
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-    },
-    description="What is wrong, by field (`detail` for a body that is not JSON, holds a NUL "
-    "or is nested too deep).",
-)
+# The documented error answers, RFC 9457 problems (safeguarding.problems), as cases.http
+# documents the casework API; people sits below cases, so says its own.
+_problem = problems.answer
+FIELD_ERRORS = problems.VALIDATION
 ANY_OPERATION = {
     401: _problem("No live credentials."),
     429: _problem("Too many requests this minute."),
@@ -212,7 +195,22 @@ def tokens(request: Request) -> Response:
         incoming.validated_data["days"],
     )
     data = TokenSerializer(token).data | {"secret": secret}
-    return Response(data, status=status.HTTP_201_CREATED)
+    address = request.build_absolute_uri(reverse("api-token", args=[token.pk]))
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": address})
+
+
+@extend_schema(
+    operation_id="tokens_retrieve",
+    parameters=[TOKEN_ID],
+    responses={200: TokenSerializer, 404: _problem("Not one of your tokens."), **ANY_OPERATION},
+)
+@api_view(["GET"])
+def token(request: Request, token_id: int) -> Response:
+    """One of your tokens, as the list shows it (never its secret). Another person's: 404."""
+    found = tokens_of(request.user).filter(pk=token_id).first()
+    if found is None:
+        raise Http404("Not one of your tokens.")
+    return Response(TokenSerializer(found).data)
 
 
 @extend_schema(

@@ -12,12 +12,29 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.db import connection
 from django.dispatch import Signal
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
 from audit.context import audit_context
 from audit.services import USER_AGENT_LENGTH, client_address
+from safeguarding import problems
+
+
+class ProblemMiddleware:
+    """Every error under `/api/` as a problem (RFC 9457, `safeguarding.problems`), however
+    it was made: the URL resolver's 404, Django's debug pages under DEBUG, a 500 from any
+    middleware inside this one. DRF's own errors are problems already and pass as they are.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or not request.path_info.startswith("/api/"):
+            return response
+        return problems.reshaped(response)
 
 
 class SecurityHeadersMiddleware:
@@ -141,7 +158,7 @@ def bad_request(request: HttpRequest, detail: str) -> HttpResponse:
     """400: the API's problem shape under /api/, the error page elsewhere. The page is
     rendered without the request: its context would look the person up by a cookie."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": detail}, status=400)
+        return problems.response(400, detail)
     return HttpResponse(loader.get_template("errors/400.html").render({}), status=400)
 
 

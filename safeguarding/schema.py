@@ -50,3 +50,23 @@ def empty_defaults_match_their_pattern(result: dict, **kwargs: Any) -> dict:
     field; otherwise the pattern also allows "", which is what the API accepts."""
     _fix(result.get("components", {}).get("schemas", {}))
     return result
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def errors_are_problems(result: dict, **kwargs: Any) -> dict:
+    """Every error answer documented as what it is on the wire: `application/problem+json`
+    (RFC 9457, `safeguarding.problems`), not the `application/json` drf-spectacular assumes
+    for every answer. A generated client picks its error models by this content type."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for code, answer in operation.get("responses", {}).items():
+                content = answer.get("content") if isinstance(answer, dict) else None
+                if not content or str(code)[:1] not in "45":
+                    continue
+                if "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return result

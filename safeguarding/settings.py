@@ -176,6 +176,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
+    # Every error under /api/ as RFC 9457 problem JSON, in every mode: outside the rest, so
+    # that a 404 or 500 made by any of them (or Django's debug pages) is shaped too.
+    "safeguarding.middleware.ProblemMiddleware",
     # Server-Timing (database and total time): in development, and for platform superusers.
     "safeguarding.middleware.ServerTimingMiddleware",
     # RateLimit headers on API answers that counted against the per-person limit.
@@ -328,6 +331,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": ["safeguarding.throttling.PersonRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "safeguarding.problems.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguarding Hub API",
@@ -347,6 +351,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "safeguarding.schema.empty_defaults_match_their_pattern",
+        "safeguarding.schema.errors_are_problems",
     ],
     # Swagger UI from our own static files (no CDN), started by a separate script file.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -19,6 +19,7 @@ api_v1 = [
     path("areas/", people_api.areas, name="api-areas"),
     path("agencies/", people_api.agencies, name="api-agencies"),
     path("tokens/", people_api.tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/", people_api.token, name="api-token"),
     path("tokens/<int:token_id>/revoke/", people_api.revoke, name="api-token-revoke"),
     path("notifications/", notifications_api.notifications, name="api-notifications"),
     path(

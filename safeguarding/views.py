@@ -22,7 +22,7 @@ from missing.selectors import interviews_due, interviews_due_count
 from notifications.selectors import waiting
 from notifications.services import unacknowledged_count
 from people.models import Agency, Person
-from safeguarding import middleware
+from safeguarding import middleware, problems
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 from safeguarding.throttling import rate_limits_state
 from triage.selectors import (
@@ -179,7 +179,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         # An API client gets JSON, whether the view or the URL resolver found nothing.
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return problems.response(404)
     return render(request, "errors/404.html", status=404)
 
 
@@ -197,7 +197,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error. Nothing was saved."}, status=500)
+        return problems.response(500)
     # Rendered without the request's context processors: the database may be why we are
     # here, and looking up the signed-in person would fail again.
     return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)

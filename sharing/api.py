@@ -19,8 +19,10 @@ from cases.roles import Act, require
 from sharing import selectors as shared
 from sharing import serializers as s
 from sharing import services as sharing
-from sharing.models import Share
+from sharing.models import EmergencyAccess, Share
 
+SHARE_IF_MATCH = http.if_match("the share", "GET /api/v1/cases/{case_id}/shares/{share_id}/")
+EMERGENCY_ACCESS_ID = http.id_parameter("access_id", "An emergency access granted to you.")
 ALREADY_VISIBLE = http.problem_answer("You can already see the case: nothing was granted.")
 
 # --- shares and emergency access ------------------------------------------------------------
@@ -48,9 +50,7 @@ def shares(request: Request, case_id: int) -> Response:
     if request.method == "GET":
         found = selectors.case_for(person, case_id, audit_refusal=True)
         http.query(request)
-        given = shared.agencies_with_access(found)
-        if not selectors.can(person, found, "manage"):
-            given = given.filter(agency_id=person.agency_id)
+        given = _shares_seen(person, found)
         order = ("-shared_at", "-id")
         return http.read_page(request, found, given, s.ShareSerializer, order, view="shares")
 
@@ -67,7 +67,37 @@ def shares(request: Request, case_id: int) -> Response:
         )
     except sharing.PassingOnRefused as refused:
         return http.problem(str(refused), status.HTTP_403_FORBIDDEN)
-    return Response(s.ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+    return Response(
+        s.ShareSerializer(share).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-share", found.pk, share.pk),
+    )
+
+
+def _shares_seen(person, case: Case):
+    """The case's shares as its list shows them to this person: every one to an agency that
+    manages the case, only those to their own agency to anyone else."""
+    given = shared.agencies_with_access(case)
+    if not selectors.can(person, case, "manage"):
+        given = given.filter(agency_id=person.agency_id)
+    return given
+
+
+@http.item(
+    tags=["shares"],
+    row=s.ShareSerializer,
+    operation=(
+        "case_share_retrieve",
+        "One share of the case",
+        "As the list shows it to you. Its `ETag` is what `If-Match` on revoking names.",
+    ),
+    path=[http.CASE_ID, http.SHARE_ID],
+)
+def share(request: Request, case_id: int, share_id: int) -> Response:
+    return http.case_item(
+        request, case_id, share_id, lambda case: _shares_seen(request.user, case),
+        s.ShareSerializer, view="shares",
+    )  # fmt: skip
 
 
 @extend_schema(
@@ -95,9 +125,10 @@ def acknowledge(request: Request, share_id: int) -> Response:
 @extend_schema(
     operation_id="share_revoke",
     tags=["shares"],
-    parameters=[http.SHARE_ID],
+    parameters=[http.SHARE_ID, SHARE_IF_MATCH],
     request=None,
-    responses=http.answers({200: s.ShareSerializer}, 404, 409),
+    responses=http.answers({200: s.ShareSerializer}, 404, 409)
+    | {412: http.problem_answer("`If-Match` names a version of the share you were not served.")},
 )
 @api_view(["POST"])
 @http.casework
@@ -114,6 +145,8 @@ def revoke(request: Request, share_id: int) -> Response:
         selectors.case_for(person, share.case_id, need="manage", audit_refusal=True)
     except Http404:
         raise Http404("No such share") from None
+    if refused := http.stale(request, http.etag_of(s.ShareSerializer(share).data), "share"):
+        return refused
     try:
         share = sharing.revoke_share(share, person)
     except sharing.ShareRefused as refused:
@@ -148,4 +181,26 @@ def emergency_access(request: Request, case_id: int) -> Response:
     if selectors.can(person, found, "view"):
         return http.problem("You can already see this case, so no emergency access was granted.")
     access = sharing.grant_emergency_access(found, person, data["reason"])
-    return Response(s.EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)
+    return Response(
+        s.EmergencyAccessSerializer(access).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-emergency-access-item", found.pk, access.pk),
+    )
+
+
+@http.item(
+    tags=["cases"],
+    row=s.EmergencyAccessSerializer,
+    operation=(
+        "case_emergency_access_retrieve",
+        "Your emergency access to a case",
+        "Only your own, and only while you may see the case (404 after).",
+    ),
+    path=[http.CASE_ID, EMERGENCY_ACCESS_ID],
+)
+def emergency_access_item(request: Request, case_id: int, access_id: int) -> Response:
+    return http.case_item(
+        request, case_id, access_id,
+        lambda case: EmergencyAccess.objects.filter(case=case, person=request.user),
+        s.EmergencyAccessSerializer, view="emergency_access",
+    )  # fmt: skip

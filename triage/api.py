@@ -46,6 +46,7 @@ from audit.actions import Action
 from cases import http, selectors
 from cases import serializers as s
 from people.models import Person
+from safeguarding import problems
 from triage import selectors as mash_selectors
 from triage import serializers as m
 from triage.models import Contact
@@ -365,7 +366,9 @@ def checks(request: Request, contact_id: int) -> Response:
         raise _refused(refused) from None
     rows = mash_selectors.contact_checks(found).filter(pk__in=[check.pk for check in made])
     data = m.ContactCheckSerializer(rows, many=True).data
-    return Response(data, status=status.HTTP_201_CREATED)
+    # Several made at once: their address is the list that shows them (RFC 9110, 15.3.2).
+    headers = http.location(request, "api-contact-checks", found.pk)
+    return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
 
 OPEN_CHECKS = "Partner checks are still outstanding: nothing was decided. Wait for the "
@@ -429,8 +432,15 @@ def decision(request: Request, contact_id: int) -> Response:
     try:
         return _change(request, contact_id, m.DecisionSerializer, decide)
     except ChecksOutstanding as refused:
-        body = {"detail": OPEN_CHECKS, "open_checks": refused.checks}
-        return Response(m.OpenChecksProblemSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        body = {
+            **problems.body(status.HTTP_409_CONFLICT, OPEN_CHECKS, kind="open-partner-checks"),
+            "open_checks": refused.checks,
+        }
+        return Response(
+            m.OpenChecksProblemSerializer(body).data,
+            status=status.HTTP_409_CONFLICT,
+            content_type=problems.CONTENT_TYPE,
+        )
 
 
 # --- checks ---------------------------------------------------------------------------------

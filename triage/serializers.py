@@ -27,6 +27,7 @@ from cases.serializers import (
     happened,
 )
 from people.models import Agency, Area
+from safeguarding.problems import ProblemSerializer
 from triage.models import Contact, PartnerCheck, Rag
 from triage.selectors import MASH, REFERRER, STATE_FILTERS, UNASSIGNED
 from triage.services import mash_for
@@ -251,8 +252,9 @@ class OpenCheckSerializer(serializers.Serializer):
         return check.overdue()
 
 
-class OpenChecksProblemSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+class OpenChecksProblemSerializer(ProblemSerializer):
+    """`open-partner-checks`: a decision asked for while partner checks are open."""
+
     open_checks = OpenCheckSerializer(many=True, help_text="Soonest due first.")
 
 

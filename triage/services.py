@@ -31,7 +31,13 @@ from audit.services import record
 from cases.models import Case, Child, Entry
 from cases.moments import CLOCK_SKEW
 from cases.selectors import can
-from cases.services import PossibleDuplicate, create_child, open_case, possible_duplicates
+from cases.services import (
+    OpenCaseExists,
+    PossibleDuplicate,
+    create_child,
+    open_case,
+    possible_duplicates,
+)
 from cases.validators import normalise_nhs_number
 from notifications.models import Notification
 from notifications.services import notify
@@ -718,7 +724,11 @@ def decide_contact(
         _close_outstanding(person, contact, close_outstanding.strip(), closed_by=person, now=now)
     case = _case_to_link(person, contact.child)
     if case is None and decision in Contact.OPENS_CASE:
-        case = open_case(person, contact.child)
+        try:
+            case = open_case(person, contact.child)
+        except OpenCaseExists as opened:
+            # Another decision about the same child opened it a moment ago: link that one.
+            case = opened.case
     contact.decision = decision
     contact.rationale = rationale.strip()
     contact.decided_at = now

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Event
+from safeguarding import problems
 
 
 def nhs_number(base: int) -> str:
@@ -76,7 +77,7 @@ def url(name, *args, **query) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-NOT_FOUND = {"detail": "No such case"}
+NOT_FOUND = problems.body(404, "No such case")  # the whole problem: it says no more
 
 
 def new_child(**fields) -> dict:

@@ -1,7 +1,9 @@
 """The case API's permission matrix: every endpoint, for each demo person, and signed out.
 
 One case, opened by social.worker (Norfolk children's services, which manages it) and
-shared `view` with Norfolk Constabulary (with a missing episode, for the return endpoint).
+shared `view` with Norfolk Constabulary (with a missing episode, for the return endpoint,
+and one of each thing the endpoints that read one thing read; the emergency access is
+suffolk.officer's).
 Who may do what follows the access model of DESIGN.md, by agency: anyone else gets 404,
 exactly as if the case did not exist; a list shows them nothing of it. With no
 credentials every endpoint answers 401.
@@ -17,13 +19,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import access as case_access
 from cases import api_urls
+from cases.models import Case, Entry, Screening
 from cases.roles import RULES, Act
 from missing import api_urls as missing_api_urls
-from missing.models import MissingEpisode
+from missing.models import MissingEpisode, Placement
 from people.models import Area, Person
 from people.tokens import create_token
+from safeguarding import problems
 from sharing import api_urls as sharing_api_urls
+from sharing.models import EmergencyAccess, Share
+from sharing.services import EMERGENCY_SOURCE
+from tests.problems import problem
 from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +58,13 @@ class To:
         if self.within:
             args.append(self.within(world))
         return reverse(self.url_name, args=args)
+
+
+def new_case(world) -> dict:
+    """A case for the world's child. An agency leads one open case per child, so the
+    council's is closed first: anyone who sees the child may then open one."""
+    Case.objects.filter(pk=world.case.pk).update(status=Case.Status.CLOSED)
+    return {"child": world.child.pk}
 
 
 def new_entry(world) -> dict:
@@ -91,6 +106,71 @@ def episode(world) -> int:
     return world.episode.pk
 
 
+# The items the GET-one endpoints read, each made on first use straight in its table (as
+# `episode`), so that making it records nothing.
+
+
+def _worker() -> Person:
+    return Person.objects.select_related("agency").get(username="social.worker")
+
+
+def an_entry(world) -> int:
+    """An entry of the council's that everyone who may see the case sees (not restricted)."""
+    if not hasattr(world, "note"):
+        worker = _worker()
+        world.note = Entry.objects.create(
+            case=world.case, category="note", occurred_at=timezone.now() - dt.timedelta(hours=2),
+            recorded_by=worker, agency=worker.agency, text="Spoke to school", restricted=False,
+        )  # fmt: skip
+    return world.note.pk
+
+
+def a_screening(world) -> int:
+    if not hasattr(world, "screening"):
+        worker = _worker()
+        world.screening = Screening.objects.create(
+            case=world.case, screened_by=worker, agency=worker.agency, indicators=["missing"],
+            risk_level="low",
+        )  # fmt: skip
+    return world.screening.pk
+
+
+def a_placement(world) -> int:
+    """In Cambridgeshire, where no demo agency works: nobody gains access by it."""
+    if not hasattr(world, "placement"):
+        world.placement = Placement.objects.create(
+            case=world.case, child=world.case.child, placing_authority=world.case.lead_agency,
+            area=Area.objects.get(name="Cambridgeshire"), address="2 Example Road, Ely",
+            postcode="CB7 4AA", provider_type="foster_care",
+            started_at=timezone.now() - dt.timedelta(days=10), recorded_by=world.case.opened_by,
+        )  # fmt: skip
+    return world.placement.pk
+
+
+def police_share(world) -> int:
+    """The police's share: the council manages the case and sees it, the police see their own."""
+    return world.police_share.pk
+
+
+BREAKS_GLASS = "suffolk.officer"
+
+
+def glass(world) -> int:
+    """Emergency access for suffolk.officer, with the reading it grants (as
+    `sharing.services.grant_emergency_access` gives it, without its records)."""
+    if not hasattr(world, "glass"):
+        officer = Person.objects.get(username=BREAKS_GLASS)
+        world.glass = EmergencyAccess.objects.create(
+            case=world.case, person=officer, reason="Found at 2am in our area",
+            expires_at=timezone.now() + dt.timedelta(hours=4),
+        )  # fmt: skip
+        case_access.grant_person(
+            world.case, officer, "view_case", expires_at=world.glass.expires_at,
+            source_type=EMERGENCY_SOURCE, source_id=world.glass.pk,
+        )  # fmt: skip
+    return world.glass.pk
+
+
 REASON = "Found at 2am in our area; need the history before the interview"
 
 # (method, url-builder, allowed, refused, action): allowed get 2xx (and find the case in a
@@ -103,18 +183,23 @@ CASE_API = [
      EVERYONE, [], Act.OPEN_CASE),
     ("get", To("api-child", "child"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("get", To("api-cases", finds="case"), SEE_IT, OUTSIDERS, Act.VIEW),
-    ("post", To("api-cases", body=lambda w: {"child": w.child.pk}), SEE_IT, OUTSIDERS,
+    ("post", To("api-cases", body=new_case), SEE_IT, OUTSIDERS,
      Act.OPEN_CASE),
     ("get", To("api-case", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-close", "case", body=lambda w: {"reason": "Risk has reduced"}),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.CLOSE),
     ("get", To("api-case-entries", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-entry", "case", within=an_entry), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-entries", "case", body=new_entry),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ADD_ENTRY),
     ("get", To("api-case-screenings", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-screening", "case", within=a_screening), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-screenings", "case", body=lambda w: {"indicators": ["missing"]}),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SCREEN),
     ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    # As the list: every share to an agency that manages the case, its own to anyone else
+    # (test_a_share_is_read_by_whom_its_list_shows_it: the council's, not by the police).
+    ("get", To("api-case-share", "case", within=police_share), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-shares", "case", body=new_share),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),
     ("post", To("api-share-acknowledge", "police_share"),
@@ -122,9 +207,12 @@ CASE_API = [
     ("post", To("api-share-revoke", "police_share"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),
     ("get", To("api-case-placements", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-placement", "case", within=a_placement), SEE_IT, OUTSIDERS, Act.VIEW),
     ("post", To("api-case-placements", "case", body=new_placement),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.PLACE),
     ("get", To("api-case-missing-episodes", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-missing-episode", "case", within=episode), SEE_IT, OUTSIDERS,
+     Act.VIEW),
     ("post", To("api-case-missing-episodes", "case", body=new_missing),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     ("post", To("api-case-missing-episode-returned", "case", body=a_return, within=episode),
@@ -132,6 +220,10 @@ CASE_API = [
     # Break glass is for those who cannot see the case; those who can are told so.
     ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),
      OUTSIDERS, SEE_IT, Act.EMERGENCY_ACCESS),
+    # Only to the person it was granted to: to nobody else, those who see the case by a
+    # share included (the hospital first: the audit walk's one who may not).
+    ("get", To("api-case-emergency-access-item", "case", within=glass), [BREAKS_GLASS],
+     ["health.nurse", *SEE_IT], Act.VIEW),
 ]  # fmt: skip
 REFUSED_WITH = {"api-case-emergency-access": 409}
 
@@ -171,7 +263,9 @@ def check(response, expected: str, to: To, world, username: str) -> None:
     who = f"{username}: {response.status_code} {response.content[:200]!r}"
     if expected == "forbidden":
         assert response.status_code == 403, who
-        assert "cannot" in response.json()["detail"], who
+        found = problem(response, 403)
+        assert "cannot" in found["detail"], who
+        assert found == problems.body(403, found["detail"]), who  # a plain problem, no more
         assert "Amy" not in response.content.decode(), who
     elif to.finds:  # a list: everyone gets one; only those who may see find the case in it
         assert response.status_code == 200, who
@@ -180,7 +274,10 @@ def check(response, expected: str, to: To, world, username: str) -> None:
     elif expected == "allowed":
         assert response.status_code in (200, 201), who
     else:
-        assert response.status_code == REFUSED_WITH.get(to.url_name, 404), who
+        refused_with = REFUSED_WITH.get(to.url_name, 404)
+        assert response.status_code == refused_with, who
+        found = problem(response, refused_with)
+        assert found == problems.body(refused_with, found["detail"]), who  # and no more
         assert "Amy" not in response.content.decode(), who
 
 
@@ -281,7 +378,9 @@ def test_without_credentials(client, people, world, method, to):
     response = call(Client(), method, to, world)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert set(response.json()) == {"detail"}
+    assert problem(response, 401) == problems.body(
+        401, "Authentication credentials were not provided."
+    )
     assert "Amy" not in response.content.decode()
     # A session that has not passed the second factor is no session for the API.
     client.force_login(people["social.worker"])
@@ -293,5 +392,36 @@ def test_a_platform_superuser_in_no_agency_does_no_casework(world):
     _, secret = create_token(operator, "ops", 7)
     for method, to, *_ in CASE_API:
         response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
-        assert response.status_code == 403, label((method, to))
-        assert response.json() == {"detail": "Only people who work for an agency can use cases."}
+        assert problem(response, 403) == problems.body(
+            403, "Only people who work for an agency can use cases."
+        ), label((method, to))
+
+
+def test_a_share_is_read_by_whom_its_list_shows_it(sign_in, world):
+    """One share, as the case's list of shares shows it: every share to the agency that
+    manages the case, only its own to an agency that does not; to someone who may not see
+    the case, nothing (the matrix reads the police's share; this, the council's too)."""
+    lead = Share.objects.get(case=world.case, level="manage")
+    seen = {}
+    for username in EVERYONE:
+        client = sign_in(username)
+        listed = client.get(reverse("api-case-shares", args=[world.case.pk]))
+        rows = {row["id"]: row for row in listed.json().get("results", [])}
+        seen[username] = set()
+        for given in (lead, world.police_share):
+            response = client.get(reverse("api-case-share", args=[world.case.pk, given.pk]))
+            who = f"{username}, {given.agency}: {response.status_code}"
+            if given.pk in rows:
+                assert response.status_code == 200, who
+                assert response.json() == rows[given.pk], who
+                seen[username].add(given.pk)
+            else:
+                found = problem(response, 404)
+                assert found == problems.body(404, found["detail"]), who
+    both, own = {lead.pk, world.police_share.pk}, {world.police_share.pk}
+    assert seen == {
+        "social.worker": both, "mash.manager": both, "ig.officer": both,
+        "admin.ncc": set(),  # an agency admin reads no cases
+        "police.officer": own, "police.mash": own,
+        "suffolk.officer": set(), "health.nurse": set(),
+    }  # fmt: skip

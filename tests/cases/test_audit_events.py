@@ -64,21 +64,38 @@ API_EVENTS = {
     ("get", "api-case"): [A.CASE_VIEWED],
     ("post", "api-case-close"): [A.CASE_CLOSED],
     ("get", "api-case-entries"): [A.CASE_VIEWED],
+    ("get", "api-case-entry"): [A.CASE_VIEWED],
     ("post", "api-case-entries"): [A.ENTRY_ADDED],
     ("get", "api-case-screenings"): [A.CASE_VIEWED],
+    ("get", "api-case-screening"): [A.CASE_VIEWED],
     ("post", "api-case-screenings"): [A.SCREENING_RECORDED],
     ("get", "api-case-shares"): [A.CASE_VIEWED],
+    ("get", "api-case-share"): [A.CASE_VIEWED],
     ("post", "api-case-shares"): [A.SHARED],
     ("post", "api-share-acknowledge"): [A.SHARE_ACKNOWLEDGED],
     ("post", "api-share-revoke"): [A.SHARE_REVOKED],
     ("post", "api-case-emergency-access"): [A.EMERGENCY_ACCESS],
+    ("get", "api-case-emergency-access-item"): [A.CASE_VIEWED],  # by the one it was granted
     ("get", "api-case-placements"): [A.CASE_VIEWED],
+    ("get", "api-case-placement"): [A.CASE_VIEWED],
     # Placed in Suffolk: its police force and children's services are given view at once.
     ("post", "api-case-placements"): [A.SHARED, A.SHARED, A.PLACEMENT_RECORDED],
     ("get", "api-case-missing-episodes"): [A.CASE_VIEWED],
+    ("get", "api-case-missing-episode"): [A.CASE_VIEWED],
     # The hospital covering the area is told, so it is given view access to open the case.
     ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
+}
+
+# A read of one thing records the view it is shown in, naming that one thing (as its list
+# names those it showed), by URL name: (view, the detail's key for what was shown).
+ITEM_READS = {
+    "api-case-entry": ("chronology", "entries"),
+    "api-case-screening": ("screenings", "screenings"),
+    "api-case-share": ("shares", "shares"),
+    "api-case-placement": ("placements", "placements"),
+    "api-case-missing-episode": ("missing_episodes", "episodes"),
+    "api-case-emergency-access-item": ("emergency_access", "emergency_access"),
 }
 
 # What someone who may not gets recorded: the refusal, and nothing else. Lists simply
@@ -251,6 +268,15 @@ def test_each_api_endpoint_records_exactly_its_events(world, method, to, usernam
     assert [event.action for event in written] == expected, response.content[:300]
     if written:
         assert_well_formed(written, username, world)
+    if may and to.url_name in ITEM_READS:
+        view, shown = ITEM_READS[to.url_name]
+        assert response.status_code == 200, response.content[:300]
+        assert written[0].detail["view"] == view, written[0].detail
+        assert written[0].detail[shown] == [to.within(world)], written[0].detail
+        assert written[0].target_id == str(world.case.pk)
+        if to.url_name == "api-case-emergency-access-item":  # read through that access
+            assert written[0].detail["via"] == "emergency_access", written[0].detail
+            assert written[0].detail["access"] == to.within(world), written[0].detail
 
 
 def test_every_matrix_row_says_what_it_records():

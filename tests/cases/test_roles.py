@@ -11,10 +11,12 @@ from audit.actions import Action
 from cases.roles import RULES, Act
 from cases.services import add_entry, close_case, open_case, record_screening
 from missing.services import end_placement
+from safeguarding import problems
 from sharing.services import grant_emergency_access
 from tests.cases.test_api_permissions import CASE_API
 from tests.cases.test_pages_permissions import CASE_PAGES
 from tests.conftest import events
+from tests.problems import problem
 from tests.role_table import demo_may
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +114,8 @@ def test_a_refusal_by_role_is_recorded_and_says_why(open_case_for, sign_in):
         {"category": "note", "occurred_at": timezone.now().isoformat(), "text": "x"},
         content_type="application/json",
     )
-    assert response.status_code == 403
-    assert response.json() == {"detail": "An information governance officer cannot do this."}
+    assert problem(response, 403) == problems.body(
+        403, "An information governance officer cannot do this."
+    )
     (refusal,) = events(Action.PERMISSION_REFUSED)
     assert refusal.detail == {"need": Act.ADD_ENTRY, "role": "information_governance"}

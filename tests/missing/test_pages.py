@@ -519,7 +519,9 @@ def test_those_who_may_only_view_see_the_section_without_its_links(case, people,
 def test_a_placement_recorded_on_another_case_of_the_child_is_not_shown(case, people, partnership):
     from cases.services import open_case
 
-    other = open_case(people["social.worker"], case.child)
+    # The police force's case for the child (one open case per agency): the council, the
+    # child's responsible authority, records a placement on it.
+    other = open_case(people["police.officer"], case.child)
     place(other, people, partnership.areas)
     page = text_of(client_for("social.worker").get(reverse("case-missing", args=[case.pk])))
     assert "No current placement is recorded on this case." in page

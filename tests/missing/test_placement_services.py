@@ -155,8 +155,11 @@ def test_a_move_recorded_as_starting_before_the_current_placement_ends_it_as_it_
 def test_a_child_has_one_current_placement_whichever_case_recorded_it(
     open_case_for, partnership, people
 ):
-    case = open_case_for("social.worker")
-    other_case = open_case(people["mash.manager"], case.child)
+    # Two cases of one child (the council's and the police force's: one open case per
+    # agency), each placed on by the council, the child's responsible authority.
+    council = partnership.agencies["norfolk_childrens"]
+    case = open_case_for("social.worker", looked_after=True, responsible_authority=council)
+    other_case = open_case(people["police.officer"], case.child)
     on_first = place_in(partnership, case, "suffolk", at=timezone.now() - dt.timedelta(days=1))
 
     on_other = place_in(partnership, other_case, "norfolk", by="mash.manager")
@@ -212,11 +215,12 @@ def test_an_end_before_the_start_is_taken_as_the_start(open_case_for, partnershi
 
 
 def test_only_a_current_placement_on_this_case_can_be_ended(open_case_for, partnership, people):
-    case = open_case_for("social.worker")
+    council = partnership.agencies["norfolk_childrens"]
+    case = open_case_for("social.worker", looked_after=True, responsible_authority=council)
     with pytest.raises(Placement.DoesNotExist):
         end_placement(people["social.worker"], case, ended_at=timezone.now(), reason="x")
 
-    other_case = open_case(people["mash.manager"], case.child)
+    other_case = open_case(people["police.officer"], case.child)
     placement = place_in(partnership, other_case, "suffolk")
     with pytest.raises(Placement.DoesNotExist):
         end_placement(people["social.worker"], case, ended_at=timezone.now(), reason="x")

@@ -24,7 +24,9 @@ from notifications.models import Notification
 from notifications.services import inbox
 from people.models import Person
 from people.tokens import create_token
+from safeguarding import problems
 from tests.conftest import events
+from tests.problems import errors, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +127,7 @@ def test_only_its_agency_acknowledges_a_notification(sign_in, world, notice, use
         assert response.json()["acknowledged_by"] == str(Person.objects.get(username=username))
         assert notification.acknowledged_by.username == username
     else:
-        assert response.status_code == 404
-        assert response.json() == {"detail": "No such notification"}
+        assert problem(response, 404) == problems.body(404, "No such notification")
         assert notification.acknowledged_at is None
         refusal = events(Action.PERMISSION_REFUSED)[-1]
         assert (refusal.target_type, refusal.target_id) == ("notification", str(notification.pk))
@@ -135,8 +136,7 @@ def test_only_its_agency_acknowledges_a_notification(sign_in, world, notice, use
 
 def test_a_notification_that_does_not_exist_is_not_found_alike(sign_in, world):
     response = acknowledge(sign_in("suffolk.officer"), 10**15)
-    assert response.status_code == 404
-    assert response.json() == {"detail": "No such notification"}
+    assert problem(response, 404) == problems.body(404, "No such notification")
 
 
 ENDPOINTS = [
@@ -148,9 +148,9 @@ ENDPOINTS = [
 @pytest.mark.parametrize(("method", "url"), ENDPOINTS, ids=["list", "acknowledge"])
 def test_without_credentials_is_401(client, people, world, method, url):
     response = getattr(Client(), method)(url(world))
-    assert response.status_code == 401
+    found = problem(response, 401)
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert set(response.json()) == {"detail"}
+    assert found == problems.body(401, found["detail"])  # and nothing more
     # A session that has not passed the second factor is no session for the API.
     client.force_login(people["suffolk.officer"])
     assert getattr(client, method)(url(world)).status_code == 401
@@ -163,8 +163,9 @@ def test_a_platform_superuser_in_no_agency_has_no_notifications(world, method, u
     operator = Person.objects.create_superuser("platform.admin", "ops@hub.example", "x" * 20)
     _, secret = create_token(operator, "ops", 7)
     response = getattr(Client(), method)(url(world), HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert response.status_code == 403
-    assert response.json() == {"detail": "Only people who work for an agency have notifications."}
+    assert problem(response, 403) == problems.body(
+        403, "Only people who work for an agency have notifications."
+    )
 
 
 def test_a_token_reads_and_acknowledges_as_its_person(world, people):
@@ -269,15 +270,13 @@ def test_the_state_filter(sign_in, world):
 )
 def test_an_unknown_state_is_a_field_error(sign_in, world, query, field):
     response = sign_in("suffolk.officer").get(f"{reverse('api-notifications')}?{urlencode(query)}")
-    assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(errors(response)) == [field]
 
 
 def test_a_parameter_given_twice_is_refused(sign_in, world):
     client = sign_in("suffolk.officer")
     response = client.get(f"{reverse('api-notifications')}?state=all&state=acknowledged")
-    assert response.status_code == 400
-    assert response.json() == {"state": ["Give this once."]}
+    assert errors(response) == {"state": ["Give this once."]}
 
 
 def many_notifications(world, people, agency, n: int, acknowledged_every: int = 3) -> None:
@@ -359,10 +358,9 @@ def test_a_made_up_cursor_is_a_mistake_in_the_request(sign_in, world):
         base64.urlsafe_b64encode(b"[" * 5000).decode(),
     ]:
         response = client.get(f"{reverse('api-notifications')}?{urlencode({'cursor': made_up})}")
-        assert response.status_code == 400, made_up
-        assert response.json() == {
+        assert errors(response) == {
             "cursor": ["This is not a cursor this list gave. Start again from the first page."]
-        }
+        }, made_up
     # A cursor of one state does not fit another's list.
     response = client.get(
         f"{reverse('api-notifications')}?"

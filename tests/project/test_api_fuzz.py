@@ -37,7 +37,9 @@ from schemathesis.specs.openapi.checks import (
 
 from people.models import ApiToken
 from people.tokens import create_token, revoke_token
+from safeguarding import problems
 from tests.conftest import verify_second_factor
+from tests.problems import errors
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +137,12 @@ def api_rate(settings):
     """A fuzz run makes hundreds of requests a minute: raise the limit, start counting at 0."""
     settings.API_RATE_PER_MINUTE = 100_000
     cache.clear()
+
+
+def problem_content_type(response) -> bool:
+    """Whether a schemathesis response is an RFC 9457 problem (`application/problem+json`)."""
+    found = response.headers.get("content-type") or response.headers.get("Content-Type")
+    return bool(found) and found[0].startswith(problems.CONTENT_TYPE)
 
 
 def make_token(person, name="fuzz", days=7):
@@ -309,8 +317,7 @@ def test_an_unknown_field_in_a_new_token_is_refused(client, people, settings):
     response = client.post(
         "/api/v1/tokens/", {"name": "x", "days": 7, "dayz": 30}, content_type="application/json"
     )
-    assert response.status_code == 400
-    assert response.json() == {"dayz": ["Unknown field."]}
+    assert errors(response) == {"dayz": ["Unknown field."]}
     assert not ApiToken.objects.filter(person=person).exists()
 
 
@@ -392,7 +399,8 @@ def test_revoking_another_persons_token_is_not_found(api_schema, worker_token, p
     )
     response = case.call_and_validate(checks=CHECKS, headers=bearer(secret))
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such token"}
+    assert problem_content_type(response)
+    assert response.json() == problems.body(404, "No such token")
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
     # And it still works for its owner.
@@ -410,5 +418,8 @@ def test_a_token_cannot_make_tokens(api_schema, worker_token, people):
     case = api_schema["/api/v1/tokens/"]["POST"].Case(body={"name": "from a token", "days": 7})
     response = case.call_and_validate(checks=CHECKS, headers=bearer(secret))
     assert response.status_code == 403
-    assert "signed-in session" in response.json()["detail"]
+    assert problem_content_type(response)
+    assert response.json() == problems.body(
+        403, "Make tokens from a signed-in session, not with a token."
+    )
     assert ApiToken.objects.count() == before

@@ -16,8 +16,10 @@ from django.urls import reverse
 from audit.models import Action
 from people.models import SignInFailure
 from people.tokens import create_token
-from safeguarding.middleware import MAX_JSON_DEPTH
+from safeguarding import problems
+from safeguarding.middleware import MAX_JSON_DEPTH, REFUSED_DETAIL, TOO_DEEP_DETAIL
 from tests.conftest import PASSWORD, current_code, events
+from tests.problems import bare
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +54,14 @@ GET_PLACES = ["user agent", "forwarded address", "other header", "query", "query
 
 
 def assert_problem(response, status: int = 400) -> dict:
-    assert response.status_code == status, response.content[:300]
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"detail"} and isinstance(body["detail"], str), body
+    """A problem (RFC 9457) with the four members and nothing more (no `errors`)."""
+    body = bare(response, status)
+    assert isinstance(body["detail"], str), body
     return body
+
+
+def assert_refused(response) -> None:
+    assert assert_problem(response) == problems.body(400, REFUSED_DETAIL)
 
 
 def assert_error_page(response) -> None:
@@ -81,12 +86,12 @@ def test_a_nul_in_a_page_request_is_a_400_page(sign_in, behind_a_proxy, where):
 def test_a_nul_in_an_api_request_is_a_problem_answer(people, behind_a_proxy, where):
     _, secret = create_token(people["social.worker"], "bytes", 7)
     client = Client(headers={"authorization": f"Bearer {secret}"})
-    assert_problem(hostile_get(client, "/api/v1/me/", where))
+    assert_refused(hostile_get(client, "/api/v1/me/", where))
 
 
 def test_a_nul_in_a_token_is_a_problem_answer_not_a_lookup(people):
     response = Client().get("/api/v1/me/", headers={"authorization": f"Bearer sgh_{NUL}x"})
-    assert_problem(response)
+    assert_refused(response)
 
 
 def test_a_nul_in_a_session_cookie_is_refused(people):
@@ -116,7 +121,7 @@ def test_a_form_field_with_a_nul_is_a_400(sign_in):
 def test_a_json_field_with_text_postgresql_refuses_is_a_problem_answer(sign_in, body):
     client = sign_in("social.worker")
     response = client.post("/api/v1/tokens/", json.dumps(body), content_type="application/json")
-    assert_problem(response)
+    assert_refused(response)
     assert not client.get("/api/v1/tokens/").json()
 
 
@@ -242,7 +247,7 @@ def nested(depth: int) -> str:
 def test_json_nested_too_deep_is_a_problem_answer(sign_in, depth):
     client = sign_in("social.worker")
     response = client.post("/api/v1/tokens/", nested(depth), content_type="application/json")
-    assert "nested" in assert_problem(response)["detail"]
+    assert assert_problem(response) == problems.body(400, TOO_DEEP_DETAIL)
 
 
 def test_json_nested_within_the_limit_reaches_the_view(sign_in):
@@ -269,7 +274,10 @@ def test_an_api_body_over_the_size_limit_is_a_problem_answer(people, settings, u
         response = client.post(url, json.dumps({"name": big, "days": 7}), content_type)
     else:
         response = client.post(url, urlencode({"name": big, "days": 7}), content_type)
-    assert "larger than" in assert_problem(response)["detail"]
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"The request body is larger than {limit} bytes."
+    assert assert_problem(response) == problems.body(400, detail)
+    assert "xxxx" not in response.content.decode()
 
 
 def test_a_page_form_over_the_size_limit_is_the_400_page(sign_in, settings):
@@ -294,7 +302,7 @@ def test_a_page_form_over_the_size_limit_is_the_400_page(sign_in, settings):
 def test_an_api_id_that_is_not_a_number_is_a_problem_answer(people, method, url):
     _, secret = create_token(people["social.worker"], "ids", 7)
     client = Client(headers={"authorization": f"Bearer {secret}"})
-    assert_problem(getattr(client, method)(url), 404)
+    assert assert_problem(getattr(client, method)(url), 404) == problems.body(404)
 
 
 # --- the second factor: a code with a NUL anywhere is a wrong code -------------------------

@@ -73,6 +73,13 @@ def test_with_redis_down_everything_that_creates_answers_as_normal(
     posted = client.post(page, entry_form(text="Via the page", once=token_of(client.get(page))))
     assert posted.status_code == 302
     assert Entry.objects.filter(case=case, text__in=["Via API", "Via the page"]).count() == 2
+    # The child is back (its return through the API) before the next report, made on a page.
+    back = api_post(
+        client,
+        reverse("api-case-missing-episode-returned", args=[case.pk, report.json()["id"]]),
+        {"returned_at": timezone.now().isoformat(), "how_found": "Came home."},
+    )
+    assert back.status_code == 200, back.content
     url = reverse("missing-new", args=[case.pk])
     returned = client.post(url, missing_form(once=token_of(client.get(url))))
     assert returned.status_code == 302

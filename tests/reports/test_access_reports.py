@@ -23,6 +23,7 @@ from audit.services import record
 from people.models import Person
 from sharing.services import grant_emergency_access
 from tests.conftest import events
+from tests.problems import errors
 from tests.project.test_api_fuzz import (
     CHECKS,
     SCHEMA_URL,
@@ -428,14 +429,15 @@ def test_reading_and_downloading_a_report_is_recorded(world, people):
 )
 def test_the_api_refuses_unknown_or_bad_filters(world, query):
     response = signed_in_as("ig.officer").get(reverse("api-audit-events"), query)
-    assert response.status_code == 400, response.content
-    assert set(response.json()) <= {*query, "non_field_errors"}
+    found = errors(response)
+    assert found and set(found) <= {*query, "non_field_errors"}
+    # Nothing sent is quoted back (the parameters' names are the schema's own).
+    assert not [value for value in query.values() if len(value) >= 4 and value in str(found)]
 
 
 def test_the_api_refuses_a_filter_given_twice(world):
     response = signed_in_as("ig.officer").get(f"{reverse('api-audit-events')}?case=1&case=2")
-    assert response.status_code == 400
-    assert response.json() == {"case": ["Give this once."]}
+    assert errors(response) == {"case": ["Give this once."]}
 
 
 def test_the_api_says_under_what_a_read_was_made(world, people):

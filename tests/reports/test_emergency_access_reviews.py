@@ -15,9 +15,11 @@ from django.urls import reverse
 
 from audit.models import Action
 from cases.models import Entry
+from safeguarding import problems
 from sharing.models import EmergencyAccess
 from sharing.services import grant_emergency_access
 from tests.conftest import events
+from tests.problems import problem
 from tests.reports.helpers import NOTE, REASON, count_queries, signed_in_as
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +84,9 @@ def test_reviewing_twice_changes_nothing_and_says_so(world, glass, people):
         {"note": "Second thoughts"},
         content_type="application/json",
     )
-    assert api.status_code == 409
-    assert api.json() == {"detail": "This emergency access has already been reviewed."}
+    assert problem(api, 409) == problems.body(
+        409, "This emergency access has already been reviewed."
+    )
     assert len(events(Action.EMERGENCY_ACCESS_REVIEWED)) == 1
 
 

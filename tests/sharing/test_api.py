@@ -14,9 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import Action
+from safeguarding import problems
 from sharing.models import EmergencyAccess, Share
 from tests.cases.api_helpers import (
-    NOT_FOUND,
     REASON,
     actions,
     entry,
@@ -27,6 +27,10 @@ from tests.cases.api_helpers import (
     url,
 )
 from tests.conftest import events
+from tests.problems import errors, problem
+
+NO_SUCH_CASE = problems.body(404, "No such case")
+NO_SUCH_SHARE = problems.body(404, "No such share")
 
 pytestmark = pytest.mark.django_db
 
@@ -79,13 +83,13 @@ def test_a_share_is_checked_and_needs_manage(sign_in, world, agencies):
     shares = url("api-case-shares", world.case.pk)
     body = {"level": "view", "lawful_basis": "ca2004_s11", "purpose": "Strategy"}
     own = post(client, shares, body | {"agency": agencies["norfolk_childrens"].pk})
-    assert own.json() == {"agency": ["Your agency already manages this case."]}
+    assert errors(own) == {"agency": ["Your agency already manages this case."]}
     unknown = post(client, shares, body | {"agency": 999_999})
-    assert unknown.json() == {"agency": ["No such agency."]}
+    assert errors(unknown) == {"agency": ["No such agency."]}
     bad = post(client, shares, body | {"agency": agencies["suffolk_police"].pk, "level": "all"})
-    assert "is not a valid choice" in str(bad.json()["level"])
+    assert errors(bad) == {"level": [problems.ECHOING_CODES["invalid_choice"]]}
     police = post(sign_in("police.mash"), shares, body | {"agency": agencies["suffolk_police"].pk})
-    assert police.status_code == 404
+    assert problem(police, 404) == NO_SUCH_CASE
     assert Share.objects.filter(case=world.case).count() == 2
 
 
@@ -93,8 +97,7 @@ def test_the_receiving_agency_acknowledges_a_share(sign_in, world, people):
     acknowledge = url("api-share-acknowledge", world.police_share.pk)
     for someone_else in ["social.worker", "suffolk.officer", "health.nurse"]:
         refused = post(sign_in(someone_else), acknowledge)
-        assert refused.status_code == 404
-        assert refused.json() == {"detail": "No such share"}
+        assert problem(refused, 404) == NO_SUCH_SHARE
     client = sign_in("police.mash")
     with recorded() as written:
         response = post(client, acknowledge)
@@ -112,9 +115,8 @@ def test_the_receiving_agency_acknowledges_a_share(sign_in, world, people):
 def test_revoking_a_share_ends_access_at_once(sign_in, world):
     police = sign_in("police.officer")
     assert police.get(url("api-case", world.case.pk)).status_code == 200
-    assert post(police, url("api-share-revoke", world.police_share.pk)).json() == {
-        "detail": "No such share"
-    }
+    refused = post(police, url("api-share-revoke", world.police_share.pk))
+    assert problem(refused, 404) == NO_SUCH_SHARE
     client = sign_in("mash.manager")
     with recorded() as written:
         response = post(client, url("api-share-revoke", world.police_share.pk))
@@ -134,15 +136,14 @@ def test_revoking_a_share_ends_access_at_once(sign_in, world):
 def test_the_lead_agencys_own_share_cannot_be_revoked(sign_in, world):
     lead = Share.objects.get(case=world.case, level="manage")
     response = post(sign_in("social.worker"), url("api-share-revoke", lead.pk))
-    assert response.status_code == 409
-    assert "no manager" in response.json()["detail"]
+    assert "no manager" in problem(response, 409)["detail"]
     assert Share.objects.get(pk=lead.pk).revoked_at is None
 
 
 def test_a_share_that_does_not_exist_is_not_found(sign_in, world):
     client = sign_in("social.worker")
     for name in ["api-share-acknowledge", "api-share-revoke"]:
-        assert post(client, url(name, 999_999)).json() == {"detail": "No such share"}
+        assert problem(post(client, url(name, 999_999)), 404) == NO_SUCH_SHARE
 
 
 # --- emergency access ----------------------------------------------------------------------
@@ -188,8 +189,7 @@ def test_break_glass_needs_a_reason_before_saying_anything_about_the_case(sign_i
     client = sign_in("health.nurse")
     for case_id in [world.case.pk, world.case.pk + 1000]:
         response = post(client, url("api-case-emergency-access", case_id), {"reason": "Urgent"})
-        assert response.status_code == 400
-        assert response.json() == {
+        assert errors(response) == {
             "reason": [
                 "Ensure this field has at least 20 characters.",
                 "Give the reason in at least 20 characters.",
@@ -200,9 +200,9 @@ def test_break_glass_needs_a_reason_before_saying_anything_about_the_case(sign_i
         url("api-case-emergency-access", world.case.pk),
         {"reason": " " * 15 + "Too short" + " " * 15},
     )
-    assert padded.status_code == 400
+    assert "reason" in errors(padded)
     missing = post(client, url("api-case-emergency-access", world.case.pk + 1000), REASON)
-    assert missing.json() == NOT_FOUND
+    assert problem(missing, 404) == NO_SUCH_CASE
     assert not EmergencyAccess.objects.exists()
 
 
@@ -210,7 +210,6 @@ def test_break_glass_is_refused_to_someone_who_can_already_see_the_case(sign_in,
     response = post(
         sign_in("police.officer"), url("api-case-emergency-access", world.case.pk), REASON
     )
-    assert response.status_code == 409
-    assert "already see" in response.json()["detail"]
+    assert "already see" in problem(response, 409)["detail"]
     assert not EmergencyAccess.objects.exists()
     assert not events(Action.EMERGENCY_ACCESS)

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from people.models import Person
 from people.tokens import create_token
+from safeguarding import problems
+from tests.problems import problem
 from triage import api_urls as mash_api_urls
 from triage.services import request_checks
 
@@ -129,7 +131,9 @@ def check(response, expected: str, to: To, refused_with: int | None, world, user
     else:
         assert response.status_code == refused_with, who
         assert NAME not in response.content.decode(), who
-        assert set(response.json()) == {"detail"}, who
+        # A plain problem (issue 23): its four members and no more.
+        found = problem(response, refused_with)
+        assert found == problems.body(refused_with, found["detail"]), who
 
 
 def reads() -> list:
@@ -215,7 +219,8 @@ def test_without_credentials(client, people, world, method, to):
     response = call(Client(), method, to, world)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert set(response.json()) == {"detail"}
+    found = problem(response, 401)
+    assert found == problems.body(401, found["detail"])
     assert NAME not in response.content.decode()
     # A session that has not passed the second factor is no session for the API.
     client.force_login(people["mash.manager"])
@@ -228,4 +233,6 @@ def test_a_platform_superuser_in_no_agency_does_no_triage(world):
     for method, to, *_ in MASH_API:
         response = call(Client(), method, to, world, HTTP_AUTHORIZATION=f"Bearer {secret}")
         assert response.status_code == 403, label((method, to))
-        assert response.json() == {"detail": "Only people who work for an agency can use cases."}
+        assert problem(response, 403) == problems.body(
+            403, "Only people who work for an agency can use cases."
+        ), label((method, to))

@@ -490,11 +490,14 @@ def known(make_contact, people, agencies, open_case_for, missing):
         )
     case = open_case_for("social.worker", first_name="Wren", looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
-    this_week = missing(case)
     three_weeks_ago = missing(case)
+    # Back the next day (one open episode a case), before this week's report.
     MissingEpisode.objects.filter(pk=three_weeks_ago.pk).update(
-        reported_at=now - dt.timedelta(weeks=3)
+        last_seen_at=now - dt.timedelta(weeks=3, hours=1),
+        reported_at=now - dt.timedelta(weeks=3),
+        returned_at=now - dt.timedelta(weeks=3) + dt.timedelta(days=1),
     )
+    this_week = missing(case)
     return {"now": now, "this_week": this_week}
 
 
