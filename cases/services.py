@@ -308,6 +308,27 @@ def record_screening(person: Person, case: Case, *, indicators: list[str], notes
     return screening
 
 
+class CaseClosed(Exception):
+    """A closed case takes no new placement or missing report (issue 19): nobody works it,
+    so an event recorded there would be told to agencies and followed up by no one. What
+    happens to the child now belongs on an open case."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(
+            f"Case {case.reference} is closed, so no placement or missing report can be "
+            "recorded on it. Open a new case for the child to record one."
+        )
+
+
+def lock_open(case: Case) -> None:
+    """Hold the case's row until this transaction ends, refusing it if closed: a close
+    committed a moment ago is seen, and one asked for meanwhile waits (`close_case` locks
+    the same row), so no change lands on a case closed under it."""
+    status = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
+    if status == Case.Status.CLOSED:
+        raise CaseClosed(case)
+
+
 class CaseAlreadyClosed(Exception):
     """Closing twice would write a second closing entry; the case stays as it is."""
 

@@ -18,6 +18,7 @@ from cases import http
 from cases.models import Case
 from cases.roles import Act
 from cases.selectors import case_to
+from cases.services import CaseClosed
 from missing import selectors
 from missing import serializers as ms
 from missing.services import (
@@ -37,7 +38,12 @@ ALREADY_RETURNED = http.problem_answer(
 ALREADY_MISSING = OpenApiResponse(
     ms.AlreadyMissingProblemSerializer,
     description="`child-already-missing`: an earlier report has no return yet (one open "
-    "episode a case); record its return first.",
+    "episode a case); record its return first. Or `case-closed` (no `episode`): a closed case "
+    "takes no new missing report; open a new case for the child.",
+)
+CASE_CLOSED = http.problem_answer(
+    "`case-closed`: a closed case takes no new placement or missing report; open a new case "
+    "for the child."
 )
 EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 
@@ -45,6 +51,11 @@ EPISODE_ID = http.id_parameter("episode_id", "A missing episode of the case.")
 def _episodes(case: Case) -> QuerySet:
     # What the serializer names besides the selector's own joins: one query a page.
     return selectors.missing_episodes(case).select_related("reported_by", "return_recorded_by")
+
+
+def _closed(closed: CaseClosed) -> Response:
+    # Only someone who may record on the case gets this far: the reference is theirs to see.
+    return problems.problem(status.HTTP_409_CONFLICT, str(closed), kind="case-closed")
 
 
 # --- placements -----------------------------------------------------------------------------
@@ -71,6 +82,7 @@ def _episodes(case: Case) -> QuerySet:
         "know is notified: those, the placing authority and every agency the case is shared "
         "with.",
     ),
+    created=http.answers({201: ms.PlacementSerializer, 409: CASE_CLOSED}, 400, 404),
 )
 def placements(request: Request, case_id: int) -> Response:
     if request.method == "GET":
@@ -88,7 +100,10 @@ def placements(request: Request, case_id: int) -> Response:
         current=selectors.current_placement(found),
         born=found.child.date_of_birth,
     )
-    placement = record_placement(person, found, **data)
+    try:
+        placement = record_placement(person, found, **data)
+    except CaseClosed as closed:
+        return _closed(closed)
     return Response(
         ms.PlacementSerializer(placement).data,
         status=status.HTTP_201_CREATED,
@@ -160,6 +175,8 @@ def missing_episodes(request: Request, case_id: int) -> Response:
             kind="child-already-missing",
             episode=refused.episode.pk,
         )
+    except CaseClosed as closed:
+        return _closed(closed)
     return Response(
         ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
         status=status.HTTP_201_CREATED,

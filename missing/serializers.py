@@ -143,4 +143,6 @@ class ReturnSerializer(serializers.Serializer):
 class AlreadyMissingProblemSerializer(ProblemSerializer):
     """`child-already-missing`: the open episode, whose return comes first."""
 
-    episode = serializers.IntegerField(help_text="The episode without a return.")
+    episode = serializers.IntegerField(
+        required=False, help_text="With `child-already-missing`: the episode without a return."
+    )

@@ -16,7 +16,7 @@ from audit.services import record
 from cases.models import Case, Child, Entry
 from cases.roles import Act, RoleRefused, require
 from cases.selectors import can
-from cases.services import case_changed, record_on_chronology
+from cases.services import case_changed, lock_open, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from notifications.models import Notification
@@ -144,7 +144,8 @@ def record_placement(
     started_at: dt.datetime,
     now: dt.datetime | None = None,
 ):
-    """Place (or move) a looked-after child, and tell everyone who must know.
+    """Place (or move) a looked-after child, and tell everyone who must know. `CaseClosed`
+    on a closed case.
 
     Ends the current placement if there is one (a move), gives the agencies covering the
     new area at least view access on the placement-notice basis, writes the chronology
@@ -152,6 +153,7 @@ def record_placement(
     """
     require(person, Act.PLACE, target_id=case.pk)
     require_placing_authority(person, case)
+    lock_open(case)  # before the child's row, the order every change here takes
     # The pages and API validate first; this keeps any other caller (a command, a script)
     # from writing an address the police could not find.
     validate_postcode(postcode)
@@ -261,8 +263,10 @@ def report_missing(
     now: dt.datetime | None = None,
 ):
     """A child reported missing: saved, on the chronology, and everyone told at once.
-    `AlreadyMissing` while an earlier report has no return, however close the two came."""
+    `AlreadyMissing` while an earlier report has no return, however close the two came;
+    `CaseClosed` on a closed case."""
     require(person, Act.REPORT_MISSING)
+    lock_open(case)
     if (open_one := open_episode_of(case)) is not None:
         raise AlreadyMissing(open_one)
     try:

@@ -17,6 +17,7 @@ from cases.models import Case
 from cases.pages import contributing, done, form_page, posted, section_context, viewed
 from cases.roles import Act
 from cases.selectors import can, case_for, record_refusal
+from cases.services import CaseClosed
 from missing import selectors
 from missing.forms import (
     EndPlacementForm,
@@ -100,26 +101,32 @@ def placement_new(request: HttpRequest, case_id: int) -> HttpResponse:
     person = request.user
     case = contributing(request, case_id, Act.PLACE)
     require_placing_authority(person, case)
+    if request.method == "GET" and case.status == Case.Status.CLOSED:
+        return _closed(request, case)
     current = selectors.current_placement(case)
     form = PlacementForm(posted(request), current=current, born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        placement = record_placement(
-            person,
-            case,
-            area=data["area"],
-            address=data["address"],
-            postcode=data["postcode"],
-            provider_type=data["provider_type"],
-            started_at=data["started_at"],
-        )
-        return done(
-            request,
-            case,
-            f"Placement in {placement.area.name} recorded. "
-            + _told(Notification.Kind.PLACEMENT, placement.pk),
-            to=SECTION,
-        )
+        try:
+            placement = record_placement(
+                person,
+                case,
+                area=data["area"],
+                address=data["address"],
+                postcode=data["postcode"],
+                provider_type=data["provider_type"],
+                started_at=data["started_at"],
+            )
+        except CaseClosed as closed:  # closed since the form was opened: what was typed stays
+            form.add_error(None, f"{closed} Nothing was saved.")
+        else:
+            return done(
+                request,
+                case,
+                f"Placement in {placement.area.name} recorded. "
+                + _told(Notification.Kind.PLACEMENT, placement.pk),
+                to=SECTION,
+            )
     return form_page(
         request, case, "placement_new", "missing/placement_form.html", form,
         {"current": current},
@@ -165,6 +172,8 @@ def placement_end(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = contributing(request, case_id, Act.REPORT_MISSING)
+    if request.method == "GET" and case.status == Case.Status.CLOSED:
+        return _closed(request, case)
     form = MissingForm(posted(request), born=case.child.date_of_birth)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -180,6 +189,8 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
         except AlreadyMissing as refused:
             # A colleague's report came first: what was typed stays, and the page says why.
             form.add_error(None, _already_missing(refused.episode))
+        except CaseClosed as closed:
+            form.add_error(None, f"{closed} Nothing was saved.")
         else:
             return done(
                 request,
@@ -191,6 +202,12 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
         request, case, "missing_new", "missing/missing_form.html", form,
         {"open_episode": open_episode_of(case)},
     )  # fmt: skip
+
+
+def _closed(request: HttpRequest, case: Case) -> HttpResponse:
+    """A closed case's form is not offered: back to the section, which says why."""
+    messages.info(request, str(CaseClosed(case)))
+    return redirect(SECTION, case_id=case.pk)
 
 
 def _already_missing(episode: MissingEpisode) -> str:

@@ -33,6 +33,7 @@ TYPES = {
     "duplicate-child": "This child may already be recorded",
     "open-case-exists": "Your agency already has an open case for this child",
     "child-already-missing": "The child is already missing",
+    "case-closed": "The case is closed",
     "open-partner-checks": "Partner checks are still open",
     "idempotency-key-reused": "This Idempotency-Key was used for another request",
     "changed-since-read": "It has changed since you read it",

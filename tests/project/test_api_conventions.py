@@ -4,6 +4,8 @@ POST its Idempotency-Key, every date and time sent must carry its offset, and an
 route answers a JSON problem in every mode."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -151,3 +153,11 @@ def test_an_unknown_route_is_a_json_problem_in_every_mode(debug, sign_in):
             assert problem(response, 404) == problems.body(404), address
             assert "Traceback" not in response.content.decode()
             assert "urlpatterns" not in response.content.decode()
+
+
+def test_the_readme_lists_every_problem_type_a_client_may_branch_on():
+    """The README's table of types is what an integrator codes against: each of `TYPES`,
+    and nothing that is not one."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z-]+)` \| \d{3} \|", readme, flags=re.MULTILINE))
+    assert listed == set(problems.TYPES)
