@@ -232,6 +232,7 @@ class Entry(models.Model):
         SHARE_REVOKED = "share_revoked", "Share revoked"
         EMERGENCY_ACCESS = "emergency_access", "Emergency access"
         PLACEMENT_ENDED = "placement_ended", "Placement ended"
+        MISSING_REGRADED = "missing_regraded", "Missing risk regraded"
         RETURNED = "returned", "Returned from missing"
         RETURN_INTERVIEW = "return_interview", "Return home interview"
         NOTIFICATION_ACKNOWLEDGED = "notification_acknowledged", "Notification acknowledged"

@@ -22,10 +22,12 @@ from cases.services import CaseClosed
 from missing import selectors
 from missing import serializers as ms
 from missing.services import (
+    AlreadyGraded,
     AlreadyMissing,
     AlreadyReturned,
     record_placement,
     record_return,
+    regrade_missing,
     report_missing,
     require_placing_authority,
 )
@@ -230,4 +232,43 @@ def returned(request: Request, case_id: int, episode_id: int) -> Response:
         record_return(person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked
         return http.problem(already)
+    return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)
+
+
+NOT_REGRADED = http.problem_answer(
+    "The child has returned (an ended episode keeps its grading), or the episode already has "
+    "this grading: nothing changed."
+)
+
+
+@extend_schema(
+    operation_id="case_missing_episode_regrade",
+    summary="Change a missing child's risk grading",
+    description="Needs contribute access, while the child is still missing. The grades are "
+    "the College of Policing's (APP, missing persons); `very_low` is still a missing child, "
+    "told and counted. The change and its reason are kept, put on the chronology and told at "
+    "once to everyone told of the report. 409 once the child has returned, or if the episode "
+    "already has this grading.",
+    tags=["missing"],
+    parameters=[http.CASE_ID, EPISODE_ID, http.IDEMPOTENCY_KEY],
+    request=ms.RegradeSerializer,
+    responses=http.answers({200: ms.MissingEpisodeSerializer, 409: NOT_REGRADED}, 400, 404)
+    | http.KEY_REUSED,
+)
+@api_view(["POST"])
+@http.casework
+@http.idempotent
+def regrade(request: Request, case_id: int, episode_id: int) -> Response:
+    person = request.user
+    found = case_to(person, case_id, Act.REPORT_MISSING)
+    episode = selectors.missing_episode(found, episode_id)
+    if episode is None:
+        raise Http404("No such missing episode")
+    data = http.body(request, ms.RegradeSerializer)
+    try:
+        regrade_missing(person, episode, **data)
+    except AlreadyReturned as refused:
+        return http.problem(str(refused))
+    except AlreadyGraded:  # in words that do not quote the grade sent back
+        return http.problem("The episode already has this grading: nothing changed.")
     return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)

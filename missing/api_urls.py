@@ -15,4 +15,6 @@ urlpatterns = [
          name="api-case-missing-episode"),
     path("cases/<int:case_id>/missing-episodes/<int:episode_id>/returned/",
          api.returned, name="api-case-missing-episode-returned"),
+    path("cases/<int:case_id>/missing-episodes/<int:episode_id>/regrade/",
+         api.regrade, name="api-case-missing-episode-regrade"),
 ]  # fmt: skip

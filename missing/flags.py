@@ -16,7 +16,7 @@ from missing.models import MissingEpisode, Placement, ReturnInterview
 from people.models import Person
 from safeguarding import uk_time
 
-RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow"}
+RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "yellow"}
 
 
 def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:

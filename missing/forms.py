@@ -93,9 +93,11 @@ class EndPlacementForm(SinceForm):
     TOO_EARLY = "The placement must end after it started ({after})"
 
 
+# The College of Policing's words for each grade (APP, missing persons).
 RISK_HINT = (
     "High: serious harm is very likely. Medium: harm is likely but not serious. "
-    "Low: harm is possible but minimal."
+    "Low: harm is possible but minimal. Very low: no apparent risk of harm, and still a "
+    "missing child: everyone is told and it counts."
 )
 
 
@@ -136,3 +138,25 @@ class ReturnInterviewForm(SinceForm):
 
     NOT_YET = "The interview must have been held by now"
     TOO_EARLY = "The interview must be after the child returned ({after})"
+
+
+class RegradeForm(forms.Form):
+    """A new risk grading for a child still missing, and why."""
+
+    def __init__(self, *args, current: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    risk = choice_field(
+        "New risk grading", MissingEpisode.Risk.choices, "Select the new risk grading",
+        help_text=RISK_HINT,
+    )  # fmt: skip
+    reason = text_field("Why has the risk grading changed?", 2000, widget=forms.Textarea,
+                        missing="Enter why the risk grading has changed")  # fmt: skip
+
+    def clean_risk(self) -> str:
+        risk = self.cleaned_data["risk"]
+        if risk == self.current:
+            label = MissingEpisode.Risk(risk).label.lower()
+            raise forms.ValidationError(f"The risk is already graded {label}: choose another")
+        return risk

@@ -78,9 +78,15 @@ class MissingEpisode(models.Model):
     """A child reported missing, and (later) their return."""
 
     class Risk(models.TextChoices):
+        """The police's own grades (College of Policing APP, missing persons), so that both
+        sides mean the same thing. Very low is still a missing child: it is reported, told
+        and counted like any other (treating low-graded absences as nothing is the known
+        failure). The older three keep their values and meaning."""
+
         HIGH = "high", "High"
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
+        VERY_LOW = "very_low", "Very low"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="missing_episodes")
     last_seen_at = models.DateTimeField("when last seen")
@@ -135,6 +141,35 @@ class MissingEpisode(models.Model):
     @property
     def still_missing(self) -> bool:
         return self.returned_at is None
+
+
+class RiskChange(models.Model):
+    """A missing episode's risk grading changed while the child was missing: from what, to
+    what, why, by whom and when. Kept (never edited) beside the episode, whose `risk` is the
+    grade now; the chronology says the same in words."""
+
+    episode = models.ForeignKey(
+        MissingEpisode, on_delete=models.PROTECT, related_name="risk_changes"
+    )
+    from_risk = models.CharField(max_length=10, choices=MissingEpisode.Risk.choices)
+    to_risk = models.CharField(max_length=10, choices=MissingEpisode.Risk.choices)
+    reason = models.TextField(max_length=2000)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["episode", "changed_at"], name="risk_change_episode")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_risk=models.F("to_risk")), name="risk_change_changes"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.episode}: {self.from_risk} to {self.to_risk}"
 
 
 class ReturnInterview(models.Model):

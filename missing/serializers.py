@@ -140,6 +140,13 @@ class ReturnSerializer(serializers.Serializer):
         return value
 
 
+class RegradeSerializer(serializers.Serializer):
+    risk = RiskGrading(
+        choices=MissingEpisode.Risk.choices, help_text="The new grading: not the one it has."
+    )
+    reason = Text(max_length=2000, help_text="Why the grading changed.")
+
+
 class AlreadyMissingProblemSerializer(ProblemSerializer):
     """`child-already-missing`: the open episode, whose return comes first."""
 

@@ -18,7 +18,7 @@ from cases.roles import Act, RoleRefused, require
 from cases.selectors import can
 from cases.services import case_changed, lock_open, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
-from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.models import MissingEpisode, Placement, ReturnInterview, RiskChange
 from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
 from people.models import Agency, Area, Person
@@ -313,6 +313,72 @@ def report_missing(
         area=area, placing_authority=placing_authority_for(case), now=now, shares=made,
     )  # fmt: skip
     return episode
+
+
+class AlreadyGraded(Exception):
+    """A regrading to the grade the episode has: nothing changes (a second click, or a
+    colleague who regraded it first)."""
+
+    def __init__(self, episode: MissingEpisode) -> None:
+        super().__init__(
+            f"The risk is already graded {episode.get_risk_display().lower()}: nothing changed."
+        )
+        self.episode = episode
+
+
+@transaction.atomic
+def regrade_missing(
+    person: Person,
+    episode: MissingEpisode,
+    *,
+    risk: str,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> RiskChange:
+    """Change a missing child's risk grading while they are missing, with the reason: kept
+    (`RiskChange`), on the chronology, and told at once to everyone told of the report, as
+    the grade decides how hard the police look. `AlreadyReturned` once the child is back
+    (the episode's grade is then history); `AlreadyGraded` when it would change nothing."""
+    require(person, Act.REPORT_MISSING)
+    if risk not in MissingEpisode.Risk.values:
+        raise ValidationError("Choose one of the risk gradings.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the risk grading changed.")
+    episode = MissingEpisode.objects.select_for_update().select_related("case").get(pk=episode.pk)
+    if episode.returned_at is not None:
+        raise AlreadyReturned(
+            "The child has returned: the grading of an episode that has ended stays as it was."
+        )
+    if episode.risk == risk:
+        raise AlreadyGraded(episode)
+    now = now or timezone.now()
+    change = RiskChange.objects.create(
+        episode=episode, from_risk=episode.risk, to_risk=risk, reason=reason,
+        changed_by=person, agency=person.agency, changed_at=now,
+    )  # fmt: skip
+    before = change.get_from_risk_display().lower()
+    episode.risk = risk
+    episode.save(update_fields=["risk"])
+    after = episode.get_risk_display().lower()
+    case = episode.case
+    record_on_chronology(
+        case,
+        person,
+        Entry.Category.MISSING_REGRADED,
+        f"Missing risk regraded from {before} to {after} by {person.agency.name}. Reason: {reason}",
+        occurred_at=now,
+    )
+    case_changed(
+        Action.MISSING_REGRADED, person, case.pk,
+        episode=episode.pk, change=change.pk, risk=risk, was=change.from_risk,
+    )  # fmt: skip
+    _tell(
+        person, case, Notification.Kind.MISSING_REGRADED, change.pk,
+        f"missing child's risk regraded from {before} to {after}",
+        area=area_for(case), placing_authority=placing_authority_for(case), now=now,
+    )  # fmt: skip
+    return change
 
 
 @transaction.atomic

@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/<int:case_id>/missing/new/", views.missing_new, name="missing-new"),
     path("cases/<int:case_id>/missing/<int:episode_id>/returned/", views.missing_returned,
          name="missing-returned"),
+    path("cases/<int:case_id>/missing/<int:episode_id>/regrade/", views.missing_regrade,
+         name="missing-regrade"),
     path("cases/<int:case_id>/missing/<int:episode_id>/interview/", views.return_interview,
          name="return-interview"),
 ]  # fmt: skip

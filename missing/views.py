@@ -23,12 +23,14 @@ from missing.forms import (
     EndPlacementForm,
     MissingForm,
     PlacementForm,
+    RegradeForm,
     ReturnForm,
     ReturnInterviewForm,
 )
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.panels import placement_and_missing
 from missing.services import (
+    AlreadyGraded,
     AlreadyMissing,
     AlreadyReturned,
     InterviewAlreadyRecorded,
@@ -37,6 +39,7 @@ from missing.services import (
     record_placement,
     record_return,
     record_return_interview,
+    regrade_missing,
     report_missing,
     require_placing_authority,
 )
@@ -257,6 +260,44 @@ def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> Htt
             )
     return form_page(
         request, case, "missing_returned", "missing/return_form.html", form,
+        {"episode": episode}, episode=episode.pk,
+    )  # fmt: skip
+
+
+@login_required
+def missing_regrade(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
+    """A new risk grading while the child is still missing, with the reason; everyone told
+    of the report is told of the change."""
+    case = contributing(request, case_id, Act.REPORT_MISSING)
+    episode = _episode(request, case, episode_id)
+    if request.method == "GET" and episode.returned_at is not None:
+        messages.info(request, _already_returned(episode))
+        return redirect(SECTION, case_id=case.pk)
+    form = RegradeForm(posted(request), current=episode.risk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = regrade_missing(
+                request.user,
+                episode,
+                risk=form.cleaned_data["risk"],
+                reason=form.cleaned_data["reason"],
+            )
+        except AlreadyReturned:  # the return was recorded meanwhile: what was typed stays
+            episode.refresh_from_db()
+            form.add_error(None, _already_returned(episode))
+        except AlreadyGraded as graded:  # a colleague regraded it the same way first
+            episode = graded.episode
+            form.add_error(None, str(graded))
+        else:
+            return done(
+                request,
+                case,
+                f"The risk grading is now {change.get_to_risk_display().lower()}. "
+                + _told(Notification.Kind.MISSING_REGRADED, change.pk),
+                to=SECTION,
+            )
+    return form_page(
+        request, case, "missing_regrade", "missing/regrade_form.html", form,
         {"episode": episode}, episode=episode.pk,
     )  # fmt: skip
 

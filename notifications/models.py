@@ -20,6 +20,7 @@ class Notification(models.Model):
         PLACEMENT = "placement", "Child placed in your area"
         PLACEMENT_ENDED = "placement_ended", "Placement ended"
         MISSING = "missing", "Child missing"
+        MISSING_REGRADED = "missing_regraded", "Missing child's risk regraded"
         RETURNED = "returned", "Missing child returned"
         RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
         PARTNER_CHECK = "partner_check", "MASH partner check requested"

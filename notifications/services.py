@@ -59,6 +59,7 @@ def recipients(
 # check's own deadline instead: triage.services.check_due).
 ELAPSED_KINDS = {
     Notification.Kind.MISSING,
+    Notification.Kind.MISSING_REGRADED,
     Notification.Kind.RETURNED,
     Notification.Kind.RETURN_INTERVIEW_OVERDUE,
 }
@@ -71,7 +72,8 @@ def acknowledge_by(kind: str, start: dt.datetime, agencies: list[Agency]) -> dic
     """When each agency's unacknowledged notification of this kind is escalated: a missing
     child in minutes and hours, whatever the day; a placement in the working days of the
     agency told (its nation's bank holidays and its closure days: people.calendar)."""
-    if kind in (Notification.Kind.MISSING, Notification.Kind.RETURNED):
+    if kind in (Notification.Kind.MISSING, Notification.Kind.MISSING_REGRADED,
+                Notification.Kind.RETURNED):  # fmt: skip
         elapsed = dt.timedelta(minutes=settings.NOTIFY_MISSING_ACK_MINUTES)
         return {agency.pk: start + elapsed for agency in agencies}
     if kind == Notification.Kind.RETURN_INTERVIEW_OVERDUE:

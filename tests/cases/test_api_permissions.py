@@ -93,6 +93,10 @@ def a_return(world) -> dict:
     return {"returned_at": timezone.now().isoformat(), "how_found": "Came home herself"}
 
 
+def a_regrade(world) -> dict:
+    return {"risk": "high", "reason": "Seen getting into a car with two adults"}
+
+
 def episode(world) -> int:
     """A missing episode on the world's case, made on first use. Made straight in its table,
     so that making it records nothing: the audit walk counts what the request records."""
@@ -216,6 +220,8 @@ CASE_API = [
     ("post", To("api-case-missing-episodes", "case", body=new_missing),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     ("post", To("api-case-missing-episode-returned", "case", body=a_return, within=episode),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
+    ("post", To("api-case-missing-episode-regrade", "case", body=a_regrade, within=episode),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     # Break glass is for those who cannot see the case; those who can are told so.
     ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),

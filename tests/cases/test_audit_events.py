@@ -51,6 +51,7 @@ PAGE_EVENTS = {
     "placement-end": [A.CASE_VIEWED],
     "missing-new": [A.CASE_VIEWED],
     "missing-returned": [A.CASE_VIEWED],
+    "missing-regrade": [A.CASE_VIEWED],
     "return-interview": [A.CASE_VIEWED],
 }
 
@@ -85,6 +86,7 @@ API_EVENTS = {
     # The hospital covering the area is told, so it is given view access to open the case.
     ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
+    ("post", "api-case-missing-episode-regrade"): [A.MISSING_REGRADED],
 }
 
 # A read of one thing records the view it is shown in, naming that one thing (as its list

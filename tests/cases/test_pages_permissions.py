@@ -122,6 +122,9 @@ CASE_PAGES = [
     ("missing-returned", "get",
      lambda w: reverse("missing-returned", args=[w.case.pk, _episode(w, returned=False).pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.REPORT_MISSING),
+    ("missing-regrade", "get",
+     lambda w: reverse("missing-regrade", args=[w.case.pk, _episode(w, returned=False).pk]),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.REPORT_MISSING),
     # Contribute access, and the agency that owes the interview (tests/missing/test_pages.py).
     ("return-interview", "get",
      lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
@@ -138,7 +141,7 @@ CASE_PAGES = [
 CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-export",
                  "case-journey", "entry-new", "entry-amend", "screening-new", "case-share",
                  "case-close", "placement-new", "placement-end", "missing-new",
-                 "missing-returned", "return-interview"}  # fmt: skip
+                 "missing-returned", "missing-regrade", "return-interview"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 

@@ -441,11 +441,18 @@ def test_only_the_agency_that_owes_the_interview_may_record_it(case, people, sha
 
 # Who may use the forms -----------------------------------------------------------------
 
-FORMS = ["placement-new", "placement-end", "missing-new", "missing-returned", "return-interview"]
+FORMS = [
+    "placement-new",
+    "placement-end",
+    "missing-new",
+    "missing-returned",
+    "missing-regrade",
+    "return-interview",
+]
 
 
 def _url(name, case, episode, still_missing):
-    if name == "missing-returned":
+    if name in ("missing-returned", "missing-regrade"):
         return reverse(name, args=[case.pk, still_missing.pk])
     if name == "return-interview":
         return reverse(name, args=[case.pk, episode.pk])
