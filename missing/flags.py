@@ -1,5 +1,6 @@
 """The "At a glance" flags the `missing` app adds to a case (cases.flags): missing now or
-the latest episode, the current placement, and a return home interview due or overdue.
+the latest episode, a strategy discussion a repeat-missing alert asks for, the current
+placement, and a return home interview due or overdue.
 
 Registered with `cases.registry.add_case_flags` in MissingConfig.ready(). Three queries for
 any number of cases: their latest episodes, current placements and outstanding interviews.
@@ -7,22 +8,44 @@ any number of cases: their latest episodes, current placements and outstanding i
 
 import datetime as dt
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.flags import Flag
-from cases.models import Case
-from missing.models import MissingEpisode, Placement, ReturnInterview
+from cases.models import Case, Entry
+from missing.models import MissingEpisode, Placement, RepeatMissingAlert, ReturnInterview
 from people.models import Person
 from safeguarding import uk_time
 
 RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "yellow"}
 
 
+def _open_alerts():
+    """A case's repeat-missing alerts with no strategy discussion on its chronology since
+    they were raised, the soonest due first."""
+    discussed = Entry.objects.filter(
+        case_id=OuterRef("case_id"),
+        category=Entry.Category.STRATEGY_DISCUSSION,
+        recorded_at__gte=OuterRef("raised_at"),
+    )
+    return (
+        RepeatMissingAlert.objects.filter(case_id=OuterRef("case_id"))
+        .exclude(Exists(discussed))
+        .order_by("due_at", "id")
+    )
+
+
 def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
-    """Each case's newest missing episode (an open one is always the newest reported)."""
+    """Each case's newest missing episode (an open one is always the newest reported), with
+    its case's open repeat-missing alert (`alert_due`, `alert_reasons`; None if none): in
+    the same query, as an alert needs an episode."""
     rows = (
         MissingEpisode.objects.filter(case_id__in=case_ids)
+        .annotate(
+            alert_due=Subquery(_open_alerts().values("due_at")[:1]),
+            alert_reasons=Subquery(_open_alerts().values("reasons")[:1]),
+        )
         .order_by("case_id", "-reported_at", "-id")
         .distinct("case_id")
     )
@@ -69,6 +92,17 @@ def _missing(case: Case, episode: MissingEpisode, now: dt.datetime) -> Flag:
     )  # fmt: skip
 
 
+def _repeat(case: Case, episode: MissingEpisode, now: dt.datetime) -> Flag:
+    late = episode.alert_due < now
+    return Flag(
+        "repeat", "Strategy discussion overdue" if late else "Strategy discussion due",
+        f"{episode.alert_reasons}. Convene a strategy discussion: "
+        f"{'was due' if late else 'due'} by {uk_time.said(episode.alert_due)}. Recording it "
+        "on the chronology closes this.",
+        "red", reverse("case-missing", args=[case.pk]) + f"#missing-{episode.pk}",
+    )  # fmt: skip
+
+
 def _placement(case: Case, placement: Placement, now: dt.datetime) -> Flag:
     starts = "Starts" if placement.started_at > now else "Since"
     return Flag(
@@ -111,6 +145,8 @@ def missing_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
         found = []
         if episode := episodes.get(case.pk):
             found.append(_missing(case, episode, now))
+            if episode.alert_due is not None:
+                found.append(_repeat(case, episode, now))
         if placement := placements.get(case.pk):
             found.append(_placement(case, placement, now))
         found += [_interview(case, interview, now) for interview in interviews.get(case.pk, [])]

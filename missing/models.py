@@ -172,6 +172,26 @@ class RiskChange(models.Model):
         return f"{self.episode}: {self.from_risk} to {self.to_risk}"
 
 
+class RepeatMissingAlert(models.Model):
+    """A child missing again and again, or at high risk: the lead agency is told to convene
+    a strategy discussion by `due_at` (issue 19). One an episode at most. Open until a
+    strategy discussion is on the case's chronology after it was raised (missing.flags)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="repeat_missing_alerts")
+    episode = models.OneToOneField(
+        MissingEpisode, on_delete=models.PROTECT, related_name="repeat_missing_alert"
+    )
+    reasons = models.CharField(max_length=300)
+    raised_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "due_at"], name="repeat_alert_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.reasons}"
+
+
 class ReturnInterview(models.Model):
     """The return home interview a placing authority owes a child after each return."""
 

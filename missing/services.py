@@ -18,11 +18,17 @@ from cases.roles import Act, RoleRefused, require
 from cases.selectors import can
 from cases.services import case_changed, lock_open, record_on_chronology
 from cases.validators import normalise_postcode, validate_postcode
-from missing.models import MissingEpisode, Placement, ReturnInterview, RiskChange
+from missing.models import (
+    MissingEpisode,
+    Placement,
+    RepeatMissingAlert,
+    ReturnInterview,
+    RiskChange,
+)
 from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
 from people.models import Agency, Area, Person
-from people.selectors import agencies_covering
+from people.selectors import agencies_covering, calendars_for
 from safeguarding.uk_time import said
 from sharing.models import LawfulBasis
 
@@ -130,6 +136,56 @@ def _tell(
         now=now,
         shares=shares,
     )
+
+
+def _nth(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def repeat_missing_reasons(episode: MissingEpisode) -> list[str]:
+    """Why this episode calls for a strategy discussion under the lead agency's rule
+    (`Agency.repeat_missing_episodes` within `repeat_missing_days`), or none. Episodes are
+    counted per child, across cases, placements and areas, by when the child was last seen;
+    every grade counts, very low included (treating those as nothing is the known failure)."""
+    case = episode.case
+    rule = case.lead_agency
+    since = episode.last_seen_at - dt.timedelta(days=rule.repeat_missing_days)
+    count = MissingEpisode.objects.filter(
+        case__child_id=case.child_id, last_seen_at__gt=since, last_seen_at__lte=episode.last_seen_at
+    ).count()
+    reasons = []
+    if count >= rule.repeat_missing_episodes:
+        reasons.append(f"Missing for the {_nth(count)} time in {rule.repeat_missing_days} days")
+    if episode.risk == MissingEpisode.Risk.HIGH:
+        reasons.append("Graded high risk")
+    return reasons
+
+
+def _alert_if_repeated(
+    person: Person, episode: MissingEpisode, now: dt.datetime
+) -> RepeatMissingAlert | None:
+    """Raise the episode's repeat-missing alert if the rule calls for one and it has none:
+    the lead agency is told (its inbox and duty address; its MASH managers if nobody has
+    acknowledged by the deadline) to convene a strategy discussion within
+    `REPEAT_MISSING_STRATEGY_WORKING_DAYS` of its working days. Inside the caller's
+    transaction, whose lock on the episode keeps it to one."""
+    reasons = repeat_missing_reasons(episode)
+    if not reasons or RepeatMissingAlert.objects.filter(episode=episode).exists():
+        return None
+    case = episode.case
+    lead = case.lead_agency
+    calendar = calendars_for([lead.pk])[lead.pk]
+    due = calendar.add_working_days(now, settings.REPEAT_MISSING_STRATEGY_WORKING_DAYS)
+    alert = RepeatMissingAlert.objects.create(
+        case=case, episode=episode, reasons="; ".join(reasons), raised_at=now, due_at=due
+    )
+    notify(
+        case, Notification.Kind.REPEAT_MISSING, alert.pk,
+        _summary(case, f"repeat missing: convene a strategy discussion by {said(due)}"),
+        person, [lead], due=due, now=now,
+    )  # fmt: skip
+    return alert
 
 
 @transaction.atomic
@@ -312,6 +368,8 @@ def report_missing(
         f"child missing ({episode.get_risk_display().lower()} risk)",
         area=area, placing_authority=placing_authority_for(case), now=now, shares=made,
     )  # fmt: skip
+    episode.case = case
+    _alert_if_repeated(person, episode, now or timezone.now())
     return episode
 
 
@@ -378,6 +436,7 @@ def regrade_missing(
         f"missing child's risk regraded from {before} to {after}",
         area=area_for(case), placing_authority=placing_authority_for(case), now=now,
     )  # fmt: skip
+    _alert_if_repeated(person, episode, now)  # regraded high: an alert if none yet
     return change
 
 

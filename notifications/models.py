@@ -22,6 +22,7 @@ class Notification(models.Model):
         MISSING = "missing", "Child missing"
         MISSING_REGRADED = "missing_regraded", "Missing child's risk regraded"
         RETURNED = "returned", "Missing child returned"
+        REPEAT_MISSING = "repeat_missing", "Repeat missing: convene a strategy discussion"
         RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
         PARTNER_CHECK = "partner_check", "MASH partner check requested"
         CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"

@@ -7,7 +7,7 @@ the group is what case permissions are granted to (see DESIGN.md, access model).
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -58,6 +58,20 @@ class Agency(models.Model):
         help_text="ODS code (NHS), force code (police) or ONS code (council).",
     )
     areas = models.ManyToManyField(Area, related_name="agencies", blank=True)
+    # The repeat-missing rule for the cases this agency leads (missing.services, issue 19):
+    # an alert at this many episodes of one child within this many days (or any high-risk
+    # episode). The default is the common local rule; an authority sets its own.
+    repeat_missing_episodes = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(2)],
+        help_text="Raise a repeat-missing alert at this many missing episodes of one child "
+        "within the days below (any high-risk episode raises one too).",
+    )
+    repeat_missing_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="The days the repeat-missing rule counts episodes over.",
+    )
     duty_email = models.EmailField(
         "duty email address",
         max_length=254,

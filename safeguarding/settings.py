@@ -71,6 +71,9 @@ NOTIFY_MISSING_ACK_MINUTES = env_int("NOTIFY_MISSING_ACK_MINUTES", 15)
 NOTIFY_PLACEMENT_ACK_WORKING_DAYS = env_int("NOTIFY_PLACEMENT_ACK_WORKING_DAYS", 1)
 NOTIFY_INTERVIEW_ACK_HOURS = env_int("NOTIFY_INTERVIEW_ACK_HOURS", 4)
 RETURN_INTERVIEW_HOURS = env_int("RETURN_INTERVIEW_HOURS", 72)
+# A repeat-missing alert (missing.services) asks the lead agency to convene a strategy
+# discussion within this many of its working days; unacknowledged by then, it escalates.
+REPEAT_MISSING_STRATEGY_WORKING_DAYS = env_int("REPEAT_MISSING_STRATEGY_WORKING_DAYS", 2)
 # A CSE screening is reviewed within this many months (the case page's "At a glance" says
 # by when, and that the review is overdue after it): the partnership's own policy sets it.
 SCREENING_REVIEW_MONTHS = env_int("SCREENING_REVIEW_MONTHS", 3)

@@ -576,7 +576,9 @@ def missing(people):
 
     from missing.services import report_missing
 
-    def _missing(case, *, by: str = "police.officer", risk: str = "high"):
+    # Medium unless said: a high grade also raises a repeat-missing alert, a notification of
+    # its own to the lead agency (tests/missing/test_repeat_missing.py).
+    def _missing(case, *, by: str = "police.officer", risk: str = "medium"):
         return report_missing(
             people[by],
             case,

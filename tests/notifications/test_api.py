@@ -79,6 +79,8 @@ def test_the_right_agencies_were_told(world):
     assert sorted(world.told) == [
         ("Norfolk Constabulary", "placement"),
         ("Norfolk County Council Children's Services", "missing"),
+        # High risk: the lead agency is asked to convene a strategy discussion.
+        ("Norfolk County Council Children's Services", "repeat_missing"),
         ("Suffolk Constabulary", "missing"),
         ("Suffolk Constabulary", "placement"),
         ("Suffolk County Council Children's Services", "missing"),
