@@ -258,6 +258,7 @@ class Practitioner(HttpUser):
             **hidden_fields(form),
             **moment("last_seen_on", "last_seen_time", datetime.now(UK) - timedelta(hours=2)),
             "last_seen_where": "Testham bus station",
+            "last_seen_area": random.choice(choices(form, "last_seen_area")),
             "circumstances": f"Did not come back after school ({marker}).",
             "risk": random.choice(choices(form, "risk")),
         }

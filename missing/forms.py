@@ -109,6 +109,8 @@ class MissingForm(MomentsForm):
     last_seen_time = clock_field("Time last seen", "the time the child was last seen")
     last_seen_where = text_field("Where was the child last seen?", 300,
                             missing="Enter where the child was last seen")  # fmt: skip
+    last_seen_area = area_field("Area the child was last seen in",
+                                "Select the area the child was last seen in")  # fmt: skip
     circumstances = text_field("Circumstances", 5000, widget=forms.Textarea,
                           missing="Enter the circumstances")  # fmt: skip
     risk = choice_field(

@@ -91,6 +91,12 @@ class MissingEpisode(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="missing_episodes")
     last_seen_at = models.DateTimeField("when last seen")
     last_seen_where = models.CharField("where last seen", max_length=300)
+    # The area (from the Hub's list) the child was last seen in, beside the place in words:
+    # its police force is told (issue 19). Empty on reports made before it was asked.
+    last_seen_area = models.ForeignKey(
+        "people.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="area last seen in",
+    )  # fmt: skip
     circumstances = models.TextField(max_length=5000)
     risk = models.CharField("risk grading", max_length=10, choices=Risk.choices)
     reported_by = models.ForeignKey(

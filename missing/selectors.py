@@ -40,7 +40,7 @@ def missing_episodes(case: Case) -> QuerySet:
     """The case's missing episodes, newest first, each with its return home interview."""
     return (
         MissingEpisode.objects.filter(case=case)
-        .select_related("reporting_agency", "return_interview__agency")
+        .select_related("reporting_agency", "last_seen_area", "return_interview__agency")
         .order_by("-reported_at", "-id")
     )
 

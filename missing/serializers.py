@@ -58,6 +58,9 @@ class ReturnInterviewSerializer(serializers.ModelSerializer):
 
 
 class MissingEpisodeSerializer(serializers.ModelSerializer):
+    last_seen_area = AreaSerializer(
+        allow_null=True, help_text="The area the child was last seen in; null on older reports."
+    )
     risk = RiskGrading(choices=MissingEpisode.Risk.choices)
     reported_by = serializers.StringRelatedField()
     reporting_agency = AgencySerializer()
@@ -69,7 +72,8 @@ class MissingEpisodeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MissingEpisode
-        fields = ["id", "case", "last_seen_at", "last_seen_where", "circumstances", "risk",
+        fields = ["id", "case", "last_seen_at", "last_seen_where", "last_seen_area",
+                  "circumstances", "risk",
                   "reported_by", "reporting_agency", "reported_at", "still_missing",
                   "returned_at", "how_found", "return_recorded_by",
                   "return_interview"]  # fmt: skip
@@ -116,6 +120,13 @@ class NewPlacementSerializer(serializers.Serializer):
 class NewMissingEpisodeSerializer(serializers.Serializer):
     last_seen_at = AwareDateTime(help_text="When the child was last seen; not in the future.")
     last_seen_where = Text(max_length=300, help_text="Where the child was last seen.")
+    last_seen_area = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The area the child was last seen in (an id from /api/v1/areas/): its police "
+        "force is told too. Optional; without it only those covering where the child lives are.",
+    )
     circumstances = Text(max_length=5000)
     risk = RiskGrading(choices=MissingEpisode.Risk.choices)
 

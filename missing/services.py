@@ -316,9 +316,12 @@ def report_missing(
     last_seen_where: str,
     circumstances: str,
     risk: str,
+    last_seen_area: Area | None = None,
     now: dt.datetime | None = None,
 ):
-    """A child reported missing: saved, on the chronology, and everyone told at once.
+    """A child reported missing: saved, on the chronology, and everyone told at once: the
+    agencies covering where the child lives, the police force covering where they were last
+    seen (`last_seen_area`, if another area), the placing authority and every sharer.
     `AlreadyMissing` while an earlier report has no return, however close the two came;
     `CaseClosed` on a closed case."""
     require(person, Act.REPORT_MISSING)
@@ -333,6 +336,7 @@ def report_missing(
                 last_seen_where=last_seen_where.strip(),
                 circumstances=circumstances.strip(),
                 risk=risk,
+                last_seen_area=last_seen_area,
                 reported_by=person,
                 reporting_agency=person.agency,
             )
@@ -346,23 +350,33 @@ def report_missing(
         person,
         Entry.Category.MISSING,
         f"Reported missing by {person.agency.name} ({episode.get_risk_display().lower()} risk). "
-        f"Last seen {said(last_seen_at)} at {episode.last_seen_where}. {episode.circumstances}",
+        f"Last seen {said(last_seen_at)} at {episode.last_seen_where}"
+        f"{f' ({last_seen_area.name})' if last_seen_area else ''}. {episode.circumstances}",
         occurred_at=last_seen_at,
     )
-    case_changed(Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk)
+    case_changed(
+        Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk,
+        last_seen_area=last_seen_area.pk if last_seen_area else None,
+    )  # fmt: skip
     area = area_for(case)
-    made = {}
+    # The agencies covering where the child is are told, so they must be able to open the
+    # case (a placement has usually shared it with them already); so is the police force
+    # where they were last seen, which looks for them. Told as sharers (`recipients`).
+    covering = []
     if area is not None:
-        # The agencies covering where the child is are told, so they must be able to open
-        # the case (a placement has usually shared it with them already).
-        for agency in agencies_covering(area, AREA_KINDS):
-            if agency != person.agency:
-                share = ensure_view_share(
-                    case, person, agency, f"Child reported missing in {area.name}",
-                    lawful_basis=LawfulBasis.CA2004_S11,
-                )  # fmt: skip
-                if share:
-                    made[agency.pk] = share
+        covering += [(agency, area) for agency in agencies_covering(area, AREA_KINDS)]
+    if last_seen_area is not None and last_seen_area != area:
+        police = agencies_covering(last_seen_area, [Agency.Kind.POLICE])
+        covering += [(agency, last_seen_area) for agency in police]
+    made = {}
+    for agency, where in covering:
+        if agency != person.agency and agency.pk not in made:
+            share = ensure_view_share(
+                case, person, agency, f"Child reported missing in {where.name}",
+                lawful_basis=LawfulBasis.CA2004_S11,
+            )  # fmt: skip
+            if share:
+                made[agency.pk] = share
     _tell(
         person, case, Notification.Kind.MISSING, episode.pk,
         f"child missing ({episode.get_risk_display().lower()} risk)",

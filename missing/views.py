@@ -34,6 +34,7 @@ from missing.services import (
     AlreadyMissing,
     AlreadyReturned,
     InterviewAlreadyRecorded,
+    area_for,
     end_placement,
     open_episode_of,
     record_placement,
@@ -177,7 +178,13 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = contributing(request, case_id, Act.REPORT_MISSING)
     if request.method == "GET" and case.status == Case.Status.CLOSED:
         return _closed(request, case)
-    form = MissingForm(posted(request), born=case.child.date_of_birth)
+    lives = area_for(case)
+    form = MissingForm(
+        posted(request),
+        born=case.child.date_of_birth,
+        # Where the child lives is the likeliest answer; the person changes it if not.
+        initial={"last_seen_area": lives.pk} if lives else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -188,6 +195,7 @@ def missing_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 last_seen_where=data["last_seen_where"],
                 circumstances=data["circumstances"],
                 risk=data["risk"],
+                last_seen_area=data["last_seen_area"],
             )
         except AlreadyMissing as refused:
             # A colleague's report came first: what was typed stays, and the page says why.

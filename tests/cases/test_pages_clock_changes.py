@@ -117,8 +117,8 @@ def test_a_missing_report_and_a_placement_ask_and_refuse_the_same_way(
         client = sign_in("social.worker")
         url = reverse("missing-new", args=[case.pk])
         report = {"last_seen_where": "Norwich bus station", "circumstances": "Ran off.",
-                  "risk": "high"} | typed(BACK[2026], "01:15", "last_seen_on",
-                                          "last_seen_time")  # fmt: skip
+                  "risk": "high", "last_seen_area": str(partnership.areas["norfolk"].pk),
+                  } | typed(BACK[2026], "01:15", "last_seen_on", "last_seen_time")  # fmt: skip
         page = said(client.post(url, report))
         assert "1:15am on 25 October 2026 happened twice" in page and "Norwich bus station" in page
         assert client.post(url, report | {"last_seen_time_zone": "GMT"}).status_code == 302

@@ -26,7 +26,7 @@ from missing.services import (
     report_missing,
 )
 from notifications.models import Notification
-from people.models import Person
+from people.models import Area, Person
 from tests.conftest import events, verify_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,7 @@ def missing_form(**changes) -> dict:
     return {
         **moment("last_seen_on", "last_seen_time", ago(hours=3)),
         "last_seen_where": "Ipswich railway station",
+        "last_seen_area": str(Area.objects.get(name="Suffolk").pk),
         "circumstances": "Did not come back after school.",
         "risk": "high",
     } | changes

@@ -14,6 +14,7 @@ from django.urls import reverse
 from cases.models import Case, CaseGroupObjectPermission
 from cases.services import open_case
 from missing.models import MissingEpisode
+from people.models import Area
 from safeguarding.migration_checks import RowsBreakTheConstraint
 from tests.idempotency.test_forms import signed_in_client
 from tests.missing.api_helpers import a_return, missing
@@ -173,6 +174,7 @@ def test_the_report_page_says_the_child_is_already_missing_and_keeps_what_was_ty
         {
             "last_seen_on_day": "1", "last_seen_on_month": "12", "last_seen_on_year": "2026",
             "last_seen_time": "21:30", "last_seen_where": "Thetford Forest car park",
+            "last_seen_area": str(Area.objects.get(name="Norfolk").pk),
             "circumstances": "Left with two older boys in a grey car", "risk": "high",
         },
     )  # fmt: skip
