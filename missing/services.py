@@ -263,12 +263,34 @@ def record_placement(
         moved_from=previous.pk if moving else None,
     )
 
-    _tell(
-        person, case, Notification.Kind.PLACEMENT, placement.pk,
-        f"child {what}",
-        area=area, placing_authority=person.agency, now=now, shares=made,
+    # A move away: the old area's agencies (sharers since the child was placed there) are
+    # told that placement ended, not that a child was placed in their area.
+    left = _left_behind(person, previous, area) if moving else []
+    gone = {agency.pk for agency in left}
+    told = recipients(case, caused_by=person.agency, area=area, placing_authority=person.agency)
+    notify(
+        case, Notification.Kind.PLACEMENT, placement.pk, _summary(case, f"child {what}"),
+        person, [agency for agency in told if agency.pk not in gone], now=now, shares=made,
     )  # fmt: skip
+    if left:
+        notify(
+            case, Notification.Kind.PLACEMENT_ENDED, previous.pk,
+            _summary(case, f"placement in {previous.area.name} ended: the child moved away"),
+            person, left, now=now,
+        )  # fmt: skip
     return placement
+
+
+def _left_behind(person: Person, previous: Placement, area: Area) -> list[Agency]:
+    """The agencies covering the area a move leaves and not the one it goes to, bar the
+    placing authority (which made the move) and the mover's own."""
+    staying = {agency.pk for agency in agencies_covering(area, AREA_KINDS)}
+    return [
+        agency
+        for agency in agencies_covering(previous.area, AREA_KINDS)
+        if agency.pk not in staying and agency.pk != person.agency_id
+        and agency.pk != previous.placing_authority_id
+    ]  # fmt: skip
 
 
 @transaction.atomic

@@ -129,14 +129,20 @@ def test_a_move_ends_the_previous_placement_and_tells_both_areas(
     [moved] = case.entries.filter(category=Entry.Category.PLACEMENT).order_by("-id")[:1]
     assert moved.text.startswith("Child moved to a new placement in Norfolk (foster care) from ")
     assert events(Action.PLACEMENT_RECORDED)[-1].detail["moved_from"] == first.pk
-    # Norfolk's police and hospital (the new area), and Suffolk's agencies, which shared
-    # the case when the child was placed there.
+    # Norfolk's police and hospital (the new area) are told of a child placed there...
     assert told(Notification.Kind.PLACEMENT, second.pk) == names(
-        agencies["norfolk_police"],
-        agencies["norfolk_hospital"],
-        agencies["suffolk_police"],
-        agencies["suffolk_childrens"],
+        agencies["norfolk_police"], agencies["norfolk_hospital"],
+    )  # fmt: skip
+    # ...and Suffolk's agencies, which shared the case when the child was placed there,
+    # that the placement in their area ended (issue 19, item 6), in their working days.
+    assert told(Notification.Kind.PLACEMENT_ENDED, first.pk) == names(
+        agencies["suffolk_police"], agencies["suffolk_childrens"],
+    )  # fmt: skip
+    ended = Notification.objects.filter(kind=Notification.Kind.PLACEMENT_ENDED).first()
+    assert (
+        ended.summary == f"Case {case.reference}: placement in Suffolk ended: the child moved away"
     )
+    assert ended.acknowledge_by > ended.created_at
 
 
 def test_a_move_recorded_as_starting_before_the_current_placement_ends_it_as_it_started(
