@@ -127,6 +127,7 @@ SPECS = [
     Spec("placement-new", "case-missing", r"^/cases/\d+/placements/new/$"),
     Spec("placement-end", "case-missing", r"^/cases/\d+/placements/end/$"),
     Spec("missing-new", "case-missing", r"^/cases/\d+/missing/new/$"),
+    Spec("missing-regrade", "case-missing", r"^/cases/\d+/missing/\d+/regrade/$"),
     Spec("case-access-history", "case-access", r"^/cases/\d+/access-history/$"),
     Spec("case-journey", "case", r"^/cases/\d+/journey/$"),
     Spec("shares", "home", r"^/shares/$"),
