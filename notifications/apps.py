@@ -18,3 +18,5 @@ class NotificationsConfig(AppConfig):
         registry.add_case_flags(flags.notification_flags)
         # A share made for an event is acknowledged with the event's notification.
         sharing_registry.on_share_acknowledged(services.acknowledge_with_share)
+        # Someone broke the glass on a case: its managing agencies are told (issue 19).
+        sharing_registry.on_emergency_access(services.tell_of_emergency_access)

@@ -28,6 +28,7 @@ class Notification(models.Model):
         CONTACT_OUTCOME = "contact_outcome", "MASH decision on your contact"
         OWN_CASE_OPENED = "own_case_opened", "A partner opened its own case on your child"
         CHECK_CLOSED = "check_closed", "MASH check closed: no answer needed"
+        EMERGENCY_ACCESS = "emergency_access", "Emergency access used on your case"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.

@@ -339,6 +339,28 @@ def rotate_webhook_secret(person: Person, agency: Agency) -> str:
     return secret
 
 
+def tell_of_emergency_access(person: Person, access) -> None:
+    """Someone outside the case broke the glass: the agencies that manage it (its lead and
+    any with a manage share) get an inbox item as well as the chronology line, to check it
+    was needed, acknowledged in their working days. Registered with
+    `sharing.registry.on_emergency_access`, so it runs in the grant's transaction. The
+    summary names the agency, never the child or the reason (it may go by email)."""
+    case = access.case
+    managing = {case.lead_agency_id: case.lead_agency}
+    shares = Share.objects.filter(case=case, level=Share.Level.MANAGE, revoked_at__isnull=True)
+    for share in shares.select_related("agency"):
+        managing.setdefault(share.agency_id, share.agency)
+    managing.pop(person.agency_id, None)
+    notify(
+        case,
+        Notification.Kind.EMERGENCY_ACCESS,
+        access.pk,
+        f"Case {case.reference}: emergency access used by {person.agency.name}",
+        person,
+        list(managing.values()),
+    )
+
+
 def tell_whose_child_it_is(person: Person, case) -> None:
     """A partner opened its own case on a child it sees through another agency's case:
     tell each such case's managing agency, and put it in that case's access reports.

@@ -217,7 +217,8 @@ def shares_received(agency: Agency):
 def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess:
     """Break-glass access to one case for one person, for a few hours, with a reason.
 
-    Recorded on the chronology (so the managing agency sees it) and flagged in the audit.
+    Recorded on the chronology, flagged in the audit, and told to the managing agency (an
+    inbox item, through `registry`: issue 19).
     """
     require(person, Act.EMERGENCY_ACCESS, target_id=case.pk)
     access = EmergencyAccess.objects.create(
@@ -250,6 +251,7 @@ def grant_emergency_access(case, person: Person, reason: str) -> EmergencyAccess
         access=access.pk,
         hours=settings.EMERGENCY_ACCESS_HOURS,
     )
+    registry.emergency_access_granted(person, access)  # the managing agency is told
     return access
 
 
