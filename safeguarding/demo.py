@@ -162,7 +162,7 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
     acknowledge_notification(told, people["suffolk.officer"])
     episode = report_missing(
         worker, aimee, last_seen_at=_ago(3, hour=21),
-        last_seen_where="Ipswich railway station",
+        last_seen_where="Ipswich railway station", last_seen_area=areas["suffolk"],
         circumstances="Did not come back to the home after school; her phone is switched off. "
         "Staff think she may have gone to Norwich.",
         risk=MissingEpisode.Risk.HIGH,
@@ -197,7 +197,7 @@ def jordans_year(partnership: Partnership, jordan: Case) -> None:
             )  # fmt: skip
         gone = _ago(days, hour=20)
         episode = report_missing(
-            police, jordan, last_seen_at=gone, last_seen_where=where,
+            police, jordan, last_seen_at=gone, last_seen_where=where, last_seen_area=norfolk,
             circumstances="Left after an argument; friends say he went to meet older boys.",
             risk=risk,
         )  # fmt: skip
@@ -349,6 +349,7 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
     # One child missing right now: Jordan, reported by the police last night.
     report_missing(
         police, jordan, last_seen_at=_hours_ago(10), last_seen_where="Norwich bus station",
+        last_seen_area=partnership.areas["norfolk"],
         circumstances="Did not come home after school; friends say he went to meet older boys.",
         risk=MissingEpisode.Risk.HIGH,
     )  # fmt: skip
