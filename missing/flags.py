@@ -8,32 +8,18 @@ any number of cases: their latest episodes, current placements and outstanding i
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.flags import Flag
-from cases.models import Case, Entry
-from missing.models import MissingEpisode, Placement, RepeatMissingAlert, ReturnInterview
+from cases.models import Case
+from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.selectors import open_repeat_alerts
 from people.models import Person
 from safeguarding import uk_time
 
 RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "yellow"}
-
-
-def _open_alerts():
-    """A case's repeat-missing alerts with no strategy discussion on its chronology since
-    they were raised, the soonest due first."""
-    discussed = Entry.objects.filter(
-        case_id=OuterRef("case_id"),
-        category=Entry.Category.STRATEGY_DISCUSSION,
-        recorded_at__gte=OuterRef("raised_at"),
-    )
-    return (
-        RepeatMissingAlert.objects.filter(case_id=OuterRef("case_id"))
-        .exclude(Exists(discussed))
-        .order_by("due_at", "id")
-    )
 
 
 def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
@@ -43,8 +29,8 @@ def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
     rows = (
         MissingEpisode.objects.filter(case_id__in=case_ids)
         .annotate(
-            alert_due=Subquery(_open_alerts().values("due_at")[:1]),
-            alert_reasons=Subquery(_open_alerts().values("reasons")[:1]),
+            alert_due=Subquery(open_repeat_alerts().values("due_at")[:1]),
+            alert_reasons=Subquery(open_repeat_alerts().values("reasons")[:1]),
         )
         .order_by("case_id", "-reported_at", "-id")
         .distinct("case_id")

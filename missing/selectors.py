@@ -8,12 +8,12 @@ a person, on the cases their agency may see (`cases.selectors.agency_rows`).
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, Entry
 from cases.selectors import agency_rows
-from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.models import MissingEpisode, Placement, RepeatMissingAlert, ReturnInterview
 from people.models import Person
 
 
@@ -77,3 +77,19 @@ def interviews_due_count(person: Person, now: dt.datetime | None = None) -> int:
     each episode's case from `missing_episode_case`: no table is visited, and nothing the
     rest of the country owes is read (bench/README.md, "The triage screen, again")."""
     return interviews_due(person, now).count()
+
+
+def open_repeat_alerts() -> QuerySet:
+    """For a subquery of rows with a `case_id`: that case's repeat-missing alerts with no
+    strategy discussion on its chronology since they were raised, the soonest due first
+    (the strip's flag, the triage screen's missing list)."""
+    discussed = Entry.objects.filter(
+        case_id=OuterRef("case_id"),
+        category=Entry.Category.STRATEGY_DISCUSSION,
+        recorded_at__gte=OuterRef("raised_at"),
+    )
+    return (
+        RepeatMissingAlert.objects.filter(case_id=OuterRef("case_id"))
+        .exclude(Exists(discussed))
+        .order_by("due_at", "id")
+    )

@@ -33,7 +33,7 @@ from django.utils import timezone
 from cases.models import Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement
-from missing.selectors import interviews_due
+from missing.selectors import interviews_due, open_repeat_alerts
 from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
@@ -442,7 +442,9 @@ def missing_in_area(person: Person) -> QuerySet:
     return (
         episodes_answered_for(person)
         .filter(returned_at__isnull=True)
-        .select_related("case__child", "reporting_agency")
+        .select_related("case__child", "reporting_agency", "last_seen_area")
+        # A strategy discussion a repeat-missing alert asks for and nobody has recorded yet.
+        .annotate(strategy_due=Subquery(open_repeat_alerts().values("due_at")[:1]))
         .order_by("last_seen_at", "id")
     )
 

@@ -163,3 +163,17 @@ def test_the_lead_agencys_inbox_shows_it_and_the_police_inbox_does_not(case, peo
     assert "Repeat missing: convene a strategy discussion" in inbox
     police = text_of(client_for("police.officer").get(reverse("inbox")))
     assert "Repeat missing" not in police
+
+
+def test_the_triage_screens_missing_list_says_a_strategy_discussion_is_due(case, people):
+    gone(people, case, 0.2, risk="high", back=False)
+    manager = client_for("mash.manager")
+    page = text_of(manager.get(reverse("triage-missing")))
+    assert "Repeat Testchild" in page and "Due by" in page
+    RepeatMissingAlert.objects.update(due_at=timezone.now() - dt.timedelta(minutes=5))
+    assert "Overdue was due by" in text_of(manager.get(reverse("triage-missing")))
+    add_entry(
+        people["social.worker"], case, category=Entry.Category.STRATEGY_DISCUSSION,
+        text="Strategy discussion held.", occurred_at=timezone.now(), restricted=False,
+    )  # fmt: skip
+    assert "None asked for" in text_of(manager.get(reverse("triage-missing")))
