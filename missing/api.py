@@ -203,6 +203,15 @@ def missing_episode(request: Request, case_id: int, episode_id: int) -> Response
     )  # fmt: skip
 
 
+def _episode_to(request: Request, case_id: int, episode_id: int):
+    """The case (for someone who may report on it) and its episode, or 404 for either."""
+    found = case_to(request.user, case_id, Act.REPORT_MISSING)
+    episode = selectors.missing_episode(found, episode_id)
+    if episode is None:
+        raise Http404("No such missing episode")
+    return found, episode
+
+
 @extend_schema(
     operation_id="case_missing_episode_returned",
     summary="Record that a missing child has returned",
@@ -220,10 +229,7 @@ def missing_episode(request: Request, case_id: int, episode_id: int) -> Response
 @http.idempotent
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = case_to(person, case_id, Act.REPORT_MISSING)
-    episode = selectors.missing_episode(found, episode_id)
-    if episode is None:
-        raise Http404("No such missing episode")
+    found, episode = _episode_to(request, case_id, episode_id)
     already = "This child's return has already been recorded."
     if episode.returned_at is not None:  # before the body: nothing sent could change it
         return http.problem(already)
@@ -260,10 +266,7 @@ NOT_REGRADED = http.problem_answer(
 @http.idempotent
 def regrade(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found = case_to(person, case_id, Act.REPORT_MISSING)
-    episode = selectors.missing_episode(found, episode_id)
-    if episode is None:
-        raise Http404("No such missing episode")
+    found, episode = _episode_to(request, case_id, episode_id)
     data = http.body(request, ms.RegradeSerializer)
     try:
         regrade_missing(person, episode, **data)

@@ -5,6 +5,7 @@ Callers fetch the case for the person first (`cases.selectors.case_for`).
 """
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -121,18 +122,22 @@ def _tell(
     placing_authority: Agency | None,
     now: dt.datetime | None = None,
     shares: dict | None = None,
+    excluding: Collection[Agency] = (),
 ) -> None:
     """Tell the agencies a change concerns (`recipients`), every change in this module alike:
-    those covering `area`, the placing authority and those the case is shared with. Their
-    deadlines to acknowledge count from `now` (the clock if not given). `shares` the change
-    made (by agency id) go with their agencies' notifications: one event, acknowledged once."""
+    those covering `area`, the placing authority and those the case is shared with, bar
+    `excluding` (told otherwise). Their deadlines to acknowledge count from `now` (the clock
+    if not given). `shares` the change made (by agency id) go with their agencies'
+    notifications: one event, acknowledged once."""
+    told = recipients(case, caused_by=person.agency, area=area, placing_authority=placing_authority)
+    left_out = {agency.pk for agency in excluding}
     notify(
         case,
         kind,
         subject_id,
         _summary(case, what),
         person,
-        recipients(case, caused_by=person.agency, area=area, placing_authority=placing_authority),
+        [agency for agency in told if agency.pk not in left_out],
         now=now,
         shares=shares,
     )
@@ -266,11 +271,9 @@ def record_placement(
     # A move away: the old area's agencies (sharers since the child was placed there) are
     # told that placement ended, not that a child was placed in their area.
     left = _left_behind(person, previous, area) if moving else []
-    gone = {agency.pk for agency in left}
-    told = recipients(case, caused_by=person.agency, area=area, placing_authority=person.agency)
-    notify(
-        case, Notification.Kind.PLACEMENT, placement.pk, _summary(case, f"child {what}"),
-        person, [agency for agency in told if agency.pk not in gone], now=now, shares=made,
+    _tell(
+        person, case, Notification.Kind.PLACEMENT, placement.pk, f"child {what}",
+        area=area, placing_authority=person.agency, now=now, shares=made, excluding=left,
     )  # fmt: skip
     if left:
         notify(
