@@ -14,9 +14,11 @@ end (chronology and audit rows are append-only, so synthetic ones must not reach
 database). Tasks go to a queue of the benchmark's own.
 
 Each report is `report_missing` by a Norfolk social worker for a child placed in Norfolk
-whose case is shared with Suffolk Constabulary: three recipients, three notifications,
-three emails. After each report the child's return is recorded, before the next report (a
-case has one open missing episode at a time); the return's own notices are delivered
+whose case is shared with Suffolk Constabulary, last seen in Suffolk: three recipients,
+three notifications, three emails, and the child's missing-from-care profile (with a
+photo) released to both police forces in the same transaction. After each report the
+child's return is recorded, before the next report (a case has one open missing episode at
+a time); the return's own notices are delivered
 alongside, as they would be, but are not timed. The commit time is taken by an on-commit
 hook registered before the service's own (so it runs first, as soon as COMMIT has
 returned). (a) is when a poller thread, on a database connection of its own, first sees
@@ -249,10 +251,18 @@ def build():
     record_placement(worker, case, area=world.areas["norfolk"], address="1 Bench Road",
                      postcode="NR1 3QU", provider_type="childrens_home",
                      started_at=timezone.now() - dt.timedelta(days=1))  # fmt: skip
-    return worker, case
+    # A missing-from-care profile with a photo: each report releases it to the police where
+    # the child lives (Norfolk) and where they were last seen (Suffolk), in its transaction.
+    from missing import profiles
+    from safeguarding.demo import demo_photo
+
+    profiles.save_profile(worker, case, description="Synthetic.", places="Bench Road\nPark",
+                          associates="A. Example, 07700 900000")  # fmt: skip
+    profiles.add_photo(worker, case, demo_photo())
+    return worker, case, world.areas["suffolk"]
 
 
-def report(person, case) -> tuple[float, list[int]]:
+def report(person, case, seen_in) -> tuple[float, list[int]]:
     """One missing report; returns when it committed and its notifications' ids."""
     import datetime as dt
 
@@ -272,6 +282,7 @@ def report(person, case) -> tuple[float, list[int]]:
             last_seen_where="Bench Road",
             circumstances="Synthetic report for the benchmark.",
             risk="high",
+            last_seen_area=seen_in,
         )
     ids = list(
         Notification.objects.filter(kind="missing", subject_id=episode.pk).values_list(
@@ -299,11 +310,11 @@ def wait_for(receiver: SmtpReceiver, poller: InboxPoller, ids: list[int]) -> Non
         time.sleep(0.002)
 
 
-def run(person, case, receiver, poller, reports: int, burst: int) -> tuple[list, list]:
+def run(person, case, seen_in, receiver, poller, reports: int, burst: int) -> tuple[list, list]:
     """`reports` reports in bursts of `burst`; the latencies (ms) of (a) and (b)."""
     inbox_ms, email_ms = [], []
     for _ in range(reports // burst):
-        sent = [report(person, case) for _ in range(burst)]
+        sent = [report(person, case, seen_in) for _ in range(burst)]
         ids = [i for _, batch in sent for i in batch]
         wait_for(receiver, poller, ids)
         for committed, batch in sent:
@@ -338,7 +349,7 @@ def main() -> None:
     worker = poller = None
     try:
         call_command("migrate", verbosity=0)
-        person, case = build()
+        person, case, seen_in = build()
         worker = start_worker(receiver.port)
         told = Agency.objects.filter(
             name__in=[
@@ -350,10 +361,10 @@ def main() -> None:
         poller = InboxPoller(list(told))
         poller.start()
 
-        run(person, case, receiver, poller, reports=10, burst=1)  # warm up: not counted
+        run(person, case, seen_in, receiver, poller, reports=10, burst=1)  # warm up: not counted
         results = {
-            "one at a time": run(person, case, receiver, poller, args.reports, 1),
-            f"bursts of {args.burst}": run(person, case, receiver, poller, args.reports,
+            "one at a time": run(person, case, seen_in, receiver, poller, args.reports, 1),
+            f"bursts of {args.burst}": run(person, case, seen_in, receiver, poller, args.reports,
                                            args.burst),
         }  # fmt: skip
 

@@ -37,6 +37,7 @@ class Act:
     PLACE = "place"  # record, move and end placements
     REPORT_MISSING = "report_missing"  # missing reports and returns
     RETURN_INTERVIEW = "return_interview"
+    PROFILE = "profile"  # write the missing-from-care profile, its photo; review it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ RULES: dict[str, Rule] = {
     ),
     Act.REPORT_MISSING: Rule(CASEWORKERS, "contribute"),
     Act.RETURN_INTERVIEW: Rule(CASEWORKERS, "contribute"),
+    # Reading it takes contribute access or a missing report's release (missing.profiles).
+    Act.PROFILE: Rule(CASEWORKERS, "contribute"),
 }
 
 ROLE_NAMES = dict(Role.choices)

@@ -7,20 +7,25 @@ agencies covering its area, and one notification per agency that must be told.
 """
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import http
 from cases.models import Case
-from cases.roles import Act
-from cases.selectors import case_to
+from cases.roles import Act, require
+from cases.selectors import can, case_for, case_to, record_refusal
 from cases.services import CaseClosed
-from missing import selectors
+from missing import profiles, selectors
 from missing import serializers as ms
+from missing.models import ProfilePhoto
 from missing.services import (
     AlreadyGraded,
     AlreadyMissing,
@@ -215,7 +220,9 @@ def _episode_to(request: Request, case_id: int, episode_id: int):
 @extend_schema(
     operation_id="case_missing_episode_returned",
     summary="Record that a missing child has returned",
-    description="Needs contribute access. When and how the child was found; the placing "
+    description="Needs contribute access, or to be the police force looking for the child (a "
+    "missing report released the child's profile to it). When and how the child was found; "
+    "the placing "
     "authority then owes a return home interview within 72 hours, and everyone told of the "
     "episode is told of the return. Once only (409 after that).",
     tags=["missing"],
@@ -229,7 +236,15 @@ def _episode_to(request: Request, case_id: int, episode_id: int):
 @http.idempotent
 def returned(request: Request, case_id: int, episode_id: int) -> Response:
     person = request.user
-    found, episode = _episode_to(request, case_id, episode_id)
+    require(person, Act.REPORT_MISSING, target_id=case_id)  # a role that never may: 403
+    found = case_for(person, case_id, audit_refusal=True)
+    episode = selectors.missing_episode(found, episode_id)
+    if episode is None:
+        raise Http404("No such missing episode")
+    # Contribute access, or the police force looking for the child (missing.profiles).
+    if not can(person, found, "contribute") and not profiles.looking_for(person, episode):
+        record_refusal(person, "case", found.pk, "contribute")
+        raise Http404("No such case")
     already = "This child's return has already been recorded."
     if episode.returned_at is not None:  # before the body: nothing sent could change it
         return http.problem(already)
@@ -275,3 +290,142 @@ def regrade(request: Request, case_id: int, episode_id: int) -> Response:
     except AlreadyGraded:  # in words that do not quote the grade sent back
         return http.problem("The episode already has this grading: nothing changed.")
     return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)
+
+
+# --- the missing-from-care profile ------------------------------------------------------------
+
+
+def _profile_for(request: Request, case_id: int) -> tuple[Case, profiles.Access]:
+    """The case and the person's access to its profile: 404 unless they may see the case
+    and read its profile (the API does not tell the two apart; the page says why)."""
+    found = case_for(request.user, case_id, audit_refusal=True)
+    got = profiles.access(request.user, found)
+    if not got.read:
+        record_refusal(request.user, "case", found.pk, "missing_profile")
+        raise NotFound(
+            "Not found, or not yours to see. A missing-from-care profile is read with "
+            "contribute access to the case, or by the police a missing report released it "
+            "to, until its grace period after the return ends."
+        )
+    return found, got
+
+
+def _profile_data(request: Request, case: Case, got: profiles.Access) -> dict:
+    profile = profiles.profile_of(case)
+    current = profiles.current_version(profile)
+    photo = profiles.current_photo(profile)
+    review = profiles.review_of(profile)
+    content = {name: getattr(current, name) if current else "" for name in profiles.TEXTS}
+    content |= {name: getattr(current, name) if current else [] for name in profiles.LISTS}
+    return ms.ProfileSerializer(
+        {
+            **content,
+            "version": current.pk if current else None,
+            "written_at": current.written_at if current else None,
+            "written_by_agency": current.agency.name if current else None,
+            "versions": profile.versions.count() if profile else 0,
+            "reviewed_at": profile.reviewed_at if profile else None,
+            "review_due": review.due,
+            "review_due_because": review.why,
+            "next_review_by": review.by,
+            "erased_at": profile.erased_at if profile else None,
+            "photo": {
+                "url": request.build_absolute_uri(
+                    reverse("api-case-missing-profile-photo", args=[case.pk])
+                ),
+                "content_type": photo.content_type,
+                "width": photo.width,
+                "height": photo.height,
+                "uploaded_at": photo.uploaded_at,
+                "uploaded_by_agency": photo.agency.name,
+            }
+            if photo
+            else None,
+            "released_until": profiles.release_ends(got.release.episode) if got.release else None,
+        }
+    ).data
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="case_missing_profile_retrieve",
+    summary="The child's missing-from-care profile",
+    description="For agencies with contribute access, and for a police force a missing report "
+    "released it to, until PROFILE_RELEASE_GRACE_HOURS after the return (`released_until`); "
+    "404 to anyone else. Every read is audited. Send its `ETag` as `If-Match` with a PUT to "
+    "refuse (412) a write over a colleague's change.",
+    tags=["missing"],
+    parameters=[http.CASE_ID],
+    responses=http.answers({200: ms.ProfileSerializer}, 404),
+)
+@extend_schema(
+    methods=["PUT"],
+    operation_id="case_missing_profile_update",
+    summary="Write the missing-from-care profile",
+    description="Needs contribute access. The body is the whole profile as it should now "
+    "read (a section left out is emptied); it is kept as a new version, the old ones with "
+    "it, and counts as a review. Sending what it already says changes nothing, so a retry "
+    "is safe. 409 `case-closed` on a closed case; 412 if `If-Match` names a version that is "
+    "no longer the profile's.",
+    tags=["missing"],
+    parameters=[http.CASE_ID, http.if_match("the profile", "GET .../missing-profile/")],
+    request=ms.NewProfileSerializer,
+    responses=http.answers({200: ms.ProfileSerializer, 409: CASE_CLOSED}, 400, 404)
+    | {412: http.problem_answer("The profile changed since you read it.")},
+)
+@api_view(["GET", "PUT"])
+@http.casework
+def missing_profile(request: Request, case_id: int) -> Response:
+    if request.method == "GET":
+        found, got = _profile_for(request, case_id)
+        profiles.viewed_profile(request._request, found, got, "api")
+        return http.tagged(request, _profile_data(request, found, got))
+    found = case_to(request.user, case_id, Act.PROFILE)
+    got = profiles.access(request.user, found)
+    now = http.etag_of(_profile_data(request, found, got))
+    if (refused := http.stale(request, now, "profile")) is not None:
+        return refused
+    data = http.body(request, ms.NewProfileSerializer)
+    try:
+        profiles.save_profile(request.user, found, **data)
+    except CaseClosed as closed:
+        return _closed(closed)
+    return http.tagged(request, _profile_data(request, found, got))
+
+
+class PhotoRenderer(JSONRenderer):
+    """Lets a client ask for the photo with `Accept: image/*` (content negotiation would
+    refuse it otherwise); what is rendered, an error included, is JSON as everywhere."""
+
+    media_type = "image/*"
+    format = "image"
+
+
+@extend_schema(
+    operation_id="case_missing_profile_photo_retrieve",
+    summary="The profile's photo",
+    description="The image itself (JPEG or PNG, cleaned of all metadata), to those who may "
+    "read the profile; 404 if it has none. Never cached. Every read is audited.",
+    tags=["missing"],
+    parameters=[http.CASE_ID],
+    responses={
+        (200, "image/jpeg"): OpenApiTypes.BINARY,
+        (200, "image/png"): OpenApiTypes.BINARY,
+        **{code: answer for code, answer in http.answers({}, 404).items()},
+    },
+)
+@api_view(["GET"])
+@renderer_classes([JSONRenderer, PhotoRenderer])
+@http.casework
+def missing_profile_photo(request: Request, case_id: int) -> HttpResponse:
+    found, got = _profile_for(request, case_id)
+    photo = profiles.current_photo(profiles.profile_of(found))
+    if photo is None:
+        raise Http404("No photo")
+    content = ProfilePhoto.objects.values_list("content", flat=True).get(pk=photo.pk)
+    profiles.viewed_profile(request._request, found, got, "photo")
+    response = HttpResponse(bytes(content), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

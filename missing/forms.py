@@ -8,6 +8,8 @@ date and a time typed apart read the same on every form.
 import datetime as dt
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from cases.forms import (
     MomentsForm,
@@ -18,7 +20,9 @@ from cases.forms import (
     text_field,
 )
 from cases.validators import POSTCODE_HINT, normalise_postcode, validate_postcode
+from missing import photos
 from missing.models import MissingEpisode, Placement
+from missing.profiles import MAX_LINE, MAX_LINES, lines
 from safeguarding.uk_time import said
 
 # A placement may be recorded up to a day before it starts (a planned move tomorrow
@@ -124,7 +128,10 @@ class ReturnForm(SinceForm):
     returned_on = date_field("Date the child returned", "the date the child returned")
     returned_time = clock_field("Time the child returned", "the time the child returned")
     how_found = text_field("How was the child found?", 1000, widget=forms.Textarea,
-                      missing="Enter how the child was found")  # fmt: skip
+                      missing="Enter how the child was found",
+                      help_text="Where they were found and who they were with: it goes on "
+                                "the child’s missing-from-care profile as a previous "
+                                "episode.")  # fmt: skip
 
     NOT_YET = "The time the child returned must be now or in the past"
     TOO_EARLY = "The child must have returned after they were last seen ({after})"
@@ -162,3 +169,73 @@ class RegradeForm(forms.Form):
             label = MissingEpisode.Risk(risk).label.lower()
             raise forms.ValidationError(f"The risk is already graded {label}: choose another")
         return risk
+
+
+def _lines_field(label: str, hint: str) -> forms.CharField:
+    return text_field(label, MAX_LINES * (MAX_LINE + 1), required=False,
+                      widget=forms.Textarea, help_text=hint)  # fmt: skip
+
+
+class ProfileForm(forms.Form):
+    """The missing-from-care profile, every section at once (missing.profiles.save_profile):
+    the lists one item a line, as a carer's grab pack has them."""
+
+    description = text_field("Physical description", 2000, required=False, widget=forms.Textarea,
+                             help_text="Height, build, hair, skin, eyes, marks and scars, "
+                                       "clothes they often wear.")  # fmt: skip
+    medical = text_field("Medical needs and medication", 2000, required=False,
+                         widget=forms.Textarea,
+                         help_text="Conditions, allergies, medication and when it is due: "
+                                   "what matters if they are found unwell.")  # fmt: skip
+    associates = _lines_field(
+        "Associates",
+        "One person a line: name or nickname, how they know the child, phone "
+        "number. For example: Jay (older boyfriend) 07700 900123",
+    )
+    places = _lines_field(
+        "Places the child goes or has been found",
+        "One place a line: an address, a venue or an area, and when they go there if known.",
+    )
+    contacts = _lines_field(
+        "The child’s phone numbers and social media accounts",
+        "One a line, with the service: for example, Snapchat: example_user",
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("associates", "places", "contacts"):
+            kept = lines(data.get(name) or "")
+            label = self.fields[name].label
+            if len(kept) > MAX_LINES:
+                self.add_error(name, f"{label}: list {MAX_LINES} or fewer, one a line")
+            elif any(len(line) > MAX_LINE for line in kept):
+                self.add_error(name, f"{label}: each line must be {MAX_LINE} characters or fewer")
+        return data
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="Upload a recent photo",
+        help_text="A JPEG or PNG photo, up to 5 MB. Anything stored in the file besides the "
+                  "picture (such as where it was taken) is removed.",
+        error_messages={"required": "Select a photo to upload",
+                        "empty": "The selected file is empty"},
+    )  # fmt: skip
+
+    def clean_photo(self):
+        upload = self.cleaned_data["photo"]
+        if upload.size > settings.PROFILE_PHOTO_MAX_BYTES:
+            raise forms.ValidationError("The photo must be smaller than 5 MB")
+        data = upload.read()
+        try:
+            photos.clean(data)  # refused here with its reason; the service cleans it again
+        except ValidationError as refused:
+            raise forms.ValidationError(refused.messages[0]) from None
+        self.cleaned_data["data"] = data
+        return upload
+
+
+class ReasonForm(forms.Form):
+    """Why the photo is removed, or the profile's third parties' details erased."""
+
+    reason = text_field("Reason", 500, widget=forms.Textarea, missing="Enter the reason")

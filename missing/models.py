@@ -234,3 +234,115 @@ class ReturnInterview(models.Model):
     def overdue(self, now: dt.datetime | None = None) -> bool:
         """Not held yet, and past the time it was due."""
         return self.completed_at is None and self.due_at < (now or timezone.now())
+
+
+class Profile(models.Model):
+    """The child's missing-from-care profile (the Philomena Protocol's "grab pack"): what a
+    police officer taking a missing report needs to find them. Kept on the case by the
+    placing authority, added to by agencies holding contribute access, read by a police
+    force the case's missing report released it to (`ProfileRelease`). It is the case's, so
+    it moves with the child from placement to placement. What it says now is its newest
+    `ProfileVersion`; every earlier one is kept, with who wrote it and when.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="missing_profile")
+    created_at = models.DateTimeField(default=timezone.now)
+    # A review confirms it is still right: due every PROFILE_REVIEW_MONTHS and after every
+    # return (missing.profiles.review_due). Writing a new version is a review too.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    # The retention sweep (or a person) erased the photo and third parties' details
+    # (SECURITY.md, "Missing-from-care profiles"): when, so the page can say so.
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Missing-from-care profile for {self.case}"
+
+
+class ProfileVersion(models.Model):
+    """What the profile said from `written_at` until the next version: never edited, except
+    that erasure blanks third parties' details (associates, contacts) in every version."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="versions")
+    description = models.TextField("physical description", max_length=2000, blank=True)
+    medical = models.TextField("medical needs and medication", max_length=2000, blank=True)
+    # Lists of short lines, as a carer's grab pack has them: one associate, place, phone
+    # number or account each.
+    associates = models.JSONField(default=list, blank=True)
+    places = models.JSONField(default=list, blank=True)
+    contacts = models.JSONField(default=list, blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["profile", "-written_at"], name="profile_version_time")]
+
+    def __str__(self) -> str:
+        return f"{self.profile} as written {self.written_at:%Y-%m-%d %H:%M}"
+
+
+class ProfilePhoto(models.Model):
+    """A recent photo of the child, as the Hub re-encoded it (missing.photos: JPEG or PNG,
+    no metadata). Served only through a permission check, never emailed or sent to a
+    webhook. A newer photo replaces it, and a removal or erasure empties `content` while
+    the row keeps who added it, when, and who removed it."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="photos")
+    content = models.BinaryField(editable=False)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    removed_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # One photo in use at a time: a second upload replaces the first in one
+            # transaction, and two at once cannot both stand.
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=models.Q(removed_at__isnull=True),
+                name="profile_one_current_photo",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo on {self.profile} from {self.uploaded_at:%Y-%m-%d}"
+
+
+class ProfileRelease(models.Model):
+    """A police force given read access to the profile by a missing report: the force
+    covering where the child was last seen, and the host force covering where they live.
+    It lasts while the child is missing and PROFILE_RELEASE_GRACE_HOURS after the return,
+    then lapses by itself (missing.profiles.release_ends: nothing has to run)."""
+
+    episode = models.ForeignKey(
+        MissingEpisode, on_delete=models.PROTECT, related_name="profile_releases"
+    )
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "agency"], name="profile_release_once")
+        ]
+        indexes = [models.Index(fields=["agency", "episode"], name="profile_release_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.episode}: profile released to {self.agency}"

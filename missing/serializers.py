@@ -164,3 +164,65 @@ class AlreadyMissingProblemSerializer(ProblemSerializer):
     episode = serializers.IntegerField(
         required=False, help_text="With `child-already-missing`: the episode without a return."
     )
+
+
+# --- the missing-from-care profile (missing.profiles) ------------------------------------
+
+
+class ProfilePhotoSerializer(serializers.Serializer):
+    """The photo's facts; its bytes are only at `url`, behind the same check (never in JSON,
+    an email or a webhook)."""
+
+    url = serializers.CharField(help_text="GET it with the same credentials; never cached.")
+    content_type = serializers.ChoiceField(choices=["image/jpeg", "image/png"])
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+    uploaded_by_agency = serializers.CharField()
+
+
+class ProfileSerializer(serializers.Serializer):
+    """The profile as it stands (its newest version), with its review and, for a police force
+    reading it through a missing report, until when."""
+
+    description = serializers.CharField(allow_blank=True)
+    medical = serializers.CharField(allow_blank=True, help_text="Medical needs and medication.")
+    associates = serializers.ListField(child=serializers.CharField())
+    places = serializers.ListField(
+        child=serializers.CharField(), help_text="Places the child goes or has been found."
+    )
+    contacts = serializers.ListField(
+        child=serializers.CharField(), help_text="The child's phone numbers and accounts."
+    )
+    version = serializers.IntegerField(allow_null=True, help_text="Null: nothing written yet.")
+    written_at = serializers.DateTimeField(allow_null=True)
+    written_by_agency = serializers.CharField(allow_null=True)
+    versions = serializers.IntegerField(help_text="How many versions are kept.")
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    review_due = serializers.BooleanField()
+    review_due_because = serializers.CharField(allow_blank=True)
+    next_review_by = serializers.DateField(allow_null=True)
+    erased_at = serializers.DateTimeField(allow_null=True)
+    photo = ProfilePhotoSerializer(allow_null=True)
+    released_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Read through a missing report's release: when it lapses (null while the "
+        "child is missing, or when read with contribute access).",
+    )
+
+
+class ProfileLines(serializers.ListField):
+    def __init__(self, help_text: str) -> None:
+        super().__init__(
+            child=Text(max_length=200), max_length=50, required=False, help_text=help_text
+        )
+
+
+class NewProfileSerializer(serializers.Serializer):
+    """The whole profile, as it should now read: a section left out is emptied."""
+
+    description = Text(blank=True, max_length=2000, required=False, pattern=r"^[^\x00]*$")
+    medical = Text(blank=True, max_length=2000, required=False, pattern=r"^[^\x00]*$")
+    associates = ProfileLines("One associate a line: name, how they know the child, phone.")
+    places = ProfileLines("Places the child goes or has been found.")
+    contacts = ProfileLines("The child's phone numbers and social media accounts.")

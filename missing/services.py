@@ -26,6 +26,7 @@ from missing.models import (
     ReturnInterview,
     RiskChange,
 )
+from missing.profiles import release_to_police
 from notifications.models import Notification
 from notifications.services import AREA_KINDS, ensure_view_share, notify, recipients
 from people.models import Agency, Area, Person
@@ -379,11 +380,20 @@ def report_missing(
         f"{f' ({last_seen_area.name})' if last_seen_area else ''}. {episode.circumstances}",
         occurred_at=last_seen_at,
     )
+    area = area_for(case)
+    # The profile goes to the police looking for the child, in this transaction: the force
+    # where they were last seen and the host force where they live (missing.profiles).
+    forces = [
+        agency
+        for where in dict.fromkeys(place for place in (last_seen_area, area) if place)
+        for agency in agencies_covering(where, [Agency.Kind.POLICE])
+    ]
+    released = release_to_police(episode, list(dict.fromkeys(forces)), now)
     case_changed(
         Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk,
         last_seen_area=last_seen_area.pk if last_seen_area else None,
+        profile_released_to=[agency.pk for agency in released],
     )  # fmt: skip
-    area = area_for(case)
     # The agencies covering where the child is are told, so they must be able to open the
     # case (a placement has usually shared it with them already); so is the police force
     # where they were last seen, which looks for them. Told as sharers (`recipients`).

@@ -1,4 +1,5 @@
-"""Periodic work on missing episodes: return home interviews not held in time.
+"""Periodic work on missing episodes: return home interviews not held in time, and
+missing-from-care profiles kept past their retention period.
 
 It lives here, not in notifications.tasks, because notifications sits below missing
 (DESIGN.md, Layers): this layer reads its own interviews and calls notify() below it.
@@ -7,6 +8,7 @@ It lives here, not in notifications.tasks, because notifications sits below miss
 from celery import shared_task
 from django.db import transaction
 
+from missing import profiles
 from missing.models import ReturnInterview
 from notifications.models import Notification
 from notifications.services import notify
@@ -45,3 +47,10 @@ def escalate_return_interviews(now: str | None = None) -> int:
                 escalated=True,
             )
     return len(late)
+
+
+@shared_task(name="missing.tasks.erase_expired_profiles")
+def erase_expired_profiles(now: str | None = None) -> int:
+    """Erase the photo and third parties' details of each profile on a case closed more
+    than PROFILE_RETENTION_DAYS ago (missing.profiles.erase_expired; SECURITY.md)."""
+    return profiles.erase_expired(as_of(now))

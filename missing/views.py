@@ -18,7 +18,7 @@ from cases.pages import contributing, done, form_page, posted, section_context, 
 from cases.roles import Act
 from cases.selectors import can, case_for, record_refusal
 from cases.services import CaseClosed
-from missing import selectors
+from missing import profiles, selectors
 from missing.forms import (
     EndPlacementForm,
     MissingForm,
@@ -237,8 +237,15 @@ def _already_returned(episode: MissingEpisode) -> str:
 
 @login_required
 def missing_returned(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
-    case = contributing(request, case_id, Act.REPORT_MISSING)
+    """Record the return: with contribute access, or as the police force looking for the
+    child (its missing report released the profile to it: missing.profiles.looking_for)."""
+    person = request.user
+    roles.require(person, Act.REPORT_MISSING, target_id=case_id)
+    case = case_for(person, case_id, audit_refusal=True)
     episode = _episode(request, case, episode_id)
+    if not can(person, case, "contribute") and not profiles.looking_for(person, episode):
+        record_refusal(person, "case", case.pk, "contribute")
+        raise Http404("No such case")
     if request.method == "GET" and episode.returned_at is not None:
         messages.info(request, _already_returned(episode))
         return redirect("case", case_id=case.pk)

@@ -5,12 +5,15 @@ reserved for testing and never issued to a person.
 """
 
 import datetime as dt
+import io
 
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from cases.models import Case, Child, Entry
 from cases.services import add_entry, create_child, create_child_and_case, record_screening
+from missing import profiles
 from missing.models import MissingEpisode, Placement
 from missing.services import (
     record_placement,
@@ -146,6 +149,17 @@ def build_cases(partnership: Partnership) -> list[Case]:
     return [aimee, jordan, leah, tyler]
 
 
+def demo_photo() -> bytes:
+    """A drawn head-and-shoulders shape standing in for a photo: never a real child's face."""
+    picture = Image.new("RGB", (300, 360), "#dee0e2")
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((95, 50, 205, 170), fill="#505a5f")
+    draw.ellipse((40, 190, 260, 420), fill="#505a5f")
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
 def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
     """The Norfolk case the other way round: a Norfolk child in a Suffolk children's home,
     Suffolk police told (and acknowledging), then missing, found, and owed an interview."""
@@ -160,6 +174,20 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
         case=aimee, agency=partnership.agencies["suffolk_police"], kind=Notification.Kind.PLACEMENT
     )
     acknowledge_notification(told, people["suffolk.officer"])
+    # Her missing-from-care profile, kept by Norfolk: Suffolk police get it at the report.
+    profiles.save_profile(
+        worker, aimee, now=_ago(10),
+        description="White, slim, about 5ft 3in, long dark brown hair usually tied back, "
+        "brown eyes. Small scar above her left eyebrow. Often wears a black puffer jacket "
+        "and white trainers.",
+        medical="Asthma: carries a blue inhaler. No other medication.",
+        places="Ipswich railway station\nNorwich bus station\nMcDonald’s, Example Street, "
+        "Norwich\nA flat above the shops on Example Parade, Norwich (found there before)",
+        associates="“Jay”, older boyfriend, about 20, 07700 900123\nKez Example, friend from "
+        "her last school, 07700 900456",
+        contacts="Phone: 07700 900789\nSnapchat: aimee_example\nInstagram: @aimee.example",
+    )  # fmt: skip
+    profiles.add_photo(worker, aimee, demo_photo(), now=_ago(10))
     episode = report_missing(
         worker, aimee, last_seen_at=_ago(3, hour=21),
         last_seen_where="Ipswich railway station", last_seen_area=areas["suffolk"],

@@ -77,6 +77,16 @@ REPEAT_MISSING_STRATEGY_WORKING_DAYS = env_int("REPEAT_MISSING_STRATEGY_WORKING_
 # A CSE screening is reviewed within this many months (the case page's "At a glance" says
 # by when, and that the review is overdue after it): the partnership's own policy sets it.
 SCREENING_REVIEW_MONTHS = env_int("SCREENING_REVIEW_MONTHS", 3)
+# The missing-from-care profile (missing.profiles): reviewed at least this often (and after
+# every return); released by a missing report to the police looking for the child until
+# this long after the return (the window of their safe and well check and of the return
+# home interview), then lapsed by itself; its photo and third parties' details erased this
+# many days after the case closes (SECURITY.md, "Missing-from-care profiles").
+PROFILE_REVIEW_MONTHS = env_int("PROFILE_REVIEW_MONTHS", 3)
+PROFILE_RELEASE_GRACE_HOURS = env_int("PROFILE_RELEASE_GRACE_HOURS", 72)
+PROFILE_RETENTION_DAYS = env_int("PROFILE_RETENTION_DAYS", 365)
+# A profile photo as uploaded: larger files are refused before they are read.
+PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 # MASH triage (triage.services): when a contact's decision is due after receipt, by RAG rating
 # (red and amber in elapsed hours, green in working days), and when a partner check is
 # due after it is asked. An unrated contact is due as if red: it must be rated first.
@@ -418,7 +428,8 @@ PERMISSIONS_POLICY = (
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
 
-# Request size limits: forms here are short; nothing uploads files yet.
+# Request size limits: forms here are short. The one upload, a profile photo, has its own
+# limit (PROFILE_PHOTO_MAX_BYTES), checked before the file is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -463,6 +474,12 @@ CELERY_BEAT_SCHEDULE = {
     "missing-escalate-return-interviews": {
         "task": "missing.tasks.escalate_return_interviews",
         "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    # Missing-from-care profiles kept past their retention period (SECURITY.md): idempotent.
+    "missing-erase-expired-profiles": {
+        "task": "missing.tasks.erase_expired_profiles",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
     },
     "idempotency-forget": {
         "task": "idempotency.tasks.forget_expired_claims",

@@ -24,13 +24,14 @@ from cases import api_urls
 from cases.models import Case, Entry, Screening
 from cases.roles import RULES, Act
 from missing import api_urls as missing_api_urls
-from missing.models import MissingEpisode, Placement
+from missing.models import MissingEpisode, Placement, Profile, ProfilePhoto, ProfileVersion
 from people.models import Area, Person
 from people.tokens import create_token
 from safeguarding import problems
 from sharing import api_urls as sharing_api_urls
 from sharing.models import EmergencyAccess, Share
 from sharing.services import EMERGENCY_SOURCE
+from tests.cases.test_pages_permissions import PNG
 from tests.problems import problem
 from tests.role_table import demo_may, forbidden
 
@@ -52,8 +53,11 @@ class To:
     body: Callable[[SimpleNamespace], dict] | None = None
     finds: str | None = None  # the world's object a person who may see it finds listed
     within: Callable[[SimpleNamespace], int] | None = None  # a second id, inside the target
+    setup: Callable[[SimpleNamespace], object] | None = None  # makes what it reads, once
 
     def __call__(self, world: SimpleNamespace) -> str:
+        if self.setup:
+            self.setup(world)
         args = [getattr(world, self.target).pk] if self.target else []
         if self.within:
             args.append(self.within(world))
@@ -175,6 +179,22 @@ def glass(world) -> int:
     return world.glass.pk
 
 
+def profiled(world) -> None:
+    """The case's missing-from-care profile, with a photo (as `episode`)."""
+    if not hasattr(world, "profile"):
+        worker = _worker()
+        world.profile = Profile.objects.create(case=world.case)
+        ProfileVersion.objects.create(profile=world.profile, places=["Ely bus station"],
+                                      written_by=worker, agency=worker.agency)  # fmt: skip
+        ProfilePhoto.objects.create(profile=world.profile, content=PNG, content_type="image/png",
+                                    width=1, height=1, sha256="0" * 64, uploaded_by=worker,
+                                    agency=worker.agency)  # fmt: skip
+
+
+def a_profile(world) -> dict:
+    return {"description": "Slim, dark hair", "places": ["Norwich bus station", "The park"]}
+
+
 REASON = "Found at 2am in our area; need the history before the interview"
 
 # (method, url-builder, allowed, refused, action): allowed get 2xx (and find the case in a
@@ -223,6 +243,14 @@ CASE_API = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     ("post", To("api-case-missing-episode-regrade", "case", body=a_regrade, within=episode),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
+    # The missing-from-care profile: contribute access (or a missing report's release, in
+    # tests/missing/test_profile_api.py); the police's view share is not enough.
+    ("get", To("api-case-missing-profile", "case", setup=profiled),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.VIEW),
+    ("put", To("api-case-missing-profile", "case", body=a_profile),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.PROFILE),
+    ("get", To("api-case-missing-profile-photo", "case", setup=profiled),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.VIEW),
     # Break glass is for those who cannot see the case; those who can are told so.
     ("post", To("api-case-emergency-access", "case", body=lambda w: {"reason": REASON}),
      OUTSIDERS, SEE_IT, Act.EMERGENCY_ACCESS),
@@ -256,7 +284,7 @@ def call(client: Client, method: str, to: To, world, **headers):
     if method == "get":
         return client.get(path, **headers)
     body = to.body(world) if to.body else {}
-    return client.post(path, body, content_type="application/json", **headers)
+    return getattr(client, method)(path, body, content_type="application/json", **headers)
 
 
 def expectation(listed: str, username: str, act: str) -> str:

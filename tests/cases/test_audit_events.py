@@ -53,6 +53,14 @@ PAGE_EVENTS = {
     "missing-returned": [A.CASE_VIEWED],
     "missing-regrade": [A.CASE_VIEWED],
     "return-interview": [A.CASE_VIEWED],
+    # Every read of the profile, its photo and its form is a read of the profile.
+    "missing-profile": [A.PROFILE_VIEWED],
+    "missing-profile-photo": [A.PROFILE_VIEWED],
+    "missing-profile-edit": [A.PROFILE_VIEWED, A.CASE_VIEWED],
+    "missing-profile-photo-new": [A.CASE_VIEWED],
+    "missing-profile-reviewed": [A.PROFILE_REVIEWED],
+    "missing-profile-photo-remove": [A.CASE_VIEWED],
+    "missing-profile-erase": [A.CASE_VIEWED],
 }
 
 # And by (method, URL name) for the API, through a signed-in session.
@@ -87,6 +95,9 @@ API_EVENTS = {
     ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
     ("post", "api-case-missing-episode-regrade"): [A.MISSING_REGRADED],
+    ("get", "api-case-missing-profile"): [A.PROFILE_VIEWED],
+    ("put", "api-case-missing-profile"): [A.PROFILE_CHANGED],
+    ("get", "api-case-missing-profile-photo"): [A.PROFILE_VIEWED],
 }
 
 # A read of one thing records the view it is shown in, naming that one thing (as its list
@@ -202,7 +213,8 @@ def assert_well_formed(written: list[Event], username: str, world) -> None:
 
 def _page_rows():
     for name, method, build, allowed, refused, _status, _act in CASE_PAGES:
-        yield pytest.param(name, method, build, allowed[0], True, id=f"{name}-{allowed[0]}")
+        if allowed:  # a row may list only those refused (a page's 403 beside its 404)
+            yield pytest.param(name, method, build, allowed[0], True, id=f"{name}-{allowed[0]}")
         if refused:
             yield pytest.param(name, method, build, refused[0], False, id=f"{name}-{refused[0]}")
 

@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from cases.models import Case, Child, Entry
 from cases.roles import Act
-from missing.models import MissingEpisode, Placement, ReturnInterview
+from missing.models import (
+    MissingEpisode,
+    Placement,
+    Profile,
+    ProfilePhoto,
+    ProfileVersion,
+    ReturnInterview,
+)
 from people.models import Area
 from sharing.models import Share
 from tests.role_table import demo_may, forbidden
@@ -30,6 +37,11 @@ NORFOLK_POLICE = ["police.officer", "police.mash"]
 NOBODY_ELSE = ["suffolk.officer", "health.nurse"]
 EVERYONE = NORFOLK_CHILDRENS + NORFOLK_POLICE + NOBODY_ELSE
 CHILD_NAME = "Matrix Testchild"
+# A one-pixel PNG: a photo as the profile keeps one (already cleaned).
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478"
+    "9c6360606060000000050001a5f645400000000049454e44ae426082"
+)
 
 
 @dataclass
@@ -72,6 +84,21 @@ def _episode(w: World, *, returned: bool) -> MissingEpisode:
                                            due_at=now + dt.timedelta(hours=42))  # fmt: skip
         setattr(w, name, episode)
     return getattr(w, name)
+
+
+def _profiled(w: World) -> World:
+    """The case's missing-from-care profile, with a photo, made on first use (as `_placed`)
+    straight in its tables."""
+    if not hasattr(w, "profile"):
+        by = w.case.opened_by
+        w.profile = Profile.objects.create(case=w.case, reviewed_at=timezone.now(), reviewed_by=by)
+        ProfileVersion.objects.create(profile=w.profile, description="Slim, dark hair",
+                                      places=["Ely bus station"], written_by=by,
+                                      agency=w.case.lead_agency)  # fmt: skip
+        ProfilePhoto.objects.create(profile=w.profile, content=PNG, content_type="image/png",
+                                    width=1, height=1, sha256="0" * 64, uploaded_by=by,
+                                    agency=w.case.lead_agency)  # fmt: skip
+    return w
 
 
 def _case(w: World, name: str) -> str:
@@ -129,6 +156,31 @@ CASE_PAGES = [
     ("return-interview", "get",
      lambda w: reverse("return-interview", args=[w.case.pk, _episode(w, returned=True).pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.RETURN_INTERVIEW),
+    # The missing-from-care profile (missing.profiles): read with contribute access, or a
+    # missing report's release (tests/missing/test_profile.py tries a release and its
+    # lapse); Norfolk police, with a view share, see the case but are told they cannot
+    # read its profile (403, no child named); writing it takes contribute access; removing
+    # its photo and erasing it, the managing agency (contribute access is not enough:
+    # tests/missing/test_profile.py).
+    ("missing-profile", "get", lambda w: _case(_profiled(w), "missing-profile"),
+     NORFOLK_CHILDRENS, NOBODY_ELSE, 404, Act.VIEW),
+    ("missing-profile", "get", lambda w: _case(_profiled(w), "missing-profile"),
+     [], NORFOLK_POLICE, 403, Act.VIEW),
+    ("missing-profile-photo", "get", lambda w: _case(_profiled(w), "missing-profile-photo"),
+     NORFOLK_CHILDRENS, NOBODY_ELSE, 404, Act.VIEW),
+    ("missing-profile-photo", "get", lambda w: _case(_profiled(w), "missing-profile-photo"),
+     [], NORFOLK_POLICE, 403, Act.VIEW),
+    ("missing-profile-edit", "get", lambda w: _case(w, "missing-profile-edit"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PROFILE),
+    ("missing-profile-photo-new", "get", lambda w: _case(w, "missing-profile-photo-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PROFILE),
+    ("missing-profile-reviewed", "post", lambda w: _case(w, "missing-profile-reviewed"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PROFILE),
+    ("missing-profile-photo-remove", "get",
+     lambda w: _case(_profiled(w), "missing-profile-photo-remove"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PROFILE),
+    ("missing-profile-erase", "get", lambda w: _case(_profiled(w), "missing-profile-erase"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.PROFILE),
     # The confirmation page (a reason is asked for); tests/sharing/test_pages.py revokes.
     ("share-revoke", "get", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
@@ -141,7 +193,9 @@ CASE_PAGES = [
 CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-export",
                  "case-journey", "entry-new", "entry-amend", "screening-new", "case-share",
                  "case-close", "placement-new", "placement-end", "missing-new",
-                 "missing-returned", "missing-regrade", "return-interview"}  # fmt: skip
+                 "missing-returned", "missing-regrade", "return-interview", "missing-profile",
+                 "missing-profile-edit", "missing-profile-photo-new",
+                 "missing-profile-photo-remove", "missing-profile-erase"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 

@@ -12,3 +12,14 @@ def world(open_case_for, share, partnership):
     return SimpleNamespace(
         case=case, child=case.child, police_share=police, areas=partnership.areas
     )
+
+
+@pytest.fixture
+def placed_case(open_case_for, agencies, place):
+    """A child looked after by Norfolk (social.worker manages the case), placed in Suffolk."""
+    case = open_case_for(
+        "social.worker", first_name="Grab", last_name="Testchild", looked_after=True,
+        responsible_authority=agencies["norfolk_childrens"],
+    )  # fmt: skip
+    place(case, "suffolk")
+    return case

@@ -184,8 +184,11 @@ def test_an_episode_of_another_case_is_not_found(sign_in, world, episode, open_c
     assert response.status_code == 404
 
 
-def test_a_return_needs_contribute(sign_in, world, episode):
-    response = post(sign_in("police.officer"), "api-case-missing-episode-returned",
+def test_a_return_needs_contribute(sign_in, world, episode, share):
+    """Or to be the police force looking for the child (tests/missing/test_profile_api.py):
+    the hospital, with a view share, is neither."""
+    share(world.case, "norfolk_hospital", "view")
+    response = post(sign_in("health.nurse"), "api-case-missing-episode-returned",
                     world.case.pk, episode.pk, data=a_return())  # fmt: skip
     assert problem(response, 404) == problems.body(404, "No such case")
     episode.refresh_from_db()

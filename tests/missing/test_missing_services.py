@@ -73,7 +73,11 @@ def test_a_missing_report_is_recorded_with_its_entry_and_event_and_tells_the_pla
     assert entry.text.startswith("Reported missing by Norfolk Constabulary (high risk). ")
     assert "at Norwich bus station. Did not come back from school." in entry.text
     [event] = events(Action.MISSING_REPORTED)
-    assert event.detail == {"episode": episode.pk, "risk": "high", "last_seen_area": None}
+    # The host force (Suffolk, where the child lives) is given the missing-from-care profile.
+    assert event.detail == {
+        "episode": episode.pk, "risk": "high", "last_seen_area": None,
+        "profile_released_to": [agencies["suffolk_police"].pk],
+    }  # fmt: skip
     assert event.actor_id == people["police.officer"].pk
     assert event.target_id == str(case.pk)
     # Where the child is placed (Suffolk), the placing authority; not the reporter itself.
