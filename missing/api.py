@@ -12,9 +12,9 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, renderer_classes
+from rest_framework.decorators import api_view, content_negotiation_class
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -393,12 +393,15 @@ def missing_profile(request: Request, case_id: int) -> Response:
     return http.tagged(request, _profile_data(request, found, got))
 
 
-class PhotoRenderer(JSONRenderer):
-    """Lets a client ask for the photo with `Accept: image/*` (content negotiation would
-    refuse it otherwise); what is rendered, an error included, is JSON as everywhere."""
+class AnyAccept(BaseContentNegotiation):
+    """The photo answers whatever the client accepts (`image/*` included, which the JSON
+    renderer alone would refuse with 406): the image, or an error as JSON like any other."""
 
-    media_type = "image/*"
-    format = "image"
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 @extend_schema(
@@ -415,7 +418,7 @@ class PhotoRenderer(JSONRenderer):
     },
 )
 @api_view(["GET"])
-@renderer_classes([JSONRenderer, PhotoRenderer])
+@content_negotiation_class(AnyAccept)
 @http.casework
 def missing_profile_photo(request: Request, case_id: int) -> HttpResponse:
     found, got = _profile_for(request, case_id)

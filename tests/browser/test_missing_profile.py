@@ -66,7 +66,7 @@ def test_the_police_read_the_profile_with_its_photo_and_record_the_return(
     expect(page.get_by_text("The photo is added to the profile.")).to_be_visible()
     photo = page.get_by_role("img", name="Photo of Skye Profilecase")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") == 120  # loaded through the check
+    expect(photo).to_have_js_property("naturalWidth", 120)  # loaded through the check
     no_violations(page)
 
     # She goes missing, last seen in Suffolk: Suffolk police are given the profile.
@@ -87,7 +87,7 @@ def test_the_police_read_the_profile_with_its_photo_and_record_the_return(
     expect(page.get_by_test_id("places")).to_contain_text("McDonald’s, Example Street")
     expect(page.get_by_test_id("associates")).to_contain_text("07700 900123")
     photo = page.get_by_role("img", name="Photo of Skye Profilecase")
-    assert photo.evaluate("img => img.naturalWidth") == 120
+    expect(photo).to_have_js_property("naturalWidth", 120)
     no_violations(page)
     for width in (320, 390):
         page.set_viewport_size({"width": width, "height": 800})
