@@ -30,8 +30,10 @@ from missing.services import (
     AlreadyGraded,
     AlreadyMissing,
     AlreadyReturned,
+    InterviewAlreadyRecorded,
     record_placement,
     record_return,
+    record_return_interview,
     regrade_missing,
     report_missing,
     require_placing_authority,
@@ -253,6 +255,50 @@ def returned(request: Request, case_id: int, episode_id: int) -> Response:
         record_return(person, episode, **data)
     except AlreadyReturned:  # recorded by someone else since we looked
         return http.problem(already)
+    return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)
+
+
+INTERVIEW_RECORDED = http.problem_answer(
+    "The return home interview is already recorded: nothing changed."
+)
+
+
+@extend_schema(
+    operation_id="case_missing_episode_interview",
+    summary="Record how a return home interview went",
+    description="For the agency that owes it (the placing authority), with contribute access; "
+    "anyone else gets 404. Held (when, what the child said and why they went), declined or "
+    "not held (with the reason). `covers` names the case's other outstanding interviews the "
+    "same conversation covered. The summary goes on the chronology; with "
+    "`shared_with_police`, so do the factors and the people and places named; the child's "
+    "own words never do. Once only (409 after that).",
+    tags=["missing"],
+    parameters=[http.CASE_ID, EPISODE_ID, http.IDEMPOTENCY_KEY],
+    request=ms.InterviewSerializer,
+    responses=http.answers({200: ms.MissingEpisodeSerializer, 409: INTERVIEW_RECORDED}, 400, 404)
+    | http.KEY_REUSED,
+)
+@api_view(["POST"])
+@http.casework
+@http.idempotent
+def interview(request: Request, case_id: int, episode_id: int) -> Response:
+    person = request.user
+    found = case_to(person, case_id, Act.RETURN_INTERVIEW)
+    episode = selectors.missing_episode(found, episode_id)
+    owed = getattr(episode, "return_interview", None) if episode else None
+    if owed is None or owed.agency_id != person.agency_id:
+        record_refusal(person, "missing_episode", episode_id, "interview")
+        raise Http404("No return home interview for this agency")
+    if owed.completed_at is not None:
+        return http.problem("The return home interview is already recorded: nothing changed.")
+    data = http.body(
+        request, ms.InterviewSerializer, episode=episode, born=found.child.date_of_birth
+    )
+    data["held_on"] = data.pop("held_at", None)
+    try:
+        record_return_interview(person, owed, **data)
+    except InterviewAlreadyRecorded:
+        return http.problem("The return home interview is already recorded: nothing changed.")
     return Response(ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data)
 
 

@@ -17,6 +17,8 @@ urlpatterns = [
          api.returned, name="api-case-missing-episode-returned"),
     path("cases/<int:case_id>/missing-episodes/<int:episode_id>/regrade/",
          api.regrade, name="api-case-missing-episode-regrade"),
+    path("cases/<int:case_id>/missing-episodes/<int:episode_id>/interview/",
+         api.interview, name="api-case-missing-episode-interview"),
     path("cases/<int:case_id>/missing-profile/", api.missing_profile,
          name="api-case-missing-profile"),
     path("cases/<int:case_id>/missing-profile/photo/", api.missing_profile_photo,

@@ -10,6 +10,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cases.forms import (
     MomentsForm,
@@ -21,7 +22,7 @@ from cases.forms import (
 )
 from cases.validators import POSTCODE_HINT, normalise_postcode, validate_postcode
 from missing import photos
-from missing.models import MissingEpisode, Placement
+from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.profiles import MAX_LINE, MAX_LINES, lines
 from safeguarding.uk_time import said
 
@@ -138,15 +139,99 @@ class ReturnForm(SinceForm):
 
 
 class ReturnInterviewForm(SinceForm):
-    MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
+    """How the return home interview went (missing.services.record_return_interview): held,
+    with when, why the child went and who with; or declined, or not held, with the reason.
+    `others` are the case's other interviews still owed, which one conversation may cover."""
 
-    held_on = date_field("Date of the interview", "the date of the interview")
+    MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
+    Outcome = ReturnInterview.Outcome
+
+    outcome = choice_field(
+        "How did it go?", Outcome.choices,
+        "Select whether the interview was held, declined or not held",
+    )  # fmt: skip
+    offered_on = date_field("Date it was offered", "the date it was offered", required=False)
+    offered_by = text_field("Who offered it", 200, required=False,
+                            help_text="Name and service, for example an independent return "
+                                      "home interview service.")  # fmt: skip
+    outcome_reason = text_field("Why was it not held?", 2000, required=False,
+                                widget=forms.Textarea)  # fmt: skip
+    held_on = date_field("Date of the interview", "the date of the interview", required=False)
     held_time = clock_field("Time of the interview", "the time of the interview")
-    summary = text_field("Summary of the interview", 5000, widget=forms.Textarea,
-                    missing="Enter a summary of the interview")  # fmt: skip
+    summary = text_field("Summary to share", 5000, required=False, widget=forms.Textarea,
+                         help_text="Goes on the chronology: every agency that sees the case, "
+                                   "the police included, reads it.")  # fmt: skip
+    push_factors = forms.MultipleChoiceField(
+        label="What pushed them to go", choices=ReturnInterview.PUSH, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    pull_factors = forms.MultipleChoiceField(
+        label="What pulled them away", choices=ReturnInterview.PULL, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    factors_detail = text_field("Other push or pull factors", 2000, required=False,
+                                widget=forms.Textarea)  # fmt: skip
+    people_mentioned = text_field(
+        "People the child mentioned", MAX_LINES * (MAX_LINE + 1), required=False,
+        widget=forms.Textarea, help_text="One a line. You can add them to the child’s "
+        "missing-from-care profile next.",
+    )  # fmt: skip
+    places_mentioned = text_field(
+        "Places the child mentioned", MAX_LINES * (MAX_LINE + 1), required=False,
+        widget=forms.Textarea, help_text="One a line: where they went or were found. You can "
+        "add them to the profile next.",
+    )  # fmt: skip
+    child_words = text_field("The child’s own words", 5000, required=False,
+                             widget=forms.Textarea,
+                             help_text="What they said, as they said it. Kept on the interview "
+                                       "for agencies working with the child; never on the "
+                                       "chronology.")  # fmt: skip
+    risk_change = choice_field("Has the risk changed?", ReturnInterview.RiskChange.choices,
+                               "Select whether the risk has changed", required=False)  # fmt: skip
+    shared_with_police = forms.BooleanField(
+        label="Share the push and pull factors and the people and places named on the "
+        "chronology, so the police see them", required=False,
+    )  # fmt: skip
+    covers = forms.TypedMultipleChoiceField(
+        label="This conversation also covered", coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
 
     NOT_YET = "The interview must have been held by now"
     TOO_EARLY = "The interview must be after the child returned ({after})"
+
+    def __init__(self, *args, others=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_time"].required = False
+        self.fields["covers"].choices = [
+            (str(other.pk), f"The return of {said(other.episode.returned_at)}") for other in others
+        ]
+
+    def clean_held_time(self):
+        # Asked only of a held interview (clean): empty is no moment, not a bad time.
+        return self.cleaned_data.get("held_time") or None
+
+    def clean(self):
+        data = super().clean()
+        held = data.get("outcome") == self.Outcome.HELD
+        if held:
+            if not self.errors.get("held_on") and data.get("held_on") is None:
+                self.add_error("held_on", "Enter the date of the interview")
+            if not self.errors.get("held_time") and not data.get("held_time"):
+                self.add_error("held_time", "Enter the time of the interview")
+            if not (data.get("summary") or "").strip():
+                self.add_error("summary", "Enter a summary to share")
+        elif data.get("outcome") and not (data.get("outcome_reason") or "").strip():
+            self.add_error("outcome_reason", "Enter why the interview was not held")
+        offered = data.get("offered_on")
+        if offered is not None and offered > timezone.localdate():
+            self.add_error("offered_on", "The date it was offered must be today or in the past")
+        for name in ("people_mentioned", "places_mentioned"):
+            data[name] = lines(data.get(name) or "")
+            if len(data[name]) > MAX_LINES or any(len(x) > MAX_LINE for x in data[name]):
+                self.add_error(name, f"List {MAX_LINES} or fewer, each {MAX_LINE} characters "
+                                     "or fewer")  # fmt: skip
+        return data
 
 
 class RegradeForm(forms.Form):

@@ -199,7 +199,42 @@ class RepeatMissingAlert(models.Model):
 
 
 class ReturnInterview(models.Model):
-    """The return home interview a placing authority owes a child after each return."""
+    """The return home interview a placing authority owes a child after each return: when
+    it was offered and by whom, and whether it was held (what the child said about why
+    they went and who with), declined, or not held and why. One conversation may cover
+    several returns: the others point at it (`covered_by`) and share its outcome, so each
+    return still counts once in the compliance report (reports.return_interviews)."""
+
+    class Outcome(models.TextChoices):
+        HELD = "held", "Held"
+        DECLINED = "declined", "Declined by the child"
+        NOT_HELD = "not_held", "Not held"
+
+    class RiskChange(models.TextChoices):
+        INCREASED = "increased", "Risk has increased"
+        UNCHANGED = "unchanged", "No change in risk"
+        DECREASED = "decreased", "Risk has reduced"
+
+    # What pushed the child away and what pulled them, as return home interview guidance
+    # lists them; anything else goes in `factors_detail`.
+    PUSH = [
+        ("conflict", "Arguments or conflict where they live"),
+        ("rules", "Rules or boundaries at the placement"),
+        ("unsafe", "Feeling unsafe or unhappy where they live"),
+        ("peers", "Bullying or falling out with peers"),
+        ("school", "Problems at school or college"),
+        ("wellbeing", "Their own mental health or wellbeing"),
+        ("substances", "Alcohol or drugs"),
+    ]
+    PULL = [
+        ("family", "Wanting to see family"),
+        ("friends", "Friends, a boyfriend or girlfriend"),
+        ("adults", "Adults who may be exploiting them"),
+        ("gifts", "Gifts, money, alcohol or drugs offered"),
+        ("online", "Someone they met online"),
+        ("criminal", "Asked to carry or sell drugs, or other crime"),
+        ("places", "Parties or places to go"),
+    ]
 
     episode = models.OneToOneField(
         MissingEpisode, on_delete=models.PROTECT, related_name="return_interview"
@@ -217,6 +252,28 @@ class ReturnInterview(models.Model):
     held_on = models.DateTimeField(null=True, blank=True)
     summary = models.TextField(max_length=5000, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Where the child was placed when they returned (the host area): the compliance report
+    # counts by it as well as by placing authority. Empty if there was no placement.
+    host_area = models.ForeignKey(
+        "people.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    offered_on = models.DateField("day it was offered", null=True, blank=True)
+    offered_by = models.CharField("offered by", max_length=200, blank=True)
+    outcome_reason = models.TextField(max_length=2000, blank=True)
+    push_factors = models.JSONField(default=list, blank=True)
+    pull_factors = models.JSONField(default=list, blank=True)
+    factors_detail = models.TextField(max_length=2000, blank=True)
+    child_words = models.TextField("the child's own words", max_length=5000, blank=True)
+    people_mentioned = models.JSONField(default=list, blank=True)
+    places_mentioned = models.JSONField(default=list, blank=True)
+    risk_change = models.CharField(max_length=10, choices=RiskChange.choices, blank=True)
+    # The factors and the people and places named go on the chronology, which the police
+    # and every agency that sees the case read; the child's own words never do.
+    shared_with_police = models.BooleanField(default=False)
+    covered_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="covers"
+    )
 
     class Meta:
         indexes = [
@@ -225,11 +282,26 @@ class ReturnInterview(models.Model):
                 include=["episode"],
                 condition=models.Q(completed_at__isnull=True),
                 name="interview_outstanding",
-            )
+            ),
+            # The compliance report (reports.interviews) reads a month of returns by when
+            # their interviews fell due, and only these columns: an index-only scan.
+            models.Index(
+                fields=["due_at"],
+                include=["agency", "host_area", "outcome", "held_on", "completed_at"],
+                name="interview_due_report",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Return interview for {self.episode} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    def push_labels(self) -> list[str]:
+        named = dict(self.PUSH)
+        return [named[key] for key in self.push_factors if key in named]
+
+    def pull_labels(self) -> list[str]:
+        named = dict(self.PULL)
+        return [named[key] for key in self.pull_factors if key in named]
 
     def overdue(self, now: dt.datetime | None = None) -> bool:
         """Not held yet, and past the time it was due."""

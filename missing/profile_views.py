@@ -22,6 +22,7 @@ from cases.selectors import can, case_for, record_refusal
 from cases.services import CaseClosed
 from missing import profiles, selectors
 from missing.forms import PhotoForm, ProfileForm, ReasonForm
+from missing.models import ReturnInterview
 from safeguarding.uk_time import said
 
 PROFILE = "missing-profile"
@@ -151,6 +152,13 @@ def profile_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     if current is not None:
         initial = {name: getattr(current, name) for name in profiles.TEXTS}
         initial.update({name: "\n".join(getattr(current, name)) for name in profiles.LISTS})
+    offered = _offered(request, case)
+    if offered and request.method == "GET":
+        initial = initial or {}
+        for name, named in offered.items():
+            initial[name] = "\n".join(
+                profiles.lines([*(initial.get(name) or "").splitlines(), *named])
+            )
     form = ProfileForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -170,6 +178,19 @@ def profile_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         request, case, "missing_profile_edit", "missing/profile_form.html", form,
         {"current": current},
     )  # fmt: skip
+
+
+def _offered(request: HttpRequest, case: Case) -> dict[str, list[str]]:
+    """The places and people a return home interview on this case named
+    (`?from_interview=<id>`), offered for the profile: added to the form, kept if saved."""
+    try:
+        interview_id = int(request.GET.get("from_interview", ""))
+    except ValueError:
+        return {}
+    interview = ReturnInterview.objects.filter(pk=interview_id, episode__case=case).first()
+    if interview is None:
+        return {}
+    return {"places": interview.places_mentioned, "associates": interview.people_mentioned}
 
 
 @login_required

@@ -54,7 +54,10 @@ class ReturnInterviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReturnInterview
-        fields = ["id", "agency", "due_at", "held_on", "completed_at"]
+        # What every agency that sees the case may know of it; what the child said is on
+        # the chronology as far as it was shared, and on the case's page.
+        fields = ["id", "agency", "due_at", "held_on", "completed_at", "outcome", "offered_on",
+                  "covered_by"]  # fmt: skip
 
 
 class MissingEpisodeSerializer(serializers.ModelSerializer):
@@ -226,3 +229,64 @@ class NewProfileSerializer(serializers.Serializer):
     associates = ProfileLines("One associate a line: name, how they know the child, phone.")
     places = ProfileLines("Places the child goes or has been found.")
     contacts = ProfileLines("The child's phone numbers and social media accounts.")
+
+
+class InterviewSerializer(serializers.Serializer):
+    """How a return home interview went (missing.services.record_return_interview)."""
+
+    outcome = serializers.ChoiceField(choices=ReturnInterview.Outcome.choices)
+    held_at = AwareDateTime(
+        required=False, help_text="When it was held: with `held`, after the return, not ahead."
+    )
+    summary = Text(blank=True, max_length=5000, required=False, pattern=r"^[^\x00]*$",
+                   help_text="Required with `held`: on the chronology, which every agency "
+                   "that sees the case reads.")  # fmt: skip
+    offered_on = serializers.DateField(required=False, allow_null=True)
+    offered_by = Text(blank=True, max_length=200, required=False, pattern=r"^[^\x00]*$")
+    outcome_reason = Text(blank=True, max_length=2000, required=False, pattern=r"^[^\x00]*$",
+                          help_text="Required with `declined` and `not_held`.")  # fmt: skip
+    push_factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnInterview.PUSH), required=False
+    )
+    pull_factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnInterview.PULL), required=False
+    )
+    factors_detail = Text(blank=True, max_length=2000, required=False, pattern=r"^[^\x00]*$")
+    child_words = Text(blank=True, max_length=5000, required=False, pattern=r"^[^\x00]*$",
+                       help_text="Kept on the interview; never on the chronology.")  # fmt: skip
+    people_mentioned = ProfileLines("People the child named: offered for the profile.")
+    places_mentioned = ProfileLines("Places the child named: offered for the profile.")
+    risk_change = serializers.ChoiceField(
+        choices=ReturnInterview.RiskChange.choices, required=False, allow_blank=True
+    )
+    shared_with_police = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Put the factors and the people and places named on the chronology.",
+    )  # fmt: skip
+    covers = serializers.ListField(
+        child=Id(), required=False,
+        help_text="Other interviews of the case's returns, still owed by your agency, that "
+        "this one conversation covered.",
+    )  # fmt: skip
+
+    def validate_held_at(self, value: dt.datetime) -> dt.datetime:
+        happened(value, self.context.get("born"))
+        returned = self.context["episode"].returned_at
+        if value < returned:
+            raise serializers.ValidationError(
+                f"The child returned {said(returned)}: give a time after that."
+            )
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if data["outcome"] == ReturnInterview.Outcome.HELD:
+            missing = [name for name in ("held_at", "summary") if not data.get(name)]
+            if missing:
+                raise serializers.ValidationError(
+                    {name: ["Required when the interview was held."] for name in missing}
+                )
+        elif not (data.get("outcome_reason") or "").strip():
+            raise serializers.ValidationError(
+                {"outcome_reason": ["Say why the interview was not held."]}
+            )
+        return data

@@ -10,6 +10,7 @@ from collections.abc import Collection
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.actions import Action
@@ -511,9 +512,11 @@ def record_return(
     episode.return_recorded_by = person
     episode.save(update_fields=["returned_at", "how_found", "return_recorded_by"])
     authority = placing_authority_for(case)
+    placed = current_placement_of(case.child)
     interview = ReturnInterview.objects.create(
         episode=episode,
         agency=authority,
+        host_area=placed.area if placed else None,
         due_at=episode.returned_at + dt.timedelta(hours=settings.RETURN_INTERVIEW_HOURS),
     )
     record_on_chronology(
@@ -535,10 +538,62 @@ def record_return(
     return episode
 
 
+def _labels(chosen: list[str], choices: list[tuple[str, str]]) -> str:
+    named = dict(choices)
+    return ", ".join(named[key].lower() for key in chosen if key in named)
+
+
+def outstanding_interviews_of(interview: ReturnInterview) -> QuerySet:
+    """The case's other interviews still owed by the same authority: one conversation may
+    cover them too (the child went missing again before the first was held)."""
+    return (
+        ReturnInterview.objects.filter(
+            episode__case_id=interview.episode.case_id,
+            agency_id=interview.agency_id,
+            completed_at__isnull=True,
+        )
+        .exclude(pk=interview.pk)
+        .select_related("episode")
+        .order_by("episode__returned_at")
+    )
+
+
 @transaction.atomic
-def record_return_interview(person: Person, interview, *, held_on: dt.datetime, summary: str):
-    """The placing authority held the return home interview: the task is done."""
+def record_return_interview(
+    person: Person,
+    interview,
+    *,
+    outcome: str = ReturnInterview.Outcome.HELD,
+    held_on: dt.datetime | None = None,
+    summary: str = "",
+    offered_on: dt.date | None = None,
+    offered_by: str = "",
+    outcome_reason: str = "",
+    push_factors: Collection[str] = (),
+    pull_factors: Collection[str] = (),
+    factors_detail: str = "",
+    child_words: str = "",
+    people_mentioned: Collection[str] = (),
+    places_mentioned: Collection[str] = (),
+    risk_change: str = "",
+    shared_with_police: bool = False,
+    covers: Collection[int] = (),
+    now: dt.datetime | None = None,
+):
+    """The placing authority says how the return home interview went: held (when, what the
+    child said and why they went), declined by the child, or not held and why. The task is
+    done either way. `covers` are the case's other outstanding interviews the same
+    conversation covered: they take its outcome, each pointing at it. The chronology gets a
+    summary every agency that sees the case reads, with the factors and the people and
+    places named if `shared_with_police`; the child's own words stay on the interview."""
     require(person, Act.RETURN_INTERVIEW)
+    if outcome not in ReturnInterview.Outcome.values:
+        raise ValidationError("Choose whether the interview was held, declined or not held.")
+    held = outcome == ReturnInterview.Outcome.HELD
+    if held and held_on is None:
+        raise ValidationError("Say when the interview was held.")
+    if not held and not outcome_reason.strip():
+        raise ValidationError("Say why the interview was not held.")
     interview = (
         ReturnInterview.objects.select_for_update()
         .select_related("episode__case")
@@ -546,22 +601,65 @@ def record_return_interview(person: Person, interview, *, held_on: dt.datetime, 
     )
     if interview.completed_at is not None:
         raise InterviewAlreadyRecorded("This return home interview has already been recorded.")
-    interview.completed_at = timezone.now()
-    interview.completed_by = person
-    interview.held_on = held_on
-    interview.summary = summary.strip()
-    interview.save(update_fields=["completed_at", "completed_by", "held_on", "summary"])
+    now = now or timezone.now()
+    others = list(outstanding_interviews_of(interview).filter(pk__in=list(covers)))
+    fields = {
+        "completed_at": now,
+        "completed_by": person,
+        "outcome": outcome,
+        "held_on": held_on if held else None,
+        "summary": summary.strip(),
+        "offered_on": offered_on,
+        "offered_by": offered_by.strip(),
+        "outcome_reason": "" if held else outcome_reason.strip(),
+        "push_factors": [k for k, _ in ReturnInterview.PUSH if k in push_factors] if held else [],
+        "pull_factors": [k for k, _ in ReturnInterview.PULL if k in pull_factors] if held else [],
+        "factors_detail": factors_detail.strip() if held else "",
+        "child_words": child_words.strip() if held else "",
+        "people_mentioned": list(people_mentioned) if held else [],
+        "places_mentioned": list(places_mentioned) if held else [],
+        "risk_change": risk_change if held else "",
+        "shared_with_police": shared_with_police and held,
+    }
+    for name, value in fields.items():
+        setattr(interview, name, value)
+    interview.save(update_fields=list(fields))
+    for other in others:
+        ReturnInterview.objects.filter(pk=other.pk).update(
+            covered_by=interview, completed_at=now, completed_by=person, outcome=outcome,
+            held_on=interview.held_on, offered_on=offered_on, offered_by=interview.offered_by,
+            outcome_reason=interview.outcome_reason,
+        )  # fmt: skip
     case = interview.episode.case
-    late = " (after it was due)" if interview.completed_at > interview.due_at else ""
-    record_on_chronology(
-        case,
-        person,
-        Entry.Category.RETURN_INTERVIEW,
-        f"Return home interview held {said(held_on)} by {person.agency.name}{late}. "
-        f"{interview.summary}",
-        occurred_at=held_on,
-    )
+    late = " (after it was due)" if held and interview.held_on > interview.due_at else ""
+    also = ""
+    if others:
+        dates = ", ".join(said(other.episode.returned_at) for other in others)
+        also = f" It also covered the return{'s' if len(others) > 1 else ''} of {dates}."
+    if held:
+        text = f"Return home interview held {said(held_on)} by {person.agency.name}{late}.{also}"
+        if interview.summary:
+            text += f" {interview.summary}"
+        if interview.shared_with_police:
+            parts = [
+                ("Push factors", _labels(interview.push_factors, ReturnInterview.PUSH)),
+                ("Pull factors", _labels(interview.pull_factors, ReturnInterview.PULL)),
+                ("Other factors", interview.factors_detail),
+                ("People mentioned", "; ".join(interview.people_mentioned)),
+                ("Places mentioned", "; ".join(interview.places_mentioned)),
+                ("Risk", interview.get_risk_change_display().lower()),
+            ]
+            text += "".join(f" {label}: {value}." for label, value in parts if value)
+        occurred = held_on
+    else:
+        text = (
+            f"Return home interview {interview.get_outcome_display().lower()}, recorded by "
+            f"{person.agency.name}.{also} Reason: {interview.outcome_reason}"
+        )
+        occurred = now
+    record_on_chronology(case, person, Entry.Category.RETURN_INTERVIEW, text, occurred_at=occurred)
     case_changed(
-        Action.RETURN_INTERVIEW_RECORDED, person, case.pk, interview=interview.pk, late=bool(late)
-    )
+        Action.RETURN_INTERVIEW_RECORDED, person, case.pk, interview=interview.pk,
+        late=bool(late), outcome=outcome, covers=[other.pk for other in others],
+    )  # fmt: skip
     return interview

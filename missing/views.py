@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -37,6 +38,7 @@ from missing.services import (
     area_for,
     end_placement,
     open_episode_of,
+    outstanding_interviews_of,
     record_placement,
     record_return,
     record_return_interview,
@@ -319,7 +321,8 @@ def missing_regrade(request: HttpRequest, case_id: int, episode_id: int) -> Http
 
 @login_required
 def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> HttpResponse:
-    """Only the agency that owes the interview (the placing authority) records it."""
+    """Only the agency that owes the interview (the placing authority) records it. The
+    places and people it names are then offered for the child's profile."""
     person = request.user
     case = contributing(request, case_id, Act.RETURN_INTERVIEW)
     episode = _episode(request, case, episode_id)
@@ -333,23 +336,43 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     if request.method == "GET" and interview.completed_at is not None:
         messages.info(request, "This return home interview has already been recorded.")
         return redirect("case", case_id=case.pk)
+    others = list(outstanding_interviews_of(interview))
     form = ReturnInterviewForm(
-        posted(request), after=episode.returned_at, born=case.child.date_of_birth
+        posted(request), after=episode.returned_at, born=case.child.date_of_birth, others=others
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            record_return_interview(
-                person,
-                interview,
-                held_on=form.cleaned_data["held_at"],
-                summary=form.cleaned_data["summary"],
-            )
-        except InterviewAlreadyRecorded as recorded:
-            form.add_error(None, f"{recorded} Nothing was changed.")
+            recorded = record_return_interview(
+                person, interview, outcome=data["outcome"], held_on=data.get("held_at"),
+                summary=data["summary"], offered_on=data["offered_on"],
+                offered_by=data["offered_by"], outcome_reason=data["outcome_reason"],
+                push_factors=data["push_factors"], pull_factors=data["pull_factors"],
+                factors_detail=data["factors_detail"], child_words=data["child_words"],
+                people_mentioned=data["people_mentioned"],
+                places_mentioned=data["places_mentioned"], risk_change=data["risk_change"],
+                shared_with_police=data["shared_with_police"], covers=data["covers"],
+            )  # fmt: skip
+        except InterviewAlreadyRecorded as already:
+            form.add_error(None, f"{already} Nothing was changed.")
         else:
-            return done(request, case, "The return home interview is recorded.", to=SECTION)
+            said_ = "The return home interview is recorded." + {
+                ReturnInterview.Outcome.DECLINED: " The child declined it.",
+                ReturnInterview.Outcome.NOT_HELD: " It was not held.",
+            }.get(recorded.outcome, "")
+            named = recorded.people_mentioned or recorded.places_mentioned
+            if named and profiles.access(person, case).write and case.status == Case.Status.OPEN:
+                messages.success(
+                    request,
+                    f"{said_} The places and people it named are added below: check them "
+                    "and save to keep them on the child’s missing-from-care profile.",
+                )
+                edit = reverse("missing-profile-edit", args=[case.pk])
+                return redirect(f"{edit}?from_interview={recorded.pk}")
+            return done(request, case, said_, to=SECTION)
     return form_page(
         request, case, "return_interview", "missing/return_interview_form.html", form,
-        {"episode": episode, "interview": interview, "overdue": interview.overdue()},
+        {"episode": episode, "interview": interview, "overdue": interview.overdue(),
+         "others": others},
         episode=episode.pk,
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reports import api as api_access
+from reports import interview_views
 
 urlpatterns = [
     path("audit/events/", api_access.events, name="api-audit-events"),
@@ -10,4 +11,6 @@ urlpatterns = [
          name="api-audit-emergency-accesses"),
     path("audit/emergency-accesses/<int:access_id>/review/", api_access.review,
          name="api-audit-emergency-access-review"),
+    path("reports/return-interviews/", interview_views.return_interviews_api,
+         name="api-return-interview-report"),
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import interview_views, views
 
 urlpatterns = [
     path("access-reports/", views.access_reports, name="access-reports"),
@@ -16,4 +16,8 @@ urlpatterns = [
          name="case-access-history"),
     path("cases/<int:case_id>/access-history.csv", views.case_access_history_export,
          name="case-access-history-export"),
+    path("reports/return-interviews/", interview_views.return_interviews,
+         name="return-interview-report"),
+    path("reports/return-interviews.csv", interview_views.return_interviews_csv,
+         name="return-interview-report-csv"),
 ]  # fmt: skip

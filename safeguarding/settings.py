@@ -85,6 +85,9 @@ SCREENING_REVIEW_MONTHS = env_int("SCREENING_REVIEW_MONTHS", 3)
 PROFILE_REVIEW_MONTHS = env_int("PROFILE_REVIEW_MONTHS", 3)
 PROFILE_RELEASE_GRACE_HOURS = env_int("PROFILE_RELEASE_GRACE_HOURS", 72)
 PROFILE_RETENTION_DAYS = env_int("PROFILE_RETENTION_DAYS", 365)
+# Reports that count children (reports.interviews): in rows about another authority, a count
+# from 1 to this less one is shown as "fewer than" this, so a small number names no child.
+REPORT_SUPPRESS_UNDER = env_int("REPORT_SUPPRESS_UNDER", 5)
 # A profile photo as uploaded: larger files are refused before they are read.
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 # MASH triage (triage.services): when a contact's decision is due after receipt, by RAG rating

@@ -24,7 +24,14 @@ from cases import api_urls
 from cases.models import Case, Entry, Screening
 from cases.roles import RULES, Act
 from missing import api_urls as missing_api_urls
-from missing.models import MissingEpisode, Placement, Profile, ProfilePhoto, ProfileVersion
+from missing.models import (
+    MissingEpisode,
+    Placement,
+    Profile,
+    ProfilePhoto,
+    ProfileVersion,
+    ReturnInterview,
+)
 from people.models import Area, Person
 from people.tokens import create_token
 from safeguarding import problems
@@ -112,6 +119,26 @@ def episode(world) -> int:
             reported_by=worker, reporting_agency=worker.agency,
         )  # fmt: skip
     return world.episode.pk
+
+
+def owed_interview(world) -> int:
+    """A returned episode whose interview the council owes (as `episode`)."""
+    if not hasattr(world, "returned"):
+        worker = Person.objects.get(username="social.worker")
+        back = timezone.now() - dt.timedelta(hours=2)
+        world.returned = MissingEpisode.objects.create(
+            case=world.case, last_seen_at=back - dt.timedelta(hours=5), last_seen_where="School",
+            circumstances="Left at lunchtime", risk="medium", reported_by=worker,
+            reporting_agency=worker.agency, returned_at=back,
+        )  # fmt: skip
+        ReturnInterview.objects.create(episode=world.returned, agency=worker.agency,
+                                       due_at=back + dt.timedelta(hours=72))  # fmt: skip
+    return world.returned.pk
+
+
+def an_interview(world) -> dict:
+    return {"outcome": "held", "held_at": timezone.now().isoformat(), "summary": "Talked.",
+            "pull_factors": ["friends"], "places_mentioned": ["The park"]}  # fmt: skip
 
 
 # The items the GET-one endpoints read, each made on first use straight in its table (as
@@ -243,6 +270,9 @@ CASE_API = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
     ("post", To("api-case-missing-episode-regrade", "case", body=a_regrade, within=episode),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.REPORT_MISSING),
+    ("post", To("api-case-missing-episode-interview", "case", body=an_interview,
+                within=owed_interview),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.RETURN_INTERVIEW),
     # The missing-from-care profile: contribute access (or a missing report's release, in
     # tests/missing/test_profile_api.py); the police's view share is not enough.
     ("get", To("api-case-missing-profile", "case", setup=profiled),

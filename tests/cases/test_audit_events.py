@@ -95,6 +95,7 @@ API_EVENTS = {
     ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
     ("post", "api-case-missing-episode-regrade"): [A.MISSING_REGRADED],
+    ("post", "api-case-missing-episode-interview"): [A.RETURN_INTERVIEW_RECORDED],
     ("get", "api-case-missing-profile"): [A.PROFILE_VIEWED],
     ("put", "api-case-missing-profile"): [A.PROFILE_CHANGED],
     ("get", "api-case-missing-profile-photo"): [A.PROFILE_VIEWED],

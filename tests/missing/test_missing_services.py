@@ -218,7 +218,12 @@ def test_a_return_home_interview_is_recorded_with_its_entry_and_event(
     assert "(after it was due)" not in entry.text
     assert entry.text.endswith(". Talked about who she was with.")
     [event] = events(Action.RETURN_INTERVIEW_RECORDED)
-    assert event.detail == {"interview": interview.pk, "late": False}
+    assert event.detail == {
+        "interview": interview.pk,
+        "late": False,
+        "outcome": "held",
+        "covers": [],
+    }
 
 
 def test_an_interview_recorded_after_72_hours_is_marked_late(open_case_for, missing, people):

@@ -385,7 +385,8 @@ def test_the_placing_authority_records_the_interview(case, people):
     client = client_for("social.worker")
     url = reverse("return-interview", args=[case.pk, episode.pk])
     assert "Record the return home interview" in text_of(client.get(url))
-    data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "She was with a friend."}
+    data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "She was with a friend.",
+            "outcome": "held"}  # fmt: skip
     response = client.post(url, data)
     assert response.status_code == 302
     interview = ReturnInterview.objects.get(episode=episode)
@@ -400,14 +401,13 @@ def test_an_interview_with_mistakes_keeps_what_was_typed(case, people):
     episode = returned(case, people)
     client = client_for("social.worker")
     url = reverse("return-interview", args=[case.pk, episode.pk])
-    early = {**moment("held_on", "held_time", ago(hours=21)), "summary": "Long summary typed"}
+    early = {**moment("held_on", "held_time", ago(hours=21)), "summary": "Long summary typed",
+             "outcome": "held"}  # fmt: skip
     page = text_of(client.post(url, early))
     assert "The interview must be after the child returned" in page
     assert "Long summary typed" in page
-    blank = text_of(client.post(url, {"summary": ""}))
-    assert (
-        "Enter the date of the interview" in blank and "Enter a summary of the interview" in blank
-    )
+    blank = text_of(client.post(url, {"summary": "", "outcome": "held"}))
+    assert "Enter the date of the interview" in blank and "Enter a summary to share" in blank
     assert ReturnInterview.objects.get(episode=episode).completed_at is None
 
 
@@ -418,7 +418,7 @@ def test_an_interview_recorded_meanwhile_is_an_error_not_a_second_record(case, p
     text_of(client.get(url))
     record_return_interview(people["mash.manager"], episode.return_interview,
                             held_on=ago(hours=2), summary="First")  # fmt: skip
-    data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "Second"}
+    data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "Second", "outcome": "held"}
     page = text_of(client.post(url, data))
     assert "This return home interview has already been recorded. Nothing was changed." in page
     assert ReturnInterview.objects.get(episode=episode).summary == "First"
@@ -431,7 +431,11 @@ def test_only_the_agency_that_owes_the_interview_may_record_it(case, people, sha
     police = client_for("police.officer")
     url = reverse("return-interview", args=[case.pk, episode.pk])
     assert police.get(url).status_code == 404
-    data = {**moment("held_on", "held_time", ago(hours=1)), "summary": "Not ours"}
+    data = {
+        **moment("held_on", "held_time", ago(hours=1)),
+        "summary": "Not ours",
+        "outcome": "held",
+    }
     assert police.post(url, data).status_code == 404
     assert ReturnInterview.objects.get(episode=episode).completed_at is None
     assert events(Action.PERMISSION_REFUSED)[-1].detail == {"need": "interview"}
@@ -571,7 +575,8 @@ def test_each_form_records_exactly_its_events(case, people, partnership):
     back = {**moment("returned_on", "returned_time", ago(hours=1)), "how_found": "Came home"}
     url = reverse("missing-returned", args=[case.pk, episode.pk])
     assert written(url, back) == [A.RETURN_RECORDED]
-    held = {**moment("held_on", "held_time", ago(minutes=10)), "summary": "Talked it through"}
+    held = {**moment("held_on", "held_time", ago(minutes=10)), "summary": "Talked it through",
+            "outcome": "held"}  # fmt: skip
     url = reverse("return-interview", args=[case.pk, episode.pk])
     assert written(url, held) == [A.RETURN_INTERVIEW_RECORDED]
     for event in Event.objects.filter(action__in=[A.PLACEMENT_RECORDED, A.MISSING_REPORTED,

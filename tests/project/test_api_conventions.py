@@ -81,6 +81,7 @@ SENT_TIMES = {
     ("NewPlacementRequest", "started_at"): "placements",
     ("NewMissingEpisodeRequest", "last_seen_at"): "missing",
     ("ReturnRequest", "returned_at"): "returned",
+    ("InterviewRequest", "held_at"): "interview",
 }
 
 
@@ -130,6 +131,15 @@ def test_a_time_without_its_offset_is_refused_saying_so(component, field, sign_i
             reverse("api-case-missing-episode-returned", args=[case.pk, open_episode.pk]),
         ),
     }
+    if SENT_TIMES[component, field] == "interview":  # after the return, which it needs
+        from missing.services import record_return
+
+        record_return(open_episode.reported_by, open_episode, returned_at=timezone.now(),
+                      how_found="Home")  # fmt: skip
+        where["interview"] = (
+            "social.worker",
+            reverse("api-case-missing-episode-interview", args=[case.pk, open_episode.pk]),
+        )
     person, address = where[SENT_TIMES[component, field]]
     client = sign_in(person)
     response = client.post(address, {field: NAIVE}, content_type="application/json")

@@ -59,6 +59,11 @@ PAGES = [
         "social.worker", "police.officer", 404),
     Row("case-access-history-export", "get", _case("case-access-history-export"),
         "ig.officer", "suffolk.officer", 404),
+    # Counts only, for every role that reads cases (tests/reports/test_return_interviews.py).
+    Row("return-interview-report", "get", lambda w: reverse("return-interview-report"),
+        "police.officer", "admin.ncc", 403),
+    Row("return-interview-report-csv", "get", lambda w: reverse("return-interview-report-csv"),
+        "health.nurse", "admin.ncc", 403),
 ]  # fmt: skip
 
 API = [
@@ -70,6 +75,8 @@ API = [
     Row("api-audit-emergency-access-review", "post",
         lambda w: reverse("api-audit-emergency-access-review", args=[w.access.pk]),
         "ig.officer", "police.officer", 403),
+    Row("api-return-interview-report", "get", lambda w: reverse("api-return-interview-report"),
+        "social.worker", "admin.ncc", 403),
 ]  # fmt: skip
 
 COVERED_URL_NAMES = {row.name for row in PAGES + API}

@@ -44,7 +44,7 @@ from cases.models import Case, searchable_names
 from people.models import Agency, Area
 
 # Bump when the shape of the data changes: `make bench` rebuilds databases of an older one.
-VERSION = 3
+VERSION = 4
 SEARCH_TERM = "quorvel"
 BENCH_CASE_ENTRIES = 1000
 MARKER_TABLE = "bench_synthetic_build"
@@ -423,6 +423,8 @@ class Command(BaseCommand):
         for county in counties:
             # One generator per county: the first county is the same in every tier.
             self.rng = random.Random(f"{self.seed}:county:{county.index}")
+            # Interviews' outcomes from a stream of their own: the rest stays as it was.
+            self.outcomes = random.Random(f"{self.seed}:interviews:{county.index}")
             self._cases(county, counties)
             self._contacts(county, counties)
             self._say(f"county {county.index + 1}/{len(counties)} written")
@@ -733,7 +735,9 @@ class Command(BaseCommand):
         _copy(
             "missing_returninterview",
             ["id", "due_at", "completed_at", "held_on", "summary", "escalated_at", "agency_id",
-             "completed_by_id", "episode_id"],
+             "completed_by_id", "episode_id", "host_area_id", "outcome", "offered_by",
+             "outcome_reason", "push_factors", "pull_factors", "factors_detail", "child_words",
+             "people_mentioned", "places_mentioned", "risk_change", "shared_with_police"],
             _batched(interviews),
         )  # fmt: skip
         self._notifications(notifications)
@@ -799,16 +803,44 @@ class Command(BaseCommand):
                          reporter_agency, seen + 60, 15)
                     )  # fmt: skip
             if returned:
-                due = returned + 72 * HOUR
-                done = due < self.NOW and rng.random() < 0.9
-                interview_id = self._next_ids("missing_returninterview", 1)
-                completer = rng.choice(county.cs.practitioners)
-                when = self.ts(min(self.NOW, returned + rng.randint(HOUR, 70 * HOUR)))
-                interviews.append(
-                    f"{interview_id}\t{self.ts(due)}\t{when if done else N}\t"
-                    f"{when if done else N}\t{'Synthetic interview summary.' if done else ''}\t"
-                    f"{N}\t{county.cs.pk}\t{completer if done else N}\t{first + k}\n"
-                )
+                interviews.append(self._interview(county, first + k, returned))
+
+    def _interview(self, county, episode_id: int, returned: int) -> str:
+        """An episode's return home interview: outcomes near the national picture (about
+        63% held within 72 hours; some late, some declined, some not held), still owed if
+        the return was recent."""
+        rng = self.outcomes
+        due = returned + 72 * HOUR
+        interview_id = self._next_ids("missing_returninterview", 1)
+        # The county's own stream draws what it drew before outcomes were made, so that
+        # everything generated after an interview stays as it was.
+        _ = due < self.NOW and self.rng.random() < 0.9
+        completer = self.rng.choice(county.cs.practitioners)
+        recorded_after = self.rng.randint(HOUR, 70 * HOUR)
+        roll = rng.random()
+        if due >= self.NOW and roll < 0.5:
+            outcome, held = "", None  # not held yet, and not late yet
+        elif roll < 0.63:
+            outcome, held = "held", returned + rng.randint(HOUR, 70 * HOUR)
+        elif roll < 0.75:
+            outcome, held = "held", returned + rng.randint(73 * HOUR, 20 * DAY)
+        elif roll < 0.88:
+            outcome, held = "declined", None
+        elif roll < 0.97:
+            outcome, held = "not_held", None
+        else:
+            outcome, held = "", None  # still owed, overdue
+        done = outcome and (held or due) <= self.NOW
+        if not done:
+            outcome, held = "", None
+        completed = self.ts(min(self.NOW, held or returned + recorded_after))
+        reason = "Synthetic reason." if outcome in ("declined", "not_held") else ""
+        return (
+            f"{interview_id}\t{self.ts(due)}\t{completed if done else N}\t"
+            f"{self.ts(held) if held else N}\t{'Synthetic interview summary.' if held else ''}\t"
+            f"{N}\t{county.cs.pk}\t{completer if done else N}\t{episode_id}\t"
+            f"{county.area_id}\t{outcome}\t\t{reason}\t[]\t[]\t\t\t[]\t[]\t\tf\n"
+        )
 
     def _notifications(self, items) -> None:
         """The outbox rows: (agency, kind, subject, case, contact reference, by, by agency, at,
