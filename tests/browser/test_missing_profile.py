@@ -1,7 +1,9 @@
 """The missing-from-care profile in a real browser (issue 19): a Norfolk child placed in
 Suffolk, with a profile and a photo, goes missing; suffolk.officer opens the notification,
 reads the profile with its photo and "places the child goes" list, and records the return.
-Under the CSP, axe clean, and nothing scrolls sideways at 320 px.
+The social worker records the return home interview; the place it names is offered for the
+profile; the compliance report counts it within 72 hours. Under the CSP, axe clean, and
+nothing scrolls sideways at 320 px.
 """
 
 import datetime as dt
@@ -108,3 +110,33 @@ def test_the_police_read_the_profile_with_its_photo_and_record_the_return(
     # The profile still open to them for the grace period, and it says until when.
     expect(page.get_by_test_id("profile-card")).to_contain_text("Released to your agency")
     no_violations(page)
+
+    # The social worker records the interview; the place it names is offered for the profile.
+    sign_in_again_as(page, "social.worker")
+    page.goto(f"/cases/{case.pk}/missing/")
+    page.get_by_role("link", name=re.compile("^Record the interview")).click()
+    no_violations(page)
+    page.get_by_label("Held", exact=True).check()
+    fill_moment(page, "held_on", "Time of the interview", timezone.now() - dt.timedelta(minutes=5))
+    page.get_by_label("Adults who may be exploiting them").check()
+    page.get_by_label("Places the child mentioned").fill("A flat above the shops, Example Parade")
+    page.get_by_label("The child’s own words").fill("Jay said he would look after me.")
+    page.get_by_label("Summary to share").fill("Talked about where she went; safety plan agreed.")
+    page.get_by_role("button", name="Record the interview").click()
+    expect(
+        page.get_by_text(re.compile("The places and people it named are added below"))
+    ).to_be_visible()
+    places = page.get_by_label("Places the child goes or has been found")
+    expect(places).to_have_value(re.compile("A flat above the shops, Example Parade"))
+    page.get_by_role("button", name="Save the profile").click()
+    expect(page.get_by_test_id("places")).to_contain_text("A flat above the shops, Example Parade")
+    no_violations(page)
+
+    # The compliance report counts it as held within 72 hours (Norfolk's own row, in full).
+    month = timezone.localdate()
+    page.goto(f"/reports/return-interviews/?month={month:%Y-%m}")
+    row = page.get_by_role("row", name=re.compile("Norfolk County Council Children's Services"))
+    expect(row).to_contain_text("1 (100.0%)")
+    no_violations(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert sideways_scroll(page) == "", "the report scrolls sideways at 320 px"
