@@ -34,6 +34,7 @@ from people.models import Agency, Area, Person
 from people.selectors import agencies_covering, calendars_for
 from safeguarding.uk_time import said
 from sharing.models import LawfulBasis
+from sharing.services import lapse_placement_shares
 
 
 def current_placement_of(child: Child) -> Placement | None:
@@ -278,9 +279,15 @@ def record_placement(
         area=area, placing_authority=person.agency, now=now, shares=made, excluding=left,
     )  # fmt: skip
     if left:
+        lapsing = lapse_placement_shares(
+            case, person, left, left_at=started_at, reason="moved away"
+        )
+        until = (
+            f"; your access lapses {said(lapsing[0].lapses_at)} unless renewed" if lapsing else ""
+        )
         notify(
             case, Notification.Kind.PLACEMENT_ENDED, previous.pk,
-            _summary(case, f"placement in {previous.area.name} ended: the child moved away"),
+            _summary(case, f"placement in {previous.area.name} ended: the child moved away{until}"),
             person, left, now=now,
         )  # fmt: skip
     return placement
@@ -326,6 +333,14 @@ def end_placement(
         occurred_at=ended_at,
     )
     case_changed(Action.PLACEMENT_ENDED, person, case.pk, placement=placement.pk)
+    # The agencies there no longer need to see the case once the child has gone: their
+    # placement notice lapses unless they renew it (sharing.services).
+    there = [
+        agency
+        for agency in agencies_covering(placement.area, AREA_KINDS)
+        if agency.pk not in (case.lead_agency_id, placement.placing_authority_id)
+    ]
+    lapse_placement_shares(case, person, there, left_at=ended_at, reason="placement ended")
     _tell(
         person, case, Notification.Kind.PLACEMENT_ENDED, placement.pk,
         f"placement in {placement.area.name} ended",

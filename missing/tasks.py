@@ -1,5 +1,6 @@
 """Periodic work on missing episodes: return home interviews not held in time, and
-missing-from-care profiles kept past their retention period.
+missing-from-care profiles kept past their retention period, and placement notices' shares
+that lapse once the child has left the area.
 
 It lives here, not in notifications.tasks, because notifications sits below missing
 (DESIGN.md, Layers): this layer reads its own interviews and calls notify() below it.
@@ -14,6 +15,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from notifications.tasks import as_of
 from safeguarding.uk_time import said
+from sharing.services import lapse_due_shares
 
 
 @shared_task(name="missing.tasks.escalate_return_interviews")
@@ -54,3 +56,10 @@ def erase_expired_profiles(now: str | None = None) -> int:
     """Erase the photo and third parties' details of each profile on a case closed more
     than PROFILE_RETENTION_DAYS ago (missing.profiles.erase_expired; SECURITY.md)."""
     return profiles.erase_expired(as_of(now))
+
+
+@shared_task(name="missing.tasks.lapse_placement_shares")
+def lapse_placement_shares(now: str | None = None) -> int:
+    """Revoke the placement notices' shares whose lapse is due: the child left the area and
+    the agency did not renew (sharing.services.lapse_due_shares)."""
+    return lapse_due_shares(as_of(now))

@@ -85,6 +85,10 @@ SCREENING_REVIEW_MONTHS = env_int("SCREENING_REVIEW_MONTHS", 3)
 PROFILE_REVIEW_MONTHS = env_int("PROFILE_REVIEW_MONTHS", 3)
 PROFILE_RELEASE_GRACE_HOURS = env_int("PROFILE_RELEASE_GRACE_HOURS", 72)
 PROFILE_RETENTION_DAYS = env_int("PROFILE_RETENTION_DAYS", 365)
+# When a looked-after child leaves an area (a move, or the placement ends), the share the
+# placement notice gave each agency there lapses this many days later unless it renews it
+# with a reason (sharing.services: a beat task revokes what is due).
+PLACEMENT_SHARE_LAPSE_DAYS = env_int("PLACEMENT_SHARE_LAPSE_DAYS", 28)
 # Reports that count children (reports.interviews): in rows about another authority, a count
 # from 1 to this less one is shown as "fewer than" this, so a small number names no child.
 REPORT_SUPPRESS_UNDER = env_int("REPORT_SUPPRESS_UNDER", 5)
@@ -477,6 +481,12 @@ CELERY_BEAT_SCHEDULE = {
     "missing-escalate-return-interviews": {
         "task": "missing.tasks.escalate_return_interviews",
         "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    # Placement notices' shares due to lapse (the child left the area): idempotent.
+    "missing-lapse-placement-shares": {
+        "task": "missing.tasks.lapse_placement_shares",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
     },
     # Missing-from-care profiles kept past their retention period (SECURITY.md): idempotent.
     "missing-erase-expired-profiles": {

@@ -123,6 +123,35 @@ def acknowledge(request: Request, share_id: int) -> Response:
 
 
 @extend_schema(
+    operation_id="share_renew",
+    summary="Keep a placement notice's access that is to lapse",
+    description="For the agency the share is to, while it is set to lapse (`lapses_at`: the "
+    "child left the area): kept for PLACEMENT_SHARE_LAPSE_DAYS more, with the reason on the "
+    "chronology. 404 for any other share; 409 if it is not set to lapse.",
+    tags=["shares"],
+    parameters=[http.SHARE_ID, http.IDEMPOTENCY_KEY],
+    request=s.RenewSerializer,
+    responses=http.answers({200: s.ShareSerializer}, 400, 404, 409) | http.KEY_REUSED,
+)
+@api_view(["POST"])
+@http.casework
+@http.idempotent
+def renew(request: Request, share_id: int) -> Response:
+    person = request.user
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share_id)
+    share = sharing.shares_received(person.agency).filter(pk=share_id).first()
+    if share is None:
+        selectors.record_refusal(person, "share", share_id, "renew")
+        raise Http404("No such share")
+    data = http.body(request, s.RenewSerializer)
+    try:
+        share = sharing.renew_share(share, person, data["reason"])
+    except sharing.NotLapsing as refused:
+        return http.problem(str(refused))
+    return Response(s.ShareSerializer(share).data)
+
+
+@extend_schema(
     operation_id="share_revoke",
     tags=["shares"],
     parameters=[http.SHARE_ID, SHARE_IF_MATCH],

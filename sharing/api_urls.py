@@ -13,4 +13,5 @@ urlpatterns = [
          name="api-case-emergency-access-item"),
     path("shares/<int:share_id>/acknowledge/", api.acknowledge, name="api-share-acknowledge"),
     path("shares/<int:share_id>/revoke/", api.revoke, name="api-share-revoke"),
+    path("shares/<int:share_id>/renew/", api.renew, name="api-share-renew"),
 ]  # fmt: skip

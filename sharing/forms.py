@@ -29,6 +29,12 @@ class RevokeForm(forms.Form):
                         missing="Enter why you are revoking this access")  # fmt: skip
 
 
+class RenewForm(forms.Form):
+    reason = text_field("Why does your agency still need to see this case?", 1000,
+                        widget=forms.Textarea,
+                        missing="Enter why your agency still needs to see this case")  # fmt: skip
+
+
 class EmergencyAccessForm(forms.Form):
     reference = text_field("Case reference", 20, help_text="For example, CSE-2026-000123")
     reason = forms.CharField(

@@ -48,11 +48,25 @@ class Share(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Why access was taken away, as the person revoking gave it (also on the chronology).
     revoke_reason = models.CharField(max_length=1000, blank=True, default="", db_default="")
+    # A placement notice's share, once the child has left the area (issue 19): it lapses
+    # at `lapses_at` (sharing.services.lapse_due_shares) unless the agency renews it, with
+    # a reason, for as long again (the latest renewal is kept here, and on the chronology).
+    lapses_at = models.DateTimeField(null=True, blank=True)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    renewed_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    renew_reason = models.CharField(max_length=1000, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [
             models.Index(fields=["agency", "acknowledged_at", "-shared_at"], name="share_inbox"),
             models.Index(fields=["case", "agency"], name="share_case_agency"),
+            models.Index(
+                fields=["lapses_at"],
+                condition=models.Q(lapses_at__isnull=False, revoked_at__isnull=True),
+                name="share_to_lapse",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,15 @@ class ShareSerializer(serializers.ModelSerializer):
         model = Share
         fields = ["id", "case", "agency", "level", "lawful_basis", "purpose", "shared_by",
                   "shared_at", "acknowledged_by", "acknowledged_at", "revoked_by", "revoked_at",
-                  "active"]  # fmt: skip
+                  "active", "lapses_at", "renewed_at"]  # fmt: skip
+        extra_kwargs = {
+            "lapses_at": {"help_text": "A placement notice's share once the child left the "
+                          "area: it lapses then unless renewed (POST .../renew/)."},
+        }  # fmt: skip
+
+
+class RenewSerializer(serializers.Serializer):
+    reason = Text(max_length=1000, help_text="Why your agency still needs to see the case.")
 
 
 class EmergencyAccessSerializer(serializers.ModelSerializer):

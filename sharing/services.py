@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.actions import Action
+from audit.services import record
 from cases import access as case_access
 from cases.models import Case
 from cases.roles import Act, require
@@ -326,3 +327,98 @@ def give_access_to_new_case(person: Person, case: Case) -> None:
             "Responsible authority for a looked-after child",
             by_rule=True,
         )
+
+
+# --- placement notices that lapse once the child has left the area (issue 19) ---------------
+
+
+def lapse_placement_shares(case, person: Person, agencies, *, left_at, reason: str) -> list[Share]:
+    """The placement-notice shares these agencies hold on the case lapse
+    PLACEMENT_SHARE_LAPSE_DAYS after `left_at` (the child moved away, or the placement
+    ended), unless they renew them. A share made on any other basis is theirs to keep; one
+    already set to lapse sooner keeps its day. Returns the shares set to lapse."""
+    lapses = left_at + timedelta(days=settings.PLACEMENT_SHARE_LAPSE_DAYS)
+    shares = list(
+        Share.objects.select_for_update().filter(
+            case=case, agency__in=list(agencies), revoked_at__isnull=True,
+            lawful_basis=LawfulBasis.PLACEMENT_NOTIFICATION,
+        ).exclude(lapses_at__lte=lapses)
+    )  # fmt: skip
+    for share in shares:
+        Share.objects.filter(pk=share.pk).update(lapses_at=lapses)
+        share.lapses_at = lapses
+        case_changed(
+            Action.SHARE_LAPSE_SET, person, case.pk, share=share.pk, agency=share.agency_id,
+            lapses_at=lapses.isoformat(), because=reason,
+        )  # fmt: skip
+    return shares
+
+
+class NotLapsing(Exception):
+    """Only a share set to lapse is renewed (it has lapsed, or was never going to)."""
+
+
+@transaction.atomic
+def renew_share(share: Share, person: Person, reason: str, now=None) -> Share:
+    """The agency holding a share that is to lapse keeps it, with a reason, for
+    PLACEMENT_SHARE_LAPSE_DAYS from now: on the chronology, for the managing agency to see."""
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Say why your agency still needs to see this case.")
+    share = Share.objects.select_for_update().select_related("case", "agency").get(pk=share.pk)
+    if share.agency_id != person.agency_id:
+        raise Share.DoesNotExist("No such share")
+    if share.revoked_at is not None or share.lapses_at is None:
+        raise NotLapsing("This share is not set to lapse, so there is nothing to renew.")
+    now = now or timezone.now()
+    share.lapses_at = now + timedelta(days=settings.PLACEMENT_SHARE_LAPSE_DAYS)
+    share.renewed_at, share.renewed_by, share.renew_reason = now, person, reason
+    share.save(update_fields=["lapses_at", "renewed_at", "renewed_by", "renew_reason"])
+    record_on_chronology(
+        share.case, person, "share",
+        f"{share.agency.name} renewed its access until {said(share.lapses_at)}. Reason: {reason}",
+    )  # fmt: skip
+    case_changed(
+        Action.SHARE_RENEWED, person, share.case_id, share=share.pk,
+        lapses_at=share.lapses_at.isoformat(),
+    )  # fmt: skip
+    return share
+
+
+def lapse_due_shares(now=None) -> int:
+    """Revoke every share whose lapse is due (the beat runs this): the agency's access
+    ends in the same transaction, the chronology and the audit log say it lapsed. Safe to
+    run again: a lapsed share is revoked, and skipped. Returns how many lapsed."""
+    now = now or timezone.now()
+    lapsed = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Share.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("case", "agency", "shared_by")
+                .filter(revoked_at__isnull=True, lapses_at__lte=now)
+                .order_by("lapses_at")[:100]
+            )
+            for share in due:
+                share.revoked_at = now
+                share.revoke_reason = (
+                    "Lapsed: the child left the area and the placement notice was not renewed."
+                )
+                share.save(update_fields=["revoked_at", "revoke_reason"])
+                sync_agency_permissions(share.case, share.agency)
+                # The entry is the rule's; it is recorded under the person whose placement
+                # notice made the share, as the share's own entry was.
+                record_on_chronology(
+                    share.case, share.shared_by or share.case.opened_by, "share_revoked",
+                    f"{share.agency.name}'s access lapsed: the child left the area it covers "
+                    f"and the placement notice was not renewed.",
+                    occurred_at=share.lapses_at,
+                )  # fmt: skip
+                record(
+                    Action.SHARE_LAPSED, target_type="case", target_id=share.case_id,
+                    detail={"share": share.pk, "agency": share.agency_id},
+                )  # fmt: skip
+        lapsed += len(due)
+        if len(due) < 100:
+            return lapsed

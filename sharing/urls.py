@@ -10,5 +10,6 @@ urlpatterns = [
     path("shares/<int:share_id>/acknowledge/", views.share_acknowledge,
          name="share-acknowledge"),
     path("shares/<int:share_id>/revoke/", views.share_revoke, name="share-revoke"),
+    path("shares/<int:share_id>/renew/", views.share_renew, name="share-renew"),
     path("emergency-access/", views.emergency_access, name="emergency-access"),
 ]  # fmt: skip

@@ -16,14 +16,16 @@ from cases.models import Case
 from cases.pages import back, done, form_page, listed, page, posted, viewed
 from cases.roles import Act, may, require
 from safeguarding.uk_time import said
-from sharing.forms import EmergencyAccessForm, RevokeForm, ShareForm
+from sharing.forms import EmergencyAccessForm, RenewForm, RevokeForm, ShareForm
 from sharing.models import Share
 from sharing.services import (
+    NotLapsing,
     PassingOnRefused,
     ShareRefused,
     acknowledge_share,
     agencies_to_share_with,
     grant_emergency_access,
+    renew_share,
     revoke_share,
     share_case,
     shares_received,
@@ -112,6 +114,39 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     if not confirming:
         viewed(request, case, "share_revoke", share=share.pk)
     return render(request, "sharing/revoke_form.html", {"case": case, "share": share, "form": form})
+
+
+@login_required
+def share_renew(request: HttpRequest, share_id: int) -> HttpResponse:
+    """The agency holding a placement notice's share that is to lapse keeps it, with a
+    reason (sharing.services.renew_share). Any other share is not theirs to see: 404."""
+    person = request.user
+    require(person, Act.ACKNOWLEDGE_SHARE, target_type="share", target_id=share_id)
+    share = shares_received(person.agency).filter(pk=share_id).first()
+    if share is None:
+        selectors.record_refusal(person, "share", share_id, "renew")
+        raise Http404("No such share")
+    if share.lapses_at is None:
+        messages.info(request, "This access is not set to lapse: there is nothing to renew.")
+        return redirect("shares")
+    form = RenewForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewed = renew_share(share, person, form.cleaned_data["reason"])
+        except NotLapsing as gone:  # lapsed, or revoked, since the form was shown
+            form.add_error(None, f"{gone} Nothing was changed.")
+        else:
+            messages.success(
+                request,
+                f"Your access to {share.case.reference} is renewed until "
+                f"{said(renewed.lapses_at)}. The reason is on its chronology.",
+            )
+            return redirect("shares")
+    if request.method == "GET":
+        viewed(request, share.case, "share_renew", share=share.pk)
+    context = {"share": share, "case": share.case, "form": form,
+               "days": settings.PLACEMENT_SHARE_LAPSE_DAYS}  # fmt: skip
+    return render(request, "sharing/renew_form.html", context)
 
 
 @login_required

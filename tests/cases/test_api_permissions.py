@@ -206,6 +206,13 @@ def glass(world) -> int:
     return world.glass.pk
 
 
+def lapsing(world) -> None:
+    """The police's share set to lapse (the child left their area), straight in its table."""
+    Share.objects.filter(pk=world.police_share.pk).update(
+        lapses_at=timezone.now() + dt.timedelta(days=3)
+    )
+
+
 def profiled(world) -> None:
     """The case's missing-from-care profile, with a photo (as `episode`)."""
     if not hasattr(world, "profile"):
@@ -254,6 +261,9 @@ CASE_API = [
     ("post", To("api-case-shares", "case", body=new_share),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),
     ("post", To("api-share-acknowledge", "police_share"),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS, Act.ACKNOWLEDGE_SHARE),
+    ("post", To("api-share-renew", "police_share", setup=lapsing,
+                body=lambda w: {"reason": "Our investigation is still open"}),
      NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS, Act.ACKNOWLEDGE_SHARE),
     ("post", To("api-share-revoke", "police_share"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SHARE),

@@ -47,6 +47,7 @@ PAGE_EVENTS = {
     "case-close": [A.CASE_VIEWED],
     "share-revoke": [A.CASE_VIEWED],  # the confirmation page
     "share-acknowledge": [A.SHARE_ACKNOWLEDGED],
+    "share-renew": [A.CASE_VIEWED],  # the form
     "placement-new": [A.CASE_VIEWED],
     "placement-end": [A.CASE_VIEWED],
     "missing-new": [A.CASE_VIEWED],
@@ -96,6 +97,7 @@ API_EVENTS = {
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
     ("post", "api-case-missing-episode-regrade"): [A.MISSING_REGRADED],
     ("post", "api-case-missing-episode-interview"): [A.RETURN_INTERVIEW_RECORDED],
+    ("post", "api-share-renew"): [A.SHARE_RENEWED],
     ("get", "api-case-missing-profile"): [A.PROFILE_VIEWED],
     ("put", "api-case-missing-profile"): [A.PROFILE_CHANGED],
     ("get", "api-case-missing-profile-photo"): [A.PROFILE_VIEWED],

@@ -101,6 +101,14 @@ def _profiled(w: World) -> World:
     return w
 
 
+def _lapsing(w: World) -> str:
+    """The police's share set to lapse (the child left their area), straight in its table."""
+    Share.objects.filter(pk=w.police_share.pk).update(
+        lapses_at=timezone.now() + dt.timedelta(days=3)
+    )
+    return reverse("share-renew", args=[w.police_share.pk])
+
+
 def _case(w: World, name: str) -> str:
     return reverse(name, args=[w.case.pk])
 
@@ -184,6 +192,10 @@ CASE_PAGES = [
     # The confirmation page (a reason is asked for); tests/sharing/test_pages.py revokes.
     ("share-revoke", "get", lambda w: reverse("share-revoke", args=[w.police_share.pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
+    # Only the agency a share is to may keep it when it is to lapse (the child left the area
+    # its placement notice was for); to anyone else it does not exist.
+    ("share-renew", "get", _lapsing, NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404,
+     Act.ACKNOWLEDGE_SHARE),
     # Only the agency a share is to may acknowledge it; to anyone else it does not exist.
     ("share-acknowledge", "post",
      lambda w: reverse("share-acknowledge", args=[w.police_share.pk]),
@@ -195,7 +207,8 @@ CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-exp
                  "case-close", "placement-new", "placement-end", "missing-new",
                  "missing-returned", "missing-regrade", "return-interview", "missing-profile",
                  "missing-profile-edit", "missing-profile-photo-new",
-                 "missing-profile-photo-remove", "missing-profile-erase"}  # fmt: skip
+                 "missing-profile-photo-remove", "missing-profile-erase",
+                 "share-renew"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 

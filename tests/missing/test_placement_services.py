@@ -139,9 +139,13 @@ def test_a_move_ends_the_previous_placement_and_tells_both_areas(
         agencies["suffolk_police"], agencies["suffolk_childrens"],
     )  # fmt: skip
     ended = Notification.objects.filter(kind=Notification.Kind.PLACEMENT_ENDED).first()
-    assert (
-        ended.summary == f"Case {case.reference}: placement in Suffolk ended: the child moved away"
+    # Their placement notice's access lapses unless they keep it (tests/missing/
+    # test_share_lapse.py): the notice says when.
+    assert ended.summary.startswith(
+        f"Case {case.reference}: placement in Suffolk ended: the child moved away; your access "
+        "lapses "
     )
+    assert ended.summary.endswith(" unless renewed")
     assert ended.acknowledge_by > ended.created_at
 
 
