@@ -324,3 +324,24 @@ class ReasonForm(forms.Form):
     """Why the photo is removed, or the profile's third parties' details erased."""
 
     reason = text_field("Reason", 500, widget=forms.Textarea, missing="Enter the reason")
+
+
+class RepeatRuleForm(forms.Form):
+    """An authority's repeat-missing rule: this many episodes within so many days."""
+
+    episodes = forms.IntegerField(
+        label="Number of missing episodes", min_value=2, max_value=20,
+        help_text="From 2 to 20. Every grade counts, very low included.",
+        error_messages={"required": "Enter the number of missing episodes",
+                        "invalid": "Enter the number of missing episodes as a whole number",
+                        "min_value": "The number of missing episodes must be 2 or more",
+                        "max_value": "The number of missing episodes must be 20 or fewer"},
+    )  # fmt: skip
+    days = forms.IntegerField(
+        label="Within this many days", min_value=1, max_value=365,
+        help_text="From 1 to 365, counted back from when the child was last seen.",
+        error_messages={"required": "Enter the number of days",
+                        "invalid": "Enter the number of days as a whole number",
+                        "min_value": "The number of days must be 1 or more",
+                        "max_value": "The number of days must be 365 or fewer"},
+    )  # fmt: skip

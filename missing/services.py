@@ -170,6 +170,22 @@ def repeat_missing_reasons(episode: MissingEpisode) -> list[str]:
     return reasons
 
 
+@transaction.atomic
+def set_repeat_rule(person: Person, episodes: int, days: int) -> Agency:
+    """The person's agency (they are its admin; the page checks) sets its rule: a repeat-
+    missing alert for a case it leads when the child has been missing `episodes` times
+    within `days`. Audited with what it was and what it is."""
+    agency = Agency.objects.select_for_update().get(pk=person.agency_id)
+    was = {"episodes": agency.repeat_missing_episodes, "days": agency.repeat_missing_days}
+    agency.repeat_missing_episodes, agency.repeat_missing_days = episodes, days
+    agency.save(update_fields=["repeat_missing_episodes", "repeat_missing_days"])
+    record(
+        Action.REPEAT_RULE_CHANGED, actor=person, target_type="agency", target_id=agency.pk,
+        detail={"was": was, "now": {"episodes": episodes, "days": days}},
+    )  # fmt: skip
+    return agency
+
+
 def _alert_if_repeated(
     person: Person, episode: MissingEpisode, now: dt.datetime
 ) -> RepeatMissingAlert | None:

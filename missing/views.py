@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from audit.actions import Action
+from audit.services import record
 from cases import roles
 from cases.models import Case
 from cases.pages import contributing, done, form_page, posted, section_context, viewed
@@ -25,6 +27,7 @@ from missing.forms import (
     MissingForm,
     PlacementForm,
     RegradeForm,
+    RepeatRuleForm,
     ReturnForm,
     ReturnInterviewForm,
 )
@@ -45,6 +48,7 @@ from missing.services import (
     regrade_missing,
     report_missing,
     require_placing_authority,
+    set_repeat_rule,
 )
 from notifications.models import Notification
 from safeguarding.uk_time import said
@@ -376,3 +380,29 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
          "others": others},
         episode=episode.pk,
     )  # fmt: skip
+
+
+@login_required
+def repeat_rule(request: HttpRequest) -> HttpResponse:
+    """The agency's repeat-missing rule (missing.services.repeat_missing_reasons), for its
+    agency admins: the rule of the agency leading a case decides its alerts. Any grade of
+    high risk raises one whatever the rule."""
+    person = request.user
+    if not person.is_agency_admin:
+        record(
+            Action.PERMISSION_REFUSED, request=request, target_type="agency",
+            target_id=person.agency_id, detail={"need": "agency_admin"},
+        )  # fmt: skip
+        raise roles.RoleRefused(
+            "Your role cannot set the repeat-missing rule: your agency’s admins do."
+        )
+    agency = person.agency
+    form = RepeatRuleForm(
+        posted(request),
+        initial={"episodes": agency.repeat_missing_episodes, "days": agency.repeat_missing_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        set_repeat_rule(person, form.cleaned_data["episodes"], form.cleaned_data["days"])
+        messages.success(request, "The repeat-missing rule is saved. It applies to new reports.")
+        return redirect("repeat-rule")
+    return render(request, "missing/repeat_rule.html", {"form": form, "agency": agency})

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from missing import views as missing_views
 from notifications import api as notifications_api
 from notifications import views as notifications_views
 from people import api as people_api
@@ -47,6 +48,8 @@ urlpatterns = [
     path("inbox/<int:notification_id>/acknowledge/", notifications_views.inbox_acknowledge,
          name="inbox-acknowledge"),
     path("agency/notifications/", notifications_views.agency_deliveries, name="agency-deliveries"),
+    # An agency's own settings (its admins'), as the one above: no case's page.
+    path("agency/repeat-missing-rule/", missing_views.repeat_rule, name="repeat-rule"),
     path("account/sessions/", people_views.sessions, name="sessions"),
     path("account/sessions/sign-out-others/", people_views.sign_out_everywhere_else,
          name="sign-out-everywhere-else"),

@@ -24,6 +24,7 @@ from missing.models import RepeatMissingAlert
 from missing.services import record_return, regrade_missing, report_missing
 from notifications.models import Delivery, Notification
 from notifications.tasks import escalate
+from tests.conftest import events
 from tests.missing.test_pages import client_for, text_of
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +178,28 @@ def test_the_triage_screens_missing_list_says_a_strategy_discussion_is_due(case,
         text="Strategy discussion held.", occurred_at=timezone.now(), restricted=False,
     )  # fmt: skip
     assert "None asked for" in text_of(manager.get(reverse("triage-missing")))
+
+
+def test_an_agency_admin_sets_the_rule_on_its_own_page_and_nobody_else_may(people, agencies):
+    from tests.missing.test_pages import client_for, text_of
+
+    admin = client_for("admin.ncc")
+    url = reverse("repeat-rule")
+    page = text_of(admin.get(url))
+    assert "Repeat-missing rule" in page
+    refused = admin.post(url, {"episodes": "1", "days": "abc"})
+    said = text_of(refused)
+    assert "must be 2 or more" in said and "as a whole number" in said
+    assert 'value="abc"' in refused.content.decode()  # what was typed stays
+    assert admin.post(url, {"episodes": "2", "days": "14"}).status_code == 302
+    agency = agencies["norfolk_childrens"]
+    agency.refresh_from_db()
+    assert (agency.repeat_missing_episodes, agency.repeat_missing_days) == (2, 14)
+    [changed] = events("repeat_rule_changed")
+    assert changed.detail == {"was": {"episodes": 3, "days": 30},
+                              "now": {"episodes": 2, "days": 14}}  # fmt: skip
+    for who in ("social.worker", "mash.manager", "police.officer"):
+        refused = client_for(who).get(url)
+        assert refused.status_code == 403
+        assert "your agency’s admins do" in refused.content.decode()
+    assert events("permission_refused")[-1].detail == {"need": "agency_admin"}
