@@ -4,9 +4,10 @@ held within 72 hours, held later, declined, not held, and how many are still owe
 
 Counts only, never a child. Even so, a small count about another authority can point to
 a child its reader knows, so in rows about other authorities a count from 1 to
-REPORT_SUPPRESS_UNDER - 1 is shown as "fewer than N" (and so is its percentage); if that
-leaves one outcome in a row hidden, the next smallest is hidden too, so it cannot be
-worked out from the total. An authority sees its own row in full. One query a table,
+REPORT_SUPPRESS_UNDER - 1 is shown as "fewer than N" (and so is its percentage); where a
+hidden count could be worked out by subtraction, from its row's total or from the
+column's total less the other rows, another is hidden too (`_protect`). An authority sees
+its own row in full. One query a table,
 grouped in the database, whatever the size of the country (bench/README.md).
 """
 
@@ -67,18 +68,46 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _suppress(row: Row) -> None:
+    """Primary suppression: another authority's small counts (an own row is shown whole)."""
     threshold = settings.REPORT_SUPPRESS_UNDER
-    counts = row.counts
     if row.own:
-        row.shown = dict(counts)
+        row.shown = dict(row.counts)
         return
-    row.shown = {name: None if 0 < value < threshold else value for name, value in counts.items()}
-    hidden = [name for name in OUTCOMES if row.shown[name] is None]
-    if len(hidden) == 1 and row.shown["returns"] is not None:
-        # One hidden outcome could be worked out from the total: hide the next smallest.
-        others = [name for name in OUTCOMES if row.shown[name]]
-        if others:
-            row.shown[min(others, key=lambda name: counts[name])] = None
+    row.shown = {
+        name: None if 0 < value < threshold else value for name, value in row.counts.items()
+    }
+
+
+def _hide_smallest(cells: list[tuple[Row, str]]) -> bool:
+    """Hide the smallest shown, non-zero cell of these (another authority's); False if none."""
+    shown = [(row, name) for row, name in cells if not row.own and row.shown[name]]
+    if not shown:
+        return False
+    row, name = min(shown, key=lambda cell: cell[0].counts[cell[1]])
+    row.shown[name] = None
+    return True
+
+
+def _protect(rows: list[Row], total: Row) -> None:
+    """Secondary suppression, until nothing hidden can be worked out by subtraction: in a row
+    the outcomes add up to the returns, and in a column the rows add up to the total. Where
+    one hidden cell stands alone in either, another is hidden with it (the smallest), or,
+    in a column with nothing else to hide, the total's cell."""
+    changed = True
+    while changed:
+        changed = False
+        for row in (*rows, total):
+            if row.own or row.shown["returns"] is None:
+                continue
+            if sum(row.shown[name] is None for name in OUTCOMES) == 1:
+                changed |= _hide_smallest([(row, name) for name in OUTCOMES])
+        for name in ("returns", *OUTCOMES):
+            if total.shown[name] is None:
+                continue
+            if sum(row.shown[name] is None for row in rows) == 1:
+                if not _hide_smallest([(row, name) for row in rows]):
+                    total.shown[name] = None
+                changed = True
 
 
 def compliance(person: Person, month: dt.date, by: str = "placing") -> tuple[list[Row], Row]:
@@ -115,4 +144,5 @@ def compliance(person: Person, month: dt.date, by: str = "placing") -> tuple[lis
     everyone = Row("All authorities", False, total)
     for row in (*rows, everyone):
         _suppress(row)
+    _protect(rows, everyone)
     return rows, everyone

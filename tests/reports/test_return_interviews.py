@@ -70,7 +70,10 @@ def test_each_authority_sees_its_own_row_in_full_and_others_small_counts_hidden(
     assert suffolk.shown["returns"] == 7 and suffolk.shown["declined"] is None
     assert suffolk.shown["in_time"] is None
     assert suffolk.in_time_percent is None
-    assert total.counts["returns"] == 14 and total.shown["in_time"] == 9
+    # Nor can it be worked out down the column: Norfolk knows its own 3, so the country's 9
+    # would give Suffolk's 6 away; with no other authority's cell to hide, the total's goes.
+    assert total.counts["returns"] == 14 and total.shown["in_time"] is None
+    assert total.shown["returns"] == 14
     # The police hold no interviews: every row is someone else's, small counts hidden.
     rows, _ = compliance(people["suffolk.officer"], NOVEMBER)
     assert not any(row.own for row in rows)
@@ -129,3 +132,27 @@ def test_the_page_costs_the_same_queries_however_many_returns(returns, open_case
     with CaptureQueriesContext(connection) as none:
         client.get(url, {"month": "2026-06"})
     assert len(few.captured_queries) == len(none.captured_queries)
+
+
+def test_no_hidden_count_can_be_worked_out_by_subtraction_across_or_down():
+    from reports.interviews import OUTCOMES, Row, _protect, _suppress
+
+    def row(name, own, in_time, late, declined, not_held, owed):
+        counts = dict(zip(OUTCOMES, (in_time, late, declined, not_held, owed), strict=True))
+        return Row(name, own, {"returns": sum(counts.values()), **counts})
+
+    rows = [row("Ours", True, 9, 2, 1, 0, 0), row("B", False, 20, 6, 1, 0, 0),
+            row("C", False, 30, 8, 7, 0, 0)]  # fmt: skip
+    total = row("All", False, 59, 16, 9, 0, 0)
+    for each in (*rows, total):
+        _suppress(each)
+    _protect(rows, total)
+    for each in (*rows, total):
+        shown = each.shown
+        if shown["returns"] is not None:  # across: never exactly one unknown in a row
+            assert sum(shown[name] is None for name in OUTCOMES) != 1, each
+    for name in ("returns", *OUTCOMES):  # down: never exactly one unknown among the rows
+        if total.shown[name] is not None:
+            assert sum(r.shown[name] is None for r in rows) != 1, name
+    assert rows[1].shown["declined"] is None and rows[2].shown["declined"] is None
+    assert rows[0].shown == rows[0].counts  # our own, whole
