@@ -128,6 +128,24 @@ SPECS = [
     Spec("placement-end", "case-missing", r"^/cases/\d+/placements/end/$"),
     Spec("missing-new", "case-missing", r"^/cases/\d+/missing/new/$"),
     Spec("missing-regrade", "case-missing", r"^/cases/\d+/missing/\d+/regrade/$"),
+    # The missing-from-care profile and the return home interview (issue 19): Aimee's, kept
+    # by Norfolk and released to Suffolk police by her missing report (their inbox links it).
+    Spec("missing-profile", "case-missing", r"^/cases/\d+/missing/profile/$"),
+    Spec("missing-profile-from-inbox", "inbox", r"^/cases/\d+/missing/profile/$"),
+    Spec("missing-profile-edit", "missing-profile", r"^/cases/\d+/missing/profile/edit/$"),
+    Spec(
+        "missing-profile-photo-new", "missing-profile", r"^/cases/\d+/missing/profile/photo/new/$"
+    ),
+    Spec("return-interview", "case-missing", r"^/cases/\d+/missing/\d+/interview/$"),
+    Spec(
+        "return-interview-errors",
+        "case-missing",
+        r"^/cases/\d+/missing/\d+/interview/$",
+        submit_empty,
+        once=True,
+    ),
+    Spec("return-interview-report", "home", r"^/reports/return-interviews/$"),
+    Spec("repeat-rule", "home", r"^/agency/repeat-missing-rule/$"),
     Spec("case-access-history", "case-access", r"^/cases/\d+/access-history/$"),
     Spec("case-journey", "case", r"^/cases/\d+/journey/$"),
     Spec("shares", "home", r"^/shares/$"),

@@ -199,7 +199,8 @@ def test_the_range_defaults_to_12_months_and_can_be_chosen(sign_in, case, people
     assert shapes(svg(chosen, "wide"))["contacts"] == 2
 
     # Only 300 to 200 days ago: the first placement and the first missing episode.
-    start, end = _ago(300).date(), _ago(200).date()
+    # (UK dates: from 23:00 in winter, 200 days ago in summer time is the next day there.)
+    start, end = timezone.localdate(_ago(300)), timezone.localdate(_ago(200))
     narrow = page_of(client, case, {
         "occurred_from_day": start.day, "occurred_from_month": start.month,
         "occurred_from_year": start.year, "occurred_to_day": end.day,

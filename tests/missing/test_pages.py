@@ -566,7 +566,10 @@ def test_each_form_records_exactly_its_events(case, people, partnership):
         A.SHARED, A.SHARED, A.PLACEMENT_RECORDED,
     ]  # fmt: skip
     end = {**moment("ended_on", "ended_time", ago(hours=1)), "reason": "Moved home"}
-    assert written(reverse("placement-end", args=[case.pk]), end) == [A.PLACEMENT_ENDED]
+    # The two placement notices' shares are set to lapse (tests/missing/test_share_lapse.py).
+    assert written(reverse("placement-end", args=[case.pk]), end) == [
+        A.PLACEMENT_ENDED, A.SHARE_LAPSE_SET, A.SHARE_LAPSE_SET,
+    ]  # fmt: skip
     # No placement now: Norfolk's police and hospital are told, so they get view access.
     assert written(reverse("missing-new", args=[case.pk]), missing_form()) == [
         A.MISSING_REPORTED, A.SHARED, A.SHARED,

@@ -22,6 +22,8 @@ PAGES = [
     ("/inbox/", "suffolk.officer", None, None),
     ("/inbox/count/", "suffolk.officer", None, None),
     ("/agency/notifications/", "admin.ncc", "social.worker", 403),
+    # The agency's repeat-missing rule (issue 19): its admins set it.
+    ("/agency/repeat-missing-rule/", "admin.ncc", "mash.manager", 403),
 ]
 
 API = [
