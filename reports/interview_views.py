@@ -95,6 +95,7 @@ def return_interviews(request: HttpRequest) -> HttpResponse:
             "total": total,
             "previous": previous,
             "following": following if following <= timezone.localdate() else None,
+            "today": timezone.localdate(),
             "under": settings.REPORT_SUPPRESS_UNDER,
             "hours": settings.RETURN_INTERVIEW_HOURS,
         },

@@ -114,6 +114,9 @@ def test_the_page_the_csv_and_the_api_agree(returns):
     assert problem(client.get(reverse("api-return-interview-report"), {"month": "11/2026"}), 400)
     bad = text_of(client.get(reverse("return-interview-report"), {"month": "<b>x"}))
     assert "Enter the month as year and month" in bad
+    empty = text_of(client.get(reverse("return-interview-report"), {"month": "2026-06"}))
+    assert "No child returned from a missing episode in June 2026." in empty
+    assert "See July 2026" in empty and "so far" not in empty
 
 
 def test_an_agency_admin_is_refused_and_the_signed_out_sent_to_sign_in(returns, client):
