@@ -12,6 +12,10 @@ Action.declare(
     MISSING_REGRADED=("missing_regraded", "Changed a missing child's risk grading"),
     RETURN_RECORDED=("return_recorded", "Recorded a missing child's return"),
     RETURN_INTERVIEW_RECORDED=("return_interview_recorded", "Recorded a return home interview"),
+    REPEAT_MISSING_ALERT_RAISED=(
+        "repeat_missing_alert_raised",
+        "Raised a repeat-missing alert (strategy discussion due)",
+    ),
     REPEAT_RULE_CHANGED=("repeat_rule_changed", "Changed an agency's repeat-missing rule"),
     PROFILE_VIEWED=("profile_viewed", "Read a child's missing-from-care profile"),
     PROFILE_CHANGED=("profile_changed", "Changed a child's missing-from-care profile"),

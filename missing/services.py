@@ -204,6 +204,10 @@ def _alert_if_repeated(
     alert = RepeatMissingAlert.objects.create(
         case=case, episode=episode, reasons="; ".join(reasons), raised_at=now, due_at=due
     )
+    case_changed(
+        Action.REPEAT_MISSING_ALERT_RAISED, person, case.pk, alert=alert.pk, episode=episode.pk,
+        due_at=due.isoformat(),
+    )  # fmt: skip
     notify(
         case, Notification.Kind.REPEAT_MISSING, alert.pk,
         _summary(case, f"repeat missing: convene a strategy discussion by {said(due)}"),

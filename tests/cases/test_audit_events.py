@@ -93,9 +93,17 @@ API_EVENTS = {
     ("get", "api-case-missing-episodes"): [A.CASE_VIEWED],
     ("get", "api-case-missing-episode"): [A.CASE_VIEWED],
     # The hospital covering the area is told, so it is given view access to open the case.
-    ("post", "api-case-missing-episodes"): [A.MISSING_REPORTED, A.SHARED],
+    # Graded high, so a repeat-missing alert is raised too (tests/missing/test_repeat_missing).
+    ("post", "api-case-missing-episodes"): [
+        A.MISSING_REPORTED,
+        A.SHARED,
+        A.REPEAT_MISSING_ALERT_RAISED,
+    ],
     ("post", "api-case-missing-episode-returned"): [A.RETURN_RECORDED],
-    ("post", "api-case-missing-episode-regrade"): [A.MISSING_REGRADED],
+    ("post", "api-case-missing-episode-regrade"): [
+        A.MISSING_REGRADED,
+        A.REPEAT_MISSING_ALERT_RAISED,
+    ],
     ("post", "api-case-missing-episode-interview"): [A.RETURN_INTERVIEW_RECORDED],
     ("post", "api-share-renew"): [A.SHARE_RENEWED],
     ("get", "api-case-missing-profile"): [A.PROFILE_VIEWED],

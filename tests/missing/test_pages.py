@@ -572,7 +572,7 @@ def test_each_form_records_exactly_its_events(case, people, partnership):
     ]  # fmt: skip
     # No placement now: Norfolk's police and hospital are told, so they get view access.
     assert written(reverse("missing-new", args=[case.pk]), missing_form()) == [
-        A.MISSING_REPORTED, A.SHARED, A.SHARED,
+        A.MISSING_REPORTED, A.SHARED, A.SHARED, A.REPEAT_MISSING_ALERT_RAISED,  # graded high
     ]  # fmt: skip
     episode = MissingEpisode.objects.get(case=case)
     back = {**moment("returned_on", "returned_time", ago(hours=1)), "how_found": "Came home"}

@@ -75,7 +75,13 @@ def test_the_third_time_in_30_days_raises_one_alert_whatever_the_grade(case, peo
     assert alerts(case) == []
     third = gone(people, case, 1, risk="very_low", back=False)
     assert alerts(case) == ["Missing for the 3rd time in 30 days"]
-    assert RepeatMissingAlert.objects.get(case=case).episode == third
+    alert = RepeatMissingAlert.objects.get(case=case)
+    assert alert.episode == third
+    # Audited as a change to the case, by whoever's report raised it.
+    [raised] = events("repeat_missing_alert_raised")
+    assert raised.target_id == str(case.pk) and raised.actor_username == "police.officer"
+    assert raised.detail == {"alert": alert.pk, "episode": third.pk,
+                             "due_at": alert.due_at.isoformat()}  # fmt: skip
 
 
 def test_any_high_risk_episode_raises_one_and_regrading_to_high_too(case, people):
