@@ -23,9 +23,8 @@ from cases.models import Case
 from cases.roles import Act, require
 from cases.selectors import can, case_for, case_to, record_refusal
 from cases.services import CaseClosed
-from missing import profiles, selectors
+from missing import photos, profiles, selectors
 from missing import serializers as ms
-from missing.models import ProfilePhoto
 from missing.services import (
     AlreadyGraded,
     AlreadyMissing,
@@ -471,10 +470,5 @@ def missing_profile_photo(request: Request, case_id: int) -> HttpResponse:
     photo = profiles.current_photo(profiles.profile_of(found))
     if photo is None:
         raise Http404("No photo")
-    content = ProfilePhoto.objects.values_list("content", flat=True).get(pk=photo.pk)
     profiles.viewed_profile(request._request, found, got, "photo")
-    response = HttpResponse(bytes(content), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photos.served(photo)

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # A camera's JPEG with a second picture in it (MPO) is a JPEG too: many phones save those.
@@ -70,3 +71,16 @@ def clean(data: bytes) -> CleanPhoto:
         height=picture.height,
         sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+def served(photo) -> HttpResponse:
+    """A stored photo as its one way out (the page's and the API's, after their access check):
+    its bytes read only now, never cached by a browser or proxy, never sniffed as anything but
+    the image it is, and sandboxed should anything open it as a page."""
+    content = type(photo).objects.values_list("content", flat=True).get(pk=photo.pk)
+    response = HttpResponse(bytes(content), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -20,7 +20,7 @@ from cases.pages import contributing, done, form_page, posted
 from cases.roles import Act
 from cases.selectors import can, case_for, record_refusal
 from cases.services import CaseClosed
-from missing import profiles, selectors
+from missing import photos, profiles, selectors
 from missing.forms import PhotoForm, ProfileForm, ReasonForm
 from missing.models import ReturnInterview
 from safeguarding.uk_time import said
@@ -126,14 +126,8 @@ def profile_photo(request: HttpRequest, case_id: int) -> HttpResponse:
     if photo is None:
         record_refusal(request.user, "case", case.pk, "missing_profile_photo")
         return HttpResponse("No photo", status=404, content_type="text/plain")
-    content = type(photo).objects.values_list("content", flat=True).get(pk=photo.pk)
     profiles.viewed_profile(request, case, got, "photo")
-    response = HttpResponse(bytes(content), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photos.served(photo)
 
 
 def _closed(request: HttpRequest, case: Case) -> HttpResponse:

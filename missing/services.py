@@ -417,19 +417,6 @@ def report_missing(
         occurred_at=last_seen_at,
     )
     area = area_for(case)
-    # The profile goes to the police looking for the child, in this transaction: the force
-    # where they were last seen and the host force where they live (missing.profiles).
-    forces = [
-        agency
-        for where in dict.fromkeys(place for place in (last_seen_area, area) if place)
-        for agency in agencies_covering(where, [Agency.Kind.POLICE])
-    ]
-    released = release_to_police(episode, list(dict.fromkeys(forces)), now)
-    case_changed(
-        Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk,
-        last_seen_area=last_seen_area.pk if last_seen_area else None,
-        profile_released_to=[agency.pk for agency in released],
-    )  # fmt: skip
     # The agencies covering where the child is are told, so they must be able to open the
     # case (a placement has usually shared it with them already); so is the police force
     # where they were last seen, which looks for them. Told as sharers (`recipients`).
@@ -439,6 +426,15 @@ def report_missing(
     if last_seen_area is not None and last_seen_area != area:
         police = agencies_covering(last_seen_area, [Agency.Kind.POLICE])
         covering += [(agency, last_seen_area) for agency in police]
+    # The profile goes to the police among them, in this transaction: the force where the
+    # child was last seen and the host force where they live (missing.profiles).
+    forces = dict.fromkeys(agency for agency, _ in covering if agency.kind == Agency.Kind.POLICE)
+    released = release_to_police(episode, list(forces), now)
+    case_changed(
+        Action.MISSING_REPORTED, person, case.pk, episode=episode.pk, risk=risk,
+        last_seen_area=last_seen_area.pk if last_seen_area else None,
+        profile_released_to=[agency.pk for agency in released],
+    )  # fmt: skip
     made = {}
     for agency, where in covering:
         if agency != person.agency and agency.pk not in made:
