@@ -643,3 +643,38 @@ def test_high_risk_screenings_are_counted_up_to_more_than_100(manager, people, o
     )  # fmt: skip
     assert triage_summary(people["mash.manager"])["high_risk_screenings"] == 101
     assert "More than 100" in manager.get(reverse("triage")).content.decode()
+
+
+def test_the_summary_compiled_once_is_the_query_built_afresh_at_any_later_time(people, morning):
+    """safeguarding.compiled moves every datetime parameter by the time since it compiled:
+    right only while each is "now" moved by a fixed amount. A day and a clock change later,
+    the statement run is exactly the one a fresh build makes, and gives the same counts."""
+    from safeguarding.compiled import CompiledQuery
+    from triage.selectors import summary_key, summary_query
+
+    person = people["mash.manager"]
+    compiled = CompiledQuery("test")
+    first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
+    compiled.sql(summary_key(person), lambda at: summary_query(person, at), first)
+    for later in (first + dt.timedelta(hours=26, minutes=7, microseconds=5), timezone.now()):
+        sql, params, _ = compiled.sql(
+            summary_key(person), lambda at: summary_query(person, at), later
+        )
+        fresh_sql, fresh_params = summary_query(person, later).query.sql_with_params()
+        assert (sql, params) == (fresh_sql, tuple(fresh_params))
+        assert any(isinstance(p, dt.datetime) for p in params)  # the clock is in it
+
+
+def test_the_summary_counts_follow_the_clock_after_it_is_compiled(people, make_contact):
+    """Compiled while a contact was not yet overdue, counted again once it is: the cached
+    statement's deadline moved with the clock."""
+    from triage.selectors import SUMMARY, triage_summary
+
+    SUMMARY.forget()
+    manager = people["mash.manager"]
+    contact = make_contact(rag="red")
+    before = contact.due_at - dt.timedelta(minutes=1)
+    after = contact.due_at + dt.timedelta(minutes=1)
+    assert triage_summary(manager, before)["queue"]["overdue"] == 0
+    assert triage_summary(manager, after)["queue"]["overdue"] == 1
+    assert len(SUMMARY._compiled) == 1  # the second count ran the statement compiled first
