@@ -6,8 +6,10 @@ event and the chronology), and every read of case data is audited here, before t
 is built. Lists are cursor-paged, 25 a page, in a fixed number of queries.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
@@ -16,13 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.actions import Action
+from cases import assessments as assessing
 from cases import http, selectors
 from cases import serializers as s
-from cases.models import Case
+from cases.models import Assessment, Case, Phrase
 from cases.roles import Act, require
 from cases.services import (
     AmendmentRefused,
     CaseAlreadyClosed,
+    CaseClosed,
     OpenCaseExists,
     add_entry,
     amend_entry,
@@ -30,8 +34,9 @@ from cases.services import (
     create_child_and_case,
     open_case,
     possible_duplicates,
-    record_screening,
 )
+from safeguarding import problems
+from safeguarding.paging import CursorPage
 
 
 def _with_access(person, case: Case) -> Case:
@@ -337,9 +342,13 @@ def entry(request: Request, case_id: int, entry_id: int) -> Response:
     listing=("case_screenings_list", "The case's CSE screenings", "Latest first."),
     creating=(
         "case_screenings_create",
-        "Record a CSE screening",
-        "The indicators found decide the case's risk level.",
+        "Scored screenings are no longer recorded",
+        "Always 410 Gone (issue 21): the level of exploitation risk is the practitioner's "
+        "judgement, recorded with `POST /api/v1/cases/{case_id}/assessments/`, named in the "
+        "problem's `successor` and the `Link` header. Nothing is saved. Reading the case's "
+        "old screenings still works.",
     ),
+    created=http.answers({}, 400, 404, 410),
 )
 def screenings(request: Request, case_id: int) -> Response:
     if request.method == "GET":
@@ -347,15 +356,14 @@ def screenings(request: Request, case_id: int) -> Response:
         return http.case_page(
             request, case_id, selectors.screenings, s.ScreeningSerializer, order, view="screenings"
         )
-
-    person = request.user
-    found = selectors.case_to(person, case_id, Act.SCREEN)
-    data = http.body(request, s.NewScreeningSerializer)
-    screening = record_screening(person, found, **data)
-    return Response(
-        s.ScreeningSerializer(screening).data,
-        status=status.HTTP_201_CREATED,
-        headers=http.location(request, "api-case-screening", found.pk, screening.pk),
+    found = selectors.case_for(request.user, case_id, audit_refusal=True)
+    successor = request.build_absolute_uri(reverse("api-case-assessments", args=[found.pk]))
+    return problems.problem(
+        status.HTTP_410_GONE,
+        "Scored CSE screenings are no longer recorded, and nothing was saved. Record an "
+        "exploitation risk assessment instead: the practitioner chooses the level and says why.",
+        successor=successor,
+        headers={"Link": f'<{successor}>; rel="successor-version"'},
     )
 
 
@@ -373,3 +381,171 @@ def screening(request: Request, case_id: int, screening_id: int) -> Response:
         request, case_id, screening_id, selectors.screenings, s.ScreeningSerializer,
         view="screenings",
     )  # fmt: skip
+
+
+# --- exploitation risk assessments (issue 21) -------------------------------------------------
+
+ASSESSMENT_ID = http.id_parameter("assessment_id", "An exploitation risk assessment of the case.")
+CONTRIBUTION_ID = http.id_parameter("contribution_id", "An agency's part of the assessment.")
+
+
+def _refused(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+
+
+@http.collection(
+    tags=["cases"],
+    path=[http.CASE_ID],
+    row=s.AssessmentSerializer,
+    new=s.NewAssessmentSerializer,
+    listing=("case_assessments_list", "The case's exploitation risk assessments", "Newest first."),
+    creating=(
+        "case_assessments_create",
+        "Record an exploitation risk assessment",
+        "The lead agency's practitioner (403 for another agency: add its part instead). The "
+        "level is saved as sent; the signs, vulnerabilities and protective factors never set "
+        "it. A level lower than the case's waits for a team manager or MASH manager to agree "
+        "(`stands` false) and the case keeps its level until then.",
+    ),
+    created=http.answers({201: s.AssessmentSerializer}, 400, 404, 409),
+)
+def assessments(request: Request, case_id: int) -> Response:
+    if request.method == "GET":
+        return http.case_page(
+            request, case_id, assessing.assessments, s.AssessmentSerializer,
+            ("-assessed_at", "-id"), view="assessments",
+        )  # fmt: skip
+    person = request.user
+    found = selectors.case_to(person, case_id, Act.ASSESS)
+    if found.lead_agency_id != person.agency_id:
+        raise assessing.NotLeadAgency()
+    data = http.body(request, s.NewAssessmentSerializer)
+    try:
+        assessment = assessing.record_assessment(person, found, **data)
+    except DjangoValidationError as error:
+        raise _refused(error) from error
+    except CaseClosed as closed:
+        return http.case_closed(closed)
+    return Response(
+        s.AssessmentSerializer(assessment).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(request, "api-case-assessment", found.pk, assessment.pk),
+    )
+
+
+@http.item(
+    tags=["cases"],
+    row=s.AssessmentSerializer,
+    operation=("case_assessment_retrieve", "One exploitation risk assessment", "As listed."),
+    path=[http.CASE_ID, ASSESSMENT_ID],
+)
+def assessment(request: Request, case_id: int, assessment_id: int) -> Response:
+    return http.case_item(
+        request, case_id, assessment_id, assessing.assessments, s.AssessmentSerializer,
+        view="assessments",
+    )  # fmt: skip
+
+
+@extend_schema(
+    operation_id="case_assessment_agree",
+    summary="Agree a lower exploitation risk level",
+    description="A team manager or MASH manager of the lead agency who did not record the "
+    "assessment. The level becomes the case's. Again is harmless.",
+    tags=["cases"],
+    parameters=[http.CASE_ID, ASSESSMENT_ID, http.IDEMPOTENCY_KEY],
+    request=None,
+    responses=http.answers({200: s.AssessmentSerializer}, 400, 404) | http.KEY_REUSED,
+)
+@api_view(["POST"])
+@http.casework
+@http.idempotent
+def assessment_agree(request: Request, case_id: int, assessment_id: int) -> Response:
+    person = request.user
+    found = selectors.case_to(person, case_id, Act.AGREE_LEVEL)
+    chosen = Assessment.objects.filter(case=found, pk=assessment_id).first()
+    if chosen is None:
+        raise Http404("No such assessment")
+    try:
+        agreed = assessing.agree_level(person, chosen)
+    except assessing.AgreementRefused as refused:
+        raise ValidationError({"non_field_errors": refused.messages}) from refused
+    return Response(s.AssessmentSerializer(assessing.assessments(found).get(pk=agreed.pk)).data)
+
+
+@http.collection(
+    tags=["cases"],
+    path=[http.CASE_ID],
+    row=s.ContributionSerializer,
+    new=s.NewContributionSerializer,
+    listing=(
+        "case_assessment_contributions_list",
+        "Agencies' parts of the risk assessment",
+        "Newest first; another agency's restricted part is not listed.",
+    ),
+    creating=(
+        "case_assessment_contributions_create",
+        "Add your agency's part to the risk assessment",
+        "The signs your agency has seen and its analysis, for the lead agency to weigh.",
+    ),
+    created=http.answers({201: s.ContributionSerializer}, 400, 404, 409),
+)
+def contributions(request: Request, case_id: int) -> Response:
+    person = request.user
+    if request.method == "GET":
+        return http.case_page(
+            request, case_id, lambda case: assessing.contributions_seen_by(person, case),
+            s.ContributionSerializer, ("-contributed_at", "-id"), view="assessments",
+            listed="contributions",
+        )  # fmt: skip
+    found = selectors.case_to(person, case_id, Act.CONTRIBUTE_ASSESSMENT)
+    data = http.body(request, s.NewContributionSerializer)
+    try:
+        contribution = assessing.add_contribution(person, found, **data)
+    except DjangoValidationError as error:
+        raise _refused(error) from error
+    except CaseClosed as closed:
+        return http.case_closed(closed)
+    return Response(
+        s.ContributionSerializer(contribution).data,
+        status=status.HTTP_201_CREATED,
+        headers=http.location(
+            request, "api-case-assessment-contribution", found.pk, contribution.pk
+        ),
+    )
+
+
+@http.item(
+    tags=["cases"],
+    row=s.ContributionSerializer,
+    operation=("case_assessment_contribution_retrieve", "One agency's part", "As listed."),
+    path=[http.CASE_ID, CONTRIBUTION_ID],
+)
+def contribution(request: Request, case_id: int, contribution_id: int) -> Response:
+    return http.case_item(
+        request, case_id, contribution_id,
+        lambda case: assessing.contributions_seen_by(request.user, case),
+        s.ContributionSerializer, view="assessments", listed="contributions",
+    )  # fmt: skip
+
+
+# --- the language prompts' phrases (issue 21) --------------------------------------------------
+
+
+@extend_schema(
+    operation_id="language_phrases_list",
+    summary="Words that can blame a child, and what to say instead",
+    description="The list the Hub's forms prompt with (never blocking), by phrase, 100 a "
+    "page: for an integrator's own forms. `words` matches whole words, any case; a word "
+    "ending in * matches any word it begins. The same for everyone signed in.",
+    tags=["lookups"],
+    parameters=[http.CURSOR],
+    responses=http.answers(http.page(s.PhraseSerializer), 400),
+)
+@api_view(["GET"])
+def language_phrases(request: Request) -> Response:
+    unknown = {name: ["Unknown parameter."] for name in request.query_params if name != "cursor"}
+    if unknown:
+        raise ValidationError(unknown)
+    paginator = CursorPage("words", "id", page_size=100)
+    rows = paginator.paginate_queryset(Phrase.objects.filter(active=True), request)
+    return paginator.get_paginated_response(s.PhraseSerializer(rows, many=True).data)

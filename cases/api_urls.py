@@ -15,4 +15,13 @@ urlpatterns = [
     path("cases/<int:case_id>/screenings/", api.screenings, name="api-case-screenings"),
     path("cases/<int:case_id>/screenings/<int:screening_id>/", api.screening,
          name="api-case-screening"),
+    path("cases/<int:case_id>/assessments/", api.assessments, name="api-case-assessments"),
+    path("cases/<int:case_id>/assessments/<int:assessment_id>/", api.assessment,
+         name="api-case-assessment"),
+    path("cases/<int:case_id>/assessments/<int:assessment_id>/agree/", api.assessment_agree,
+         name="api-case-assessment-agree"),
+    path("cases/<int:case_id>/assessment-contributions/", api.contributions,
+         name="api-case-assessment-contributions"),
+    path("cases/<int:case_id>/assessment-contributions/<int:contribution_id>/",
+         api.contribution, name="api-case-assessment-contribution"),
 ]  # fmt: skip

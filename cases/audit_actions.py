@@ -17,4 +17,10 @@ Action.declare(
     ENTRY_ADDED=("entry_added", "Added a chronology entry"),
     ENTRY_AMENDED=("entry_amended", "Amended a chronology entry"),
     SCREENING_RECORDED=("screening_recorded", "Recorded a CSE screening"),
+    ASSESSMENT_RECORDED=("assessment_recorded", "Recorded an exploitation risk assessment"),
+    ASSESSMENT_LEVEL_AGREED=("assessment_level_agreed", "Agreed a lower exploitation risk level"),
+    ASSESSMENT_CONTRIBUTED=(
+        "assessment_contributed",
+        "Added an agency's part to an exploitation risk assessment",
+    ),
 )

@@ -8,12 +8,23 @@ first radio's id (`id_<name>`), which the error summary links to.
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases import journey, moments
-from cases.models import Child, Entry, Screening, searchable
+from cases import journey, language, moments
+from cases.assessments import review_date_error
+from cases.models import (
+    ASSESSED_LEVELS,
+    Child,
+    Entry,
+    Harm,
+    Protective,
+    Vulnerability,
+    searchable,
+)
 from cases.moments import CLOCK_SKEW, EARLIEST_DAY, day_said
+from cases.risk import months_after
 from cases.validators import (
     POSTCODE_HINT,
     normalise_nhs_number,
@@ -358,9 +369,24 @@ def _time(value: str) -> dt.time:
         ) from None
 
 
-class EntryForm(MomentsForm):
+class LanguagePrompts:
+    """A form whose text is checked for words that blame a child (cases.language). The
+    view saves only if `language_ok()`: every phrase found has been shown to the author,
+    by this form sent back once or by the page's script. It never refuses twice."""
+
+    PROMPTED: tuple[str, ...] = ()
+    prompts: list = []
+
+    def language_ok(self) -> bool:
+        self.prompts = language.found_in(str(self.data.get(name, "")) for name in self.PROMPTED)
+        seen = set(self.data.getlist(language.FIELD))
+        return all(prompt.words in seen for prompt in self.prompts)
+
+
+class EntryForm(LanguagePrompts, MomentsForm):
     MOMENTS = {"occurred_at": ("occurred_on", "occurred_time", "the time it happened")}
     NOT_YET = "The time it happened must be in the past"
+    PROMPTED = ("text",)
 
     category = choice_field("Category", [("", "Select a category"), *(
         (c.value, c.label) for c in Entry.RECORDABLE)], "Select a category")  # fmt: skip
@@ -384,29 +410,64 @@ class EntryForm(MomentsForm):
 
 class AmendEntryForm(EntryForm):
     restricted = None
+    PROMPTED = ("text", "reason")
     reason = text_field("Why are you amending it?", 500, widget=forms.Textarea,
                    missing="Enter why you are amending the entry")  # fmt: skip
 
 
-class ScreeningForm(forms.Form):
-    NONE = "none"
+def _several(label: str, choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False,
+        error_messages={"invalid_choice": "Choose from the list"},
+    )  # fmt: skip
 
-    indicators = forms.MultipleChoiceField(
-        label="Which of these have been seen?",
-        choices=[*Screening.Indicator.choices, (NONE, "None of these")],
-        required=True,
-        error_messages={
-            "required": "Select the indicators seen, or None of these",
-            "invalid_choice": "Select the indicators seen, or None of these",
-        },
+
+class AssessmentForm(LanguagePrompts, forms.Form):
+    """The lead agency's exploitation risk assessment (cases.assessments). The signs,
+    vulnerabilities and protective factors inform; the practitioner chooses the level."""
+
+    # Not the child's view: their own words are recorded as they said them.
+    PROMPTED = ("analysis", "rationale")
+
+    harm = _several("Signs that harm is happening", Harm.choices)
+    vulnerabilities = _several("Vulnerabilities", Vulnerability.choices)
+    protective = _several("Protective factors", Protective.choices)
+    child_view = text_field(
+        "The child’s view, in their own words", 4000, required=False, widget=forms.Textarea
     )
-    notes = text_field("Notes (optional)", 2000, required=False, widget=forms.Textarea)
+    analysis = text_field("Your analysis", 8000, widget=forms.Textarea,
+                          missing="Enter your analysis")  # fmt: skip
+    level = choice_field(
+        "Level of risk", [(level.value, level.label) for level in ASSESSED_LEVELS],
+        "Choose the level of risk: low, medium or high",
+    )  # fmt: skip
+    rationale = text_field("Why this level", 4000, widget=forms.Textarea,
+                           missing="Enter why you chose this level")  # fmt: skip
+    review_by = DateField(
+        label="Review date", past_only=False,
+        error_messages={"required": "Enter the date to review the assessment by"},
+    )  # fmt: skip
 
-    def clean_indicators(self) -> list[str]:
-        chosen = self.cleaned_data["indicators"]
-        if self.NONE in chosen and len(chosen) > 1:
-            raise forms.ValidationError("Select the indicators seen, or None of these, not both")
-        return [i for i in chosen if i != self.NONE]
+    @staticmethod
+    def initial_for() -> dict:
+        return {"review_by": months_after(timezone.localdate(), settings.SCREENING_REVIEW_MONTHS)}
+
+    def clean_review_by(self) -> dt.date:
+        day = self.cleaned_data["review_by"]
+        if error := review_date_error(day, timezone.localdate()):
+            raise forms.ValidationError(error)
+        return day
+
+
+class ContributionForm(LanguagePrompts, forms.Form):
+    """Another agency's part of the assessment: what it has seen and its analysis."""
+
+    PROMPTED = ("analysis",)
+
+    harm = _several("Signs that harm is happening your agency has seen", Harm.choices)
+    analysis = text_field("Your agency’s analysis", 8000, widget=forms.Textarea,
+                          missing="Enter your agency’s analysis")  # fmt: skip
+    restricted = forms.BooleanField(label="Only my agency can see this", required=False)
 
 
 class CloseForm(forms.Form):

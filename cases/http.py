@@ -97,6 +97,7 @@ ERRORS = {
     ),
     404: problem_answer("Not found, or not yours to see (the two are not told apart)."),
     409: problem_answer("Not possible as the case stands."),
+    410: problem_answer("No longer done here: `successor` names what replaced it."),
     429: problem_answer("Too many requests this minute."),
 }
 
@@ -106,6 +107,12 @@ ERRORS = {
 KEY_REUSED = {
     422: problem_answer("This Idempotency-Key was used before for another body or address.")
 }
+
+
+def case_closed(closed: Exception) -> Response:
+    """409 `case-closed` for a change a closed case takes no more (cases.services.CaseClosed).
+    Only someone who may record on the case gets this far: the reference is theirs to see."""
+    return problems.problem(status.HTTP_409_CONFLICT, str(closed), kind="case-closed")
 
 
 def answers(success: dict, *errors: int) -> dict:

@@ -226,7 +226,9 @@ class Entry(models.Model):
         # Written by the service itself when something happens to the case.
         CASE_OPENED = "case_opened", "Case opened"
         CASE_CLOSED = "case_closed", "Case closed"
-        SCREENING = "screening", "CSE screening"
+        SCREENING = "screening", "Scored CSE screening"
+        ASSESSMENT = "assessment", "Exploitation risk assessment"
+        ASSESSMENT_CONTRIBUTION = "assessment_contribution", "Contribution to the risk assessment"
         SHARE = "share", "Shared"
         SHARE_ACKNOWLEDGED = "share_acknowledged", "Share acknowledged"
         SHARE_REVOKED = "share_revoked", "Share revoked"
@@ -315,7 +317,9 @@ class Screening(models.Model):
 
     class Indicator(models.TextChoices):
         MISSING = "missing", "Going missing"
-        OLDER_PARTNER = "older_partner", "Older ‘boyfriend’ or ‘girlfriend’"
+        # Was "Older 'boyfriend' or 'girlfriend'": an adult who exploits a child is not their
+        # partner (issue 21; the language prompts' list says why).
+        OLDER_PARTNER = "older_partner", "An adult presented to the child as a partner"
         MONEY_OR_GIFTS = "money_or_gifts", "Unexplained money, gifts or phones"
         SUBSTANCE_MISUSE = "substance_misuse", "Drug or alcohol misuse"
         SEXUAL_HEALTH = "sexual_health", "Sexual health concerns"
@@ -347,3 +351,156 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.risk_level} {self.screened_at:%Y-%m-%d}"
+
+
+# The levels a practitioner may choose, lowest first (a case not yet assessed is below all).
+ASSESSED_LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
+LEVEL_RANK = {RiskLevel.NOT_SCREENED: 0, RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3}
+
+
+class Harm(models.TextChoices):
+    """Signs that exploitation is already happening: kept apart from vulnerabilities and
+    protective factors, and never added up into a level (issue 21)."""
+
+    DISCLOSURE = "disclosure", "The child has told someone they are being abused or exploited"
+    SEXUAL_HEALTH = "sexual_health", "Sexual health concerns (infection, pregnancy, termination)"
+    GIFTS_OR_MONEY = "gifts_or_money", "Gifts, money, phones, alcohol or drugs from unknown sources"
+    ADULTS_OF_CONCERN = "adults_of_concern", "Seen with adults of concern"
+    TRANSPORTED = "transported", "Picked up or dropped off by unknown adults, or in taxis"
+    FOUND_ELSEWHERE = (
+        "found_elsewhere",
+        "Found, after going missing, with adults of concern or far from home",
+    )
+    ONLINE = "online", "Asked for, or sent, sexual images online"
+    INJURIES = "injuries", "Unexplained injuries"
+
+
+class Vulnerability(models.TextChoices):
+    """What makes exploitation more likely: context, never a sign of the child's choice."""
+
+    LOOKED_AFTER = "looked_after", "Looked after, or leaving care"
+    PREVIOUS_ABUSE = "previous_abuse", "Previous abuse or neglect"
+    MISSING = "missing", "Going missing from home or care"
+    SCHOOL = "school", "Out of school, excluded or often absent"
+    SUBSTANCES = "substances", "Drug or alcohol use"
+    MENTAL_HEALTH = "mental_health", "Mental health needs or self-harm"
+    LEARNING = "learning", "Learning disability or special educational needs"
+    ISOLATED = "isolated", "Isolated from family or friends"
+    HOME = "home", "Domestic abuse, or a parent’s drug or alcohol use, at home"
+
+
+class Protective(models.TextChoices):
+    TRUSTED_ADULT = "trusted_adult", "A trusted adult the child talks to"
+    FAMILY = "family", "Family support and supervision"
+    EDUCATION = "education", "Attending school, college or work"
+    ENGAGES = "engages", "Working with the services that support them"
+    ACTIVITIES = "activities", "Activities and friendships that are good for them"
+    STABLE_HOME = "stable_home", "A stable home or placement"
+
+
+class Assessment(models.Model):
+    """An exploitation risk assessment by the lead agency: the level the practitioner chose
+    and why (issue 21). The indicators inform that judgement; nothing computes the level
+    from them. Kept as history; the latest that stands sets the case's level.
+
+    A level lower than the case's needs a second person's agreement (a team manager or the
+    MASH manager of the lead agency) before it stands: `needs_agreement` until `agreed_at`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_at = models.DateTimeField(default=timezone.now)
+    harm = models.JSONField("signs that harm is happening", default=list)
+    vulnerabilities = models.JSONField(default=list)
+    protective = models.JSONField("protective factors", default=list)
+    child_view = models.TextField("the child’s view, in their words", max_length=4000, blank=True)
+    analysis = models.TextField(max_length=8000)
+    level = models.CharField(max_length=20, choices=RiskLevel.choices)
+    rationale = models.TextField(max_length=4000)
+    review_by = models.DateField()
+    previous_level = models.CharField(max_length=20, choices=RiskLevel.choices)
+    needs_agreement = models.BooleanField(default=False)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        blank=True,
+    )  # fmt: skip
+    agreed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["case", "-assessed_at", "-id"], name="assessment_case_time")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=[level.value for level in ASSESSED_LEVELS]),
+                name="assessment_level_chosen",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(agreed_at__isnull=True) | models.Q(needs_agreement=True),
+                name="assessment_agreed_only_if_needed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.level} {self.assessed_at:%Y-%m-%d}"
+
+    @property
+    def stands(self) -> bool:
+        """Whether this level is the case's (or was, until a later one): not lower than the
+        level before it, or lower and agreed."""
+        return not self.needs_agreement or self.agreed_at is not None
+
+
+class AssessmentContribution(models.Model):
+    """Another agency's part of the assessment: the signs it has seen and its analysis,
+    attributed to it, for the lead agency's practitioner to weigh. Restricted, it is read
+    only by the agency that wrote it, like a restricted entry."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contributions")
+    agency = models.ForeignKey("people.Agency", on_delete=models.PROTECT, related_name="+")
+    contributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    contributed_at = models.DateTimeField(default=timezone.now)
+    harm = models.JSONField("signs that harm is happening", default=list)
+    analysis = models.TextField(max_length=8000)
+    restricted = models.BooleanField(default=False)
+    # The assessment that weighed it: the first one the lead agency recorded after it.
+    weighed_in = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="contributions", null=True,
+        blank=True,
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["case", "-contributed_at", "-id"], name="contribution_case_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.agency_id} {self.contributed_at:%Y-%m-%d}"
+
+
+class Phrase(models.Model):
+    """Words that blame a child for their abuse, with what to say instead and why (issue 21).
+
+    A form whose text holds one suggests other words before saving; it never refuses, and
+    nothing about it is audited against the author (cases.language). Platform admins keep
+    the list in the admin. `words` matches whole words whatever the case, curly or straight
+    quotes and spacing; "herself", "himself" and "themself" match "themselves"; a word
+    ending in * matches any word it begins ("prostitut*").
+    """
+
+    words = models.CharField(max_length=100, unique=True)
+    instead = models.TextField("words to use instead", max_length=1000)
+    why = models.TextField(max_length=1000)
+    source = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["words"]
+
+    def __str__(self) -> str:
+        return self.words

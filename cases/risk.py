@@ -1,17 +1,23 @@
-"""The "CSE risk" flag of a case (cases.flags): its level and the screening behind it.
+"""The "CSE risk" flag of a case (cases.flags): its level and what set it.
 
-Registered with `cases.registry.add_case_flags` in CasesConfig.ready(). One query for any
-number of cases: each case's latest screening.
+The level is the practitioner's, from the latest exploitation risk assessment that stands
+(issue 21); a case assessed only by a scored screening keeps that level, said to come "from
+a scored screening" with its date, until an assessment replaces it, so no high-risk flag
+disappears on its own. A lower level awaiting a manager's agreement is said beside it.
+
+Registered with `cases.registry.add_case_flags` in CasesConfig.ready(). Two queries for any
+number of cases: each case's latest assessment and latest screening.
 """
 
 import calendar
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cases.flags import Flag
-from cases.models import Case, RiskLevel, Screening
+from cases.models import Assessment, Case, Entry, RiskLevel, Screening
 from people.models import Person
 from safeguarding import uk_time
 
@@ -29,6 +35,38 @@ def latest_screenings(case_ids) -> dict[int, Screening]:
     return {screening.case_id: screening for screening in rows}
 
 
+# Events that may change a child's risk: one recorded after the latest assessment proposes
+# an early review (issue 21). A missing report writes a "missing" entry; a disclosure is an
+# entry of its own.
+SIGNIFICANT = (Entry.Category.DISCLOSURE, Entry.Category.MISSING)
+
+
+def latest_assessments(case_ids, person: Person | None = None) -> dict[int, Assessment]:
+    """Each case's newest assessment, standing or waiting for agreement, in one query; for
+    `person`, with the newest significant entry they may read recorded since it
+    (`event_at`, `event_category`: None if none)."""
+    rows = (
+        Assessment.objects.filter(case_id__in=list(case_ids))
+        .select_related("agency", "assessed_by")
+        .order_by("case_id", "-assessed_at", "-id")
+        .distinct("case_id")
+    )
+    if person is not None:
+        events = (
+            Entry.objects.filter(
+                case_id=OuterRef("case_id"), category__in=SIGNIFICANT,
+                recorded_at__gt=OuterRef("assessed_at"),
+            )
+            .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
+            .order_by("-recorded_at", "-id")
+        )  # fmt: skip
+        rows = rows.annotate(
+            event_at=Subquery(events.values("recorded_at")[:1]),
+            event_category=Subquery(events.values("category")[:1]),
+        )
+    return {assessment.case_id: assessment for assessment in rows}
+
+
 def months_after(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or that month's last day (30 November after 31 August)."""
     month = day.month - 1 + months
@@ -42,28 +80,76 @@ def review_by(screening: Screening) -> dt.date:
     return months_after(screened, settings.SCREENING_REVIEW_MONTHS)
 
 
+def _review(due: dt.date, what: str, *, in_lists: bool = False) -> Flag:
+    # An old screening's review is said beside the level only, not in lists, where it would
+    # crowd out what is urgent for the child now; an assessment's is also a tag in lists
+    # (the triage queue, the cases list): its review date is the practitioner's own plan.
+    return Flag(
+        "risk", "Review overdue", f"The {what} was due to be reviewed by {uk_time.said(due)}.",
+        "orange", in_lists=in_lists,
+    )  # fmt: skip
+
+
+def _assessed(case: Case, assessment: Assessment, today: dt.date) -> list[Flag]:
+    level = RiskLevel(case.risk_level)
+    day = uk_time.said(uk_time.local(assessment.assessed_at).date())
+    by = f"{assessment.assessed_by.display_name}, {assessment.agency.name}"
+    if assessment.stands:
+        detail = f"Assessed {day} by {by}."
+    else:
+        detail = (
+            f"Assessed {day} by {by} as {assessment.get_level_display().lower()}: lower, so "
+            f"the case stays {level.label.lower()} until a team manager or MASH manager agrees."
+        )
+    is_open = case.status == Case.Status.OPEN
+    if is_open and assessment.review_by >= today:
+        detail += f" Review by {uk_time.said(assessment.review_by)}."
+    label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
+    flags = [Flag("risk", label, detail, TONE.get(level, "grey"), in_lists=level == RiskLevel.HIGH)]
+    if not assessment.stands:
+        flags.append(Flag("risk", "Lower level to agree", detail, "purple", in_lists=False))
+    if is_open and assessment.review_by < today:
+        flags.append(_review(assessment.review_by, "exploitation risk assessment", in_lists=True))
+    elif is_open and getattr(assessment, "event_at", None):
+        what = Entry.Category(assessment.event_category).label.lower()
+        flags.append(
+            Flag(
+                "risk", "Early review proposed",
+                f"A {what} entry was recorded on {uk_time.said(assessment.event_at)}, after the "
+                f"latest assessment ({day}): review the exploitation risk.",
+                "orange", in_lists=False,
+            )
+        )  # fmt: skip
+    return flags
+
+
 def risk_flags(
     person: Person, cases: list[Case], *, now: dt.datetime | None = None
 ) -> dict[int, list[Flag]]:
-    """The level each case holds now, with when and by whom it was last screened.
+    """The level each case holds now, with what set it, when and by whom.
 
-    Screenings are part of the case (every agency that sees the case sees them), so the
-    person narrows nothing here. Only a high risk is a warning in lists, where the cases
-    list already has a risk column and the others have none.
+    Assessments and screenings are part of the case (every agency that sees the case sees
+    them), so the person narrows nothing here. Only a high risk is a warning in lists,
+    where the cases list already has a risk column and the others have none.
     """
-    latest = latest_screenings(case.pk for case in cases)
+    ids = [case.pk for case in cases]
+    assessed = latest_assessments(ids, person)
+    latest = latest_screenings(ids)
     today = timezone.localdate(now or timezone.now())
     flags: dict[int, list[Flag]] = {}
     for case in cases:
+        if case.pk in assessed:
+            flags[case.pk] = _assessed(case, assessed[case.pk], today)
+            continue
         level = RiskLevel(case.risk_level)
         screening = latest.get(case.pk)
         if screening is None:
-            detail = "No CSE screening is recorded on this case."
+            detail = "No exploitation risk assessment is recorded on this case."
         else:
             who = screening.screened_by.display_name
             day = uk_time.said(uk_time.local(screening.screened_at).date())
             due = review_by(screening)
-            detail = f"Latest screening {day} by {who}, {screening.agency.name}."
+            detail = f"From a scored screening on {day} by {who}, {screening.agency.name}."
             if case.status == Case.Status.OPEN and due >= today:
                 detail += f" Review by {uk_time.said(due)}."
         label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
@@ -71,15 +157,5 @@ def risk_flags(
             Flag("risk", label, detail, TONE.get(level, "grey"), in_lists=level == RiskLevel.HIGH)
         ]
         if screening is not None and case.status != Case.Status.CLOSED and due < today:
-            # Said in words beside the level; not a tag in lists, where it would crowd out
-            # what is urgent for the child now (missing, notices not taken in).
-            flags[case.pk].append(
-                Flag(
-                    "risk",
-                    "Review overdue",
-                    f"The CSE screening was due to be reviewed by {uk_time.said(due)}.",
-                    "orange",
-                    in_lists=False,
-                )
-            )
+            flags[case.pk].append(_review(due, "CSE screening"))
     return flags

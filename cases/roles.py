@@ -19,7 +19,9 @@ from people.models import Agency, Person
 Role = Person.Role
 Kind = Agency.Kind
 
-CASEWORKERS = frozenset({Role.PRACTITIONER, Role.MASH_MANAGER})
+CASEWORKERS = frozenset({Role.PRACTITIONER, Role.MASH_MANAGER, Role.TEAM_MANAGER})
+# Who may agree that a case's exploitation risk goes down (issue 21): a second person, senior.
+AGREES_LOWER_LEVELS = frozenset({Role.TEAM_MANAGER, Role.MASH_MANAGER})
 READERS = CASEWORKERS | {Role.INFORMATION_GOVERNANCE}
 
 
@@ -29,7 +31,9 @@ class Act:
     VIEW = "view"  # the case page, print, CSV, the API's reads
     OPEN_CASE = "open_case"  # record a child, open a case on one
     ADD_ENTRY = "add_entry"  # chronology entries and their amendments
-    SCREEN = "screen"  # CSE screenings
+    ASSESS = "assess"  # the lead agency's exploitation risk assessment: the level, and why
+    CONTRIBUTE_ASSESSMENT = "contribute_assessment"  # another agency's signs and analysis
+    AGREE_LEVEL = "agree_level"  # agree a lowered level, as a second person
     SHARE = "share"  # share a case, revoke a share
     CLOSE = "close"
     ACKNOWLEDGE_SHARE = "acknowledge_share"
@@ -56,7 +60,11 @@ RULES: dict[str, Rule] = {
     Act.VIEW: Rule(READERS, "view", refusal="Agency admins manage people, not cases."),
     Act.OPEN_CASE: Rule(CASEWORKERS, None),
     Act.ADD_ENTRY: Rule(CASEWORKERS, "contribute"),
-    Act.SCREEN: Rule(CASEWORKERS, "contribute"),
+    # The level is the lead agency's judgement (the service checks it leads the case); the
+    # agencies working with the child add their part, which it weighs.
+    Act.ASSESS: Rule(CASEWORKERS, "manage"),
+    Act.CONTRIBUTE_ASSESSMENT: Rule(CASEWORKERS, "contribute"),
+    Act.AGREE_LEVEL: Rule(AGREES_LOWER_LEVELS, "manage"),
     Act.SHARE: Rule(CASEWORKERS, "manage"),
     Act.CLOSE: Rule(CASEWORKERS, "manage"),
     Act.ACKNOWLEDGE_SHARE: Rule(CASEWORKERS, "view"),

@@ -17,7 +17,19 @@ from rest_framework.fields import empty
 
 from cases import pseudo_postcodes
 from cases.access import Level
-from cases.models import Case, Child, Entry, Screening
+from cases.models import (
+    ASSESSED_LEVELS,
+    Assessment,
+    AssessmentContribution,
+    Case,
+    Child,
+    Entry,
+    Harm,
+    Phrase,
+    Protective,
+    Screening,
+    Vulnerability,
+)
 from cases.moments import CLOCK_SKEW, check_when
 from cases.validators import POSTCODE_MESSAGE, normalise_nhs_number, validate_nhs_number
 from people.models import Agency, Area
@@ -456,3 +468,75 @@ class PersonSummarySerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name", allow_blank=True)
     agency = AgencySerializer(allow_null=True)
+
+
+# --- exploitation risk assessments (issue 21) ------------------------------------------------
+
+
+def _choices(choices, help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=choices), required=False, default=list,
+        help_text=help_text,
+    )  # fmt: skip
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    agency = AgencySerializer()
+    assessed_by = serializers.StringRelatedField()
+    agreed_by = serializers.StringRelatedField(allow_null=True)
+    harm = serializers.ListField(child=serializers.ChoiceField(choices=Harm.choices))
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Vulnerability.choices)
+    )
+    protective = serializers.ListField(child=serializers.ChoiceField(choices=Protective.choices))
+    stands = serializers.BooleanField(
+        help_text="False while a lower level waits for a manager's agreement: the case keeps "
+        "`previous_level` until then."
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "assessed_at", "assessed_by", "agency", "harm", "vulnerabilities",
+                  "protective", "child_view", "analysis", "level", "rationale", "review_by",
+                  "previous_level", "needs_agreement", "agreed_by", "agreed_at",
+                  "stands"]  # fmt: skip
+
+
+class NewAssessmentSerializer(serializers.Serializer):
+    harm = _choices(Harm.choices, "Signs that harm is happening (they never set the level).")
+    vulnerabilities = _choices(Vulnerability.choices, "Vulnerabilities.")
+    protective = _choices(Protective.choices, "Protective factors.")
+    child_view = Text(blank=True, required=False, default="", max_length=4000)
+    analysis = Text(max_length=8000)
+    level = serializers.ChoiceField(
+        choices=[(level.value, level.label) for level in ASSESSED_LEVELS],
+        help_text="The level the practitioner chose. Saved as sent.",
+    )
+    rationale = Text(max_length=4000)
+    review_by = serializers.DateField(help_text="A day in the future, within about six months.")
+
+
+class ContributionSerializer(serializers.ModelSerializer):
+    agency = AgencySerializer()
+    contributed_by = serializers.StringRelatedField()
+    harm = serializers.ListField(child=serializers.ChoiceField(choices=Harm.choices))
+    weighed_in = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AssessmentContribution
+        fields = ["id", "contributed_at", "contributed_by", "agency", "harm", "analysis",
+                  "restricted", "weighed_in"]  # fmt: skip
+
+
+class PhraseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Phrase
+        fields = ["id", "words", "instead", "why", "source"]
+
+
+class NewContributionSerializer(serializers.Serializer):
+    harm = _choices(Harm.choices, "Signs that harm is happening your agency has seen.")
+    analysis = Text(max_length=8000)
+    restricted = serializers.BooleanField(
+        default=False, help_text="Only your agency reads it (the lead agency does not weigh it)."
+    )

@@ -19,8 +19,6 @@ from cases.models import (
     Case,
     Child,
     Entry,
-    RiskLevel,
-    Screening,
     searchable,
     searchable_names,
 )
@@ -265,47 +263,6 @@ def amend_entry(
         Action.ENTRY_AMENDED, person, original.case_id, entry=amendment.pk, supersedes=original.pk
     )
     return amendment
-
-
-# A simple, published rule: each indicator counts once; these weigh double because each
-# alone is a strong sign of exploitation in the screening tools practitioners use.
-HEAVY_INDICATORS = {"older_partner", "money_or_gifts", "adults_of_concern", "sexual_health"}
-
-
-def risk_from(indicators: list[str]) -> str:
-    score = sum(2 if i in HEAVY_INDICATORS else 1 for i in set(indicators))
-    if score >= 5:
-        return RiskLevel.HIGH
-    if score >= 2:
-        return RiskLevel.MEDIUM
-    return RiskLevel.LOW
-
-
-@transaction.atomic
-def record_screening(person: Person, case: Case, *, indicators: list[str], notes: str) -> Screening:
-    require(person, Act.SCREEN)
-    level = risk_from(indicators)
-    screening = Screening.objects.create(
-        case=case,
-        screened_by=person,
-        agency=person.agency,
-        indicators=sorted(set(indicators)),
-        risk_level=level,
-        notes=notes,
-    )
-    Case.objects.filter(pk=case.pk).update(risk_level=level)
-    case.risk_level = level
-    labels = dict(Screening.Indicator.choices)
-    found = ", ".join(labels[i] for i in screening.indicators) or "no indicators"
-    record_on_chronology(
-        case,
-        person,
-        Entry.Category.SCREENING,
-        f"CSE screening: {screening.get_risk_level_display()} risk. Indicators: {found}."
-        + (f" Notes: {notes}" if notes else ""),
-    )
-    case_changed(Action.SCREENING_RECORDED, person, case.pk, screening=screening.pk, risk=level)
-    return screening
 
 
 class CaseClosed(Exception):

@@ -61,11 +61,6 @@ def _episodes(case: Case) -> QuerySet:
     return selectors.missing_episodes(case).select_related("reported_by", "return_recorded_by")
 
 
-def _closed(closed: CaseClosed) -> Response:
-    # Only someone who may record on the case gets this far: the reference is theirs to see.
-    return problems.problem(status.HTTP_409_CONFLICT, str(closed), kind="case-closed")
-
-
 # --- placements -----------------------------------------------------------------------------
 
 
@@ -111,7 +106,7 @@ def placements(request: Request, case_id: int) -> Response:
     try:
         placement = record_placement(person, found, **data)
     except CaseClosed as closed:
-        return _closed(closed)
+        return http.case_closed(closed)
     return Response(
         ms.PlacementSerializer(placement).data,
         status=status.HTTP_201_CREATED,
@@ -184,7 +179,7 @@ def missing_episodes(request: Request, case_id: int) -> Response:
             episode=refused.episode.pk,
         )
     except CaseClosed as closed:
-        return _closed(closed)
+        return http.case_closed(closed)
     return Response(
         ms.MissingEpisodeSerializer(_episodes(found).get(pk=episode.pk)).data,
         status=status.HTTP_201_CREATED,
@@ -434,7 +429,7 @@ def missing_profile(request: Request, case_id: int) -> Response:
     try:
         profiles.save_profile(request.user, found, **data)
     except CaseClosed as closed:
-        return _closed(closed)
+        return http.case_closed(closed)
     return http.tagged(request, _profile_data(request, found, got))
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.forms import (
+    LanguagePrompts,
     MomentsForm,
     area_field,
     choice_field,
@@ -138,13 +139,15 @@ class ReturnForm(SinceForm):
     TOO_EARLY = "The child must have returned after they were last seen ({after})"
 
 
-class ReturnInterviewForm(SinceForm):
+class ReturnInterviewForm(LanguagePrompts, SinceForm):
     """How the return home interview went (missing.services.record_return_interview): held,
     with when, why the child went and who with; or declined, or not held, with the reason.
     `others` are the case's other interviews still owed, which one conversation may cover."""
 
     MOMENTS = {"held_at": ("held_on", "held_time", "the time of the interview")}
     Outcome = ReturnInterview.Outcome
+    # Not the child's own words: recorded as they said them.
+    PROMPTED = ("summary", "outcome_reason", "factors_detail")
 
     outcome = choice_field(
         "How did it go?", Outcome.choices,
@@ -275,7 +278,7 @@ class ProfileForm(forms.Form):
     associates = _lines_field(
         "Associates",
         "One person a line: name or nickname, how they know the child, phone "
-        "number. For example: Jay (older boyfriend) 07700 900123",
+        "number. For example: Jay (adult, about 20, collects her in a car) 07700 900123",
     )
     places = _lines_field(
         "Places the child goes or has been found",

@@ -228,7 +228,7 @@ class ReturnInterview(models.Model):
     ]
     PULL = [
         ("family", "Wanting to see family"),
-        ("friends", "Friends, a boyfriend or girlfriend"),
+        ("friends", "Friends, or a partner their own age"),
         ("adults", "Adults who may be exploiting them"),
         ("gifts", "Gifts, money, alcohol or drugs offered"),
         ("online", "Someone they met online"),

@@ -344,7 +344,7 @@ def return_interview(request: HttpRequest, case_id: int, episode_id: int) -> Htt
     form = ReturnInterviewForm(
         posted(request), after=episode.returned_at, born=case.child.date_of_birth, others=others
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.language_ok():
         data = form.cleaned_data
         try:
             recorded = record_return_interview(

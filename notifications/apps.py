@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
         with the share it made (`cases` and `sharing` offer the hooks; they never import
         notifications)."""
         from cases import registry
-        from notifications import flags, services
+        from notifications import flags, reviews, services  # noqa: F401 - reviews' task
         from sharing import registry as sharing_registry
 
         registry.on_case_opened(services.tell_whose_child_it_is)

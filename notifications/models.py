@@ -29,6 +29,8 @@ class Notification(models.Model):
         OWN_CASE_OPENED = "own_case_opened", "A partner opened its own case on your child"
         CHECK_CLOSED = "check_closed", "MASH check closed: no answer needed"
         EMERGENCY_ACCESS = "emergency_access", "Emergency access used on your case"
+        # Exploitation risk assessments (issue 21): to the agency leading the case.
+        ASSESSMENT_REVIEW = "assessment_review", "Risk assessment due for review"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.

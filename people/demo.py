@@ -1,4 +1,4 @@
-"""The demo partnership: three areas, five agencies and eight people, all fictional.
+"""The demo partnership: three areas, five agencies and nine people, all fictional.
 
 Each demo person has an authenticator already set up; with DEBUG on, the second-factor
 page shows its current code, and `manage.py demo_otp_code USERNAME` prints it.
@@ -75,6 +75,8 @@ PEOPLE = [
                Person.Role.PRACTITIONER, "Social worker"),
     DemoPerson("mash.manager", "Morgan", "Hale", "norfolk_childrens",
                Person.Role.MASH_MANAGER, "MASH team manager"),
+    DemoPerson("team.manager", "Sam", "Okoro", "norfolk_childrens",
+               Person.Role.TEAM_MANAGER, "Team manager, children in care"),
     DemoPerson("ig.officer", "Riley", "Quinn", "norfolk_childrens",
                Person.Role.INFORMATION_GOVERNANCE, "Information governance officer"),
     DemoPerson("admin.ncc", "Casey", "Brook", "norfolk_childrens",

@@ -131,6 +131,8 @@ class Person(AbstractUser):
     class Role(models.TextChoices):
         PRACTITIONER = "practitioner", "Practitioner"
         MASH_MANAGER = "mash_manager", "MASH manager"
+        # Agrees a lowered exploitation risk level (issue 21) and does what a practitioner does.
+        TEAM_MANAGER = "team_manager", "Team manager"
         AGENCY_ADMIN = "agency_admin", "Agency admin"
         INFORMATION_GOVERNANCE = "information_governance", "Information governance officer"
 

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from cases.assessments import record_assessment
 from cases.models import Case, Child, Entry
-from cases.services import add_entry, create_child, create_child_and_case, record_screening
+from cases.services import add_entry, create_child, create_child_and_case
 from missing import profiles
 from missing.models import MissingEpisode, Placement
 from missing.services import (
@@ -98,10 +99,21 @@ def build_cases(partnership: Partnership) -> list[Case]:
          "with a minor injury; accompanied by an adult who left before triage.")  # fmt: skip
     note(worker, aimee, Entry.Category.STRATEGY_DISCUSSION, 2, "Strategy discussion held with "
          "police and health. Agreed: section 47 enquiry, safety plan, daily contact.")  # fmt: skip
-    record_screening(
+    record_assessment(
         worker, aimee,
-        indicators=["missing", "money_or_gifts", "older_partner", "adults_of_concern"],
-        notes="Screening after the strategy discussion.",
+        harm=["gifts_or_money", "adults_of_concern", "found_elsewhere"],
+        vulnerabilities=["looked_after", "missing", "school"],
+        protective=["trusted_adult", "engages"],
+        child_view="Aimee says the people she meets are her friends and that they look after "
+        "her. She says she likes her key worker and would talk to her.",
+        analysis="Aimee is being groomed: gifts and a phone from adults she will not name, "
+        "collected by a car police have linked to an operation, and found after going missing "
+        "at a bus station in another town. Her bond with her key worker is a strength to "
+        "build on.",
+        level="high",
+        rationale="Signs that harm is already happening, from three agencies, on top of going "
+        "missing from care. Agreed at the strategy discussion.",
+        review_by=timezone.localdate() + dt.timedelta(days=28),
     )  # fmt: skip
 
     jordan = create_child_and_case(
@@ -183,8 +195,8 @@ def place_aimee_in_suffolk(partnership: Partnership, aimee: Case) -> None:
         medical="Asthma: carries a blue inhaler. No other medication.",
         places="Ipswich railway station\nNorwich bus station\nMcDonald’s, Example Street, "
         "Norwich\nA flat above the shops on Example Parade, Norwich (found there before)",
-        associates="“Jay”, older boyfriend, about 20, 07700 900123\nKez Example, friend from "
-        "her last school, 07700 900456",
+        associates="“Jay”, adult, about 20, collects her in a car, 07700 900123\nKez Example, "
+        "friend from her last school, 07700 900456",
         contacts="Phone: 07700 900789\nSnapchat: aimee_example\nInstagram: @aimee.example",
     )  # fmt: skip
     profiles.add_photo(worker, aimee, demo_photo(), now=_ago(10))
@@ -307,7 +319,7 @@ def build_mash_morning(partnership: Partnership, *, jordan: Case) -> list[Contac
 
     ellis = child("Ellis", "Varga", dt.date(2010, 12, 19), gender=Child.Gender.FEMALE)
     red = contact("health.nurse", ellis, 6, "Disclosed to the school nurse that she is "
-                  "‘paying off a debt’ to an older boyfriend.")  # fmt: skip
+                  "‘paying off a debt’ to an adult she calls her boyfriend.")  # fmt: skip
     rate_contact(manager, red, Rag.RED, "Disclosure suggests exploitation is happening now.")
     checks = request_checks(
         manager,

@@ -77,6 +77,9 @@ REPEAT_MISSING_STRATEGY_WORKING_DAYS = env_int("REPEAT_MISSING_STRATEGY_WORKING_
 # A CSE screening is reviewed within this many months (the case page's "At a glance" says
 # by when, and that the review is overdue after it): the partnership's own policy sets it.
 SCREENING_REVIEW_MONTHS = env_int("SCREENING_REVIEW_MONTHS", 3)
+# An exploitation risk assessment (issue 21) names its own review date: the form suggests
+# SCREENING_REVIEW_MONTHS ahead, and refuses one further away than this many days.
+ASSESSMENT_REVIEW_MAX_DAYS = env_int("ASSESSMENT_REVIEW_MAX_DAYS", 183)
 # The missing-from-care profile (missing.profiles): reviewed at least this often (and after
 # every return); released by a missing report to the police looking for the child until
 # this long after the return (the window of their safe and well check and of the return
@@ -366,6 +369,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "people.models.Agency.Kind",
         "NotificationKindEnum": "notifications.models.Notification.Kind",
+        "RiskLevelEnum": "cases.models.RiskLevel",
+        "AssessedLevelEnum": [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        "ShareLevelEnum": "cases.access.Level",
     },
     # The default enum hook, then ours: an empty default is allowed by the field's pattern.
     "POSTPROCESSING_HOOKS": [
@@ -481,6 +487,12 @@ CELERY_BEAT_SCHEDULE = {
     "missing-escalate-return-interviews": {
         "task": "missing.tasks.escalate_return_interviews",
         "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    # Exploitation risk assessments past their review date (issue 21): once each.
+    "notifications-raise-assessment-reviews": {
+        "task": "notifications.reviews.raise_assessment_reviews",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
     },
     # Placement notices' shares due to lapse (the child left the area): idempotent.
     "missing-lapse-placement-shares": {

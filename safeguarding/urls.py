@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from cases import api as cases_api
 from missing import views as missing_views
 from notifications import api as notifications_api
 from notifications import views as notifications_views
@@ -19,6 +20,7 @@ api_v1 = [
     path("me/", people_api.me, name="api-me"),
     path("areas/", people_api.areas, name="api-areas"),
     path("agencies/", people_api.agencies, name="api-agencies"),
+    path("language-phrases/", cases_api.language_phrases, name="api-language-phrases"),
     path("tokens/", people_api.tokens, name="api-tokens"),
     path("tokens/<int:token_id>/", people_api.token, name="api-token"),
     path("tokens/<int:token_id>/revoke/", people_api.revoke, name="api-token-revoke"),

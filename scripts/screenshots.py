@@ -101,6 +101,12 @@ def submit_empty(page: Page) -> None:
     page.wait_for_load_state()
 
 
+def type_prompted(page: Page) -> None:
+    """Type words the language prompts point out, and wait for the prompt (issue 21)."""
+    page.locator("main textarea[name=text]").fill("Keeps putting herself at risk.")
+    page.wait_for_timeout(700)
+
+
 def search_children(page: Page) -> None:
     """Search for a demo child's surname."""
     page.locator("main input[name=name]").fill("Thornton")
@@ -122,7 +128,21 @@ SPECS = [
     Spec("case-aimee", "child-search-results", r"^/cases/\d+/$"),
     Spec("entry-new", "case", r"^/cases/\d+/entries/new/$"),
     Spec("entry-new-errors", "case", r"^/cases/\d+/entries/new/$", submit_empty, once=True),
-    Spec("screening-new", "case", r"^/cases/\d+/screening/$"),
+    Spec("entry-new-prompted", "case", r"^/cases/\d+/entries/new/$", type_prompted, once=True),
+    # Exploitation risk (issue 21): the tab, Aimee's (assessed high), the forms, the
+    # scored screenings kept as history.
+    Spec("assessments", "case", r"^/cases/\d+/assessments/$"),
+    Spec("assessments-aimee", "case-aimee", r"^/cases/\d+/assessments/$"),
+    Spec("assessment-new", "assessments", r"^/cases/\d+/assessments/new/$"),
+    Spec(
+        "assessment-new-errors",
+        "assessments",
+        r"^/cases/\d+/assessments/new/$",
+        submit_empty,
+        once=True,
+    ),
+    Spec("assessment-contribute", "case", r"^/cases/\d+/assessments/contribute/$"),
+    Spec("screenings", "assessments", r"^/cases/\d+/screening/$"),
     Spec("share", "case", r"^/cases/\d+/share/$"),
     Spec("placement-new", "case-missing", r"^/cases/\d+/placements/new/$"),
     Spec("placement-end", "case-missing", r"^/cases/\d+/placements/end/$"),

@@ -626,3 +626,28 @@ def make_contact(partnership):
         return contact
 
     return _contact
+
+
+def scored_screening(case, by, level: str, *, indicators=(), notes: str = ""):
+    """A scored CSE screening as one was recorded before issue 21, with the level it stored
+    and gave the case. No path makes new ones (they answer 410); old ones stay as history."""
+    from cases.models import Case, Screening
+
+    screening = Screening.objects.create(
+        case=case, screened_by=by, agency=by.agency, indicators=sorted(set(indicators)),
+        risk_level=level, notes=notes,
+    )  # fmt: skip
+    Case.objects.filter(pk=case.pk).update(risk_level=level)
+    case.risk_level = level
+    return screening
+
+
+@pytest.fixture
+def phrases(db):
+    """The language prompts' first list (cases migration 0007), put back if a transactional
+    test's flush emptied the table (data migrations do not survive a flush)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("cases.migrations.0007_language_phrases").seed(apps, None)

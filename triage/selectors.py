@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import Case, Child, RiskLevel, Screening
+from cases.models import Assessment, Case, Child, RiskLevel, Screening
 from cases.selectors import agency_rows, record_refusal
 from missing.models import MissingEpisode, Placement
 from missing.selectors import interviews_due, open_repeat_alerts
@@ -470,6 +470,22 @@ def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) 
     )
 
 
+def recent_high_risk_assessments(person: Person, now: dt.datetime | None = None) -> QuerySet:
+    """Exploitation risk assessments (issue 21) in the last 7 days that set a case's level
+    to high (a lower level waiting for agreement does not), on cases the agency can see."""
+    now = now or timezone.now()
+    return (
+        Assessment.objects.filter(
+            level=RiskLevel.HIGH,
+            needs_agreement=False,
+            assessed_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
+            case__in=agency_rows(person).values("content_object_id"),
+        )
+        .select_related("case__child", "agency")
+        .order_by("-assessed_at", "-id")
+    )
+
+
 QUEUE_COUNTS = ("total", "unrated", "red", "amber", "green", "overdue", "unassigned")
 CHECK_COUNTS = ("outstanding", "overdue")
 
@@ -483,7 +499,7 @@ def _figures(rows: QuerySet, group_by: str, **counts) -> Subquery:
 
 SUMMARY = CompiledQuery("triage summary")
 SUMMARY_COLUMNS = ("queue", "checks", "missing", "unacknowledged", "interviews_due",
-                   "high_risk_screenings")  # fmt: skip
+                   "high_risk_screenings", "high_risk_assessments")  # fmt: skip
 
 
 def summary_query(person: Person, now: dt.datetime) -> QuerySet:
@@ -498,6 +514,7 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
     # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so the
     # count costs what one page costs, not the whole week of screenings.
     high_risk = recent_high_risk_screenings(person, now)[: HIGH_RISK_COUNT_CAP + 1]
+    assessed_high = recent_high_risk_assessments(person, now)[: HIGH_RISK_COUNT_CAP + 1]
     return (
         Agency.objects.filter(pk=agency.pk)
         .annotate(
@@ -522,6 +539,9 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
             unacknowledged=_count(waiting_for(agency)),
             interviews_due=_count(interviews_due(person, now)),
             high_risk_screenings=_count(Screening.objects.filter(pk__in=high_risk.values("pk"))),
+            high_risk_assessments=_count(
+                Assessment.objects.filter(pk__in=assessed_high.values("pk"))
+            ),
         )
         .values(*SUMMARY_COLUMNS)
     )

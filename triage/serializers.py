@@ -357,6 +357,10 @@ class TriageSummarySerializer(serializers.Serializer):
     interviews_due = serializers.IntegerField(
         help_text="Return home interviews overdue or due within a day."
     )
+    high_risk_assessments = serializers.IntegerField(
+        help_text="Exploitation risk assessments that set a case's level to high in the last "
+        "7 days (issue 21), counted up to 101: more than 100 reads as 101."
+    )
     high_risk_screenings = serializers.IntegerField(
         help_text="High-risk CSE screenings in the last 7 days on cases your agency can see, "
         "counted up to 101: 101 means more than 100 (the list pages through them all)."

@@ -30,5 +30,6 @@ urlpatterns = [
     path("triage/missing/", triage.missing, name="triage-missing"),
     path("triage/interviews/", triage.interviews, name="triage-interviews"),
     path("triage/screenings/", triage.screenings, name="triage-screenings"),
+    path("triage/assessments/", triage.assessments, name="triage-assessments"),
     path("triage/dashboard/", triage.dashboard, name="triage-dashboard"),
 ]

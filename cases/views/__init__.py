@@ -8,6 +8,13 @@ so a read is on record even if rendering then fails: every page that shows a cas
 `chronology_exported`.
 """
 
+from cases.views.assessment import (
+    assessment_agree,
+    assessment_contribute,
+    assessment_new,
+    assessments,
+    screenings,
+)
 from cases.views.case import (
     case_close,
     case_details,
@@ -17,11 +24,24 @@ from cases.views.case import (
     case_print,
 )
 from cases.views.children import child_new, children
-from cases.views.chronology import entry_amend, entry_new, screening_new
+from cases.views.chronology import entry_amend, entry_new
 from cases.views.journey import case_journey
 
 __all__ = [
-    "case_close", "case_details", "case_export", "case_journey", "case_list", "case_page",
+    "assessment_agree",
+    "assessment_contribute",
+    "assessment_new",
+    "assessments",
+    "case_close",
+    "case_details",
+    "case_export",
+    "case_journey",
+    "case_list",
+    "case_page",
     "case_print",
-    "child_new", "children", "entry_amend", "entry_new", "screening_new",
+    "child_new",
+    "children",
+    "entry_amend",
+    "entry_new",
+    "screenings",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from audit.actions import Action
 from audit.services import record
 from cases import journey, registry, roles, selectors, visits
+from cases.assessments import standing
 from cases.flags import for_lists
 from cases.forms import (
     ChronologyFilterForm,
@@ -157,6 +158,7 @@ def case_details(request: HttpRequest, case_id: int) -> HttpResponse:
             **section_context(person, case, "details"),
             "aliases": list(case.child.aliases.all()),
             "latest_screening": selectors.latest_screening(case),
+            "standing": standing(case),
         },
     )
 

@@ -1,4 +1,4 @@
-"""Adding and amending chronology entries, and recording CSE screenings."""
+"""Adding and amending chronology entries."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -7,12 +7,10 @@ from cases import selectors
 from cases.forms import (
     AmendEntryForm,
     EntryForm,
-    ScreeningForm,
 )
-from cases.models import Screening
-from cases.pages import contributing, done, form_page, page, posted
+from cases.pages import contributing, done, form_page, posted
 from cases.roles import Act
-from cases.services import AmendmentRefused, add_entry, amend_entry, record_screening
+from cases.services import AmendmentRefused, add_entry, amend_entry
 
 
 @login_required
@@ -21,7 +19,7 @@ def entry_new(request: HttpRequest, case_id: int) -> HttpResponse:
     form = EntryForm(
         posted(request), initial=EntryForm.initial_for(), born=case.child.date_of_birth
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.language_ok():
         data = form.cleaned_data
         add_entry(
             request.user,
@@ -44,7 +42,7 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
     form = AmendEntryForm(
         posted(request), initial=EntryForm.initial_for(original), born=case.child.date_of_birth
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.language_ok():
         data = form.cleaned_data
         try:
             amend_entry(
@@ -62,28 +60,4 @@ def entry_amend(request: HttpRequest, case_id: int, entry_id: int) -> HttpRespon
     return form_page(
         request, case, "entry_amend", "cases/entry_form.html", form,
         {"original": original}, entry=original.pk,
-    )  # fmt: skip
-
-
-@login_required
-def screening_new(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = contributing(request, case_id, Act.SCREEN)
-    form = ScreeningForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        screening = record_screening(
-            request.user,
-            case,
-            indicators=form.cleaned_data["indicators"],
-            notes=form.cleaned_data["notes"],
-        )
-        return done(
-            request,
-            case,
-            f"Screening recorded: {screening.get_risk_level_display().lower()} risk of CSE.",
-        )
-    history = page(request, selectors.screenings(case))
-    return form_page(
-        request, case, "screenings", "cases/screening_form.html", form,
-        {"page_obj": history, "indicator_choices": Screening.Indicator.choices},
-        page=history.number,
     )  # fmt: skip

@@ -14,8 +14,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases.services import record_screening
 from tests.browser.conftest import axe_violations, describe, sign_in_as
+from tests.conftest import scored_screening
 from triage.models import Contact
 from triage.services import decide_contact, request_checks
 
@@ -43,7 +43,7 @@ def morning(make_contact, open_case_for, missing, people, agencies):
                          looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
     missing(case)
-    record_screening(people["social.worker"], case, indicators=HIGH_RISK, notes="")
+    scored_screening(case, people["social.worker"], "high", indicators=HIGH_RISK)
     return {"red": red, "amber": amber, "late": late}
 
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from cases import selectors
 from cases.models import CaseGroupObjectPermission, Entry
-from cases.services import add_entry, amend_entry, record_screening, risk_from
+from cases.services import add_entry, amend_entry
 from sharing.models import Share
 from sharing.services import acknowledge_share, grant_emergency_access, revoke_share
+from tests.conftest import scored_screening
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_an_amendment_supersedes_and_both_remain(open_case_for, people):
 def test_entries_cannot_be_changed_or_removed_even_through_raw_sql(open_case_for, people):
     case = open_case_for("social.worker", concern="Original words")
     entry = case.entries.get(category="concern")
-    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
+    scored_screening(case, people["social.worker"], "low", indicators=["missing"])
     for statement in [
         "UPDATE cases_entry SET text = 'rewritten' WHERE id = %s",
         "DELETE FROM cases_entry WHERE id = %s",
@@ -140,20 +141,6 @@ def test_acknowledging_a_share_goes_on_the_chronology(open_case_for, share, peop
     given.refresh_from_db()
     assert given.acknowledged_by == people["police.officer"]
     assert case.entries.filter(category="share_acknowledged").count() == 1
-
-
-def test_screening_sets_the_risk_and_is_kept_as_history(open_case_for, people):
-    case = open_case_for("social.worker")
-    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
-    record_screening(
-        people["social.worker"], case,
-        indicators=["missing", "older_partner", "money_or_gifts"], notes="",
-    )  # fmt: skip
-    case.refresh_from_db()
-    assert case.risk_level == "high"
-    assert [s.risk_level for s in selectors.screenings(case)] == ["high", "low"]
-    assert risk_from([]) == "low"
-    assert risk_from(["older_partner"]) == "medium"
 
 
 def test_search_is_partial_accent_and_case_insensitive_and_only_visible(

@@ -8,6 +8,7 @@ with Norfolk Constabulary. Suffolk police and the hospital have nothing.
 """
 
 import base64
+import datetime as dt
 
 import pytest
 import schemathesis
@@ -247,8 +248,18 @@ def test_every_answer_of_a_walk_through_matches_the_schema(
     assert call(entries, "POST", path_parameters=case_id, body=amend) == 201
     assert call(entries, "POST", path_parameters=case_id, body=amend) == 400
     screenings = "/api/v1/cases/{case_id}/screenings/"
-    assert call(screenings, "POST", path_parameters=case_id, body={"indicators": ["online"]}) == 201
+    assert call(screenings, "POST", path_parameters=case_id, body={"indicators": ["online"]}) == 410
     assert call(screenings, "GET", path_parameters=case_id) == 200
+    assessments = "/api/v1/cases/{case_id}/assessments/"
+    judged = {"harm": ["online"], "analysis": "Images asked for.", "level": "medium",
+              "rationale": "Grooming online.", "review_by": (dt.date.today()
+              + dt.timedelta(days=30)).isoformat()}  # fmt: skip
+    assert call(assessments, "POST", path_parameters=case_id, body=judged) == 201
+    assert call(assessments, "POST", path_parameters=case_id, body={**judged, "level": "x"}) == 400
+    assert call(assessments, "GET", path_parameters=case_id) == 200
+    parts = "/api/v1/cases/{case_id}/assessment-contributions/"
+    assert call(parts, "POST", path_parameters=case_id, body={"analysis": "Seen."}) == 201
+    assert call(parts, "GET", path_parameters=case_id) == 200
     shares = "/api/v1/cases/{case_id}/shares/"
     give = {"agency": agencies["norfolk_hospital"].pk, "level": "view",
             "lawful_basis": "gdpr_6e_9g", "purpose": "Attendance"}  # fmt: skip

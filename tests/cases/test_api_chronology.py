@@ -32,7 +32,7 @@ from tests.cases.api_helpers import (
     results,
     url,
 )
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 from tests.problems import errors, problem
 
 pytestmark = pytest.mark.django_db
@@ -203,38 +203,28 @@ def test_only_the_recording_agency_amends_and_only_entries_it_may_see(
 # --- screenings ----------------------------------------------------------------------------
 
 
-def test_a_screening_sets_the_risk_level_and_is_kept_as_history(sign_in, world):
-    client = sign_in("social.worker")
+def test_old_screenings_are_read_and_a_new_one_is_gone(sign_in, world, people):
+    """Issue 21: a POST answers 410 to whoever sees the case, naming the assessments in
+    `successor` and a Link header, and saves nothing; outsiders get 404 as ever; the old
+    ones still read, labelled by their view."""
+    scored_screening(world.case, people["social.worker"], "low", indicators=["missing"])
     screenings = url("api-case-screenings", world.case.pk)
+    worker = sign_in("social.worker")
     with recorded() as written:
-        first = post(client, screenings, {"indicators": ["missing"], "notes": "First look"})
-    assert first.status_code == 201, first.content
-    assert first.json()["risk_level"] == "low"
-    assert actions(written) == [Action.SCREENING_RECORDED]
-    heavy = ["older_partner", "money_or_gifts", "missing", "missing"]
-    second = post(client, screenings, {"indicators": heavy})
-    assert second.json()["risk_level"] == "high"
-    assert second.json()["indicators"] == ["missing", "money_or_gifts", "older_partner"]
-    assert client.get(url("api-case", world.case.pk)).json()["risk_level"] == "high"
-
-    client = sign_in("police.officer")
+        gone = post(worker, screenings, {"indicators": ["missing"]})
+    assert gone.status_code == 410
+    body = problem(gone, 410)
+    assert body["successor"].endswith(url("api-case-assessments", world.case.pk))
+    assert 'rel="successor-version"' in gone["Link"]
+    assert actions(written) == [] and world.case.screenings.count() == 1
+    assert post(sign_in("police.officer"), screenings, {}).status_code == 410  # view share
+    assert post(sign_in("suffolk.officer"), screenings, {}).status_code == 404
+    police = sign_in("police.officer")
     with recorded() as written:
-        history = client.get(screenings)
-    assert ids(history) == [second.json()["id"], first.json()["id"]]
-    assert results(history)[0]["agency"]["kind"] == "social_care"
+        history = police.get(screenings)
+    assert [row["risk_level"] for row in results(history)] == ["low"]
     assert actions(written) == [Action.CASE_VIEWED]
     assert written[0].detail["view"] == "screenings"
-
-
-def test_a_screening_is_checked_and_needs_contribute(sign_in, world):
-    screenings = url("api-case-screenings", world.case.pk)
-    wrong = post(sign_in("social.worker"), screenings, {"indicators": ["tattoos"]})
-    assert problems.ECHOING_CODES["invalid_choice"] in str(errors(wrong)["indicators"])
-    assert "tattoos" not in wrong.content.decode()
-    assert errors(post(sign_in("social.worker"), screenings, {})) == {
-        "indicators": ["This field is required."]
-    }
-    assert post(sign_in("police.officer"), screenings, {"indicators": []}).status_code == 404
 
 
 # --- paging and queries --------------------------------------------------------------------

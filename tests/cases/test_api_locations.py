@@ -60,8 +60,13 @@ def test_each_201_has_a_location_that_answers_its_maker(
     done["api-cases"] = made(worker, url("api-cases"), {"child": child_id, "concern": "Worried"})
     case = world.case.pk
     done["api-case-entries"] = made(worker, url("api-case-entries", case), entry())
-    done["api-case-screenings"] = made(
-        worker, url("api-case-screenings", case), {"indicators": ["missing"], "notes": "Look"}
+    review = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    done["api-case-assessments"] = made(
+        worker, url("api-case-assessments", case), {"harm": ["disclosure"], "analysis": "Told",
+        "level": "high", "rationale": "Harm now", "review_by": review},
+    )  # fmt: skip
+    done["api-case-assessment-contributions"] = made(
+        worker, url("api-case-assessment-contributions", case), {"analysis": "Seen at school"}
     )
     norfolk = Area.objects.get(ons_code="E10000020")  # not Suffolk: see the stranger below
     with django_capture_on_commit_callbacks():

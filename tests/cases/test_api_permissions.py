@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cases import access as case_access
 from cases import api_urls
-from cases.models import Case, Entry, Screening
+from cases.models import Assessment, AssessmentContribution, Case, Entry, Screening
 from cases.roles import RULES, Act
 from missing import api_urls as missing_api_urls
 from missing.models import (
@@ -44,10 +44,12 @@ from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
 
-NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "team.manager", "ig.officer", "admin.ncc"]
 NORFOLK_POLICE = ["police.officer", "police.mash"]
 OUTSIDERS = ["suffolk.officer", "health.nurse"]  # Suffolk police; the Norfolk hospital
 SEE_IT = NORFOLK_CHILDRENS + NORFOLK_POLICE
+# The same people, a manager first: the audit walk tries each row's first allowed person.
+AGREES_FIRST = ["team.manager", *(p for p in NORFOLK_CHILDRENS if p != "team.manager")]
 EVERYONE = SEE_IT + OUTSIDERS
 
 
@@ -170,6 +172,34 @@ def a_screening(world) -> int:
     return world.screening.pk
 
 
+def an_assessment(world) -> int:
+    """A lower level assessed by social.worker, waiting for a manager's agreement."""
+    if not hasattr(world, "assessment"):
+        worker = _worker()
+        world.assessment = Assessment.objects.create(
+            case=world.case, agency=worker.agency, assessed_by=worker, analysis="Better.",
+            level="low", rationale="Settled.", previous_level="high", needs_agreement=True,
+            review_by=timezone.localdate() + dt.timedelta(days=30),
+        )  # fmt: skip
+    return world.assessment.pk
+
+
+def a_contribution(world) -> int:
+    if not hasattr(world, "contribution"):
+        worker = _worker()
+        world.contribution = AssessmentContribution.objects.create(
+            case=world.case, agency=worker.agency, contributed_by=worker, harm=["disclosure"],
+            analysis="Told her teacher.",
+        )  # fmt: skip
+    return world.contribution.pk
+
+
+def new_assessment(world) -> dict:
+    return {"harm": ["gifts_or_money"], "analysis": "Gifts from adults she will not name.",
+            "level": "medium", "rationale": "Signs of grooming.",
+            "review_by": (timezone.localdate() + dt.timedelta(days=60)).isoformat()}  # fmt: skip
+
+
 def a_placement(world) -> int:
     """In Cambridgeshire, where no demo agency works: nobody gains access by it."""
     if not hasattr(world, "placement"):
@@ -252,8 +282,22 @@ CASE_API = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ADD_ENTRY),
     ("get", To("api-case-screenings", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     ("get", To("api-case-screening", "case", within=a_screening), SEE_IT, OUTSIDERS, Act.VIEW),
-    ("post", To("api-case-screenings", "case", body=lambda w: {"indicators": ["missing"]}),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.SCREEN),
+    # A new scored screening answers 410 to whoever sees the case (test_assessments.py).
+    # Exploitation risk (issue 21): assessed by the lead agency, a part added with
+    # contribute access, a lower level agreed by its team or MASH manager.
+    ("get", To("api-case-assessments", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-assessment", "case", within=an_assessment), SEE_IT, OUTSIDERS,
+     Act.VIEW),
+    ("post", To("api-case-assessments", "case", body=new_assessment),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ASSESS),
+    ("post", To("api-case-assessment-agree", "case", within=an_assessment),
+     AGREES_FIRST, NORFOLK_POLICE + OUTSIDERS, Act.AGREE_LEVEL),
+    ("get", To("api-case-assessment-contributions", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-assessment-contribution", "case", within=a_contribution), SEE_IT,
+     OUTSIDERS, Act.VIEW),
+    ("post", To("api-case-assessment-contributions", "case",
+                body=lambda w: {"harm": ["disclosure"], "analysis": "Told the school nurse."}),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.CONTRIBUTE_ASSESSMENT),
     ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     # As the list: every share to an agency that manages the case, its own to anyone else
     # (test_a_share_is_read_by_whom_its_list_shows_it: the council's, not by the police).
@@ -494,7 +538,7 @@ def test_a_share_is_read_by_whom_its_list_shows_it(sign_in, world):
                 assert found == problems.body(404, found["detail"]), who
     both, own = {lead.pk, world.police_share.pk}, {world.police_share.pk}
     assert seen == {
-        "social.worker": both, "mash.manager": both, "ig.officer": both,
+        "social.worker": both, "mash.manager": both, "team.manager": both, "ig.officer": both,
         "admin.ncc": set(),  # an agency admin reads no cases
         "police.officer": own, "police.mash": own,
         "suffolk.officer": set(), "health.nurse": set(),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from audit.models import Action
 from cases import registry, risk
 from cases.flags import Flag
-from cases.services import add_entry, record_screening
+from cases.services import add_entry
 from missing.models import ReturnInterview
 from missing.services import record_placement, record_return, report_missing
 from notifications.models import Notification
@@ -27,7 +27,7 @@ from safeguarding import uk_time
 from sharing.services import revoke_share
 from tests.cases.page_helpers import html, run_search, text_of
 from tests.cases.test_pages_audit_and_queries import FLAG_QUERIES
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 from triage.services import request_checks
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_a_case_with_nothing_happening_says_only_that_it_is_not_screened(sign_in
     response = case_page(sign_in("social.worker"), looked_after)
     assert flag_keys(response) == ["risk"]
     strip = strip_of(response)
-    assert "Not screened No CSE screening is recorded on this case." in strip
+    assert "Not screened No exploitation risk assessment is recorded on this case." in strip
 
 
 def test_missing_now_says_since_when_how_long_and_the_risk(sign_in, people, looked_after):
@@ -147,9 +147,9 @@ def test_the_current_placement_says_where_since_when_and_who_placed(
 
 def test_the_risk_says_the_level_and_the_latest_screening(sign_in, people, looked_after):
     indicators = ["missing", "older_partner", "money_or_gifts"]
-    record_screening(people["social.worker"], looked_after, indicators=indicators, notes="")
+    scored_screening(looked_after, people["social.worker"], "high", indicators=indicators)
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
-    assert "High CSE risk Latest screening" in strip and "Jo Fletcher" in strip
+    assert "High CSE risk From a scored screening on" in strip and "Jo Fletcher" in strip
     # Reviewed within SCREENING_REVIEW_MONTHS (3): by the same day three months on.
     due = risk.months_after(timezone.localdate(), 3)
     assert f"Review by {uk_time.said(due)}." in strip
@@ -159,7 +159,7 @@ def test_the_risk_says_the_level_and_the_latest_screening(sign_in, people, looke
 def test_a_screening_past_its_review_date_says_so_in_words(sign_in, people, looked_after):
     # Screenings are append-only: recorded 100 days ago rather than moved there.
     with time_machine.travel(timezone.now() - dt.timedelta(days=100), tick=False):
-        record_screening(people["social.worker"], looked_after, indicators=["missing"], notes="")
+        scored_screening(looked_after, people["social.worker"], "low", indicators=["missing"])
     strip = strip_of(case_page(sign_in("social.worker"), looked_after))
     assert "Review overdue The CSE screening was due to be reviewed by" in strip
     assert "Review by" not in strip
@@ -351,7 +351,7 @@ def _busy_case(open_case_for, share, people, partnership, agencies, make_contact
     earlier = go_missing(people, case, hours=40)
     record_return(people["social.worker"], earlier, returned_at=ago(hours=30), how_found="Home")
     go_missing(people, case, hours=3)
-    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
+    scored_screening(case, people["social.worker"], "low", indicators=["missing"])
     contact = make_contact(child=case.child, rag="amber")
     request_checks(people["mash.manager"], contact, [agencies["norfolk_police"]], "Known?")
     return case

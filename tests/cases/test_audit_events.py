@@ -42,7 +42,11 @@ PAGE_EVENTS = {
     "case-journey": [A.CASE_VIEWED],
     "entry-new": [A.CASE_VIEWED],
     "entry-amend": [A.CASE_VIEWED],
-    "screening-new": [A.CASE_VIEWED],
+    "screenings": [A.CASE_VIEWED],
+    "assessments": [A.CASE_VIEWED],
+    "assessment-new": [A.CASE_VIEWED],
+    "assessment-contribute": [A.CASE_VIEWED],
+    "assessment-agree": [A.ASSESSMENT_LEVEL_AGREED],
     "case-share": [A.CASE_VIEWED],
     "case-close": [A.CASE_VIEWED],
     "share-revoke": [A.CASE_VIEWED],  # the confirmation page
@@ -78,7 +82,13 @@ API_EVENTS = {
     ("post", "api-case-entries"): [A.ENTRY_ADDED],
     ("get", "api-case-screenings"): [A.CASE_VIEWED],
     ("get", "api-case-screening"): [A.CASE_VIEWED],
-    ("post", "api-case-screenings"): [A.SCREENING_RECORDED],
+    ("get", "api-case-assessments"): [A.CASE_VIEWED],
+    ("get", "api-case-assessment"): [A.CASE_VIEWED],
+    ("post", "api-case-assessments"): [A.ASSESSMENT_RECORDED],
+    ("post", "api-case-assessment-agree"): [A.ASSESSMENT_LEVEL_AGREED],
+    ("get", "api-case-assessment-contributions"): [A.CASE_VIEWED],
+    ("get", "api-case-assessment-contribution"): [A.CASE_VIEWED],
+    ("post", "api-case-assessment-contributions"): [A.ASSESSMENT_CONTRIBUTED],
     ("get", "api-case-shares"): [A.CASE_VIEWED],
     ("get", "api-case-share"): [A.CASE_VIEWED],
     ("post", "api-case-shares"): [A.SHARED],
@@ -116,6 +126,8 @@ API_EVENTS = {
 ITEM_READS = {
     "api-case-entry": ("chronology", "entries"),
     "api-case-screening": ("screenings", "screenings"),
+    "api-case-assessment": ("assessments", "assessments"),
+    "api-case-assessment-contribution": ("assessments", "contributions"),
     "api-case-share": ("shares", "shares"),
     "api-case-placement": ("placements", "placements"),
     "api-case-missing-episode": ("missing_episodes", "episodes"),
@@ -149,6 +161,15 @@ def _entry_form(**more) -> dict:
     } | more
 
 
+def _assessment_form() -> dict:
+    review = timezone.localdate() + dt.timedelta(days=60)
+    return {
+        "harm": ["gifts_or_money"], "analysis": "Gifts from adults she will not name.",
+        "level": "medium", "rationale": "Signs of grooming.", "review_by_day": review.day,
+        "review_by_month": review.month, "review_by_year": review.year,
+    }  # fmt: skip
+
+
 # The page forms that change case data (the matrices open them with GET): what each
 # records when submitted by someone who may.
 PAGE_CHANGES = [
@@ -160,8 +181,10 @@ PAGE_CHANGES = [
     ("entry-new", "social.worker", lambda w: _entry_form(), [A.ENTRY_ADDED]),
     ("entry-amend", "social.worker",
      lambda w: _entry_form(reason="Wrong day recorded"), [A.ENTRY_AMENDED]),
-    ("screening-new", "social.worker", lambda w: {"indicators": ["missing", "online"]},
-     [A.SCREENING_RECORDED]),
+    ("assessment-new", "social.worker", lambda w: _assessment_form(), [A.ASSESSMENT_RECORDED]),
+    ("assessment-contribute", "social.worker",
+     lambda w: {"harm": ["disclosure"], "analysis": "Told her teacher."},
+     [A.ASSESSMENT_CONTRIBUTED]),
     ("case-share", "social.worker",
      lambda w: {"agency": w.hospital.pk, "level": "view", "lawful_basis": "ca2004_s11",
                 "purpose": "Attendance at A&E"}, [A.SHARED]),
@@ -250,7 +273,13 @@ def test_each_page_records_exactly_its_events(world, name, method, build, userna
 )
 def test_each_page_form_records_exactly_its_events(world, name, username, data, expected):
     args = {"entry-amend": [world.case.pk, world.entry.pk]}.get(name)
-    if args is None and name in {"entry-new", "screening-new", "case-share", "case-close"}:
+    if args is None and name in {
+        "entry-new",
+        "assessment-new",
+        "assessment-contribute",
+        "case-share",
+        "case-close",
+    }:
         args = [world.case.pk]
     if name == "share-revoke":
         args = [world.police_share.pk]

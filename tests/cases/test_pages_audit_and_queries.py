@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from audit.models import Action, Event
 from cases.models import Visit
-from cases.services import add_entry, amend_entry, record_screening
+from cases.services import add_entry, amend_entry
 from people.models import Agency
 from sharing.services import grant_emergency_access
 from tests.cases.page_helpers import run_search
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_each_read_page_writes_exactly_its_audit_events(sign_in, open_case_for, 
         (reverse("case-journey", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
         (reverse("entry-new", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
         (reverse("entry-amend", args=[case.pk, entry.pk]), {}, {Action.CASE_VIEWED: 1}),
-        (reverse("screening-new", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
+        (reverse("screenings", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
         (reverse("case-share", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
         (reverse("case-close", args=[case.pk]), {}, {Action.CASE_VIEWED: 1}),
         (reverse("child-new"), {}, {}),
@@ -78,10 +78,10 @@ def test_a_refused_case_page_records_no_view(sign_in, open_case_for, people):
 # authenticator, the header's inbox count, the page's own reads, the audit insert); the
 # big ones must not exceed it. The case page, for a manager, also reads the share it is
 # read under. The case list, the search and the case page also read the flags of their
-# cases (cases.flags, issue 17): 7 queries for any number of cases (the latest screenings,
-# notifications not acknowledged, latest missing episodes, current placements, interviews
-# owed, open contacts and open checks).
-FLAG_QUERIES = 7
+# cases (cases.flags, issue 17): 8 queries for any number of cases (the latest assessments
+# and screenings, notifications not acknowledged, latest missing episodes, current
+# placements, interviews owed, open contacts and open checks).
+FLAG_QUERIES = 8
 CASE_LIST_QUERIES = 12 + FLAG_QUERIES
 
 
@@ -94,7 +94,7 @@ SEARCH_QUERIES = 12 + FLAG_QUERIES
 # The placement, missing episodes, shares, emergency accesses and recent activity are on
 # the case's tabs (issue 17); the "At a glance" strip reads the flags instead, and the
 # person's own emergency access is read for its warning.
-CASE_PAGE_QUERIES = 26  # 24, the reader's visit and what was recorded since their last
+CASE_PAGE_QUERIES = 27  # 25, the reader's visit and what was recorded since their last
 
 
 def _address(client, url, query) -> str:
@@ -146,7 +146,7 @@ def test_the_case_page_takes_the_same_number_of_queries_for_3_entries_or_300(
                          looked_after=True,
                          responsible_authority=agencies["suffolk_childrens"])  # fmt: skip
     share(case, "norfolk_police", "contribute")
-    record_screening(people["social.worker"], case, indicators=["missing"], notes="")
+    scored_screening(case, people["social.worker"], "low", indicators=["missing"])
     client = sign_in("mash.manager")
     url = reverse("case", args=[case.pk])
     with django_assert_max_num_queries(CASE_PAGE_QUERIES):

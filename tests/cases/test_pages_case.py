@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.services import add_entry, amend_entry, record_screening
+from cases.services import add_entry, amend_entry
 from people.models import Agency
 from sharing.models import Share
 from sharing.services import grant_emergency_access
 from tests.cases.page_helpers import NHS_NUMBER, html, run_search, text_of
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,8 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
                          aliases=["Mimi"], concern="Seen with older men",
                          nhs_number=NHS_NUMBER, looked_after=True,
                          responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
-    record_screening(people["social.worker"], case, indicators=["older_partner",
-                     "money_or_gifts", "missing"], notes="")  # fmt: skip
+    scored_screening(case, people["social.worker"], "high",
+                     indicators=["older_partner", "money_or_gifts", "missing"])  # fmt: skip
     share(case, "norfolk_police", "contribute")
     add_entry(
         people["police.officer"],
@@ -69,16 +69,17 @@ def test_the_case_page_shows_the_child_the_case_and_the_chronology(
     page = text_of(client.get(reverse("case", args=[case.pk])))
     assert f"Case {case.reference}" in page and "Amélie Brown" in page
     # The risk and its screening are at a glance; who the child is, on the Details tab.
-    assert "High CSE risk" in page and "Latest screening" in page and "Jo Fletcher" in page
+    assert "High CSE risk" in page and "From a scored screening" in page and "Jo Fletcher" in page
     assert "Mimi" not in page and "943 476 5919" not in page
-    for link in ["Add an entry", "Record a CSE screening", "Share this case", "Close this case",
-                 "Print the chronology", "Download the chronology (CSV)"]:  # fmt: skip
+    for link in ["Add an entry", "Record an exploitation risk assessment", "Share this case",
+                 "Close this case", "Print the chronology",
+                 "Download the chronology (CSV)"]:  # fmt: skip
         assert link in page, link
     assert "Who has access" not in page
     details = text_of(client.get(reverse("case-details", args=[case.pk])))
     assert "Mimi" in details and "943 476 5919" in details
     assert "Yes, by Norfolk County Council Children's Services" in details
-    assert "Latest screening" in details and "Jo Fletcher" in details
+    assert "From a scored screening" in details and "Jo Fletcher" in details
     access = text_of(client.get(reverse("case-access", args=[case.pk])))
     assert "Who has access" in access and "Norfolk Constabulary" in access
     # Newest first, each agency named on its entries.
@@ -115,8 +116,8 @@ def test_each_agencys_entries_are_distinguishable_and_links_follow_permission(
     page = html(sign_in("police.officer").get(reverse("case", args=[case.pk])))
     assert "app-entry--social_care" in page
     assert 'govuk-tag app-agency-tag govuk-tag--purple">Norfolk County Council' in page
-    for absent in ["Add an entry", "Record a CSE screening", "Share this case", "Close this case",
-                   "Who has access", ">Amend<"]:  # fmt: skip
+    for absent in ["Add an entry", "Record an exploitation risk assessment", "Share this case",
+                   "Close this case", "Who has access", ">Amend<"]:  # fmt: skip
         assert absent not in page, absent
     assert "Print the chronology" in page
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from audit.models import Action
 from cases.models import Entry
-from cases.services import record_screening
 from tests.cases.page_helpers import html, text_of
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 
 pytestmark = pytest.mark.django_db
 
@@ -123,28 +122,21 @@ def test_another_agencys_entry_cannot_be_amended(sign_in, open_case_for, share, 
     assert not Entry.objects.filter(supersedes=original).exists()
 
 
-def test_recording_a_screening_sets_the_risk_and_keeps_the_history(sign_in, open_case_for, people):
+def test_scored_screenings_are_history_and_a_new_one_is_gone(sign_in, open_case_for, people):
+    """Issue 21: the old screenings read as they were; posting a new one answers 410 with a
+    pointer to the assessment, and saves nothing."""
     case = open_case_for("social.worker")
-    record_screening(people["social.worker"], case, indicators=["missing"], notes="First")
+    scored_screening(case, people["social.worker"], "low", indicators=["missing"], notes="First")
     client = sign_in("social.worker")
-    url = reverse("screening-new", args=[case.pk])
+    url = reverse("screenings", args=[case.pk])
     page = text_of(client.get(url))
-    assert "Previous screenings" in page and "First" in page and "Going missing" in page
-    bad = html(client.post(url, {"indicators": ["none", "missing"], "notes": "Kept"}))
-    assert "not both" in bad and "Kept</textarea>" in bad
-    assert re.search(r'value="missing"\s+checked', bad)
-    assert "Select the indicators seen, or None of these" in html(client.post(url, {}))
+    assert "Scored screenings" in page and "First" in page and "Going missing" in page
     response = client.post(url, {"indicators": ["older_partner", "money_or_gifts", "online"]})
-    assert response.status_code == 302
+    assert response.status_code == 410
+    assert reverse("assessment-new", args=[case.pk]) in response.content.decode()
+    assert "Scored screenings are no longer recorded" in response.content.decode()
     case.refresh_from_db()
-    assert case.risk_level == "high"
-    assert "high risk of CSE" in text_of(client.get(response["Location"]))
-    assert client.post(url, {"indicators": ["none"]}).status_code == 302
-    case.refresh_from_db()
-    assert case.risk_level == "low"
-
-
-# Closing a case -------------------------------------------------------------------------
+    assert case.risk_level == "low" and case.screenings.count() == 1
 
 
 def test_closing_a_case(sign_in, open_case_for, people):

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, Child, Entry
+from cases.models import Assessment, Case, Child, Entry
 from cases.roles import Act
 from missing.models import (
     MissingEpisode,
@@ -32,10 +32,12 @@ from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
 
-NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "team.manager", "ig.officer", "admin.ncc"]
 NORFOLK_POLICE = ["police.officer", "police.mash"]
 NOBODY_ELSE = ["suffolk.officer", "health.nurse"]
 EVERYONE = NORFOLK_CHILDRENS + NORFOLK_POLICE + NOBODY_ELSE
+# The same people, a manager first: the audit walk tries each row's first allowed person.
+AGREES_FIRST = ["team.manager", *(p for p in NORFOLK_CHILDRENS if p != "team.manager")]
 CHILD_NAME = "Matrix Testchild"
 # A one-pixel PNG: a photo as the profile keeps one (already cleaned).
 PNG = bytes.fromhex(
@@ -109,6 +111,19 @@ def _lapsing(w: World) -> str:
     return reverse("share-renew", args=[w.police_share.pk])
 
 
+def _lowered(w: World) -> str:
+    """A lower level assessed by social.worker, waiting for a manager's agreement, straight in
+    its table (as `_placed`)."""
+    if not hasattr(w, "lowered"):
+        w.lowered = Assessment.objects.create(
+            case=w.case, agency=w.case.lead_agency, assessed_by=w.case.opened_by,
+            analysis="Much better.", level="low", rationale="Settled.",
+            review_by=timezone.localdate() + dt.timedelta(days=30), previous_level="high",
+            needs_agreement=True,
+        )  # fmt: skip
+    return reverse("assessment-agree", args=[w.case.pk, w.lowered.pk])
+
+
 def _case(w: World, name: str) -> str:
     return reverse(name, args=[w.case.pk])
 
@@ -142,8 +157,21 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("entry-amend", "get", lambda w: reverse("entry-amend", args=[w.case.pk, w.entry.pk]),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
-    ("screening-new", "get", lambda w: _case(w, "screening-new"),
-     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SCREEN),
+    # Scored screenings are history: read by whoever sees the case; a POST answers 410
+    # (tests/cases/test_assessments.py).
+    ("screenings", "get", lambda w: _case(w, "screenings"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    # Exploitation risk (issue 21): read by whoever sees the case; assessed by the lead
+    # agency (managing it); a part added with contribute access (Norfolk police hold only
+    # view); a lower level agreed by a team manager or MASH manager of the lead agency.
+    ("assessments", "get", lambda w: _case(w, "assessments"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("assessment-new", "get", lambda w: _case(w, "assessment-new"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ASSESS),
+    ("assessment-contribute", "get", lambda w: _case(w, "assessment-contribute"),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.CONTRIBUTE_ASSESSMENT),
+    ("assessment-agree", "post", _lowered,
+     AGREES_FIRST, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.AGREE_LEVEL),
     ("case-share", "get", lambda w: _case(w, "case-share"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.SHARE),
     ("case-close", "get", lambda w: _case(w, "case-close"),
@@ -203,12 +231,13 @@ CASE_PAGES = [
 ]  # fmt: skip
 
 CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-export",
-                 "case-journey", "entry-new", "entry-amend", "screening-new", "case-share",
+                 "case-journey", "entry-new", "entry-amend", "screenings", "case-share",
                  "case-close", "placement-new", "placement-end", "missing-new",
                  "missing-returned", "missing-regrade", "return-interview", "missing-profile",
                  "missing-profile-edit", "missing-profile-photo-new",
                  "missing-profile-photo-remove", "missing-profile-erase",
-                 "share-renew"}  # fmt: skip
+                 "share-renew", "assessments", "assessment-new",
+                 "assessment-contribute"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 

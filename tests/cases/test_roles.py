@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.actions import Action
+from cases.assessments import record_assessment
 from cases.roles import RULES, Act
-from cases.services import add_entry, close_case, open_case, record_screening
+from cases.services import add_entry, close_case, open_case
 from missing.services import end_placement
 from safeguarding import problems
 from sharing.services import grant_emergency_access
@@ -40,12 +41,14 @@ def test_every_action_in_the_table_is_tried_by_someone_who_may_and_someone_who_m
         ("ig.officer", lambda case, who: add_entry(who, case, category="note",
                                                    occurred_at=timezone.now(), text="x",
                                                    restricted=False)),
-        ("ig.officer", lambda case, who: record_screening(who, case, indicators=[], notes="")),
+        ("ig.officer", lambda case, who: record_assessment(
+            who, case, harm=[], vulnerabilities=[], protective=[], child_view="",
+            analysis="x", level="low", rationale="x", review_by=timezone.localdate())),
         ("admin.ncc", lambda case, who: close_case(who, case, "Not needed")),
         ("admin.ncc", lambda case, who: open_case(who, case.child)),
         ("ig.officer", lambda case, who: grant_emergency_access(case, who, "x" * 30)),
     ],
-    ids=["ig-adds-entry", "ig-screens", "admin-closes", "admin-opens", "ig-breaks-glass"],
+    ids=["ig-adds-entry", "ig-assesses", "admin-closes", "admin-opens", "ig-breaks-glass"],
 )  # fmt: skip
 def test_the_services_refuse_a_role_whatever_calls_them(open_case_for, people, username, change):
     case = open_case_for("social.worker", first_name="Roles")
@@ -83,7 +86,7 @@ def test_the_case_page_offers_each_role_only_what_it_may_do(open_case_for, share
     case = open_case_for("social.worker", first_name="Buttons")
     share(case, "norfolk_police", "contribute")
     place(case, "suffolk")
-    casework = ["entry-new", "screening-new", "case-share", "case-close", "placement-new",
+    casework = ["entry-new", "assessment-new", "case-share", "case-close", "placement-new",
                 "placement-end", "missing-new"]  # fmt: skip
     worker = _links(sign_in("social.worker"), case)
     assert all(reverse(name, args=[case.pk]) in worker for name in casework)
@@ -97,6 +100,10 @@ def test_the_case_page_offers_each_role_only_what_it_may_do(open_case_for, share
     assert reverse("missing-new", args=[case.pk]) in police
     assert reverse("placement-new", args=[case.pk]) not in police
     assert reverse("placement-end", args=[case.pk]) not in police
+    # With contribute access they add their part to the risk assessment; the level is the
+    # lead agency's.
+    assert reverse("assessment-contribute", args=[case.pk]) in police
+    assert reverse("assessment-new", args=[case.pk]) not in police
 
 
 def test_an_agency_admin_sees_no_case_even_one_its_agency_manages(open_case_for, sign_in):

@@ -169,7 +169,8 @@ def test_expired_claims_are_forgotten_every_hour(settings, people):
 CREATING_FORMS = [
     ("child-new", ""),
     ("entry-new", "case"),
-    ("screening-new", "case"),
+    ("assessment-new", "case"),
+    ("assessment-contribute", "case"),
     ("case-close", "case"),
     ("case-share", "case"),
     ("placement-new", "case"),

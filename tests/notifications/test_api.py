@@ -30,7 +30,7 @@ from tests.problems import errors, problem
 
 pytestmark = pytest.mark.django_db
 
-NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "team.manager", "ig.officer", "admin.ncc"]
 NORFOLK_POLICE = ["police.officer", "police.mash"]
 SUFFOLK_POLICE = ["suffolk.officer"]
 HOSPITAL = ["health.nurse"]

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 # count; and for placements, counted in working days, the calendar of the agency told (its
 # areas and its closure days: 2). 40 must not need more.
 # The child's name and warning flags on each case the agency may see (issue 17): which of
-# the page's cases those are, with their children (1), and their flags (7, cases.flags).
-INBOX_QUERIES = 12 + 1 + 7
+# the page's cases those are, with their children (1), and their flags (8, cases.flags).
+INBOX_QUERIES = 12 + 1 + 8
 
 
 def text_of(response) -> str:

@@ -18,6 +18,8 @@ PAGES = [
     ("/admin/people/person/", "admin.ncc", "police.mash", 302),
     ("/admin/people/agency/", "platform.admin", "admin.ncc", 403),
     ("/admin/people/area/", "platform.admin", "admin.ncc", 403),
+    # The language prompts' phrases (issue 21): platform admins keep the list.
+    ("/admin/cases/phrase/", "platform.admin", "admin.ncc", 403),
     # Every person's agency has an inbox; only agency admins see what failed to arrive.
     ("/inbox/", "suffolk.officer", None, None),
     ("/inbox/count/", "suffolk.officer", None, None),
@@ -35,6 +37,8 @@ API = [
     # Lookups (issue 23): the same for everyone signed in, nothing signed out.
     ("get", "/api/v1/areas/", "health.nurse"),
     ("get", "/api/v1/agencies/", "admin.ncc"),
+    # The language prompts' phrases (issue 21): for anyone signed in who writes records.
+    ("get", "/api/v1/language-phrases/", "police.officer"),
 ]
 
 

@@ -183,7 +183,7 @@ def test_the_summary_counts_the_queue(sign_in, queue, open_case_for, missing):
     assert data["checks"] == {"outstanding": 1, "overdue": 0}
     assert data["missing"] == 1
     assert set(data) == {"queue", "checks", "missing", "unacknowledged", "interviews_due",
-                         "high_risk_screenings"}  # fmt: skip
+                         "high_risk_screenings", "high_risk_assessments"}  # fmt: skip
     assert [e.detail for e in events(Action.TRIAGE_VIEWED)] == [{"view": "summary"}]
 
 

@@ -24,7 +24,7 @@ from triage.services import request_checks
 
 pytestmark = pytest.mark.django_db
 
-NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "ig.officer", "admin.ncc"]
+NORFOLK_CHILDRENS = ["social.worker", "mash.manager", "team.manager", "ig.officer", "admin.ncc"]
 NORFOLK_POLICE = ["police.officer", "police.mash"]
 EVERYONE = [*NORFOLK_CHILDRENS, *NORFOLK_POLICE, "suffolk.officer", "health.nurse"]
 MANAGER = ["mash.manager"]

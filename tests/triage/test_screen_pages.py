@@ -12,17 +12,18 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action
-from cases.services import open_case, record_screening
+from cases.services import open_case
 from missing.models import MissingEpisode, ReturnInterview
 from missing.services import record_return
 from notifications.models import Notification
-from tests.conftest import events
+from tests.conftest import events, scored_screening
 from triage import dashboard as mash_dashboard
 from triage.models import Contact, PartnerCheck
 from triage.services import answer_check, assign_contact, decide_contact, request_checks
@@ -33,9 +34,9 @@ pytestmark = pytest.mark.django_db
 # one is every count beside the queue (issue 18: it was six or seven), and no session write
 # (issue 18: at most once a minute). Each row also shows its child's warning flags
 # (cases.flags, issue 17): the children's open cases the MASH may see (1), then the flags
-# of those cases (5: the queue's own columns say the contacts and checks, whose provider's
+# of those cases (6: the queue's own columns say the contacts and checks, whose provider's
 # two queries are left out).
-TRIAGE_QUERIES = 10 + 1 + 5
+TRIAGE_QUERIES = 10 + 1 + 6
 HIGH_RISK = ["missing", "older_partner", "money_or_gifts", "substance_misuse", "sexual_health"]
 
 
@@ -372,7 +373,7 @@ def morning(open_case_for, missing, people, agencies):
     record_return(people["police.officer"], returned, returned_at=now, how_found="Home")
     ReturnInterview.objects.filter(episode=returned).update(due_at=now - dt.timedelta(hours=2))
     screened = open_case_for("social.worker", first_name="Sky", last_name="Screened")
-    record_screening(people["social.worker"], screened, indicators=HIGH_RISK, notes="")
+    scored_screening(screened, people["social.worker"], "high", indicators=HIGH_RISK)
     # A Suffolk police case about a child Norfolk looks after, never shared with Norfolk.
     hidden = open_case_for("suffolk.officer", first_name="Hidden", last_name="Child",
                            responsible_authority=agencies["norfolk_childrens"])  # fmt: skip
@@ -678,3 +679,31 @@ def test_the_summary_counts_follow_the_clock_after_it_is_compiled(people, make_c
     assert triage_summary(manager, before)["queue"]["overdue"] == 0
     assert triage_summary(manager, after)["queue"]["overdue"] == 1
     assert len(SUMMARY._compiled) == 1  # the second count ran the statement compiled first
+
+
+def test_cases_assessed_high_this_week_are_counted_and_listed(manager, people, open_case_for):
+    """Issue 21: no new scored screenings are made, so the MASH sees the week's assessments
+    that set a level to high; a lower level waiting for agreement is not one of them."""
+    from cases.assessments import record_assessment
+    from triage.selectors import triage_summary
+
+    def assess(case, level):
+        return record_assessment(
+            people["social.worker"], case, harm=["disclosure"], vulnerabilities=[],
+            protective=[], child_view="", analysis="Told her teacher.", level=level,
+            rationale="Harm now.", review_by=timezone.localdate() + dt.timedelta(days=30),
+        )  # fmt: skip
+
+    high = open_case_for("social.worker", first_name="Hana", last_name="Assessed")
+    assess(high, "high")
+    lowered = open_case_for("social.worker", first_name="Lola", last_name="Lowered")
+    assess(lowered, "high")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=8), tick=False):
+        old = open_case_for("social.worker", first_name="Olga", last_name="Earlier")
+        assess(old, "high")
+    assert triage_summary(people["mash.manager"])["high_risk_assessments"] == 2
+    page = text_of(manager.get(reverse("triage")))
+    assert "<strong>2</strong> cases assessed as high risk in the last 7 days" in page
+    listed = text_of(manager.get(reverse("triage-assessments")))
+    assert "Hana Assessed" in listed and "Lola Lowered" in listed and "Olga" not in listed
+    assert events(Action.TRIAGE_VIEWED)[-1].detail["cases"] == [lowered.pk, high.pk]

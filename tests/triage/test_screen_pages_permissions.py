@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 MAY = {"mash.manager"}
 EVERYONE = [p.username for p in PEOPLE]
 ROUTES = ["triage", "triage-missing", "triage-interviews", "triage-screenings",
-          "triage-dashboard"]  # fmt: skip
+          "triage-assessments", "triage-dashboard"]  # fmt: skip
 COVERED_URL_NAMES = set(ROUTES)  # tests/project/test_permissions.py checks every URL is somewhere
 CHILD = "Matrixchild"
 

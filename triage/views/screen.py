@@ -62,6 +62,7 @@ from triage.selectors import (
     UNASSIGNED,
     colleagues,
     contacts_to_manage,
+    recent_high_risk_assessments,
     recent_high_risk_screenings,
     referring_agencies,
     triage_queue,
@@ -499,6 +500,16 @@ def screenings(request: HttpRequest) -> HttpResponse:
     return _list(
         request, "screenings", recent_high_risk_screenings(person),
         "triage/triage_screenings.html",
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def assessments(request: HttpRequest) -> HttpResponse:
+    person = _manager(request)
+    return _list(
+        request, "assessments", recent_high_risk_assessments(person),
+        "triage/triage_assessments.html",
     )  # fmt: skip
 
 
