@@ -59,6 +59,7 @@ PASSWORD = os.environ.get("DEMO_PASSWORD") or "demo-password"
 PEOPLE = [
     "social.worker",
     "mash.manager",
+    "team.manager",
     "ig.officer",
     "admin.ncc",
     "police.officer",
@@ -182,6 +183,7 @@ SPECS = [
     Spec("triage-missing", "triage", r"^/triage/missing/$"),
     Spec("triage-interviews", "triage", r"^/triage/interviews/$"),
     Spec("triage-screenings", "triage", r"^/triage/screenings/$"),
+    Spec("triage-assessments", "triage", r"^/triage/assessments/$"),
     Spec("triage-dashboard", "home", r"^/triage/dashboard/$"),
     Spec("access-reports", "home", r"^/access-reports/$"),
     Spec("access-events", "home", r"^/access-reports/$", submit_empty),
