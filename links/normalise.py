@@ -19,6 +19,7 @@ from cases.models import searchable
 from cases.validators import normalise_postcode
 
 DEFAULT_REGION = "GB"  # a number written without +44 is a UK one
+WHOLE_DIGITS = 9  # a UK number without its 0 has 9 or 10 digits
 
 
 def registration(text: str) -> str:
@@ -37,7 +38,14 @@ def phone(text: str, region: str = DEFAULT_REGION) -> str:
         number = phonenumbers.parse(unicodedata.normalize("NFKC", text or ""), region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    # Valid, or at least as long as a whole number: ranges kept for drama and tests (07700
+    # 900xxx) are not "valid" but are written whole; a fragment like 07700 is refused.
+    whole = number is not None and (
+        phonenumbers.is_valid_number(number)
+        or (phonenumbers.is_possible_number(number)
+            and len(phonenumbers.national_significant_number(number)) >= WHOLE_DIGITS)
+    )  # fmt: skip
+    if not whole:
         raise ValidationError("Enter a phone number, like 07700 900123 or +44 7700 900123")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from cases.assessments import record_assessment
 from cases.models import Case, Child, Entry
 from cases.services import add_entry, create_child, create_child_and_case
+from links.services import record_link
 from missing import profiles
 from missing.models import MissingEpisode, Placement
 from missing.services import (
@@ -115,6 +116,15 @@ def build_cases(partnership: Partnership) -> list[Case]:
         "missing from care. Agreed at the strategy discussion.",
         review_by=timezone.localdate() + dt.timedelta(days=28),
     )  # fmt: skip
+    # What the agencies know of the people, vehicles and places around Aimee (issue 20).
+    seen = timezone.localdate() - dt.timedelta(days=7)
+    record_link(police, aimee, kind="vehicle", learned_on=seen, learned_how="intelligence",
+                restricted=True, written={"registration": "ZX12 ABC", "make": "Ford Focus",
+                                          "colour": "Silver", "taxi": False})  # fmt: skip
+    flat = {"address": "Flat above the shops, Example Parade, Norwich", "postcode": "NR1 9ZZ",
+            "place_type": "flat"}  # fmt: skip
+    record_link(worker, aimee, kind="place", learned_on=seen, learned_how="return_interview",
+                restricted=False, written=flat)  # fmt: skip
 
     jordan = create_child_and_case(
         worker,

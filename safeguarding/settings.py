@@ -173,6 +173,7 @@ PROJECT_APPS = [
     "sharing",
     "notifications",
     "missing",
+    "links",
     "triage",
     "reports",
 ]

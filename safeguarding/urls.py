@@ -60,6 +60,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("sharing.urls")),
     path("", include("missing.urls")),
+    path("", include("links.urls")),
     path("", include("reports.urls")),
     path("", include("triage.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -102,6 +102,13 @@ def submit_empty(page: Page) -> None:
     page.wait_for_load_state()
 
 
+def choose_vehicle(page: Page) -> None:
+    """Choose a vehicle and continue to its form (issue 20)."""
+    page.locator("main input[value=vehicle]").check()
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
 def type_prompted(page: Page) -> None:
     """Type words the language prompts point out, and wait for the prompt (issue 21)."""
     page.locator("main textarea[name=text]").fill("Keeps putting herself at risk.")
@@ -144,6 +151,10 @@ SPECS = [
     ),
     Spec("assessment-contribute", "case", r"^/cases/\d+/assessments/contribute/$"),
     Spec("screenings", "assessments", r"^/cases/\d+/screening/$"),
+    # Things of concern linked to the case (issue 20): Aimee's, the kind chooser, a vehicle.
+    Spec("case-links-aimee", "case-aimee", r"^/cases/\d+/links/$"),
+    Spec("link-new", "case-links-aimee", r"^/cases/\d+/links/new/$"),
+    Spec("link-new-vehicle", "case-links-aimee", r"^/cases/\d+/links/new/$", choose_vehicle),
     Spec("share", "case", r"^/cases/\d+/share/$"),
     Spec("placement-new", "case-missing", r"^/cases/\d+/placements/new/$"),
     Spec("placement-end", "case-missing", r"^/cases/\d+/placements/end/$"),

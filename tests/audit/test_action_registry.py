@@ -9,7 +9,7 @@ from audit.actions import Action, ActionRegistry
 from audit.models import Event
 from audit.services import record
 
-APPS = ["people", "cases", "sharing", "notifications", "missing", "triage", "reports"]
+APPS = ["people", "cases", "sharing", "notifications", "missing", "links", "triage", "reports"]
 
 
 def test_each_app_declares_its_own_actions():

@@ -47,6 +47,8 @@ PAGE_EVENTS = {
     "assessment-new": [A.CASE_VIEWED],
     "assessment-contribute": [A.CASE_VIEWED],
     "assessment-agree": [A.ASSESSMENT_LEVEL_AGREED],
+    "case-links": [A.CASE_VIEWED],
+    "link-new": [A.CASE_VIEWED],
     "case-share": [A.CASE_VIEWED],
     "case-close": [A.CASE_VIEWED],
     "share-revoke": [A.CASE_VIEWED],  # the confirmation page
@@ -182,6 +184,9 @@ PAGE_CHANGES = [
     ("entry-amend", "social.worker",
      lambda w: _entry_form(reason="Wrong day recorded"), [A.ENTRY_AMENDED]),
     ("assessment-new", "social.worker", lambda w: _assessment_form(), [A.ASSESSMENT_RECORDED]),
+    ("link-new", "social.worker",
+     lambda w: {"registration": "ab12 cde", "learned_on_day": "1", "learned_on_month": "3",
+                "learned_on_year": "2026", "learned_how": "sighting"}, [A.LINK_RECORDED]),
     ("assessment-contribute", "social.worker",
      lambda w: {"harm": ["disclosure"], "analysis": "Told her teacher."},
      [A.ASSESSMENT_CONTRIBUTED]),
@@ -279,11 +284,12 @@ def test_each_page_form_records_exactly_its_events(world, name, username, data, 
         "assessment-contribute",
         "case-share",
         "case-close",
+        "link-new",
     }:
         args = [world.case.pk]
     if name == "share-revoke":
         args = [world.police_share.pk]
-    url = reverse(name, args=args)
+    url = reverse(name, args=args) + ("?kind=vehicle" if name == "link-new" else "")
     client = client_for(username)
     if name == "children":  # a search is posted, then its results page is read
         response, written = written_by(client, lambda c: run_search(c, url, data(world)))

@@ -170,6 +170,12 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ASSESS),
     ("assessment-contribute", "get", lambda w: _case(w, "assessment-contribute"),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.CONTRIBUTE_ASSESSMENT),
+    # Things of concern linked to the case (issue 20): read as the chronology is; linked by
+    # whoever may add to it.
+    ("case-links", "get", lambda w: _case(w, "case-links"),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("link-new", "get", lambda w: _case(w, "link-new") + "?kind=vehicle",
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
     ("assessment-agree", "post", _lowered,
      AGREES_FIRST, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.AGREE_LEVEL),
     ("case-share", "get", lambda w: _case(w, "case-share"),
@@ -237,7 +243,7 @@ CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-exp
                  "missing-profile-edit", "missing-profile-photo-new",
                  "missing-profile-photo-remove", "missing-profile-erase",
                  "share-renew", "assessments", "assessment-new",
-                 "assessment-contribute"}  # fmt: skip
+                 "assessment-contribute", "case-links", "link-new"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 
@@ -378,8 +384,9 @@ def test_get_only_pages_refuse_other_methods(world):
 
 def test_the_matrix_covers_every_case_page():
     from cases import urls
+    from links import urls as links_urls
     from missing import urls as missing_urls
     from sharing import urls as sharing_urls
 
-    modules = [urls, missing_urls, sharing_urls]
+    modules = [urls, missing_urls, sharing_urls, links_urls]
     assert sorted(p.name for m in modules for p in m.urlpatterns) == COVERED_URL_NAMES
