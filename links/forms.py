@@ -22,9 +22,15 @@ class LinkForm(forms.Form):
                                "Choose how your agency learned of it")  # fmt: skip
     restricted = forms.BooleanField(label="Only my agency can see this", required=False)
 
+    COMMON = ("learned_on", "learned_how", "restricted")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The thing first, then when and how it was learned, then who may read it.
+        self.order_fields([n for n in self.fields if n not in self.COMMON] + list(self.COMMON))
+
     def written(self) -> dict:
-        common = {"learned_on", "learned_how", "restricted"}
-        return {k: v for k, v in self.cleaned_data.items() if k not in common}
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.COMMON}
 
 
 class PersonForm(LinkForm):
