@@ -2,6 +2,7 @@
 the frame of a case's form pages."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -68,6 +69,16 @@ def contributing(request: HttpRequest, case_id: int, act: str) -> Case:
     """The case for a page that does `act` with it: 403 if the person's role may never do
     it, 404 (and a recorded refusal) if their agency may not do it with this case."""
     return selectors.case_to(request.user, case_id, act)
+
+
+def errors_on(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form that asked: each message against its field,
+    or above the form when it names none the form has."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, said in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, said)
 
 
 def done(request: HttpRequest, case: Case, message: str, to: str = "case") -> HttpResponse:

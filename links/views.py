@@ -8,7 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.pages import contributing, done, form_page, page, posted, section_context, viewed
+from cases.pages import (
+    contributing,
+    done,
+    errors_on,
+    form_page,
+    page,
+    posted,
+    section_context,
+    viewed,
+)
 from cases.roles import Act, may
 from cases.selectors import can, case_for
 from cases.services import CaseClosed
@@ -59,8 +68,7 @@ def link_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 restricted=data["restricted"],
             )  # fmt: skip
         except ValidationError as error:
-            for field, said in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, said)
+            errors_on(form, error)
         except CaseClosed as closed:
             form.add_error(None, str(closed))
         else:

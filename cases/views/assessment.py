@@ -13,20 +13,21 @@ from cases import assessments as service
 from cases import selectors
 from cases.forms import AssessmentForm, ContributionForm
 from cases.models import Assessment, Harm, Protective, Screening, Vulnerability
-from cases.pages import contributing, done, form_page, page, posted, section_context, viewed
+from cases.pages import (
+    contributing,
+    done,
+    errors_on,
+    form_page,
+    page,
+    posted,
+    section_context,
+    viewed,
+)
 from cases.roles import Act, may
 from cases.services import CaseClosed
 
 LISTS = {"harm": Harm.choices, "vulnerabilities": Vulnerability.choices,
          "protective": Protective.choices}  # fmt: skip
-
-
-def _errors_to(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, said in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, said)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -64,7 +65,7 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             assessment = service.record_assessment(person, case, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to(form, error)
+            errors_on(form, error)
         except CaseClosed as closed:
             form.add_error(None, str(closed))
         else:
@@ -78,7 +79,7 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     weigh = [c for c in service.contributions_seen_by(person, case) if c.weighed_in_id is None]
     return form_page(
         request, case, "assessment_new", "cases/assessment_form.html", form,
-        {"weigh": weigh, "lists": LISTS, "standing": service.standing(case)},
+        {"weigh": weigh, "lists": LISTS},
     )  # fmt: skip
 
 
@@ -111,7 +112,7 @@ def assessment_contribute(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             service.add_contribution(person, case, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to(form, error)
+            errors_on(form, error)
         except CaseClosed as closed:
             form.add_error(None, str(closed))
         else:
