@@ -82,12 +82,69 @@ class Link(models.Model):
     restricted = models.BooleanField(default=False)
     # The thing as this agency wrote it (by kind: links.services.FIELDS); shown, never matched.
     written = models.JSONField(default=dict)
+    # When the worker compared it with the thing's other links (links.matching): null until
+    # then, so a link whose task was lost (Redis down) is found by the sweep.
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["case", "-recorded_at", "-id"], name="link_case_time"),
             models.Index(fields=["thing", "case"], name="link_thing_case"),
-        ]
+            models.Index(fields=["recorded_by", "-recorded_at"], name="link_person_time"),
+            models.Index(fields=["recorded_at"], condition=models.Q(matched_at__isnull=True),
+                         name="link_to_match"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.thing_id}"
+
+    @property
+    def short(self) -> str:
+        """The thing in a few words, as this agency wrote it (charts, lists, the CSV)."""
+        return short(self.thing.kind, self.written)
+
+
+def short(kind: str, written: dict) -> str:
+    """A thing in a few words from what was written of it: name, registration, place."""
+    text = {
+        Thing.Kind.PERSON: written.get("name"),
+        Thing.Kind.VEHICLE: written.get("registration"),
+        Thing.Kind.PLACE: written.get("venue") or written.get("address"),
+        Thing.Kind.PHONE: written.get("number"),
+    }.get(kind)
+    if kind == Thing.Kind.ACCOUNT:
+        text = f"{written.get('handle', '')} on {written.get('platform', '')}"
+    if kind == Thing.Kind.PLACE and written.get("postcode"):
+        text = f"{text}, {written['postcode']}"
+    return " ".join(str(text or "").split())
+
+
+class Match(models.Model):
+    """Two links of one thing on two different cases, found by the worker (links.matching).
+
+    Each side's recording agency, and the agency leading each side's case where that link is
+    not restricted, is told only that the other side exists and whom to ask: never the other
+    child, case or content. `first` is the link that was there before, `second` the newer.
+    """
+
+    thing = models.ForeignKey(Thing, on_delete=models.PROTECT, related_name="matches")
+    first = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="match_once"),
+            models.CheckConstraint(condition=~models.Q(first=models.F("second")),
+                                   name="match_two_links"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["-found_at", "-id"], name="match_found")]
+
+    def __str__(self) -> str:
+        return f"match {self.pk}: links {self.first_id} and {self.second_id}"
+
+    @property
+    def reference(self) -> str:
+        """What the inbox calls it: no case, no child."""
+        return f"Match {self.pk}"

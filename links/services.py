@@ -3,25 +3,32 @@
 Any agency that may contribute to the case links a person, vehicle, place, phone number or
 account to it, with when and how it learned of it; restricted, only that agency reads the
 link (as a restricted entry). The thing is normalised (links.normalise) into the key that
-matching will compare; the link keeps it as written. Matching across cases comes later in
-issue 20: nothing here tells anyone else, so recording takes the same path whatever other
-cases hold.
+matching compares; the link keeps it as written.
+
+Recording takes the same path whatever other cases hold: the thing is one INSERT … ON
+CONFLICT whether or not it exists, and the comparison with other cases is the worker's,
+after commit (links.matching). Matching must not become a search engine, so a person may
+link LINKS_PER_HOUR things an hour; a refusal is audited, and IG officers see unusual
+volumes (links.selectors.unusual_volumes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.actions import Action
+from audit.services import record
 from cases.models import Case
 from cases.roles import Act, require
 from cases.services import case_changed, lock_open
 from links import normalise
+from links.matching import queue_match
 from links.models import Link, Thing
 from people.models import Person
 
@@ -87,17 +94,43 @@ def key_of(kind: str, written: dict) -> tuple[str | None, dict]:
     raise ValidationError({"address": "Enter the address and postcode, or the place's name"})
 
 
-def _thing(kind: str, key: str | None) -> Thing:
-    if key is None:
-        return Thing.objects.create(kind=kind, key="")
-    try:
-        with transaction.atomic():  # two agencies naming the same thing at once: one row
-            return Thing.objects.get_or_create(kind=kind, key=key)[0]
-    except IntegrityError:
-        return Thing.objects.get(kind=kind, key=key)
+# The conflict target is the partial unique index thing_one_per_key; the table's name is ours.
+UPSERT_THING = (
+    f"INSERT INTO {Thing._meta.db_table} (kind, key, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+    "ON CONFLICT (kind, key) WHERE key <> '' DO UPDATE SET kind = EXCLUDED.kind RETURNING id"
+)
 
 
-@transaction.atomic
+def _thing(kind: str, key: str | None) -> int:
+    """The thing's id: one statement, whether it is new or another case holds it already
+    (so the request's queries say nothing of other cases), and one row when two agencies
+    name it at once. A name alone (no key) is always a thing of its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_THING, [kind, key or "", timezone.now()])
+        return cursor.fetchone()[0]
+
+
+class TooManyLinks(ValidationError):
+    """The person has linked LINKS_PER_HOUR things in the last hour."""
+
+
+def check_rate(person: Person, case: Case) -> None:
+    """Refuse (and audit) a link over the person's hourly allowance."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    limit = settings.LINKS_PER_HOUR
+    if Link.objects.filter(recorded_by=person, recorded_at__gte=since).count() < limit:
+        return
+    record(
+        Action.LINK_RATE_LIMITED, actor=person, target_type="case", target_id=case.pk,
+        detail={"limit": limit},
+    )  # fmt: skip
+    raise TooManyLinks(
+        f"You have linked {limit} things in the last hour, the most the Hub allows, so "
+        "that matching cannot be used to search. Nothing was saved. Try again later, or "
+        "ask your information governance officer if your work needs more."
+    )
+
+
 def record_link(
     person: Person,
     case: Case,
@@ -108,7 +141,8 @@ def record_link(
     learned_how: str,
     restricted: bool,
 ) -> Link:
-    """Link a thing of concern to the case, as the person's agency knows it."""
+    """Link a thing of concern to the case, as the person's agency knows it; compared with
+    other cases' links by the worker once this commits."""
     require(person, Act.ADD_ENTRY)  # whoever may add to the chronology may link to it
     if kind not in Kind.values:
         raise ValidationError({"kind": "Choose a person, vehicle, place, phone number or account"})
@@ -117,15 +151,19 @@ def record_link(
     if learned_on > timezone.localdate():
         raise ValidationError({"learned_on": "The date learned must be today or in the past"})
     key, kept = key_of(kind, written)
-    lock_open(case)
-    link = Link.objects.create(
-        case=case, thing=_thing(kind, key), agency=person.agency, recorded_by=person,
-        learned_on=learned_on, learned_how=learned_how, restricted=restricted, written=kept,
-    )  # fmt: skip
-    case_changed(
-        Action.LINK_RECORDED, person, case.pk,
-        link=link.pk, kind=kind, restricted=restricted,
-    )  # fmt: skip
+    check_rate(person, case)  # outside the transaction, so the refusal's event stays
+    with transaction.atomic():
+        lock_open(case)
+        link = Link.objects.create(
+            case=case, thing_id=_thing(kind, key), agency=person.agency, recorded_by=person,
+            learned_on=learned_on, learned_how=learned_how, restricted=restricted,
+            written=kept,
+        )  # fmt: skip
+        case_changed(
+            Action.LINK_RECORDED, person, case.pk,
+            link=link.pk, kind=kind, restricted=restricted,
+        )  # fmt: skip
+        transaction.on_commit(lambda: queue_match(link.pk))
     return link
 
 

@@ -31,6 +31,9 @@ class Notification(models.Model):
         EMERGENCY_ACCESS = "emergency_access", "Emergency access used on your case"
         # Exploitation risk assessments (issue 21): to the agency leading the case.
         ASSESSMENT_REVIEW = "assessment_review", "Risk assessment due for review"
+        # Links across cases (issue 20): another case holds the same thing; ask to share.
+        # Never about a case (`case` is empty): the match, by its reference, is the subject.
+        LINK_MATCH = "link_match", "Another case holds something you linked"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.

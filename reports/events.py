@@ -38,16 +38,23 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.models import Event
+from safeguarding.spreadsheets import safe_cell
 from safeguarding.uk_time import machine, said
 
 # "When" as people read it (to the second: order within a minute matters here), then the
 # same moment in ISO 8601 for a spreadsheet to sort by.
 CSV_HEADER = ["When", "When (ISO 8601)", "Person", "Agency", "Action", "Target", "Under",
               "Request id", "Client address", "Detail"]  # fmt: skip
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Events that name the children they showed in detail["children"], not in their target.
-SHOWING_CHILDREN = [Action.SEARCH, Action.DUPLICATE_WARNED]
+# Reads that named children besides their target: searches, duplicate warnings, and the
+# cases sharing a link, on another case's links tab or the area view (links, issue 20).
+SHOWING_CHILDREN = [
+    Action.SEARCH,
+    Action.DUPLICATE_WARNED,
+    Action.LINK_CHART_VIEWED,
+    Action.AREA_LINKS_VIEWED,
+    Action.AREA_LINKS_EXPORTED,
+]
 # Keys of a read's detail that say what it was read under (shown as `under`).
 BASIS_KEYS = {"via", "share", "level", "access"}
 NEWEST_FIRST = ("-occurred_at", "-id")
@@ -265,14 +272,9 @@ def describe_detail(event: Event) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_row(event: Event) -> list[str]:
     return [
-        _cell(v)
+        safe_cell(v)
         for v in (
             said(event.occurred_at, seconds=True),
             machine(event.occurred_at),

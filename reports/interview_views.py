@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from cases import http
 from cases.roles import Act, require
 from reports.interviews import BY, OUTCOMES, Row, compliance
+from safeguarding.spreadsheets import safe_cell
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 COLUMNS = [
@@ -117,18 +118,14 @@ def return_interviews_csv(request: HttpRequest) -> HttpResponse:
     for row in (*rows, total):
         percents = [row.in_time_percent, row.declined_percent, row.not_held_percent]
         writer.writerow(
-            [f"{month:%Y-%m}", _safe(row.name), *(_shown(row.shown[name]) for name, _ in COLUMNS),
+            [f"{month:%Y-%m}", safe_cell(row.name),
+             *(_shown(row.shown[name]) for name, _ in COLUMNS),
              *("" if p is None else p for p in percents)]
         )  # fmt: skip
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"return-interviews-{month:%Y-%m}-by-{by}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 # --- the API ------------------------------------------------------------------------------

@@ -95,6 +95,17 @@ PLACEMENT_SHARE_LAPSE_DAYS = env_int("PLACEMENT_SHARE_LAPSE_DAYS", 28)
 # Reports that count children (reports.interviews): in rows about another authority, a count
 # from 1 to this less one is shown as "fewer than" this, so a small number names no child.
 REPORT_SUPPRESS_UNDER = env_int("REPORT_SUPPRESS_UNDER", 5)
+# Links across cases (issue 20, links.matching and links.services). A link is compared with
+# other cases' links by the worker after commit; one not compared this long after it was
+# recorded (its task lost while Redis was down) is compared by the beat sweep.
+LINKS_MATCH_SWEEP_AFTER_SECONDS = env_int("LINKS_MATCH_SWEEP_AFTER_SECONDS", 60)
+# Matching must not become a search engine: a person may link this many things an hour;
+# more in a day than the second figure is listed for IG officers as unusual.
+LINKS_PER_HOUR = env_int("LINKS_PER_HOUR", 30)
+LINKS_UNUSUAL_PER_DAY = env_int("LINKS_UNUSUAL_PER_DAY", 15)
+# The area view for exploitation meetings (MACE): links recorded in this many days. Counts
+# of children the viewer may not see are suppressed below REPORT_SUPPRESS_UNDER.
+LINKS_AREA_DAYS = env_int("LINKS_AREA_DAYS", 365)
 # A profile photo as uploaded: larger files are refused before they are read.
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 # MASH triage (triage.services): when a contact's decision is due after receipt, by RAG rating
@@ -481,6 +492,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "safeguarding.tasks.heartbeat", "schedule": 60.0},
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": NOTIFY_SWEEP_SECONDS},
+    # Links whose after-commit comparison was lost (links.matching): idempotent.
+    "links-match-sweep": {
+        "task": "links.matching.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "notifications-escalate": {
         "task": "notifications.tasks.escalate",
         "schedule": NOTIFY_ESCALATE_SECONDS,

@@ -18,6 +18,7 @@ from audit.actions import Action
 from audit.services import record
 from cases import roles
 from cases.selectors import cases_with_news
+from links.selectors import may_see_area
 from missing.selectors import interviews_due, interviews_due_count
 from notifications.selectors import waiting
 from notifications.services import unacknowledged_count
@@ -154,6 +155,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "nothing_waiting": [w for w in found if not w.count],
             "now": now,
             "partner_checks_manager": runs_partner_checks(request.user),
+            "area_links": may_see_area(request.user),
         },
     )
 

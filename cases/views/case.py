@@ -33,6 +33,7 @@ from cases.roles import Act
 from cases.services import CaseAlreadyClosed, close_case
 from people.models import Agency
 from safeguarding import uk_time
+from safeguarding.spreadsheets import safe_cell
 
 # Times as people read them, each followed by the same time for programs (sorting, import).
 CSV_HEADER = [
@@ -44,8 +45,6 @@ CSV_HEADER = [
 # The entries recorded since the last visit named one by one on the case page; the rest
 # are counted and flagged where they sit.
 NEW_LISTED = 10
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @login_required
@@ -208,17 +207,12 @@ def case_print(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_rows(entries) -> Iterator[list[str]]:
     yield CSV_HEADER
     for entry in entries:
         superseded = getattr(entry, "superseded_by", None)
         yield [
-            _cell(v)
+            safe_cell(v)
             for v in (
                 entry.pk,
                 uk_time.said(entry.occurred_at),

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from cases.models import Assessment, Case, Child, Entry
 from cases.roles import Act
+from cases.services import next_reference
+from links.models import Link, Match, Thing
 from missing.models import (
     MissingEpisode,
     Placement,
@@ -26,7 +28,8 @@ from missing.models import (
     ProfileVersion,
     ReturnInterview,
 )
-from people.models import Area
+from notifications.models import Notification
+from people.models import Area, Person
 from sharing.models import Share
 from tests.role_table import demo_may, forbidden
 
@@ -124,6 +127,35 @@ def _lowered(w: World) -> str:
     return reverse("assessment-agree", args=[w.case.pk, w.lowered.pk])
 
 
+def _matched(w: World) -> str:
+    """A match between a council link on the case and a Suffolk police link on a case of
+    theirs, told to both, made on first use straight in its tables (as `_placed`)."""
+    match = Match.objects.filter(first__case=w.case).first()
+    if match is None:
+        council, suffolk = (Person.objects.get(username=u) for u in
+                            ("social.worker", "suffolk.officer"))  # fmt: skip
+        child = Child.objects.create(first_name="Other", last_name="Child", created_by=suffolk)
+        theirs = Case.objects.create(reference=next_reference(), child=child,
+                                     lead_agency=suffolk.agency, opened_by=suffolk)  # fmt: skip
+        thing = Thing.objects.create(kind="vehicle", key="MA7CH")
+        ours, others = (
+            Link.objects.create(case=case, thing=thing, agency=person.agency,
+                                recorded_by=person, learned_on=dt.date(2026, 11, 1),
+                                learned_how="sighting", written={"registration": "MA7 CH"},
+                                matched_at=timezone.now())
+            for case, person in ((w.case, council), (theirs, suffolk))
+        )  # fmt: skip
+        match = Match.objects.create(thing=thing, first=ours, second=others)
+        for mine, other in ((ours, others), (others, ours)):
+            Notification.objects.create(
+                agency=mine.agency, subject_reference=match.reference, kind="link_match",
+                summary="Another case holds this", subject_id=match.pk,
+                caused_by=other.recorded_by, caused_by_agency=other.agency,
+                acknowledge_by=timezone.now() + dt.timedelta(days=1),
+            )  # fmt: skip
+    return reverse("link-match", args=[match.pk])
+
+
 def _case(w: World, name: str) -> str:
     return reverse(name, args=[w.case.pk])
 
@@ -176,6 +208,12 @@ CASE_PAGES = [
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("link-new", "get", lambda w: _case(w, "link-new") + "?kind=vehicle",
      NORFOLK_CHILDRENS, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.ADD_ENTRY),
+    # A match between cases: read only by the agencies told of it (the council, whose link
+    # is on the case, and Suffolk police, whose link is on a case of theirs); Norfolk police
+    # see the case but were not told, and learn nothing (tests/links/test_matching.py).
+    ("link-match", "get", _matched,
+     [*NORFOLK_CHILDRENS, "suffolk.officer"], [*NORFOLK_POLICE, "health.nurse"], 404,
+     Act.VIEW),
     ("assessment-agree", "post", _lowered,
      AGREES_FIRST, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.AGREE_LEVEL),
     ("case-share", "get", lambda w: _case(w, "case-share"),
@@ -389,4 +427,7 @@ def test_the_matrix_covers_every_case_page():
     from sharing import urls as sharing_urls
 
     modules = [urls, missing_urls, sharing_urls, links_urls]
-    assert sorted(p.name for m in modules for p in m.urlpatterns) == COVERED_URL_NAMES
+    # The area view and IG's oversight are not about one case: tests/links/test_permissions.py.
+    elsewhere = {"area-links", "area-links-csv", "link-oversight"}
+    names = {p.name for m in modules for p in m.urlpatterns} - elsewhere
+    assert sorted(names) == COVERED_URL_NAMES

@@ -12,19 +12,13 @@ from django.utils import timezone
 
 from audit.models import Action
 from links.models import Link, Thing
-from links.services import links_seen_by, record_link
+from links.services import links_seen_by
 from tests.cases.page_helpers import text_of
 from tests.conftest import events
 from tests.idempotency.test_forms import token_of
+from tests.links.helpers import link
 
 pytestmark = pytest.mark.django_db
-
-LEARNED = {"learned_on": dt.date(2026, 11, 30), "learned_how": "sighting", "restricted": False}
-
-
-def link(person, case, kind, **written):
-    more = {k: written.pop(k) for k in ("restricted", "learned_how") if k in written}
-    return record_link(person, case, kind=kind, written=written, **(LEARNED | more))
 
 
 def test_the_same_vehicle_written_two_ways_on_two_cases_is_one_thing(open_case_for, people, share):

@@ -1,0 +1,254 @@
+"""Reading links across cases (issue 20): what a person may see of them, and nothing else.
+
+A link is read as an entry is: on a case the person may see, unless another agency
+restricted it. The other cases that share a thing are shown only where the person may see
+them and read their link; a match is read only by an agency it was told to. The area view
+(MACE) names a case only to those who may see it, counts the rest, and suppresses a count
+under REPORT_SUPPRESS_UNDER, so that no child can be singled out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case
+from cases.roles import CASEWORKERS
+from cases.selectors import agency_rows, person_rows
+from links.models import Link, Match, Thing
+from notifications.models import Notification
+from people.models import Agency, Area, Person
+
+
+def readable(person: Person) -> Q:
+    """Links the person's agency may read, on whatever case: not another's restricted one."""
+    return Q(restricted=False) | Q(agency_id=person.agency_id)
+
+
+def on_visible_cases(person: Person) -> Q:
+    """Links on cases the person may see (their agency's rows, or their emergency access)."""
+    return Q(case_id__in=agency_rows(person).values("content_object_id")) | Q(
+        case_id__in=person_rows(person).values("content_object_id")
+    )
+
+
+def also_on(person: Person, case: Case, links) -> dict[int, list[Link]]:
+    """For each thing of these links: its links on the person's other visible cases that the
+    person may read, with their cases and children (one query, whatever the page holds).
+    A name alone is a thing of its own, so it is never on another case."""
+    things = {link.thing_id for link in links}
+    found: dict[int, list[Link]] = defaultdict(list)
+    if not things:
+        return found
+    others = (
+        Link.objects.filter(thing_id__in=things)
+        .exclude(case_id=case.pk)
+        .filter(readable(person))
+        .filter(on_visible_cases(person))
+        .select_related("case__child")
+        .order_by("thing_id", "case_id", "-recorded_at")
+        .distinct("thing_id", "case_id")
+    )
+    for link in others:
+        found[link.thing_id].append(link)
+    return found
+
+
+SIDES = [
+    "thing",
+    *(f"{side}__{path}" for side in ("first", "second")
+      for path in ("agency", "recorded_by", "case__lead_agency", "case__child")),
+]  # fmt: skip
+
+
+def match_for(person: Person, match_id) -> Match | None:
+    """A match, if the person's agency was told of it; None for anyone else."""
+    told = Notification.objects.filter(
+        agency_id=person.agency_id, kind=Notification.Kind.LINK_MATCH, subject_id=match_id
+    )
+    return (
+        Match.objects.filter(pk=match_id if str(match_id).isdigit() else 0)
+        .filter(pk__in=told.values("subject_id"))
+        .select_related(*SIDES)
+        .first()
+    )
+
+
+def matches_of(agency: Agency, days: int = 90) -> QuerySet:
+    """The matches the agency was told of in the last `days`, newest first (IG's list)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    told = Notification.objects.filter(
+        agency=agency, kind=Notification.Kind.LINK_MATCH, created_at__gte=since
+    )
+    return (
+        Notification.objects.filter(pk__in=told.values("pk"))
+        .select_related("caused_by_agency", "acknowledged_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass
+class Volume:
+    username: str
+    name: str
+    day: dt.date
+    links: int
+
+
+def unusual_volumes(agency: Agency, days: int = 30) -> list[Volume]:
+    """People of the agency who linked more than LINKS_UNUSUAL_PER_DAY things in one day,
+    in the last `days`: for IG officers, since matching must not become a search engine."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        Link.objects.filter(agency=agency, recorded_at__gte=since)
+        .values("recorded_by_id", "recorded_by__username", "recorded_by__first_name",
+                "recorded_by__last_name", "recorded_at__date")
+        .annotate(links=Count("id"))
+        .filter(links__gt=settings.LINKS_UNUSUAL_PER_DAY)
+        .order_by("-recorded_at__date", "-links")
+    )  # fmt: skip
+    return [
+        Volume(
+            row["recorded_by__username"],
+            f"{row['recorded_by__first_name']} {row['recorded_by__last_name']}".strip(),
+            row["recorded_at__date"],
+            row["links"],
+        )
+        for row in rows[:200]
+    ]
+
+
+# The area view (MACE) -------------------------------------------------------------------
+
+
+@dataclass
+class AreaRow:
+    """A thing linked to two or more children of the area, as the viewer may know it."""
+
+    thing: Thing
+    written: dict  # as the first link the viewer may read wrote it
+    seen: list[Link] = field(default_factory=list)  # one per visible child
+    others: int = 0  # children the viewer may not see (or whose link they may not read)
+
+    @property
+    def others_shown(self) -> str:
+        """The count of other children, or a suppression: never a small number."""
+        return suppressed(self.others)
+
+
+@dataclass
+class AreaView:
+    areas: list[Area]
+    since: dt.date
+    rows: list[AreaRow]
+    # Things linked to two or more children that the viewer may name none of: counted only.
+    unseen_by_kind: dict[str, str]
+    peers: str  # peers under 18 linked to two or more children: counted, never listed
+    ethnicity: list[tuple[str, str]]  # adults of concern, by recorded ethnicity
+    threshold: int
+
+
+def suppressed(count: int) -> str:
+    """A count the viewer may not otherwise know: itself from the threshold up, below it
+    "fewer than" the threshold (none included: a "0" would say that one or more is not),
+    so that no child can be singled out."""
+    under = settings.REPORT_SUPPRESS_UNDER
+    return str(count) if count >= under else f"fewer than {under}"
+
+
+def may_see_area(person: Person) -> bool:
+    """The area view is for an area's exploitation meeting (MACE): its MASH managers, of any
+    agency, and the police's caseworkers."""
+    if person.agency_id is None:
+        return False
+    if person.role == Person.Role.MASH_MANAGER:
+        return True
+    return person.role in CASEWORKERS and person.agency.kind == Agency.Kind.POLICE
+
+
+def area_of(person: Person) -> list[Area]:
+    """The viewer's area: every area their agency covers. One fixed view, no choices, so
+    no suppressed count can be worked out by subtracting one view from another."""
+    if person.agency_id is None:
+        return []
+    return list(person.agency.areas.order_by("name"))
+
+
+def area_view(person: Person, *, now: dt.datetime | None = None) -> AreaView:
+    """The people, vehicles and places linked to two or more children of the viewer's
+    area in the last LINKS_AREA_DAYS (cases led by agencies covering it).
+
+    A thing is named when the viewer may read its link on at least two of those children's
+    cases, or when the children they may not see reach the threshold; the rest is counted
+    by kind, suppressed. A peer (a child) is never named, only counted. Ethnicity is only
+    ever an aggregate over the adults of concern.
+    """
+    now = now or timezone.now()
+    areas = area_of(person)
+    since = (now - dt.timedelta(days=settings.LINKS_AREA_DAYS)).date()
+    leads = Agency.objects.filter(areas__in=areas).values("pk")
+    links = list(
+        Link.objects.filter(
+            recorded_at__date__gte=since, case__lead_agency_id__in=leads,
+            case__status=Case.Status.OPEN,
+        )
+        .exclude(thing__key="")
+        .select_related("thing", "case__child")
+        .order_by("thing_id", "-recorded_at", "-id")
+    )  # fmt: skip
+    visible = set(
+        Case.objects.filter(pk__in={link.case_id for link in links})
+        .filter(
+            Q(pk__in=agency_rows(person).values("content_object_id"))
+            | Q(pk__in=person_rows(person).values("content_object_id"))
+        )
+        .values_list("pk", flat=True)
+    )
+    by_thing: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        by_thing[link.thing_id].append(link)
+    rows: list[AreaRow] = []
+    unseen: Counter = Counter()
+    peers = 0
+    ethnicity: Counter = Counter()
+    for thing_links in by_thing.values():
+        children = {link.case.child_id for link in thing_links}
+        if len(children) < 2:
+            continue
+        thing = thing_links[0].thing
+        peer = any(link.written.get("relationship") == Link.Relationship.PEER
+                   for link in thing_links)  # fmt: skip
+        if thing.kind == Thing.Kind.PERSON and peer:
+            peers += 1
+            continue
+        if thing.kind == Thing.Kind.PERSON:
+            ethnicity[thing_links[0].written.get("ethnicity", "not_known")] += 1
+        seen: dict[int, Link] = {}
+        for link in thing_links:
+            may_read = link.case_id in visible and (
+                not link.restricted or link.agency_id == person.agency_id
+            )
+            if may_read:
+                seen.setdefault(link.case.child_id, link)
+        others = len(children - set(seen))
+        if len(seen) >= 2 or (seen and others >= settings.REPORT_SUPPRESS_UNDER):
+            rows.append(AreaRow(thing, next(iter(seen.values())).written,
+                                list(seen.values()), others))  # fmt: skip
+        else:
+            unseen[thing.kind] += 1
+    rows.sort(key=lambda row: (-len(row.seen) - row.others, row.thing.kind, row.thing.pk))
+    labels = dict(Link.Ethnicity.choices)
+    return AreaView(
+        areas=areas,
+        since=since,
+        rows=rows,
+        unseen_by_kind={label: suppressed(unseen[kind]) for kind, label in Thing.Kind.choices},
+        peers=suppressed(peers),
+        ethnicity=[(labels[key], suppressed(ethnicity[key])) for key in labels],
+        threshold=settings.REPORT_SUPPRESS_UNDER,
+    )
