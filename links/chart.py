@@ -27,7 +27,6 @@ class Node:
     label: str
     caption: str  # the kind, or the case reference
     shape: str  # "child", "thing" or "case"
-    href: str = ""
 
     @property
     def box(self) -> tuple[float, float]:
@@ -63,11 +62,12 @@ def _at(radius: float, angle: float) -> tuple[float, float]:
     return (round(x, 1), round(y, 1))
 
 
-def draw(child_name: str, links, also: dict, case_href) -> Chart:
+def draw(child_name: str, links, also: dict) -> Chart:
     """Lay out the chart: the child at the centre, one node per linked thing on a ring
     around them, and the other visible cases sharing a thing on an outer ring, each joined
-    to every thing it shares. `also` maps a thing to its links on other cases;
-    `case_href(case_id)` is where a case node leads."""
+    to every thing it shares. `also` maps a thing to its links on other cases. A picture
+    only (no links inside it: an image holds nothing to focus); the table beside it leads
+    to each case."""
     nodes = [Node("child", CENTRE, CENTRE, child_name, "This child", "child")]
     edges: list[Edge] = []
     things: dict[int, Node] = {}
@@ -90,8 +90,7 @@ def draw(child_name: str, links, also: dict, case_href) -> Chart:
     for index, (case_id, (case, shared)) in enumerate(shown):
         angle = -math.pi / 2 + 2 * math.pi * (index + 0.5) / max(len(shown), 1)
         x, y = _at(CASE_RING, angle)
-        nodes.append(Node(f"case-{case_id}", x, y, case.child.full_name, case.reference,
-                          "case", case_href(case_id)))  # fmt: skip
+        nodes.append(Node(f"case-{case_id}", x, y, case.child.full_name, case.reference, "case"))
         for thing_id in dict.fromkeys(shared):
             thing = things[thing_id]
             edges.append(Edge(thing.x, thing.y, x, y))

@@ -18,9 +18,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
-from cases.roles import CASEWORKERS
-from cases.selectors import agency_rows, person_rows
-from links.models import Link, Match, Thing
+from cases.roles import CASEWORKERS, Act, may
+from cases.selectors import agency_rows, person_rows, visible_among
+from links.models import Link, Match, Thing, short
 from notifications.models import Notification
 from people.models import Agency, Area, Person
 
@@ -77,6 +77,38 @@ def match_for(person: Person, match_id) -> Match | None:
         .select_related(*SIDES)
         .first()
     )
+
+
+def match_seen_by(person: Person, match_id) -> Match | None:
+    """The match with what the person may know of its sides (`read_sides`), if their agency
+    was told of it and their role reads cases (an agency admin reads none); else None."""
+    match = match_for(person, match_id) if may(person, Act.VIEW) else None
+    return read_sides(person, match) if match is not None else None
+
+
+def read_sides(person: Person, match: Match) -> Match:
+    """What the person may know of each side of a match their agency was told of: whether
+    it is their side (their agency recorded it, or leads its case and the link is not
+    restricted), whether they read it (they see its case and may read the link), whom to
+    ask (the other side's recorder), and whether they see both. Set on the match."""
+    cases = [match.first.case_id, match.second.case_id]
+    visible = {case.pk for case in visible_among(person, cases)}
+    match.sides = []
+    for link in (match.first, match.second):
+        lead = link.case.lead_agency_id
+        mine = person.agency_id == link.agency_id or (
+            not link.restricted and person.agency_id == lead
+        )
+        reads = link.case_id in visible and (
+            not link.restricted or link.agency_id == person.agency_id
+        )
+        match.sides.append({"link": link, "mine": mine, "reads": reads})
+    match.readable = [side["link"] for side in match.sides if side["reads"]]
+    match.ask_agencies = sorted(
+        {side["link"].agency for side in match.sides if not side["mine"]}, key=str
+    )
+    match.both_visible = all(side["reads"] for side in match.sides)
+    return match
 
 
 def matches_of(agency: Agency, days: int = 90) -> QuerySet:
@@ -136,6 +168,10 @@ class AreaRow:
     others: int = 0  # children the viewer may not see (or whose link they may not read)
 
     @property
+    def what(self) -> str:
+        return short(self.thing.kind, self.written)
+
+    @property
     def others_shown(self) -> str:
         """The count of other children, or a suppression: never a small number."""
         return suppressed(self.others)
@@ -151,6 +187,25 @@ class AreaView:
     peers: str  # peers under 18 linked to two or more children: counted, never listed
     ethnicity: list[tuple[str, str]]  # adults of concern, by recorded ethnicity
     threshold: int
+
+    @property
+    def area_codes(self) -> list[str]:
+        return [area.ons_code for area in self.areas]
+
+    @property
+    def ethnicity_counts(self) -> dict[str, str]:
+        return dict(self.ethnicity)
+
+    def named(self) -> dict:
+        """What a read of it showed, for its audit event: the cases and children named
+        (their children's access reports list the read: reports.events.SHOWING_CHILDREN)."""
+        seen = [link for row in self.rows for link in row.seen]
+        return {
+            "areas": self.area_codes,
+            "things": len(self.rows),
+            "cases": sorted({link.case_id for link in seen}),
+            "children": sorted({link.case.child_id for link in seen}),
+        }
 
 
 def suppressed(count: int) -> str:
@@ -192,15 +247,23 @@ def area_view(person: Person, *, now: dt.datetime | None = None) -> AreaView:
     areas = area_of(person)
     since = (now - dt.timedelta(days=settings.LINKS_AREA_DAYS)).date()
     leads = Agency.objects.filter(areas__in=areas).values("pk")
+    in_area = Link.objects.filter(
+        recorded_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)),
+        case__lead_agency_id__in=leads, case__status=Case.Status.OPEN,
+    ).exclude(thing__key="")  # fmt: skip
+    # The things linked to two or more children, counted in the database (one grouped scan
+    # of the area's links); then only their links are read.
+    shared = (
+        in_area.values("thing_id")
+        .annotate(children=Count("case__child_id", distinct=True))
+        .filter(children__gte=2)
+        .values("thing_id")
+    )
     links = list(
-        Link.objects.filter(
-            recorded_at__date__gte=since, case__lead_agency_id__in=leads,
-            case__status=Case.Status.OPEN,
-        )
-        .exclude(thing__key="")
+        in_area.filter(thing_id__in=shared)
         .select_related("thing", "case__child")
         .order_by("thing_id", "-recorded_at", "-id")
-    )  # fmt: skip
+    )
     visible = set(
         Case.objects.filter(pk__in={link.case_id for link in links})
         .filter(

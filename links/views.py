@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.actions import Action
@@ -25,16 +24,15 @@ from cases.pages import (
     viewed,
 )
 from cases.roles import Act, RoleRefused, may
-from cases.selectors import can, case_for, record_refusal, visible_among
+from cases.selectors import can, case_for, record_refusal
 from cases.services import CaseClosed
 from links.chart import draw
 from links.forms import FORMS, KindForm
-from links.matching import told_on_side
 from links.models import Link, Thing, short
 from links.selectors import (
     also_on,
     area_view,
-    match_for,
+    match_seen_by,
     matches_of,
     may_see_area,
     unusual_volumes,
@@ -73,8 +71,7 @@ def case_links(request: HttpRequest, case_id: int) -> HttpResponse:
             Action.LINK_CHART_VIEWED, request=request, target_type="case", target_id=case.pk,
             detail={"cases": sorted(shown), "children": sorted(set(shown.values()))},
         )  # fmt: skip
-    chart = draw(case.child.full_name, rows, also,
-                 lambda case_id: reverse("case-links", args=[case_id]))  # fmt: skip
+    chart = draw(case.child.full_name, rows, also)
     return render(request, "links/case_links.html", {
         **section_context(person, case, "links"), "page_obj": rows, "chart": chart,
         "may_link": may(person, Act.ADD_ENTRY) and can(person, case, "contribute"),
@@ -126,29 +123,16 @@ def link_match(request: HttpRequest, match_id: int) -> HttpResponse:
     """A match the person's agency was told of: the thing as its side wrote it, and whom
     to ask. Another side's case, child and content only to a person who may see them."""
     person = request.user
-    # A role that reads no cases (an agency admin) reads no match either.
-    match = match_for(person, match_id) if may(person, Act.VIEW) else None
+    match = match_seen_by(person, match_id)
     if match is None:
         record_refusal(person, "match", match_id, "view")
         raise Http404("No such match")
-    sides = []
-    cases = [match.first.case_id, match.second.case_id]
-    readable_cases = {case.pk for case in visible_among(person, cases)}
-    for link in (match.first, match.second):
-        mine = person.agency_id in {a.pk for a in told_on_side(link)}
-        reads = link.case_id in readable_cases and (
-            not link.restricted or link.agency_id == person.agency_id
-        )
-        sides.append({"link": link, "mine": mine, "reads": reads})
-    ask = sorted({side["link"].agency for side in sides if not side["mine"]}, key=str)
     record(
         Action.LINK_MATCH_VIEWED, request=request, target_type="match", target_id=match.pk,
-        detail={"cases": sorted(s["link"].case_id for s in sides if s["reads"])},
+        detail={"cases": sorted(link.case_id for link in match.readable)},
     )  # fmt: skip
     return render(request, "links/link_match.html", {
-        "match": match, "sides": sides, "ask": ask,
-        "kind": Thing.Kind(match.thing.kind).label.lower(),
-        "both": all(side["reads"] for side in sides),
+        "match": match, "kind": Thing.Kind(match.thing.kind).label.lower(),
     })  # fmt: skip
 
 
@@ -167,7 +151,7 @@ def _area(request: HttpRequest, action: str, **more):
     view = area_view(person)
     record(
         action, request=request, target_type="agency", target_id=person.agency_id,
-        detail={**_named(view), **more},
+        detail={**view.named(), **more},
     )  # fmt: skip
     return view
 
@@ -194,17 +178,6 @@ def area_links_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow([label, "", "", "", count])
     writer.writerow(["Peers under 18 (never listed)", "", "", "", view.peers])
     return response
-
-
-def _named(view) -> dict:
-    """What an area read showed: the cases named (their children's access reports list it)."""
-    seen = [link for row in view.rows for link in row.seen]
-    return {
-        "areas": [area.ons_code for area in view.areas],
-        "things": len(view.rows),
-        "cases": sorted({link.case_id for link in seen}),
-        "children": sorted({link.case.child_id for link in seen}),
-    }
 
 
 @login_required

@@ -14,6 +14,8 @@ from PIL import Image, ImageDraw
 from cases.assessments import record_assessment
 from cases.models import Case, Child, Entry
 from cases.services import add_entry, create_child, create_child_and_case
+from links.matching import compare
+from links.models import Link
 from links.services import record_link
 from missing import profiles
 from missing.models import MissingEpisode, Placement
@@ -166,6 +168,15 @@ def build_cases(partnership: Partnership) -> list[Case]:
         tyler, worker, agencies["norfolk_hospital"], Share.Level.CONTRIBUTE,
         LawfulBasis.GDPR_6E_9G, "Health follow-up",
     )  # fmt: skip
+    # The same car on Tyler's case, from his return home interview, and the same flat on
+    # Jordan's: the worker's matching then tells the police and the council (issue 20).
+    car = {"registration": "zx12abc", "colour": "Grey"}
+    record_link(worker, tyler, kind="vehicle", learned_on=seen, learned_how="return_interview",
+                restricted=False, written=car)  # fmt: skip
+    record_link(worker, jordan, kind="place", learned_on=seen, learned_how="sighting",
+                restricted=False, written=flat)  # fmt: skip
+    for link in Link.objects.order_by("id"):  # as the worker does after each commit
+        compare(link.pk)
     place_aimee_in_suffolk(partnership, aimee)
     build_mash_morning(partnership, jordan=jordan)
     return [aimee, jordan, leah, tyler]

@@ -37,6 +37,7 @@ TYPES = {
     "open-partner-checks": "Partner checks are still open",
     "idempotency-key-reused": "This Idempotency-Key was used for another request",
     "changed-since-read": "It has changed since you read it",
+    "too-many-links": "You have linked the most things allowed in an hour",
 }
 
 # What a status says when nothing more specific was given (and all a 500 ever says).

@@ -23,6 +23,7 @@ from cases import access as case_access
 from cases import api_urls
 from cases.models import Assessment, AssessmentContribution, Case, Entry, Screening
 from cases.roles import RULES, Act
+from links import api_urls as links_api_urls
 from missing import api_urls as missing_api_urls
 from missing.models import (
     MissingEpisode,
@@ -39,6 +40,7 @@ from sharing import api_urls as sharing_api_urls
 from sharing.models import EmergencyAccess, Share
 from sharing.services import EMERGENCY_SOURCE
 from tests.cases.test_pages_permissions import PNG
+from tests.links.helpers import told_match
 from tests.problems import problem
 from tests.role_table import demo_may, forbidden
 
@@ -259,6 +261,20 @@ def a_profile(world) -> dict:
     return {"description": "Slim, dark hair", "places": ["Norwich bus station", "The park"]}
 
 
+def a_link(world) -> int:
+    """The council's vehicle on the case, unrestricted (as `episode`)."""
+    return told_match(world.case).first_id
+
+
+def a_match(world) -> int:
+    return told_match(world.case).pk
+
+
+def new_link(world) -> dict:
+    return {"kind": "vehicle", "details": {"registration": "ne11 www", "colour": "Red"},
+            "learned_on": "2026-11-30", "learned_how": "sighting"}  # fmt: skip
+
+
 REASON = "Found at 2am in our area; need the history before the interview"
 
 # (method, url-builder, allowed, refused, action): allowed get 2xx (and find the case in a
@@ -298,6 +314,14 @@ CASE_API = [
     ("post", To("api-case-assessment-contributions", "case",
                 body=lambda w: {"harm": ["disclosure"], "analysis": "Told the school nurse."}),
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.CONTRIBUTE_ASSESSMENT),
+    # Links across cases (issue 20): read as the chronology is, linked by whoever may add
+    # to it; a match read only by the agencies told of it (the council and Suffolk police).
+    ("get", To("api-case-links", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("get", To("api-case-link", "case", within=a_link), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("post", To("api-case-links", "case", body=new_link),
+     NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ADD_ENTRY),
+    ("get", To("api-link-match", within=a_match), [*NORFOLK_CHILDRENS, "suffolk.officer"],
+     [*NORFOLK_POLICE, "health.nurse"], Act.VIEW),
     ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     # As the list: every share to an agency that manages the case, its own to anyone else
     # (test_a_share_is_read_by_whom_its_list_shows_it: the council's, not by the police).
@@ -441,8 +465,9 @@ def test_with_redis_down_each_change_answers_as_normal(
 
 
 def test_the_matrix_names_every_endpoint_and_every_person_once():
-    modules = [api_urls, missing_api_urls, sharing_api_urls]
-    names = {p.name for m in modules for p in m.urlpatterns}
+    modules = [api_urls, missing_api_urls, sharing_api_urls, links_api_urls]
+    # The area view is no case's: tests/links/test_permissions.py.
+    names = {p.name for m in modules for p in m.urlpatterns} - {"api-area-links"}
     assert names == COVERED_URL_NAMES
     methods = {(method, to.url_name) for method, to, *_ in CASE_API}
     assert len(methods) == len(CASE_API)

@@ -18,8 +18,6 @@ from django.utils import timezone
 
 from cases.models import Assessment, Case, Child, Entry
 from cases.roles import Act
-from cases.services import next_reference
-from links.models import Link, Match, Thing
 from missing.models import (
     MissingEpisode,
     Placement,
@@ -28,9 +26,9 @@ from missing.models import (
     ProfileVersion,
     ReturnInterview,
 )
-from notifications.models import Notification
-from people.models import Area, Person
+from people.models import Area
 from sharing.models import Share
+from tests.links.helpers import told_match
 from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
@@ -128,32 +126,7 @@ def _lowered(w: World) -> str:
 
 
 def _matched(w: World) -> str:
-    """A match between a council link on the case and a Suffolk police link on a case of
-    theirs, told to both, made on first use straight in its tables (as `_placed`)."""
-    match = Match.objects.filter(first__case=w.case).first()
-    if match is None:
-        council, suffolk = (Person.objects.get(username=u) for u in
-                            ("social.worker", "suffolk.officer"))  # fmt: skip
-        child = Child.objects.create(first_name="Other", last_name="Child", created_by=suffolk)
-        theirs = Case.objects.create(reference=next_reference(), child=child,
-                                     lead_agency=suffolk.agency, opened_by=suffolk)  # fmt: skip
-        thing = Thing.objects.create(kind="vehicle", key="MA7CH")
-        ours, others = (
-            Link.objects.create(case=case, thing=thing, agency=person.agency,
-                                recorded_by=person, learned_on=dt.date(2026, 11, 1),
-                                learned_how="sighting", written={"registration": "MA7 CH"},
-                                matched_at=timezone.now())
-            for case, person in ((w.case, council), (theirs, suffolk))
-        )  # fmt: skip
-        match = Match.objects.create(thing=thing, first=ours, second=others)
-        for mine, other in ((ours, others), (others, ours)):
-            Notification.objects.create(
-                agency=mine.agency, subject_reference=match.reference, kind="link_match",
-                summary="Another case holds this", subject_id=match.pk,
-                caused_by=other.recorded_by, caused_by_agency=other.agency,
-                acknowledge_by=timezone.now() + dt.timedelta(days=1),
-            )  # fmt: skip
-    return reverse("link-match", args=[match.pk])
+    return reverse("link-match", args=[told_match(w.case).pk])
 
 
 def _case(w: World, name: str) -> str:

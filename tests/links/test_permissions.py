@@ -16,7 +16,7 @@ PAGES = {
     "area-links-csv": {"mash.manager", "police.officer", "police.mash", "suffolk.officer"},
     "link-oversight": {"ig.officer"},
 }
-COVERED_URL_NAMES = sorted(PAGES)
+COVERED_URL_NAMES = sorted([*PAGES, "api-area-links"])
 ROWS = [
     pytest.param(name, who, who in allowed, id=f"{name}-{who}")
     for name, allowed in PAGES.items()
@@ -37,6 +37,25 @@ def test_each_person_may_or_may_not_use_the_page(partnership, name, who, may):
         assert 'data-testid="refusal"' in response.content.decode()
         assert Event.objects.filter(action=Action.PERMISSION_REFUSED).count() == 1
     assert client.post(reverse(name)).status_code == 405
+
+
+AREA_API = {"mash.manager", "police.officer", "police.mash", "suffolk.officer"}
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_the_area_api_follows_the_page(partnership, who):
+    client = signed_in_as(who)
+    response = client.get(reverse("api-area-links"))
+    if who in AREA_API:
+        assert response.status_code == 200
+        assert set(response.json()) == {"areas", "since", "threshold", "rows", "not_shown",
+                                        "peers", "ethnicity"}  # fmt: skip
+        assert Event.objects.filter(action=Action.AREA_LINKS_VIEWED).count() == 1
+    else:
+        assert response.status_code == 403
+        assert "area view" in response.json()["detail"]
+        assert Event.objects.filter(action=Action.PERMISSION_REFUSED).count() == 1
+    assert Client().get(reverse("api-area-links")).status_code == 401
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -4,7 +4,6 @@ and lead agency, one open missing episode per case. Each is a constraint, answer
 that add them stop with a list when rows already break them, and change nothing."""
 
 import importlib
-import threading
 
 import pytest
 from django.apps import apps
@@ -16,6 +15,7 @@ from cases.services import open_case
 from missing.models import MissingEpisode
 from people.models import Area
 from safeguarding.migration_checks import RowsBreakTheConstraint
+from tests.at_once import at_once
 from tests.idempotency.test_forms import signed_in_client
 from tests.missing.api_helpers import a_return, missing
 
@@ -106,7 +106,7 @@ def test_the_service_says_which_case_is_open(case, people):
 def test_two_cases_opened_at_the_same_moment_make_one(open_case_for, share, people):
     made = open_case_for("social.worker", first_name="Amy", last_name="Example")
     share(made, "norfolk_police", "view")
-    answers = _at_once(
+    answers = at_once(
         [signed_in_client(people["police.officer"]) for _ in range(2)],
         lambda client: post(client, "api-cases", data={"child": made.child.pk}),
     )
@@ -149,7 +149,7 @@ def test_after_the_return_a_new_report_is_taken(case, people):
 @pytest.mark.django_db(transaction=True)
 def test_two_missing_reports_at_the_same_moment_make_one(open_case_for, people):
     made = open_case_for("social.worker", first_name="Amy", last_name="Example")
-    answers = _at_once(
+    answers = at_once(
         [signed_in_client(people["social.worker"]) for _ in range(2)],
         lambda client: post(client, "api-case-missing-episodes", made.pk, data=missing()),
     )
@@ -241,26 +241,3 @@ def test_the_missing_migration_stops_with_a_list_and_changes_nothing(case, peopl
     said = str(stopped.value)
     assert f"{case.pk} | {case.reference} | {first.pk} {second.pk}" in said
     assert MissingEpisode.objects.filter(case=case, returned_at__isnull=True).count() == 2
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _at_once(clients, send) -> list:
-    """Each client sends at the same moment, on its own database connection."""
-    start = threading.Barrier(len(clients))
-    answers = []
-
-    def run(client):
-        try:
-            start.wait()
-            answers.append(send(client))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
