@@ -21,7 +21,7 @@ from cases.roles import Act, RoleRefused
 from cases.selectors import case_for, case_to, record_refusal
 from cases.services import CaseClosed
 from links import serializers as s
-from links.selectors import also_on, area_view, match_seen_by, may_see_area
+from links.selectors import also_on, area_view, match_seen_by, may_see_area, similar_names
 from links.services import FIELDS, TooManyLinks, links_seen_by, record_link
 from safeguarding import problems
 
@@ -43,10 +43,15 @@ def _refused(error: DjangoValidationError, kind: str) -> ValidationError:
     return ValidationError(said)
 
 
+def _context(person, case, links) -> dict:
+    """The other visible cases sharing each link's thing, and similar names (two queries)."""
+    return {"also": also_on(person, case, links), "similar": similar_names(person, case, links)}
+
+
 def _page(request: Request, case) -> Response:
     paginator, shown = http.paged(request, links_seen_by(request.user, case), "-recorded_at", "-id")
     http.read(request, case, view="links", links=[link.pk for link in shown])
-    data = s.LinkSerializer(shown, many=True, context={"also": also_on(request.user, case, shown)})
+    data = s.LinkSerializer(shown, many=True, context=_context(request.user, case, shown))
     return paginator.get_paginated_response(data.data)
 
 
@@ -96,7 +101,7 @@ def links(request: Request, case_id: int) -> Response:
         return http.case_closed(closed)
     made = links_seen_by(person, found).get(pk=made.pk)
     return Response(
-        s.LinkSerializer(made, context={"also": {}}).data,
+        s.LinkSerializer(made, context=_context(person, found, [made])).data,
         status=status.HTTP_201_CREATED,
         headers=http.location(request, "api-case-link", found.pk, made.pk),
     )
@@ -116,8 +121,7 @@ def link(request: Request, case_id: int, link_id: int) -> Response:
     if row is None:
         raise Http404("Not found")
     http.read(request, found, view="links", links=[row.pk])
-    also = also_on(person, found, [row])
-    return http.tagged(request, s.LinkSerializer(row, context={"also": also}).data)
+    return http.tagged(request, s.LinkSerializer(row, context=_context(person, found, [row])).data)
 
 
 @extend_schema(

@@ -9,6 +9,8 @@ whether only that agency may read it (like a restricted entry).
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
@@ -85,6 +87,10 @@ class Link(models.Model):
     # When the worker compared it with the thing's other links (links.matching): null until
     # then, so a link whose task was lost (Redis down) is found by the sweep.
     matched_at = models.DateTimeField(null=True, blank=True)
+    # A person's name and other names as child search compares them (links.normalise.name):
+    # what similar names are suggested by, to a person who may see both cases; never a
+    # match, never merged. Empty for other kinds.
+    name_keys = ArrayField(models.CharField(max_length=300), default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -93,6 +99,7 @@ class Link(models.Model):
             models.Index(fields=["recorded_by", "-recorded_at"], name="link_person_time"),
             models.Index(fields=["recorded_at"], condition=models.Q(matched_at__isnull=True),
                          name="link_to_match"),
+            GinIndex(fields=["name_keys"], name="link_name_keys"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

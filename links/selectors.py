@@ -66,6 +66,34 @@ SIDES = [
 ]  # fmt: skip
 
 
+def similar_names(person: Person, case: Case, links) -> dict[int, list[Link]]:
+    """For each person linked here: people on the person's other visible cases, in links
+    they may read, who share a name or other name after normalisation but are not the same
+    thing (no date of birth on one side, or another one). Suggested only, for a person to
+    judge: never a match, never merged, nobody told. One query for the page."""
+    people = [link for link in links if link.name_keys]
+    found: dict[int, list[Link]] = defaultdict(list)
+    if not people:
+        return found
+    keys = sorted({key for link in people for key in link.name_keys})
+    others = list(
+        Link.objects.filter(name_keys__overlap=keys)
+        .exclude(case_id=case.pk)
+        .filter(readable(person))
+        .filter(on_visible_cases(person))
+        .select_related("case__child")
+        .order_by("case_id", "-recorded_at")[:200]
+    )
+    for link in people:
+        mine, cases = set(link.name_keys), set()
+        for other in others:
+            alike = other.thing_id != link.thing_id and mine & set(other.name_keys)
+            if alike and other.case_id not in cases:
+                cases.add(other.case_id)
+                found[link.pk].append(other)
+    return found
+
+
 def match_for(person: Person, match_id) -> Match | None:
     """A match, if the person's agency was told of it; None for anyone else."""
     told = Notification.objects.filter(

@@ -26,15 +26,25 @@ class LinkSerializer(serializers.ModelSerializer):
     also_on = serializers.SerializerMethodField(
         help_text="Other cases you may see whose link to the same thing you may read."
     )
+    similar_names = serializers.SerializerMethodField(
+        help_text="A person only: other cases you may see with someone of the same name or "
+        "other name (case, accents and punctuation aside) who is not the same thing. A "
+        "suggestion to check with the recording agency, never a match."
+    )
 
     class Meta:
         model = Link
         fields = ["id", "kind", "thing", "details", "learned_on", "learned_how", "restricted",
-                  "agency", "recorded_by", "recorded_at", "also_on"]  # fmt: skip
+                  "agency", "recorded_by", "recorded_at", "also_on",
+                  "similar_names"]  # fmt: skip
 
     def get_also_on(self, link: Link) -> list[dict]:
         also = self.context.get("also", {}).get(link.thing_id, [])
         return CaseSeenSerializer(also, many=True).data
+
+    def get_similar_names(self, link: Link) -> list[dict]:
+        similar = self.context.get("similar", {}).get(link.pk, [])
+        return CaseSeenSerializer(similar, many=True).data
 
 
 class PersonDetails(serializers.Serializer):

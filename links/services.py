@@ -101,6 +101,14 @@ UPSERT_THING = (
 )
 
 
+def name_keys(kind: str, kept: dict) -> list[str]:
+    """A person's name and other names, normalised (links.normalise.name), each once."""
+    if kind != Kind.PERSON:
+        return []
+    names = [kept.get("name", ""), *str(kept.get("aliases", "")).splitlines()]
+    return list(dict.fromkeys(k for k in (normalise.name(n) for n in names) if k))
+
+
 def _thing(kind: str, key: str | None) -> int:
     """The thing's id: one statement, whether it is new or another case holds it already
     (so the request's queries say nothing of other cases), and one row when two agencies
@@ -157,7 +165,7 @@ def record_link(
         link = Link.objects.create(
             case=case, thing_id=_thing(kind, key), agency=person.agency, recorded_by=person,
             learned_on=learned_on, learned_how=learned_how, restricted=restricted,
-            written=kept,
+            written=kept, name_keys=name_keys(kind, kept),
         )  # fmt: skip
         case_changed(
             Action.LINK_RECORDED, person, case.pk,

@@ -35,6 +35,7 @@ from links.selectors import (
     match_seen_by,
     matches_of,
     may_see_area,
+    similar_names,
     unusual_volumes,
 )
 from links.services import links_seen_by, record_link
@@ -60,12 +61,15 @@ def case_links(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for(person, case_id, audit_refusal=True)
     rows = page(request, links_seen_by(person, case))
     also = also_on(person, case, rows)
+    similar = similar_names(person, case, rows)
     for link in rows:  # the choices as words (the link keeps their values as written)
         link.relationship_label = LABELS["relationship"].get(link.written.get("relationship"), "")
         link.place_type_label = LABELS["place_type"].get(link.written.get("place_type"), "")
         link.also = also.get(link.thing_id, [])
+        link.similar = similar.get(link.pk, [])
     viewed(request, case, "links", page=rows.number, links=[link.pk for link in rows])
-    shown = {other.case_id: other.case.child_id for found in also.values() for other in found}
+    shown = {other.case_id: other.case.child_id
+             for found in (*also.values(), *similar.values()) for other in found}  # fmt: skip
     if shown:  # the other children named are shown too: their access reports say so
         record(
             Action.LINK_CHART_VIEWED, request=request, target_type="case", target_id=case.pk,

@@ -210,3 +210,28 @@ def test_a_real_worker_matches_after_commit(celery_worker, open_case_for, people
         time.sleep(0.1)
     assert Match.objects.count() == 1
     assert not Link.objects.filter(matched_at__isnull=True).exists()
+
+
+def test_similar_names_are_suggested_to_who_sees_both_never_matched(
+    open_case_for, people, client, sign_in, share
+):
+    one = open_case_for("social.worker", first_name="Aimee")
+    two = open_case_for("social.worker", first_name="Tyler")
+    share(one, "norfolk_police", "contribute")
+    worker = people["social.worker"]
+    named = link(worker, one, "person", name="Jay Example", relationship="adult_of_concern")
+    alias = link(worker, two, "person", name="J", aliases="JAY EXÁMPLE\nJ-Man",
+                 relationship="associate")  # fmt: skip
+    secret = link(people["police.officer"], one, "person", name="Jay-Example",
+                  relationship="adult_of_concern", restricted=True)  # fmt: skip
+    assert [compare(x.pk) for x in (named, alias, secret)] == [[], [], []]  # never a match
+    sign_in("social.worker")
+    page = client.get(reverse("case-links", args=[two.pk])).content.decode()
+    similar = page.split('data-testid="similar"')[1].split("</p>")[0]
+    assert "Jay Example" in similar and "Aimee" in similar  # the council's, not the police's
+    assert "Jay-Example" not in page
+    rows = client.get(reverse("api-case-links", args=[two.pk])).json()["results"]
+    assert rows[0]["similar_names"] == [{"id": one.pk, "reference": one.reference}]
+    sign_in("police.officer")  # sees Aimee's case only: nothing of Tyler's
+    page = client.get(reverse("case-links", args=[one.pk])).content.decode()
+    assert "Tyler" not in page and 'data-testid="similar"' not in page
