@@ -11,8 +11,8 @@ for many cases at once, in a constant number of queries.
 from dataclasses import dataclass
 
 # The order the strip lists flags in: what is most urgent for the child first.
-ORDER = ("missing", "repeat", "placement", "risk", "interview", "notifications", "contacts",
-         "checks")  # fmt: skip
+ORDER = ("missing", "repeat", "placement", "risk", "interview", "actions", "notifications",
+         "contacts", "checks")  # fmt: skip
 
 # GOV.UK tag colours a flag may take. The words carry the meaning; colour only repeats it.
 TONES = frozenset({"red", "orange", "yellow", "green", "teal", "grey", "purple"})

@@ -243,6 +243,8 @@ class Entry(models.Model):
         MASH_RATING = "mash_rating", "MASH RAG rating"
         PARTNER_CHECK = "partner_check", "Partner check answer"
         MASH_DECISION = "mash_decision", "MASH decision"
+        # Minutes a meeting's chair published about the child (meetings, issue 22).
+        MEETING = "meeting", "Meeting minutes"
 
     RECORDABLE = [
         Category.CONCERN, Category.DISCLOSURE, Category.INTELLIGENCE, Category.HEALTH_ATTENDANCE,

@@ -42,6 +42,8 @@ class Act:
     REPORT_MISSING = "report_missing"  # missing reports and returns
     RETURN_INTERVIEW = "return_interview"
     PROFILE = "profile"  # write the missing-from-care profile, its photo; review it
+    HOLD_MEETING = "hold_meeting"  # schedule and chair a meeting about children one sees
+    CLOSE_ACTION = "close_action"  # mark an action one's agency owns done, or drop it
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ RULES: dict[str, Rule] = {
     Act.RETURN_INTERVIEW: Rule(CASEWORKERS, "contribute"),
     # Reading it takes contribute access or a missing report's release (missing.profiles).
     Act.PROFILE: Rule(CASEWORKERS, "contribute"),
+    # Meetings (issue 22): a caseworker who sees each child discussed schedules and chairs
+    # one; the agency an action is given to closes it, whether or not it sees the case.
+    Act.HOLD_MEETING: Rule(CASEWORKERS, "view"),
+    Act.CLOSE_ACTION: Rule(CASEWORKERS, None),
 }
 
 ROLE_NAMES = dict(Role.choices)

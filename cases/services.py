@@ -35,11 +35,16 @@ def record_on_chronology(
     text: str,
     *,
     occurred_at: dt.datetime | None = None,
+    restricted: bool = False,
+    supersedes: Entry | None = None,
+    reason: str = "",
 ) -> Entry:
     """An entry the service writes itself (a share, a placement, a missing report...).
 
     `occurred_at` is when the thing happened (a placement's start, "last seen", a return),
-    which places it in the chronology; it is recorded now. Without it, it happened now."""
+    which places it in the chronology; it is recorded now. Without it, it happened now.
+    `restricted`: only the person's agency reads it. `supersedes`: the entry this one
+    corrects (published minutes corrected by the chair), with the `reason`."""
     now = timezone.now()
     return Entry.objects.create(
         case=case,
@@ -49,6 +54,9 @@ def record_on_chronology(
         recorded_by=person,
         agency=person.agency,
         text=text,
+        restricted=restricted,
+        supersedes=supersedes,
+        amendment_reason=reason,
     )
 
 

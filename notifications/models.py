@@ -34,6 +34,9 @@ class Notification(models.Model):
         # Links across cases (issue 20): another case holds the same thing; ask to share.
         # Never about a case (`case` is empty): the match, by its reference, is the subject.
         LINK_MATCH = "link_match", "Another case holds something you linked"
+        # Meetings (issue 22): an action given to the agency, and one left open past its day.
+        MEETING_ACTION = "meeting_action", "Action for your agency from a meeting"
+        MEETING_ACTION_OVERDUE = "meeting_action_overdue", "Meeting action overdue"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notifications")
     # About a case, or (MASH work before any case is opened) about a contact.

@@ -186,6 +186,7 @@ PROJECT_APPS = [
     "missing",
     "links",
     "triage",
+    "meetings",
     "reports",
 ]
 INSTALLED_APPS = [
@@ -500,6 +501,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notifications-escalate": {
         "task": "notifications.tasks.escalate",
+        "schedule": NOTIFY_ESCALATE_SECONDS,
+    },
+    # Actions from meetings left open past their day (issue 22): once each.
+    "meetings-escalate-actions": {
+        "task": "meetings.tasks.escalate_actions",
         "schedule": NOTIFY_ESCALATE_SECONDS,
     },
     "missing-escalate-return-interviews": {

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("", include("missing.urls")),
     path("", include("links.urls")),
+    path("", include("meetings.urls")),
     path("", include("reports.urls")),
     path("", include("triage.urls")),
     path("healthz", views.healthz, name="healthz"),

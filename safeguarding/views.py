@@ -19,6 +19,7 @@ from audit.services import record
 from cases import roles
 from cases.selectors import cases_with_news
 from links.selectors import may_see_area
+from meetings.selectors import actions_owned
 from missing.selectors import interviews_due, interviews_due_count
 from notifications.selectors import waiting
 from notifications.services import unacknowledged_count
@@ -114,6 +115,12 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         )
         news.rows, news.count = _first(cases_with_news(person))
         found += [interviews, news]
+    actions = Waiting(
+        "actions", "Actions for your agency from meetings", "actions",
+        full_list=reverse("actions"),
+    )  # fmt: skip
+    actions.rows, actions.count = _first(actions_owned(person))
+    found.append(actions)
     return found
 
 
@@ -135,6 +142,7 @@ def _worklist_read(request: HttpRequest, found: list[Waiting]) -> None:
             "contacts": [c.pk for c in shown.get("contacts", [])],
             "checks": [c.pk for c in shown.get("checks", [])],
             "notifications": [n.pk for n in shown.get("notifications", [])],
+            "actions": [a.pk for a in shown.get("actions", [])],
         },
     )
 

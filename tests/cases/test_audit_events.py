@@ -50,6 +50,10 @@ PAGE_EVENTS = {
     "case-links": [A.CASE_VIEWED],
     "link-new": [A.CASE_VIEWED],
     "link-match": [A.LINK_MATCH_VIEWED],
+    "meeting": [A.MEETING_VIEWED],
+    "meeting-new": [A.CASE_VIEWED],
+    "meeting-publish": [A.ENTRY_ADDED, A.MINUTES_PUBLISHED],
+    "action-close": [A.MEETING_VIEWED],
     "case-share": [A.CASE_VIEWED],
     "case-close": [A.CASE_VIEWED],
     "share-revoke": [A.CASE_VIEWED],  # the confirmation page
@@ -272,8 +276,11 @@ def test_each_page_records_exactly_its_events(world, name, method, build, userna
     assert [event.action for event in written] == expected
     if written:
         assert_well_formed(written, username, world)
-    if not may and name == "link-match":  # a match is named by itself, not by a case
-        assert (written[0].target_type, written[0].detail["need"]) == ("match", "view")
+    # A match, a meeting and an action are named by themselves, not by a case.
+    named_by_itself = {"link-match": "match", "meeting": "meeting", "meeting-publish": "meeting",
+                       "action-close": "action"}  # fmt: skip
+    if not may and name in named_by_itself:
+        assert written[0].target_type == named_by_itself[name]
     elif not may:
         refusal = written[0]
         assert refusal.target_type in ("case", "share")

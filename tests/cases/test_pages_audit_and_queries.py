@@ -81,7 +81,7 @@ def test_a_refused_case_page_records_no_view(sign_in, open_case_for, people):
 # cases (cases.flags, issue 17): 8 queries for any number of cases (the latest assessments
 # and screenings, notifications not acknowledged, latest missing episodes, current
 # placements, interviews owed, open contacts and open checks).
-FLAG_QUERIES = 8
+FLAG_QUERIES = 9
 CASE_LIST_QUERIES = 12 + FLAG_QUERIES
 
 

@@ -29,6 +29,7 @@ from missing.models import (
 from people.models import Area
 from sharing.models import Share
 from tests.links.helpers import told_match
+from tests.meetings.helpers import held_meeting
 from tests.role_table import demo_may, forbidden
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,18 @@ def _matched(w: World) -> str:
     return reverse("link-match", args=[told_match(w.case).pk])
 
 
+def _meeting(w: World) -> str:
+    return reverse("meeting", args=[held_meeting(w.case).pk])
+
+
+def _publish(w: World) -> str:
+    return reverse("meeting-publish", args=[held_meeting(w.case).pk])
+
+
+def _action(w: World) -> str:
+    return reverse("action-close", args=[held_meeting(w.case).actions.get().pk])
+
+
 def _case(w: World, name: str) -> str:
     return reverse(name, args=[w.case.pk])
 
@@ -187,6 +200,19 @@ CASE_PAGES = [
     ("link-match", "get", _matched,
      [*NORFOLK_CHILDRENS, "suffolk.officer"], [*NORFOLK_POLICE, "health.nurse"], 404,
      Act.VIEW),
+    # Meetings (issue 22): read by the agencies organising or asked (the council chairs, the
+    # police are asked), naming only children they may see; scheduled by a caseworker who
+    # sees the child; published by the chair alone (403, with the reason, to the others who
+    # see it); an action closed by the agency it is for (the police), 404 to anyone else.
+    ("meeting", "get", _meeting,
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("meeting-new", "get", lambda w: reverse("meeting-new") + f"?case={w.case.pk}",
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.HOLD_MEETING),
+    ("meeting-publish", "post", _publish, ["mash.manager"], NOBODY_ELSE, 404, Act.HOLD_MEETING),
+    ("meeting-publish", "post", _publish,
+     [], ["social.worker", "team.manager", *NORFOLK_POLICE], 403, Act.HOLD_MEETING),
+    ("action-close", "get", _action,
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + NOBODY_ELSE, 404, Act.CLOSE_ACTION),
     ("assessment-agree", "post", _lowered,
      AGREES_FIRST, NORFOLK_POLICE + NOBODY_ELSE, 404, Act.AGREE_LEVEL),
     ("case-share", "get", lambda w: _case(w, "case-share"),
@@ -254,7 +280,8 @@ CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-exp
                  "missing-profile-edit", "missing-profile-photo-new",
                  "missing-profile-photo-remove", "missing-profile-erase",
                  "share-renew", "assessments", "assessment-new",
-                 "assessment-contribute", "case-links", "link-new"}  # fmt: skip
+                 "assessment-contribute", "case-links", "link-new", "meeting",
+                 "meeting-new", "action-close"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 
@@ -396,11 +423,15 @@ def test_get_only_pages_refuse_other_methods(world):
 def test_the_matrix_covers_every_case_page():
     from cases import urls
     from links import urls as links_urls
+    from meetings import urls as meetings_urls
     from missing import urls as missing_urls
     from sharing import urls as sharing_urls
 
-    modules = [urls, missing_urls, sharing_urls, links_urls]
+    modules = [urls, missing_urls, sharing_urls, links_urls, meetings_urls]
     # The area view and IG's oversight are not about one case: tests/links/test_permissions.py.
     elsewhere = {"area-links", "area-links-csv", "link-oversight"}
+    # Meetings' lists and form posts: tests/meetings/test_permissions.py.
+    elsewhere |= {"meetings", "actions", "meeting-attendance", "meeting-item",
+                  "meeting-action-new"}  # fmt: skip
     names = {p.name for m in modules for p in m.urlpatterns} - elsewhere
     assert sorted(names) == COVERED_URL_NAMES

@@ -126,12 +126,14 @@ def test_every_url_is_in_the_matrix_or_known_public():
     from tests.cases.test_api_permissions import COVERED_URL_NAMES as CASE_API_NAMES
     from tests.cases.test_pages_permissions import COVERED_URL_NAMES as CASE_PAGE_NAMES
     from tests.links.test_permissions import COVERED_URL_NAMES as LINKS_NAMES
+    from tests.meetings.test_permissions import COVERED_URL_NAMES as MEETINGS_NAMES
     from tests.reports.test_permissions import COVERED_URL_NAMES as ACCESS_NAMES
     from tests.triage.test_api_permissions import COVERED_URL_NAMES as MASH_API_NAMES
     from tests.triage.test_contact_pages_permissions import COVERED_URL_NAMES as CONTACT_NAMES
 
     elsewhere = public_or_step | set(CASE_PAGE_NAMES) | set(CASE_API_NAMES) | set(ACCESS_NAMES)
     elsewhere |= set(CONTACT_NAMES) | set(MASH_API_NAMES) | _triage_names() | set(LINKS_NAMES)
+    elsewhere |= set(MEETINGS_NAMES)
     unlisted = {n for n in names if n not in elsewhere and _path(n) not in covered}
     assert unlisted == set()
 

@@ -1,0 +1,60 @@
+"""The actions from meetings on a child's case, for its "At a glance" strip (issue 22):
+open actions (and the soonest due), and the last one closed in the past fortnight.
+
+Registered with `cases.registry.add_case_flags` in MeetingsConfig.ready(). One query for
+any number of cases, and only for cases the person already sees (the registry's rule)."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.utils import timezone
+
+from cases.flags import Flag
+from meetings.models import Action
+from safeguarding.uk_time import said
+
+RECENTLY_CLOSED = dt.timedelta(days=14)
+
+
+def action_flags(person, cases) -> dict[int, list[Flag]]:
+    ids = [case.pk for case in cases]
+    found: dict[int, list[Flag]] = defaultdict(list)
+    if not ids:
+        return found
+    now = timezone.now()
+    since = now - RECENTLY_CLOSED
+    rows = list(
+        Action.objects.filter(case_id__in=ids)
+        .exclude(status__in=[Action.Status.DONE, Action.Status.DROPPED], closed_at__lt=since)
+        .select_related("owner")
+        .order_by("case_id", "due_on", "id")
+    )
+    by_case: dict[int, list[Action]] = defaultdict(list)
+    for action in rows:
+        by_case[action.case_id].append(action)
+    for case_id, actions in by_case.items():
+        open_ = [a for a in actions if a.status == Action.Status.OPEN]
+        closed = sorted((a for a in actions if a.status != Action.Status.OPEN),
+                        key=lambda a: a.closed_at)  # fmt: skip
+        if open_:
+            first = open_[0]
+            late = [a for a in open_ if a.overdue(now)]
+            found[case_id].append(Flag(
+                "actions",
+                f"{len(late)} action{'s' if len(late) != 1 else ''} overdue" if late
+                else f"{len(open_)} open action{'s' if len(open_) != 1 else ''}",
+                f"From meetings: the next is for {first.owner.name}, due {said(first.due_on)}.",
+                "red" if late else "yellow",
+                in_lists=bool(late),
+            ))  # fmt: skip
+        if closed:
+            last = closed[-1]
+            found[case_id].append(Flag(
+                "actions",
+                f"Action {last.get_status_display().lower()}",
+                f"{last.owner.name} marked an action {last.get_status_display().lower()} on "
+                f"{said(last.closed_at)}.",
+                "green" if last.status == Action.Status.DONE else "grey",
+                in_lists=False,
+            ))  # fmt: skip
+    return found

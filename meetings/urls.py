@@ -1,0 +1,19 @@
+"""Pages for meetings and their actions (issue 22)."""
+
+from django.urls import path
+
+from meetings import views
+
+urlpatterns = [
+    path("meetings/", views.meeting_list, name="meetings"),
+    path("meetings/new/", views.meeting_new, name="meeting-new"),
+    path("meetings/<int:meeting_id>/", views.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/attendance/", views.meeting_attendance,
+         name="meeting-attendance"),
+    path("meetings/<int:meeting_id>/items/", views.meeting_item, name="meeting-item"),
+    path("meetings/<int:meeting_id>/publish/", views.meeting_publish, name="meeting-publish"),
+    path("meetings/<int:meeting_id>/actions/", views.meeting_action_new,
+         name="meeting-action-new"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<int:action_id>/close/", views.action_close, name="action-close"),
+]  # fmt: skip

@@ -1,0 +1,90 @@
+"""The meeting pages that are not one case's (issue 22): the lists, and the meeting's form
+posts, for every demo person. The case-bound pages are in the case pages' matrix
+(tests/cases/test_pages_permissions.py)."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action as Audit
+from audit.models import Event
+from meetings.models import Action as MeetingAction
+from meetings.models import Attendance, MinutesItem
+from tests.cases.test_pages_permissions import EVERYONE, signed_in_as
+from tests.meetings.helpers import held_meeting
+
+pytestmark = pytest.mark.django_db
+
+COVERED_URL_NAMES = ["actions", "meeting-action-new", "meeting-attendance", "meeting-item",
+                     "meetings"]  # fmt: skip
+# The council chairs (mash.manager) and the police are asked; the others are not.
+AT_THE_MEETING = ["social.worker", "mash.manager", "team.manager", "police.officer",
+                  "police.mash"]  # fmt: skip
+READS_NO_CASES = ["admin.ncc"]
+NOT_CASEWORKERS = ["ig.officer", "admin.ncc"]
+
+
+@pytest.fixture
+def meeting(open_case_for, share):
+    case = open_case_for("social.worker", first_name="Matrix", last_name="Testchild")
+    share(case, "norfolk_police", "view")
+    return held_meeting(case)
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+@pytest.mark.parametrize("name", ["meetings", "actions"])
+def test_the_lists_show_each_person_their_agencys_own(meeting, name, who):
+    response = signed_in_as(who).get(reverse(name))
+    assert response.status_code == 200
+    body = response.content.decode()
+    sees = (
+        who in [*AT_THE_MEETING, "ig.officer"]
+        if name == "meetings"
+        else who in ("police.officer", "police.mash")
+    )  # the police own the action
+    assert (f"/meetings/{meeting.pk}/" in body or "Check the car" in body) is sees, who
+
+
+def _posts(meeting):
+    case_id = meeting.discussed.get().case_id
+    return {
+        "meeting-attendance": {f"attendance-status_{row.agency_id}": "attended"
+                               for row in meeting.attendance.all()},
+        "meeting-item": {"item-about": str(case_id), "item-text": "Agreed a safety plan."},
+        "meeting-action-new": {
+            "action-case": str(case_id), "action-text": "Visit the school.",
+            "action-owner": str(meeting.agency_id),
+            "action-due_on_day": str(timezone.localdate().day),
+            "action-due_on_month": str(timezone.localdate().month),
+            "action-due_on_year": str(timezone.localdate().year),
+        },
+    }  # fmt: skip
+
+
+WHO_MAY = {
+    "meeting-attendance": ["mash.manager"],  # the chair
+    "meeting-item": [p for p in AT_THE_MEETING],
+    "meeting-action-new": [p for p in AT_THE_MEETING],
+}
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+@pytest.mark.parametrize("name", list(WHO_MAY))
+def test_each_form_post_is_for_whom_it_is_for(meeting, name, who):
+    before = (MinutesItem.objects.count(), MeetingAction.objects.count(),
+              Attendance.objects.filter(status="attended").count())  # fmt: skip
+    response = signed_in_as(who).post(reverse(name, args=[meeting.pk]), _posts(meeting)[name])
+    after = (MinutesItem.objects.count(), MeetingAction.objects.count(),
+             Attendance.objects.filter(status="attended").count())  # fmt: skip
+    if who in WHO_MAY[name]:
+        assert response.status_code == 302, response.content[:400]
+        assert after != before
+        return
+    assert after == before
+    if who not in [*AT_THE_MEETING, "ig.officer"]:  # the meeting does not exist for them
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+        assert 'data-testid="refusal"' in response.content.decode()
+    assert "Testchild" not in response.content.decode()
+    assert Event.objects.filter(action=Audit.PERMISSION_REFUSED).exists()
