@@ -385,6 +385,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "cases.models.RiskLevel",
         "AssessedLevelEnum": [("low", "Low"), ("medium", "Medium"), ("high", "High")],
         "ShareLevelEnum": "cases.access.Level",
+        "ThingKindEnum": "links.models.Thing.Kind",
     },
     # The default enum hook, then ours: an empty default is allowed by the field's pattern.
     "POSTPROCESSING_HOOKS": [

@@ -91,6 +91,11 @@ def test_each_201_has_a_location_that_answers_its_maker(
                 "risk": "high",
             },
         )
+    done["api-case-links"] = made(
+        worker, url("api-case-links", case),
+        {"kind": "phone", "details": {"number": "07700 900123"}, "learned_on": "2026-11-30",
+         "learned_how": "sighting"},
+    )  # fmt: skip
     done["api-tokens"] = made(
         worker, url("api-tokens"), {"name": "Case system", "days": 30}, shown_once="secret"
     )
