@@ -33,6 +33,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATICFILES_MANIFEST=1 \
     WEB_CONCURRENCY=3
 
+# Pango, for WeasyPrint's PDF meeting packs (meetings.pack).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app \
        --shell /usr/sbin/nologin app

@@ -13,4 +13,5 @@ Action.declare(
     MEETING_VIEWED=("meeting_viewed", "Read a meeting"),
     MEETINGS_LISTED=("meetings_listed", "Listed meetings"),
     ACTIONS_LISTED=("actions_listed", "Listed an agency's actions"),
+    MEETING_PACK_MADE=("meeting_pack_made", "Made a meeting pack (printable or PDF)"),
 )

@@ -18,7 +18,7 @@ from audit.services import record
 from cases.pages import errors_on, posted, viewed
 from cases.roles import Act, may, require
 from cases.selectors import can, case_for, record_refusal
-from meetings import services
+from meetings import pack, services
 from meetings.forms import ActionForm, AttendanceForm, CloseActionForm, ItemForm, MeetingForm
 from meetings.models import Action, Meeting
 from meetings.selectors import (
@@ -238,3 +238,35 @@ def action_close(request: HttpRequest, action_id: int) -> HttpResponse:
     return render(request, "meetings/action_close.html", {
         "action": action, "form": form, "sees_case": can(person, action.case, "view"),
     })  # fmt: skip
+
+
+def _pack(request: HttpRequest, meeting_id: int, form: str):
+    """The pack for the person asking (they are who it is made for), audited as made."""
+    meeting = _meeting(request, meeting_id)
+    made = pack.build(request.user, meeting)
+    record(
+        Audit.MEETING_PACK_MADE, request=request, target_type="meeting", target_id=meeting.pk,
+        detail={"format": form, "cases": [child.case.pk for child in made.children],
+                "entries": made.entry_count},
+    )  # fmt: skip
+    return made
+
+
+@login_required
+@require_GET
+def meeting_pack(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    return render(request, "meetings/pack.html", {"pack": _pack(request, meeting_id, "print")})
+
+
+@login_required
+@require_GET
+def meeting_pack_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    made = _pack(request, meeting_id, "pdf")
+    try:
+        document = pack.pdf(made)
+    except pack.PdfUnavailable:
+        return render(request, "meetings/pack_unavailable.html", {"pack": made}, status=503)
+    response = HttpResponse(document, content_type="application/pdf")
+    name = f"meeting-pack-{made.meeting.pk}-{made.made_at:%Y%m%d-%H%M}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

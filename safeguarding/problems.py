@@ -38,6 +38,7 @@ TYPES = {
     "idempotency-key-reused": "This Idempotency-Key was used for another request",
     "changed-since-read": "It has changed since you read it",
     "too-many-links": "You have linked the most things allowed in an hour",
+    "action-closed": "The action was closed already",
 }
 
 # What a status says when nothing more specific was given (and all a 500 ever says).

@@ -386,6 +386,11 @@ SPECTACULAR_SETTINGS = {
         "AssessedLevelEnum": [("low", "Low"), ("medium", "Medium"), ("high", "High")],
         "ShareLevelEnum": "cases.access.Level",
         "ThingKindEnum": "links.models.Thing.Kind",
+        "MeetingKindEnum": "meetings.models.Meeting.Kind",
+        "ActionStatusEnum": "meetings.models.Action.Status",
+        "AttendanceStatusEnum": "meetings.models.Attendance.Status",
+        "ClosedActionStatusEnum": [("done", "Done"), ("dropped", "Dropped")],
+        "CaseStatusEnum": "cases.models.Case.Status",
     },
     # The default enum hook, then ours: an empty default is allowed by the field's pattern.
     "POSTPROCESSING_HOOKS": [

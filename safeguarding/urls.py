@@ -34,6 +34,7 @@ api_v1 = [
     path("", include("sharing.api_urls")),
     path("", include("missing.api_urls")),
     path("", include("links.api_urls")),
+    path("", include("meetings.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("triage.api_urls")),
 ]

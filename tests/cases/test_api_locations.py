@@ -96,6 +96,17 @@ def test_each_201_has_a_location_that_answers_its_maker(
         {"kind": "phone", "details": {"number": "07700 900123"}, "learned_on": "2026-11-30",
          "learned_how": "sighting"},
     )  # fmt: skip
+    manager = sign_in("mash.manager")
+    done["api-meetings"] = made(
+        manager, url("api-meetings"),
+        {"kind": "strategy_discussion", "held_at": ago(hours=1), "cases": [case],
+         "agencies": [agencies["norfolk_police"].pk]},
+    )  # fmt: skip
+    done["api-meeting-actions"] = made(
+        manager, url("api-meeting-actions", done["api-meetings"]["body"]["id"]),
+        {"case": case, "text": "Visit the school.", "owner": agencies["norfolk_childrens"].pk,
+         "due_on": timezone.localdate().isoformat()},
+    )  # fmt: skip
     done["api-tokens"] = made(
         worker, url("api-tokens"), {"name": "Case system", "days": 30}, shown_once="secret"
     )

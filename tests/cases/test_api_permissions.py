@@ -24,6 +24,7 @@ from cases import api_urls
 from cases.models import Assessment, AssessmentContribution, Case, Entry, Screening
 from cases.roles import RULES, Act
 from links import api_urls as links_api_urls
+from meetings import api_urls as meetings_api_urls
 from missing import api_urls as missing_api_urls
 from missing.models import (
     MissingEpisode,
@@ -41,6 +42,7 @@ from sharing.models import EmergencyAccess, Share
 from sharing.services import EMERGENCY_SOURCE
 from tests.cases.test_pages_permissions import PNG
 from tests.links.helpers import told_match
+from tests.meetings.helpers import held_meeting
 from tests.problems import problem
 from tests.role_table import demo_may, forbidden
 
@@ -275,6 +277,34 @@ def new_link(world) -> dict:
             "learned_on": "2026-11-30", "learned_how": "sighting"}  # fmt: skip
 
 
+def met(world) -> None:
+    """A strategy discussion about the case, the police asked, with an action they own (made
+    on first use, as `episode`)."""
+    world.meeting = held_meeting(world.case)
+    world.action = world.meeting.actions.get()
+
+
+def a_meeting(world) -> int:
+    met(world)
+    return world.meeting.pk
+
+
+def an_action(world) -> int:
+    met(world)
+    return world.action.pk
+
+
+def new_meeting(world) -> dict:
+    return {"kind": "strategy_discussion", "held_at": timezone.now().isoformat(),
+            "cases": [world.case.pk], "agencies": [world.hospital.pk]}  # fmt: skip
+
+
+def new_action(world) -> dict:
+    return {"case": world.case.pk, "text": "Visit the school.",
+            "owner": world.police_share.agency_id,
+            "due_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}  # fmt: skip
+
+
 REASON = "Found at 2am in our area; need the history before the interview"
 
 # (method, url-builder, allowed, refused, action): allowed get 2xx (and find the case in a
@@ -322,6 +352,21 @@ CASE_API = [
      NORFOLK_CHILDRENS, NORFOLK_POLICE + OUTSIDERS, Act.ADD_ENTRY),
     ("get", To("api-link-match", within=a_match), [*NORFOLK_CHILDRENS, "suffolk.officer"],
      [*NORFOLK_POLICE, "health.nurse"], Act.VIEW),
+    # Meetings (issue 22): read by the agencies organising or asked (the council chairs, the
+    # police are asked); scheduled about children one sees; an action read and closed by
+    # the agency that owns it (the police), 404 to anyone else.
+    ("get", To("api-meetings", finds="meeting", setup=met), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("post", To("api-meetings", body=new_meeting), SEE_IT, OUTSIDERS, Act.HOLD_MEETING),
+    ("get", To("api-meeting", within=a_meeting), SEE_IT, OUTSIDERS, Act.VIEW),
+    ("post", To("api-meeting-actions", within=a_meeting, body=new_action), SEE_IT, OUTSIDERS,
+     Act.HOLD_MEETING),
+    ("get", To("api-actions", finds="action", setup=met), NORFOLK_POLICE,
+     NORFOLK_CHILDRENS + OUTSIDERS, Act.VIEW),
+    ("get", To("api-action", within=an_action), NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS,
+     Act.VIEW),
+    ("post", To("api-action-close", within=an_action,
+                body=lambda w: {"status": "done", "note": "Visited the school."}),
+     NORFOLK_POLICE, NORFOLK_CHILDRENS + OUTSIDERS, Act.CLOSE_ACTION),
     ("get", To("api-case-shares", "case"), SEE_IT, OUTSIDERS, Act.VIEW),
     # As the list: every share to an agency that manages the case, its own to anyone else
     # (test_a_share_is_read_by_whom_its_list_shows_it: the council's, not by the police).
@@ -465,7 +510,7 @@ def test_with_redis_down_each_change_answers_as_normal(
 
 
 def test_the_matrix_names_every_endpoint_and_every_person_once():
-    modules = [api_urls, missing_api_urls, sharing_api_urls, links_api_urls]
+    modules = [api_urls, missing_api_urls, sharing_api_urls, links_api_urls, meetings_api_urls]
     # The area view is no case's: tests/links/test_permissions.py.
     names = {p.name for m in modules for p in m.urlpatterns} - {"api-area-links"}
     assert names == COVERED_URL_NAMES

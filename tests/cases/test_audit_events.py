@@ -51,6 +51,8 @@ PAGE_EVENTS = {
     "link-new": [A.CASE_VIEWED],
     "link-match": [A.LINK_MATCH_VIEWED],
     "meeting": [A.MEETING_VIEWED],
+    "meeting-pack": [A.MEETING_PACK_MADE],
+    "meeting-pack-pdf": [A.MEETING_PACK_MADE],
     "meeting-new": [A.CASE_VIEWED],
     "meeting-publish": [A.ENTRY_ADDED, A.MINUTES_PUBLISHED],
     "action-close": [A.MEETING_VIEWED],
@@ -100,6 +102,13 @@ API_EVENTS = {
     ("get", "api-case-link"): [A.CASE_VIEWED],
     ("post", "api-case-links"): [A.LINK_RECORDED],
     ("get", "api-link-match"): [A.LINK_MATCH_VIEWED],
+    ("get", "api-meetings"): [A.MEETINGS_LISTED],
+    ("post", "api-meetings"): [A.MEETING_SCHEDULED],
+    ("get", "api-meeting"): [A.MEETING_VIEWED],
+    ("post", "api-meeting-actions"): [A.ACTION_AGREED],
+    ("get", "api-actions"): [A.ACTIONS_LISTED],
+    ("get", "api-action"): [A.MEETING_VIEWED],
+    ("post", "api-action-close"): [A.ACTION_CLOSED],
     ("get", "api-case-shares"): [A.CASE_VIEWED],
     ("get", "api-case-share"): [A.CASE_VIEWED],
     ("post", "api-case-shares"): [A.SHARED],
@@ -151,6 +160,8 @@ ITEM_READS = {
 # see the case is declined (409) before anything is granted.
 REFUSED_API_EVENTS = {
     ("get", "api-children"): [A.SEARCH],
+    ("get", "api-meetings"): [A.MEETINGS_LISTED],
+    ("get", "api-actions"): [A.ACTIONS_LISTED],
     ("get", "api-cases"): [A.CASE_LISTED],
     ("post", "api-cases"): [],  # the child is not found among theirs: 404, nothing opened
     ("post", "api-case-emergency-access"): [],
@@ -278,7 +289,8 @@ def test_each_page_records_exactly_its_events(world, name, method, build, userna
         assert_well_formed(written, username, world)
     # A match, a meeting and an action are named by themselves, not by a case.
     named_by_itself = {"link-match": "match", "meeting": "meeting", "meeting-publish": "meeting",
-                       "action-close": "action"}  # fmt: skip
+                       "action-close": "action", "meeting-pack": "meeting",
+                       "meeting-pack-pdf": "meeting"}  # fmt: skip
     if not may and name in named_by_itself:
         assert written[0].target_type == named_by_itself[name]
     elif not may:

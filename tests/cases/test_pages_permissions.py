@@ -206,6 +206,11 @@ CASE_PAGES = [
     # see it); an action closed by the agency it is for (the police), 404 to anyone else.
     ("meeting", "get", _meeting,
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("meeting-pack", "get", lambda w: reverse("meeting-pack", args=[held_meeting(w.case).pk]),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
+    ("meeting-pack-pdf", "get",
+     lambda w: reverse("meeting-pack-pdf", args=[held_meeting(w.case).pk]),
+     NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.VIEW),
     ("meeting-new", "get", lambda w: reverse("meeting-new") + f"?case={w.case.pk}",
      NORFOLK_CHILDRENS + NORFOLK_POLICE, NOBODY_ELSE, 404, Act.HOLD_MEETING),
     ("meeting-publish", "post", _publish, ["mash.manager"], NOBODY_ELSE, 404, Act.HOLD_MEETING),
@@ -281,7 +286,7 @@ CASE_SPECIFIC = {"case", "case-details", "case-missing", "case-print", "case-exp
                  "missing-profile-photo-remove", "missing-profile-erase",
                  "share-renew", "assessments", "assessment-new",
                  "assessment-contribute", "case-links", "link-new", "meeting",
-                 "meeting-new", "action-close"}  # fmt: skip
+                 "meeting-new", "action-close", "meeting-pack"}  # fmt: skip
 COVERED_URL_NAMES = sorted({name for name, *_ in CASE_PAGES})
 
 

@@ -82,6 +82,7 @@ SENT_TIMES = {
     ("NewMissingEpisodeRequest", "last_seen_at"): "missing",
     ("ReturnRequest", "returned_at"): "returned",
     ("InterviewRequest", "held_at"): "interview",
+    ("NewMeetingRequest", "held_at"): "meetings",
 }
 
 
@@ -125,6 +126,7 @@ def test_a_time_without_its_offset_is_refused_saying_so(component, field, sign_i
         "entries": ("social.worker", reverse("api-case-entries", args=[case.pk])),
         "contacts": ("health.nurse", reverse("api-contacts")),
         "placements": ("social.worker", reverse("api-case-placements", args=[case.pk])),
+        "meetings": ("social.worker", reverse("api-meetings")),
         "missing": ("social.worker", reverse("api-case-missing-episodes", args=[case.pk])),
         "returned": (
             "social.worker",
