@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.actions import Action
+from cases import registry
 from cases.models import (
     ASSESSED_LEVELS,
     LEVEL_RANK,
@@ -166,6 +167,14 @@ def record_assessment(
         .update(weighed_in=assessment)
     )
     record_on_chronology(case, person, Entry.Category.ASSESSMENT, _summary(assessment))
+    if (
+        previous in (RiskLevel.LOW, RiskLevel.MEDIUM)
+        and LEVEL_RANK[RiskLevel(level)] > (LEVEL_RANK[RiskLevel(previous)])
+    ):
+        registry.concern_raised(
+            "level_raised", [case.pk], assessment.pk,
+            f"Case {case.reference}: exploitation risk raised from {previous} to {level}",
+        )  # fmt: skip
     case_changed(
         Action.ASSESSMENT_RECORDED, person, case.pk,
         assessment=assessment.pk, level=level, previous=previous,

@@ -27,7 +27,11 @@ CaseFlagsProvider = Callable[[Person, list[Case]], dict[int, list[Flag]]]
 # provider(person, case, *, start, end, now) -> list of cases.journey.Event in that time.
 JourneyEvents = Callable[..., list]
 
+# handler(kind, case_ids, subject_id, what): inside the transaction of what raised it.
+ConcernHandler = Callable[[str, list[int], int, str], None]
+
 _case_opened: list[CaseOpenedHandler] = []
+_concerns: list[ConcernHandler] = []
 _case_page: list[CasePageContext] = []
 _case_flags: list[CaseFlagsProvider] = []
 _journey: list[JourneyEvents] = []
@@ -44,6 +48,23 @@ def case_opened(person: Person, case: Case) -> None:
     """Run the registered handlers; `open_case` calls this in its transaction."""
     for handler in _case_opened:
         handler(person, case)
+
+
+def on_concern_raised(handler: ConcernHandler) -> ConcernHandler:
+    """Call `handler(kind, case_ids, subject_id, what)` whenever something raises a concern
+    about children that an exploitation meeting should hear of (meetings proposes it for
+    its area's next MACE): a repeat-missing alert (`missing`), a risk level raised
+    (`cases.assessments`), a match between cases (`links`)."""
+    if handler not in _concerns:
+        _concerns.append(handler)
+    return handler
+
+
+def concern_raised(kind: str, case_ids: list[int], subject_id: int, what: str) -> None:
+    """Run the registered handlers. `what` names no child: it may reach people who do not
+    see the cases."""
+    for handler in _concerns:
+        handler(kind, case_ids, subject_id, what)
 
 
 def add_case_page_context(provider: CasePageContext) -> CasePageContext:

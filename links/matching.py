@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.services import record
+from cases import registry
 from links.models import Link, Match, Thing
 from notifications.models import Notification
 from notifications.services import notify
@@ -114,6 +115,11 @@ def compare(link_id: int, now: dt.datetime | None = None) -> list[Match]:
                 told: set[int] = set()
                 _tell(match, other, link, told, now)
                 _tell(match, link, other, told, now)
+                registry.concern_raised(
+                    "link_match", sorted({other.case_id, link.case_id}), match.pk,
+                    f"{KIND_WORDS.get(link.thing.kind, 'something').capitalize()} linked to two "
+                    "children's cases (a match between cases)",
+                )  # fmt: skip
                 record(
                     Action.LINK_MATCHED,
                     target_type="match",

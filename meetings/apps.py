@@ -7,6 +7,7 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import registry
-        from meetings import flags, tasks  # noqa: F401 - tasks: the escalation's Celery task
+        from meetings import agenda, flags, tasks  # noqa: F401 - tasks: the escalation's task
 
         registry.add_case_flags(flags.action_flags)
+        registry.on_concern_raised(agenda.propose)

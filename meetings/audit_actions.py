@@ -13,5 +13,6 @@ Action.declare(
     MEETING_VIEWED=("meeting_viewed", "Read a meeting"),
     MEETINGS_LISTED=("meetings_listed", "Listed meetings"),
     ACTIONS_LISTED=("actions_listed", "Listed an agency's actions"),
+    AGENDA_DECIDED=("agenda_decided", "Accepted or dismissed a proposed agenda item"),
     MEETING_PACK_MADE=("meeting_pack_made", "Made a meeting pack (printable or PDF)"),
 )

@@ -11,6 +11,7 @@ worklist, escalates when overdue, and only that agency closes it.
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -182,3 +183,49 @@ class Action(models.Model):
     def overdue(self, now: dt.datetime | None = None) -> bool:
         """Still open past its due day (the owner's working day it fell due)."""
         return self.status == self.Status.OPEN and (now or timezone.now()) >= self.overdue_from
+
+
+class Proposal(models.Model):
+    """Something an exploitation meeting should hear of, proposed for the next MACE of an
+    area (the earliest of its MACE meetings still to be held), for the chair to accept
+    onto that meeting's agenda or dismiss with a reason (issue 22, item 3). Raised through
+    `cases.registry.concern_raised`: a repeat-missing alert, a risk level raised, a match
+    between cases. `what` names no child; the cases are named only to whom may see them."""
+
+    class Kind(models.TextChoices):
+        REPEAT_MISSING = "repeat_missing", "Repeat missing"
+        LEVEL_RAISED = "level_raised", "Exploitation risk raised"
+        LINK_MATCH = "link_match", "Match between cases"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    area = models.ForeignKey("people.Area", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject_id = models.BigIntegerField()
+    case_ids = ArrayField(models.BigIntegerField(), default=list)
+    what = models.CharField(max_length=300)
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "kind", "subject_id"], name="proposal_once"),
+            models.CheckConstraint(condition=~models.Q(status="dismissed") | ~models.Q(reason=""),
+                                   name="proposal_dismissed_with_a_reason"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["area", "status", "raised_at"], name="proposal_area")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.area}"

@@ -98,7 +98,8 @@ def schedule_meeting(
         return meeting
 
 
-def _chair(person: Person, meeting: Meeting) -> None:
+def chair_only(person: Person, meeting: Meeting) -> None:
+    """Refuse (403, audited) anyone but the meeting's chair."""
     require(person, Act.HOLD_MEETING, target_type="meeting", target_id=meeting.pk)
     if person.pk != meeting.chair_id:
         _refuse(person, "meeting", meeting.pk, "chair",
@@ -115,7 +116,7 @@ def _part(person: Person, meeting: Meeting, what: str) -> None:
 def record_attendance(person: Person, meeting: Meeting, answers: dict[int, tuple[str, str]]):
     """The chair records, for each agency asked, whether it attended or sent apologies, and
     who came (`answers`: agency id to status and names)."""
-    _chair(person, meeting)
+    chair_only(person, meeting)
     with transaction.atomic():
         rows = {row.agency_id: row for row in meeting.attendance.select_for_update()}
         for agency_id, (status, names) in answers.items():
@@ -182,7 +183,7 @@ def publish(person: Person, meeting: Meeting) -> list[Entry]:
     """Put the minutes on each discussed child's chronology, items about that child only:
     one entry of the items everyone may read, one restricted entry per agency for its
     restricted items. Again after a correction: each entry that changed is superseded."""
-    _chair(person, meeting)
+    chair_only(person, meeting)
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         items = list(

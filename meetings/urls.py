@@ -14,6 +14,8 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/publish/", views.meeting_publish, name="meeting-publish"),
     path("meetings/<int:meeting_id>/actions/", views.meeting_action_new,
          name="meeting-action-new"),
+    path("meetings/<int:meeting_id>/agenda/<int:proposal_id>/", views.meeting_agenda,
+         name="meeting-agenda"),
     path("meetings/<int:meeting_id>/pack/", views.meeting_pack, name="meeting-pack"),
     path("meetings/<int:meeting_id>/pack.pdf", views.meeting_pack_pdf, name="meeting-pack-pdf"),
     path("actions/", views.action_list, name="actions"),

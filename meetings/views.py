@@ -18,7 +18,7 @@ from audit.services import record
 from cases.pages import errors_on, posted, viewed
 from cases.roles import Act, may, require
 from cases.selectors import can, case_for, record_refusal
-from meetings import pack, services
+from meetings import agenda, pack, services
 from meetings.forms import ActionForm, AttendanceForm, CloseActionForm, ItemForm, MeetingForm
 from meetings.models import Action, Meeting
 from meetings.selectors import (
@@ -109,6 +109,8 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, **forms) -> HttpRespon
         "meeting": meeting, "children": children, "items": items, "actions": actions,
         "attendance": attendance, "chair": chair, "takes_part": takes_part,
         "unpublished": any(item.published_at is None and item.case_id for item in items),
+        "proposals": agenda.with_cases_seen(person, agenda.proposed_for(meeting)) if chair else [],
+        "agenda_error": forms.get("agenda_error", ""),
         "item_form": forms.get("item_form") or ItemForm(children=children),
         "attendance_form": forms.get("attendance_form") or AttendanceForm(rows=attendance),
         "action_form": forms.get("action_form") or ActionForm(
@@ -195,6 +197,21 @@ def meeting_action_new(request: HttpRequest, meeting_id: int) -> HttpResponse:
             messages.success(request, f"The action is given to {data['owner'].name}.")
             return redirect("meeting", meeting_id=meeting.pk)
     return _meeting_page(request, meeting, action_form=form)
+
+
+@login_required
+@require_POST
+def meeting_agenda(request: HttpRequest, meeting_id: int, proposal_id: int) -> HttpResponse:
+    """The chair accepts a proposed item onto the agenda, or dismisses it with a reason."""
+    meeting = _meeting(request, meeting_id)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        agenda.decide(request.user, meeting, proposal_id, accept=accept,
+                      reason=request.POST.get("reason", ""))  # fmt: skip
+    except ValidationError as error:
+        return _meeting_page(request, meeting, agenda_error=" ".join(error.messages))
+    messages.success(request, "Added to the agenda." if accept else "Dismissed, with the reason.")
+    return redirect("meeting", meeting_id=meeting.pk)
 
 
 @login_required

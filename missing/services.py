@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.actions import Action
 from audit.services import record
+from cases import registry
 from cases.models import Case, Child, Entry
 from cases.roles import Act, RoleRefused, require
 from cases.selectors import can
@@ -213,6 +214,12 @@ def _alert_if_repeated(
         _summary(case, f"repeat missing: convene a strategy discussion by {said(due)}"),
         person, [lead], due=due, now=now,
     )  # fmt: skip
+    registry.concern_raised(
+        "repeat_missing",
+        [case.pk],
+        alert.pk,
+        f"Case {case.reference}: repeat missing ({alert.reasons})",
+    )
     return alert
 
 

@@ -15,8 +15,8 @@ from tests.meetings.helpers import held_meeting
 
 pytestmark = pytest.mark.django_db
 
-COVERED_URL_NAMES = ["actions", "meeting-action-new", "meeting-attendance", "meeting-item",
-                     "meetings"]  # fmt: skip
+COVERED_URL_NAMES = ["actions", "meeting-action-new", "meeting-agenda", "meeting-attendance",
+                     "meeting-item", "meetings"]  # fmt: skip
 # The council chairs (mash.manager) and the police are asked; the others are not.
 AT_THE_MEETING = ["social.worker", "mash.manager", "team.manager", "police.officer",
                   "police.mash"]  # fmt: skip
@@ -88,3 +88,29 @@ def test_each_form_post_is_for_whom_it_is_for(meeting, name, who):
         assert 'data-testid="refusal"' in response.content.decode()
     assert "Testchild" not in response.content.decode()
     assert Event.objects.filter(action=Audit.PERMISSION_REFUSED).exists()
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_only_the_chair_decides_the_agenda(meeting, who, partnership):
+    """A MACE's proposal: accepted by its chair; 403 to the others at it, 404 to the rest."""
+    import datetime as dt
+
+    from meetings.models import Meeting, Proposal
+
+    Meeting.objects.filter(pk=meeting.pk).update(
+        kind="mace", area=partnership.areas["norfolk"],
+        held_at=timezone.now() + dt.timedelta(days=1),
+    )  # fmt: skip
+    proposal = Proposal.objects.create(
+        area=partnership.areas["norfolk"], kind="repeat_missing", subject_id=1, case_ids=[],
+        what="Repeat missing",
+    )
+    url = reverse("meeting-agenda", args=[meeting.pk, proposal.pk])
+    response = signed_in_as(who).post(url, {"decision": "accept"})
+    proposal.refresh_from_db()
+    if who == "mash.manager":
+        assert response.status_code == 302 and proposal.status == "accepted"
+        return
+    assert proposal.status == "proposed"
+    expected = 403 if who in [*AT_THE_MEETING, "ig.officer"] else 404
+    assert response.status_code == expected
