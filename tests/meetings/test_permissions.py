@@ -102,7 +102,10 @@ def test_only_the_chair_decides_the_agenda(meeting, who, partnership):
         held_at=timezone.now() + dt.timedelta(days=1),
     )  # fmt: skip
     proposal = Proposal.objects.create(
-        area=partnership.areas["norfolk"], kind="repeat_missing", subject_id=1, case_ids=[],
+        area=partnership.areas["norfolk"],
+        kind="repeat_missing",
+        subject_id=1,
+        case_ids=[],
         what="Repeat missing",
     )
     url = reverse("meeting-agenda", args=[meeting.pk, proposal.pk])
