@@ -17,6 +17,7 @@ from cases.services import add_entry, create_child, create_child_and_case
 from links.matching import compare
 from links.models import Link
 from links.services import record_link
+from meetings import services as meetings
 from missing import profiles
 from missing.models import MissingEpisode, Placement
 from missing.services import (
@@ -179,7 +180,40 @@ def build_cases(partnership: Partnership) -> list[Case]:
         compare(link.pk)
     place_aimee_in_suffolk(partnership, aimee)
     build_mash_morning(partnership, jordan=jordan)
+    build_meetings(partnership, aimee, tyler)
     return [aimee, jordan, leah, tyler]
+
+
+def build_meetings(partnership: Partnership, aimee: Case, tyler: Case) -> None:
+    """Yesterday's strategy discussion about Aimee, its minutes published and an action for
+    the police; and Norfolk's next MACE, in ten days, with what the alerts proposed."""
+    people, agencies = partnership.people, partnership.agencies
+    chair = people["mash.manager"]
+    strategy = meetings.schedule_meeting(
+        chair, kind="strategy_discussion", held_at=_ago(1), cases=[aimee],
+        agencies=[agencies["norfolk_police"], agencies["norfolk_hospital"]],
+    )  # fmt: skip
+    meetings.record_attendance(chair, strategy, {
+        agencies["norfolk_police"].pk: ("attended", "PC Dana Wells"),
+        agencies["norfolk_hospital"].pk: ("apologies", ""),
+    })  # fmt: skip
+    agreed = "Section 47 enquiry to continue; safety plan reviewed weekly."
+    meetings.add_item(chair, strategy, case_id=aimee.pk, decision=True, restricted=False,
+                      text=agreed)  # fmt: skip
+    police_only = "The silver car is linked to an operation."
+    meetings.add_item(people["police.officer"], strategy, case_id=aimee.pk, decision=False,
+                      restricted=True, text=police_only)  # fmt: skip
+    meetings.publish(chair, strategy)
+    meetings.add_action(
+        chair, strategy, case_id=aimee.pk, owner=agencies["norfolk_police"], owner_person=None,
+        text="Find the registered keeper of the silver car and share what can be shared.",
+        due_on=meetings.suggested_due(agencies["norfolk_police"]),
+    )  # fmt: skip
+    meetings.schedule_meeting(
+        chair, kind="mace", held_at=timezone.now() + dt.timedelta(days=10), cases=[tyler],
+        agencies=[agencies["norfolk_police"], agencies["norfolk_hospital"]],
+        area=partnership.areas["norfolk"],
+    )  # fmt: skip
 
 
 def demo_photo() -> bytes:

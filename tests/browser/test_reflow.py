@@ -27,7 +27,7 @@ DEPTH = 3
 # Django template syntax that reached the page as text.
 TEMPLATE_TEXT = re.compile(r"\{[#%].{0,60}|.{0,60}[#%]\}")
 # Not pages of the service: files, the API and its browsable docs, signing out.
-SKIP = re.compile(r"(\.csv$|^/api/|^/sign-out/|^/healthz$|^/static/)")
+SKIP = re.compile(r"(\.csv$|\.pdf$|^/api/|^/sign-out/|^/healthz$|^/static/)")
 
 
 def shape(url: str) -> str:

@@ -70,12 +70,15 @@ def test_load_demo_adds_fictional_cases_shared_as_the_issue_describes(settings):
     assert set(leah.shares.values_list("agency__name", flat=True)) == {
         "Norfolk County Council Children's Services"
     }
-    # One restricted police entry, which children's services does not see.
+    # Restricted police entries (one written, one the strategy discussion's police-only
+    # minutes), which children's services does not see.
     aimee = Case.objects.get(child__first_name="Aimee")
-    restricted = Entry.objects.get(case=aimee, restricted=True)
-    assert restricted.agency.name == "Norfolk Constabulary"
-    assert restricted not in selectors.chronology(aimee, worker)
-    assert restricted in selectors.chronology(aimee, officer)
+    restricted = list(Entry.objects.filter(case=aimee, restricted=True))
+    assert len(restricted) == 2
+    for entry in restricted:
+        assert entry.agency.name == "Norfolk Constabulary"
+        assert entry not in selectors.chronology(aimee, worker)
+        assert entry in selectors.chronology(aimee, officer)
 
 
 def test_load_demo_gives_the_norfolk_mash_a_morning_queue(settings):
