@@ -214,6 +214,9 @@ class AreaView:
     unseen_by_kind: dict[str, str]
     peers: str  # peers under 18 linked to two or more children: counted, never listed
     ethnicity: list[tuple[str, str]]  # adults of concern, by recorded ethnicity
+    # By recorded nationality: only those reaching the threshold are named, the rest are
+    # one suppressed figure (naming a rare nationality would itself single someone out).
+    nationality: list[tuple[str, str]]
     threshold: int
 
     @property
@@ -223,6 +226,10 @@ class AreaView:
     @property
     def ethnicity_counts(self) -> dict[str, str]:
         return dict(self.ethnicity)
+
+    @property
+    def nationality_counts(self) -> dict[str, str]:
+        return dict(self.nationality)
 
     def named(self) -> dict:
         """What a read of it showed, for its audit event: the cases and children named
@@ -242,6 +249,14 @@ def suppressed(count: int) -> str:
     so that no child can be singled out."""
     under = settings.REPORT_SUPPRESS_UNDER
     return str(count) if count >= under else f"fewer than {under}"
+
+
+def _named_or_other(counts: Counter) -> list[tuple[str, str]]:
+    """Each value reaching the threshold by name; the rest as one "other" figure."""
+    under = settings.REPORT_SUPPRESS_UNDER
+    named = sorted((value, n) for value, n in counts.items() if n >= under)
+    rest = sum(n for n in counts.values() if n < under)
+    return [(value, str(n)) for value, n in named] + [("Any other, or not known", suppressed(rest))]
 
 
 def may_see_area(person: Person) -> bool:
@@ -307,6 +322,7 @@ def area_view(person: Person, *, now: dt.datetime | None = None) -> AreaView:
     unseen: Counter = Counter()
     peers = 0
     ethnicity: Counter = Counter()
+    nationality: Counter = Counter()
     for thing_links in by_thing.values():
         children = {link.case.child_id for link in thing_links}
         if len(children) < 2:
@@ -319,6 +335,8 @@ def area_view(person: Person, *, now: dt.datetime | None = None) -> AreaView:
             continue
         if thing.kind == Thing.Kind.PERSON:
             ethnicity[thing_links[0].written.get("ethnicity", "not_known")] += 1
+            said = " ".join(str(thing_links[0].written.get("nationality", "")).split()).title()
+            nationality[said if said and said != "Not Known" else "Not known"] += 1
         seen: dict[int, Link] = {}
         for link in thing_links:
             may_read = link.case_id in visible and (
@@ -341,5 +359,6 @@ def area_view(person: Person, *, now: dt.datetime | None = None) -> AreaView:
         unseen_by_kind={label: suppressed(unseen[kind]) for kind, label in Thing.Kind.choices},
         peers=suppressed(peers),
         ethnicity=[(labels[key], suppressed(ethnicity[key])) for key in labels],
+        nationality=_named_or_other(nationality),
         threshold=settings.REPORT_SUPPRESS_UNDER,
     )

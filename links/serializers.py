@@ -162,3 +162,7 @@ class AreaViewSerializer(serializers.Serializer):
         child=serializers.CharField(), source="ethnicity_counts",
         help_text="Adults of concern linked to two or more children, by recorded ethnicity.",
     )  # fmt: skip
+    nationality = serializers.DictField(
+        child=serializers.CharField(), source="nationality_counts",
+        help_text="The same by nationality: named from the threshold up, the rest as one.",
+    )  # fmt: skip

@@ -13,6 +13,10 @@ Action.declare(
     MEETING_VIEWED=("meeting_viewed", "Read a meeting"),
     MEETINGS_LISTED=("meetings_listed", "Listed meetings"),
     ACTIONS_LISTED=("actions_listed", "Listed an agency's actions"),
+    MEETING_THING_DISCUSSED=(
+        "meeting_thing_discussed",
+        "Added a person, vehicle or place discussed",
+    ),
     AGENDA_DECIDED=("agenda_decided", "Accepted or dismissed a proposed agenda item"),
     MEETING_PACK_MADE=("meeting_pack_made", "Made a meeting pack (printable or PDF)"),
 )

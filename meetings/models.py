@@ -78,6 +78,25 @@ class Discussed(models.Model):
         return f"{self.case_id} at {self.meeting_id}"
 
 
+class DiscussedThing(models.Model):
+    """A person, vehicle, place, phone or account of concern discussed at the meeting (the
+    links slice): shown to a reader only where they may read a link to it themselves."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="things")
+    thing = models.ForeignKey("links.Thing", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")  # fmt: skip
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "thing"], name="thing_discussed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"thing {self.thing_id} at {self.meeting_id}"
+
+
 class MinutesItem(models.Model):
     """What was said or decided, given by one agency, about one discussed child or the
     meeting as a whole; restricted, only that agency reads it (as a restricted entry)."""

@@ -21,7 +21,7 @@ from cases import journey, registry
 from cases.models import Case, Entry
 from cases.selectors import chronology
 from meetings.models import Action, Meeting
-from meetings.selectors import children_seen
+from meetings.selectors import children_seen, things_seen
 from people.models import Person
 from safeguarding import uk_time
 
@@ -46,6 +46,7 @@ class Pack:
     person: Person
     made_at: dt.datetime
     children: list[ChildPack]
+    things: list  # the people, vehicles and places discussed that the person may know of
 
     @property
     def entry_count(self) -> int:
@@ -87,7 +88,8 @@ def build(person: Person, meeting: Meeting, *, now: dt.datetime | None = None) -
             case=case, flags=flags[case.pk], journey=journey.journey(person, case, *days, now=now),
             since=first, entries=entries, truncated=truncated, actions=open_actions[case.pk],
         ))  # fmt: skip
-    return Pack(meeting=meeting, person=person, made_at=now, children=children)
+    return Pack(meeting=meeting, person=person, made_at=now, children=children,
+                things=things_seen(person, meeting))  # fmt: skip
 
 
 def html(pack: Pack, *, for_pdf: bool = False) -> str:

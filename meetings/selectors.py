@@ -8,7 +8,9 @@ from django.db.models import Q, QuerySet
 from cases.models import Case
 from cases.roles import Act, may
 from cases.selectors import visible_among
-from meetings.models import Action, Attendance, Meeting, MinutesItem
+from links.models import Link
+from links.selectors import on_visible_cases, readable
+from meetings.models import Action, Attendance, DiscussedThing, Meeting, MinutesItem
 from people.models import Person
 
 
@@ -75,4 +77,32 @@ def action_for_owner(person: Person, action_id) -> Action | None:
         Action.objects.filter(pk=action_id, owner_id=person.agency_id)
         .select_related("meeting", "case", "owner", "owner_person", "closed_by")
         .first()
+    )
+
+
+def things_seen(person: Person, meeting: Meeting) -> list[Link]:
+    """The people, vehicles and places discussed that the person may know of: each through
+    a link to it they may read on a case they may see (one query), as that link wrote it."""
+    discussed = DiscussedThing.objects.filter(meeting=meeting).values("thing_id")
+    return list(
+        Link.objects.filter(thing_id__in=discussed)
+        .filter(readable(person))
+        .filter(on_visible_cases(person))
+        .select_related("thing")
+        .order_by("thing_id", "-recorded_at")
+        .distinct("thing_id")
+    )
+
+
+def things_to_discuss(person: Person, meeting: Meeting, case_ids) -> list[Link]:
+    """What the person may add: links they may read on the discussed children they see,
+    one a thing, not yet discussed."""
+    discussed = DiscussedThing.objects.filter(meeting=meeting).values("thing_id")
+    return list(
+        Link.objects.filter(case_id__in=list(case_ids))
+        .filter(readable(person))
+        .exclude(thing_id__in=discussed)
+        .select_related("thing", "case__child")
+        .order_by("thing_id", "-recorded_at")
+        .distinct("thing_id")
     )

@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.actions import Action as Audit
@@ -28,7 +29,16 @@ from cases.models import Case, Entry
 from cases.roles import Act, require
 from cases.selectors import can
 from cases.services import case_changed, record_on_chronology
-from meetings.models import Action, Attendance, Discussed, Meeting, MinutesItem, Published
+from links.models import Link
+from meetings.models import (
+    Action,
+    Attendance,
+    Discussed,
+    DiscussedThing,
+    Meeting,
+    MinutesItem,
+    Published,
+)
 from notifications.models import Notification
 from notifications.services import notify
 from people.models import Agency, Area, Person
@@ -159,6 +169,26 @@ def add_item(
         _audit(Audit.MINUTES_ITEM_ADDED, person, meeting, item=item.pk,
                case=case.pk if case else None, restricted=restricted)  # fmt: skip
         return item
+
+
+def discuss_thing(person: Person, meeting: Meeting, link_id: int) -> DiscussedThing:
+    """Add the thing of a link the person may read, on a discussed child they see, to the
+    people, vehicles and places the meeting discussed."""
+    _part(person, meeting, "say what it discussed")
+    link = (
+        Link.objects.filter(pk=link_id, case_id__in=meeting.discussed.values("case_id"))
+        .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
+        .select_related("case")
+        .first()
+    )
+    if link is None or not can(person, link.case, "view"):
+        raise ValidationError({"link": "Choose someone or something linked to a child discussed"})
+    with transaction.atomic():
+        discussed, _ = DiscussedThing.objects.get_or_create(
+            meeting=meeting, thing_id=link.thing_id, defaults={"added_by": person}
+        )
+        _audit(Audit.MEETING_THING_DISCUSSED, person, meeting, thing=link.thing_id, link=link.pk)
+        return discussed
 
 
 def minutes_text(meeting: Meeting, items: list[MinutesItem]) -> str:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/attendance/", views.meeting_attendance,
          name="meeting-attendance"),
     path("meetings/<int:meeting_id>/items/", views.meeting_item, name="meeting-item"),
+    path("meetings/<int:meeting_id>/things/", views.meeting_thing, name="meeting-thing"),
     path("meetings/<int:meeting_id>/publish/", views.meeting_publish, name="meeting-publish"),
     path("meetings/<int:meeting_id>/actions/", views.meeting_action_new,
          name="meeting-action-new"),

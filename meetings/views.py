@@ -29,6 +29,8 @@ from meetings.selectors import (
     items_seen,
     meeting_for,
     meetings_for,
+    things_seen,
+    things_to_discuss,
 )
 from people.models import Agency
 from safeguarding.paging import paginate
@@ -109,6 +111,8 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, **forms) -> HttpRespon
         "meeting": meeting, "children": children, "items": items, "actions": actions,
         "attendance": attendance, "chair": chair, "takes_part": takes_part,
         "unpublished": any(item.published_at is None and item.case_id for item in items),
+        "things": things_seen(person, meeting),
+        "to_discuss": things_to_discuss(person, meeting, ids) if takes_part else [],
         "proposals": agenda.with_cases_seen(person, agenda.proposed_for(meeting)) if chair else [],
         "agenda_error": forms.get("agenda_error", ""),
         "item_form": forms.get("item_form") or ItemForm(children=children),
@@ -162,6 +166,20 @@ def meeting_item(request: HttpRequest, meeting_id: int) -> HttpResponse:
             messages.success(request, "The item is added to the minutes.")
             return redirect("meeting", meeting_id=meeting.pk)
     return _meeting_page(request, meeting, item_form=form)
+
+
+@login_required
+@require_POST
+def meeting_thing(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Add a person, vehicle or place linked to a discussed child to what was discussed."""
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.discuss_thing(request.user, meeting, int(request.POST.get("link") or 0))
+    except (ValidationError, ValueError):
+        return _meeting_page(request, meeting, agenda_error="Choose someone or something "
+                             "linked to a child discussed.")  # fmt: skip
+    messages.success(request, "Added to what the meeting discussed.")
+    return redirect("meeting", meeting_id=meeting.pk)
 
 
 @login_required

@@ -9,7 +9,8 @@ from audit.actions import Action, ActionRegistry
 from audit.models import Event
 from audit.services import record
 
-APPS = ["people", "cases", "sharing", "notifications", "missing", "links", "triage", "reports"]
+APPS = ["people", "cases", "sharing", "notifications", "missing", "links", "triage", "meetings",
+        "reports"]  # fmt: skip
 
 
 def test_each_app_declares_its_own_actions():

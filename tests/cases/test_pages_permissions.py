@@ -437,6 +437,6 @@ def test_the_matrix_covers_every_case_page():
     elsewhere = {"area-links", "area-links-csv", "link-oversight"}
     # Meetings' lists and form posts: tests/meetings/test_permissions.py.
     elsewhere |= {"meetings", "actions", "meeting-attendance", "meeting-item",
-                  "meeting-action-new", "meeting-agenda"}  # fmt: skip
+                  "meeting-action-new", "meeting-agenda", "meeting-thing"}  # fmt: skip
     names = {p.name for m in modules for p in m.urlpatterns} - elsewhere
     assert sorted(names) == COVERED_URL_NAMES

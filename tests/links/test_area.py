@@ -102,7 +102,7 @@ def test_a_peer_is_counted_never_listed_and_ethnicity_only_a_figure(open_case_fo
         case = open_case_for("social.worker", first_name=f"Peerchild{index}")
         link(worker, case, "person", name="Kid Example", date_of_birth=born, relationship="peer")
         link(worker, case, "person", name="Adult Example", date_of_birth=dt.date(1980, 1, 1),
-             relationship="adult_of_concern", ethnicity="white")  # fmt: skip
+             relationship="adult_of_concern", ethnicity="white", nationality="British")  # fmt: skip
     sign_in("mash.manager")
     body = client.get(reverse("area-links")).content.decode()
     assert "Kid Example" not in body  # a child: never listed
@@ -111,6 +111,8 @@ def test_a_peer_is_counted_never_listed_and_ethnicity_only_a_figure(open_case_fo
     assert "fewer than 5" in peers  # one peer: suppressed
     ethnicity = body.split('data-testid="area-ethnicity"')[1]
     assert "fewer than 5" in ethnicity.split("White")[1][:80]
+    nationality = body.split('data-testid="area-nationality"')[1][:600]
+    assert "Any other, or not known" in nationality and "British" not in nationality
 
 
 def test_another_area_sees_nothing_of_this_one(children, client, sign_in):

@@ -49,7 +49,7 @@ def test_the_area_api_follows_the_page(partnership, who):
     if who in AREA_API:
         assert response.status_code == 200
         assert set(response.json()) == {"areas", "since", "threshold", "rows", "not_shown",
-                                        "peers", "ethnicity"}  # fmt: skip
+                                        "peers", "ethnicity", "nationality"}  # fmt: skip
         assert Event.objects.filter(action=Action.AREA_LINKS_VIEWED).count() == 1
     else:
         assert response.status_code == 403

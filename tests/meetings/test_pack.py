@@ -2,6 +2,7 @@
 see; the health attendee's pack holds none of the police's restricted items."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,3 +81,28 @@ def test_the_chronology_in_the_pack_starts_at_the_last_meeting(meeting, people, 
     )  # fmt: skip
     [child] = pack.build(people["social.worker"], later).children
     assert child.since == timezone.localtime(meeting.held_at).date()
+
+
+def test_things_discussed_are_shown_only_through_links_the_reader_may_read(
+    meeting, people, client, sign_in
+):
+    from links.models import Link
+    from tests.links.helpers import link
+
+    aimee = meeting.discussed.get().case
+    car = link(people["police.officer"], aimee, "vehicle", registration="ZZ99 ZZZ",
+               restricted=True)  # fmt: skip
+    flat = link(people["social.worker"], aimee, "place", address="1 Example Row",
+                postcode="NR1 1AA", place_type="flat")  # fmt: skip
+    services.discuss_thing(people["police.officer"], meeting, car.pk)
+    services.discuss_thing(people["mash.manager"], meeting, flat.pk)
+    with pytest.raises(ValidationError):  # the council may not read the police's link
+        services.discuss_thing(people["mash.manager"], meeting, car.pk)
+    police = pack.html(pack.build(people["police.officer"], meeting), for_pdf=True)
+    health = pack.html(pack.build(people["health.nurse"], meeting), for_pdf=True)
+    assert "ZZ99 ZZZ" in police and "1 Example Row" in police
+    assert "ZZ99" not in health and "1 Example Row" in health
+    sign_in("social.worker")
+    page = client.get(reverse("meeting", args=[meeting.pk])).content.decode()
+    assert "ZZ99" not in page and "1 Example Row" in page
+    assert Link.objects.count() == 2

@@ -9,14 +9,14 @@ from django.utils import timezone
 from audit.models import Action as Audit
 from audit.models import Event
 from meetings.models import Action as MeetingAction
-from meetings.models import Attendance, MinutesItem
+from meetings.models import Attendance, DiscussedThing, MinutesItem
 from tests.cases.test_pages_permissions import EVERYONE, signed_in_as
 from tests.meetings.helpers import held_meeting
 
 pytestmark = pytest.mark.django_db
 
 COVERED_URL_NAMES = ["actions", "meeting-action-new", "meeting-agenda", "meeting-attendance",
-                     "meeting-item", "meetings"]  # fmt: skip
+                     "meeting-item", "meeting-thing", "meetings"]  # fmt: skip
 # The council chairs (mash.manager) and the police are asked; the others are not.
 AT_THE_MEETING = ["social.worker", "mash.manager", "team.manager", "police.officer",
                   "police.mash"]  # fmt: skip
@@ -45,12 +45,32 @@ def test_the_lists_show_each_person_their_agencys_own(meeting, name, who):
     assert (f"/meetings/{meeting.pk}/" in body or "Check the car" in body) is sees, who
 
 
+def _a_link(meeting) -> int:
+    """An unrestricted council link on the discussed child, made straight in its table."""
+    import datetime as dt
+
+    from links.models import Link, Thing
+    from people.models import Person
+
+    found = Link.objects.filter(case__in=meeting.discussed.values("case_id")).first()
+    if found is None:
+        worker = Person.objects.get(username="social.worker")
+        found = Link.objects.create(
+            case=meeting.discussed.get().case, thing=Thing.objects.create(kind="phone",
+            key="+447700900999"), agency=worker.agency, recorded_by=worker,
+            learned_on=dt.date(2026, 11, 1), learned_how="sighting",
+            written={"number": "07700 900999"},
+        )  # fmt: skip
+    return found.pk
+
+
 def _posts(meeting):
     case_id = meeting.discussed.get().case_id
     return {
         "meeting-attendance": {f"attendance-status_{row.agency_id}": "attended"
                                for row in meeting.attendance.all()},
         "meeting-item": {"item-about": str(case_id), "item-text": "Agreed a safety plan."},
+        "meeting-thing": {"link": str(_a_link(meeting))},
         "meeting-action-new": {
             "action-case": str(case_id), "action-text": "Visit the school.",
             "action-owner": str(meeting.agency_id),
@@ -62,6 +82,7 @@ def _posts(meeting):
 
 
 WHO_MAY = {
+    "meeting-thing": [p for p in AT_THE_MEETING],
     "meeting-attendance": ["mash.manager"],  # the chair
     "meeting-item": [p for p in AT_THE_MEETING],
     "meeting-action-new": [p for p in AT_THE_MEETING],
@@ -72,10 +93,12 @@ WHO_MAY = {
 @pytest.mark.parametrize("name", list(WHO_MAY))
 def test_each_form_post_is_for_whom_it_is_for(meeting, name, who):
     before = (MinutesItem.objects.count(), MeetingAction.objects.count(),
-              Attendance.objects.filter(status="attended").count())  # fmt: skip
+              Attendance.objects.filter(status="attended").count(),
+              DiscussedThing.objects.count())  # fmt: skip
     response = signed_in_as(who).post(reverse(name, args=[meeting.pk]), _posts(meeting)[name])
     after = (MinutesItem.objects.count(), MeetingAction.objects.count(),
-             Attendance.objects.filter(status="attended").count())  # fmt: skip
+             Attendance.objects.filter(status="attended").count(),
+             DiscussedThing.objects.count())  # fmt: skip
     if who in WHO_MAY[name]:
         assert response.status_code == 302, response.content[:400]
         assert after != before
