@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from django import forms
+from django.db.models import Q
 
 from cases.forms import MomentsForm, choice_field, clock_field, date_field, text_field
 from cases.models import Case
@@ -14,10 +15,16 @@ from people.models import Agency, Person
 REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{4,12}$")
 
 
-def partners(person: Person):
-    """The agencies a meeting may ask: those covering the chair's agency's areas."""
+def partners(person: Person, also=()):
+    """The agencies a meeting may ask: those covering the chair's agency's areas, and
+    `also` (agency ids: those sharing the case it was scheduled from)."""
     areas = person.agency.areas.values("pk") if person.agency_id else []
-    return Agency.objects.filter(areas__in=areas).exclude(pk=person.agency_id).distinct()
+    return (
+        Agency.objects.filter(Q(areas__in=areas) | Q(pk__in=list(also)))
+        .exclude(pk=person.agency_id)
+        .distinct()
+        .order_by("name")
+    )
 
 
 class MeetingForm(MomentsForm):
@@ -42,10 +49,11 @@ class MeetingForm(MomentsForm):
         empty_label="Select the area",
     )  # fmt: skip
 
-    def __init__(self, *args, person: Person, **kwargs) -> None:
+    def __init__(self, *args, person: Person, also=(), **kwargs) -> None:
+        """`also`: agency ids to offer besides the partnership (those sharing the case)."""
         super().__init__(*args, **kwargs)
         self.person = person
-        self.fields["agencies"].queryset = partners(person).order_by("name")
+        self.fields["agencies"].queryset = partners(person, also)
         self.fields["area"].queryset = person.agency.areas.order_by("name")
 
     def clean_references(self) -> list[Case]:

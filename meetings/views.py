@@ -74,7 +74,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             Agency.objects.filter(shares__case=case, shares__revoked_at__isnull=True)
             .exclude(pk=person.agency_id).values_list("pk", flat=True)
         )  # fmt: skip
-    form = MeetingForm(posted(request), person=person, initial=initial)
+    form = MeetingForm(posted(request), person=person, initial=initial,
+                       also=initial.get("agencies", []))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -115,12 +115,13 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         )
         news.rows, news.count = _first(cases_with_news(person))
         found += [interviews, news]
-    actions = Waiting(
-        "actions", "Actions for your agency from meetings", "actions",
-        full_list=reverse("actions"),
-    )  # fmt: skip
-    actions.rows, actions.count = _first(actions_owned(person))
-    found.append(actions)
+    if roles.may(person, roles.Act.CLOSE_ACTION):  # those who can close them
+        actions = Waiting(
+            "actions", "Actions for your agency from meetings", "actions",
+            full_list=reverse("actions"),
+        )  # fmt: skip
+        actions.rows, actions.count = _first(actions_owned(person))
+        found.append(actions)
     return found
 
 

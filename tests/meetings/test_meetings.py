@@ -187,3 +187,21 @@ def test_a_closed_action_cannot_be_closed_again_by_a_second_click(aimee, people,
     assert (action.status, action.note) == ("done", "Checked.")
     sign_in("social.worker")  # not the owner: the action does not exist for them
     assert client.get(url).status_code == 404
+
+
+def test_from_a_case_the_form_offers_and_ticks_the_agencies_sharing_it(
+    aimee, share, client, sign_in
+):
+    share(aimee, "suffolk_childrens", "view")  # outside Norfolk's partnership
+    sign_in("mash.manager")
+    page = client.get(reverse("meeting-new") + f"?case={aimee.pk}").content.decode()
+    assert aimee.reference in page
+    suffolk = page.split("Suffolk County Council")[0].rsplit("<input", 1)[1]
+    assert "checked" in suffolk
+    typed = client.post(
+        reverse("meeting-new") + f"?case={aimee.pk}",
+        {"kind": "review", "references": "CSE-2026-1", "held_time": "25:00"},
+    )
+    body = typed.content.decode()
+    assert typed.status_code == 200 and "CSE-2026-1" in body  # what was typed stays
+    assert "is not a case reference" in body or "is not a case you can see" in body
