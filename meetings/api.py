@@ -30,7 +30,7 @@ from meetings.selectors import (
     meeting_for,
     meetings_for,
 )
-from people.models import Agency, Area
+from people.models import Agency, Area, Person
 
 MEETING_ID = http.id_parameter("meeting_id", "A meeting your agency organises or was asked to.")
 ACTION_ID = http.id_parameter("action_id", "An action your agency owns.")
@@ -147,10 +147,15 @@ def meeting_actions(request: Request, meeting_id: int) -> Response:
     owner = Agency.objects.filter(pk=data["owner"]).first()
     if owner is None:
         raise ValidationError({"owner": ["Unknown agency."]})
+    chosen = None
+    if data.get("owner_person"):
+        chosen = Person.objects.filter(pk=data["owner_person"], agency=owner).first()
+        if chosen is None:
+            raise ValidationError({"owner_person": ["Not someone who works for that agency."]})
     try:
         made = services.add_action(
             person, found, case_id=data["case"], text=data["text"], owner=owner,
-            owner_person=None, due_on=data["due_on"],
+            owner_person=chosen, due_on=data["due_on"],
         )  # fmt: skip
     except DjangoValidationError as error:
         raise _refused(error) from error

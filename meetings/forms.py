@@ -134,12 +134,29 @@ class ActionForm(forms.Form):
         error_messages={"required": "Choose the agency that will do it",
                         "invalid_choice": "Choose the agency that will do it"},
     )  # fmt: skip
+    owner_person = forms.ModelChoiceField(
+        label="Who at that agency (optional)", queryset=Person.objects.none(), required=False,
+        empty_label="Anyone at the agency",
+        error_messages={"invalid_choice": "Choose someone who works for that agency"},
+    )  # fmt: skip
     due_on = date_field("Due by", "the date it is due by", past_only=False)
 
     def __init__(self, *args, children, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].choices = [("", "Select the child"), *_children(children)]
         self.fields["owner"].queryset = agencies
+        people = Person.objects.filter(agency__in=agencies, is_active=True).select_related("agency")
+        self.fields["owner_person"].queryset = people.order_by("agency__name", "last_name")
+        self.fields["owner_person"].label_from_instance = lambda person: (
+            f"{person.display_name} ({person.agency.name})"
+        )
+
+    def clean(self):
+        data = super().clean()
+        chosen, owner = data.get("owner_person"), data.get("owner")
+        if chosen is not None and owner is not None and chosen.agency_id != owner.pk:
+            self.add_error("owner_person", "Choose someone who works for the agency chosen")
+        return data
 
 
 class CloseActionForm(forms.Form):

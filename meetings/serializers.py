@@ -85,6 +85,9 @@ class NewActionSerializer(serializers.Serializer):
     case = serializers.IntegerField(min_value=1, help_text="A discussed case you may see.")
     text = Text(max_length=2000)
     owner = serializers.IntegerField(min_value=1, help_text="The agency that will do it.")
+    owner_person = serializers.IntegerField(
+        min_value=1, required=False, help_text="Optionally, someone who works for it."
+    )
     due_on = serializers.DateField()
 
 

@@ -208,7 +208,7 @@ def meeting_action_new(request: HttpRequest, meeting_id: int) -> HttpResponse:
         try:
             services.add_action(
                 person, meeting, case_id=int(data["case"]), text=data["text"],
-                owner=data["owner"], owner_person=None, due_on=data["due_on"],
+                owner=data["owner"], owner_person=data["owner_person"], due_on=data["due_on"],
             )  # fmt: skip
         except ValidationError as error:
             errors_on(form, error)

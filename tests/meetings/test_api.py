@@ -58,3 +58,15 @@ def test_two_requests_at_once_with_one_key_schedule_once(open_case_for, people):
     answers = at_once(clients, lambda c: send(c, reverse("api-meetings"), body, key="m-once"))
     assert sorted(a.status_code for a in answers) == [201, 201]
     assert Meeting.objects.count() == 1
+
+
+def test_an_action_may_name_someone_of_the_owner_only(aimee, people, agencies, sign_in):
+    meeting = strategy_discussion(people, agencies, aimee)
+    manager = sign_in("mash.manager")
+    url = reverse("api-meeting-actions", args=[meeting.pk])
+    body = {"case": aimee.pk, "text": "Find the keeper.", "owner": agencies["norfolk_police"].pk,
+            "due_on": timezone.localdate().isoformat()}  # fmt: skip
+    wrong = send(manager, url, {**body, "owner_person": people["health.nurse"].pk}, key="a")
+    assert wrong.status_code == 400 and "owner_person" in wrong.json()["errors"]
+    named = send(manager, url, {**body, "owner_person": people["police.officer"].pk}, key="b")
+    assert named.status_code == 201 and named.json()["owner_person"] == "Dana Wells"
