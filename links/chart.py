@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 SIZE = 640
 CENTRE = SIZE / 2
-THING_RING = 165
-CASE_RING = 275
+THING_RING = 140
+CASE_RING = 250
 MAX_OTHER_CASES = 24
-LABEL_LENGTH = 22
+LABEL_LENGTH = 24
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Node:
     @property
     def box(self) -> tuple[float, float]:
         """A case node's rectangle, from its top left corner."""
-        return (round(self.x - 56, 1), round(self.y - 22, 1))
+        return (round(self.x - 80, 1), round(self.y - 22, 1))
 
     @property
     def short_label(self) -> str:
