@@ -389,10 +389,6 @@ ASSESSMENT_ID = http.id_parameter("assessment_id", "An exploitation risk assessm
 CONTRIBUTION_ID = http.id_parameter("contribution_id", "An agency's part of the assessment.")
 
 
-def _refused(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
-
-
 @http.collection(
     tags=["cases"],
     path=[http.CASE_ID],
@@ -423,7 +419,7 @@ def assessments(request: Request, case_id: int) -> Response:
     try:
         assessment = assessing.record_assessment(person, found, **data)
     except DjangoValidationError as error:
-        raise _refused(error) from error
+        raise http.refused(error) from error
     except CaseClosed as closed:
         return http.case_closed(closed)
     return Response(
@@ -502,7 +498,7 @@ def contributions(request: Request, case_id: int) -> Response:
     try:
         contribution = assessing.add_contribution(person, found, **data)
     except DjangoValidationError as error:
-        raise _refused(error) from error
+        raise http.refused(error) from error
     except CaseClosed as closed:
         return http.case_closed(closed)
     return Response(

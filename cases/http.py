@@ -9,6 +9,7 @@ import them from here.
 import hashlib
 from collections.abc import Callable, Sequence
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -107,6 +108,12 @@ ERRORS = {
 KEY_REUSED = {
     422: problem_answer("This Idempotency-Key was used before for another body or address.")
 }
+
+
+def refused(error: DjangoValidationError) -> ValidationError:
+    """A service's refusal (Django's ValidationError) as the API's 400, field by field
+    where it names fields."""
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
 def case_closed(closed: Exception) -> Response:

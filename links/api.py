@@ -21,13 +21,19 @@ from cases.roles import Act, RoleRefused
 from cases.selectors import case_for, case_to, record_refusal
 from cases.services import CaseClosed
 from links import serializers as s
-from links.selectors import also_on, area_view, match_seen_by, may_see_area, similar_names
+from links.selectors import (
+    AREA_REFUSAL,
+    also_on,
+    area_view,
+    match_seen_by,
+    may_see_area,
+    similar_names,
+)
 from links.services import FIELDS, TooManyLinks, links_seen_by, record_link
 from safeguarding import problems
 
 LINK_ID = http.id_parameter("link_id", "A link id.")
 MATCH_ID = http.id_parameter("match_id", "A match id, as its notification names it.")
-AREA_REFUSAL = "The area view is for MASH managers and police officers and staff."
 
 
 def _refused(error: DjangoValidationError, kind: str) -> ValidationError:

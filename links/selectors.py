@@ -259,6 +259,9 @@ def _named_or_other(counts: Counter) -> list[tuple[str, str]]:
     return [(value, str(n)) for value, n in named] + [("Any other, or not known", suppressed(rest))]
 
 
+AREA_REFUSAL = "The area view is for MASH managers and police officers and staff."
+
+
 def may_see_area(person: Person) -> bool:
     """The area view is for an area's exploitation meeting (MACE): its MASH managers, of any
     agency, and the police's caseworkers."""

@@ -30,6 +30,7 @@ from links.chart import draw
 from links.forms import FORMS, KindForm
 from links.models import Link, Thing, short
 from links.selectors import (
+    AREA_REFUSAL,
     also_on,
     area_view,
     match_seen_by,
@@ -44,7 +45,7 @@ from safeguarding.paging import paginate
 from safeguarding.spreadsheets import safe_cells
 
 REFUSALS = {
-    "area_links": "The area view is for MASH managers and police officers and staff.",
+    "area_links": AREA_REFUSAL,
     "information_governance": "Only information governance officers see this.",
 }
 LABELS = {

@@ -36,10 +36,6 @@ MEETING_ID = http.id_parameter("meeting_id", "A meeting your agency organises or
 ACTION_ID = http.id_parameter("action_id", "An action your agency owns.")
 
 
-def _refused(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
-
-
 def _meeting(request: Request, meeting_id: int):
     found = meeting_for(request.user, meeting_id)
     if found is None:
@@ -88,7 +84,7 @@ def meetings(request: Request) -> Response:
         made = services.schedule_meeting(person, kind=data["kind"], held_at=data["held_at"],
                                          cases=cases, agencies=agencies, area=area)  # fmt: skip
     except DjangoValidationError as error:
-        raise _refused(error) from error
+        raise http.refused(error) from error
     _as_seen(person, made)
     return Response(s.MeetingDetailSerializer(made).data, status=status.HTTP_201_CREATED,
                     headers=http.location(request, "api-meeting", made.pk))  # fmt: skip
@@ -158,7 +154,7 @@ def meeting_actions(request: Request, meeting_id: int) -> Response:
             owner_person=chosen, due_on=data["due_on"],
         )  # fmt: skip
     except DjangoValidationError as error:
-        raise _refused(error) from error
+        raise http.refused(error) from error
     return Response(s.ActionSerializer(made).data, status=status.HTTP_201_CREATED,
                     headers=http.location(request, "api-action", made.pk))  # fmt: skip
 
@@ -229,5 +225,5 @@ def action_close(request: Request, action_id: int) -> Response:
     except services.ActionClosed as already:
         return http.problem(str(already), kind="action-closed")
     except DjangoValidationError as error:
-        raise _refused(error) from error
+        raise http.refused(error) from error
     return Response(s.ActionSerializer(action_for_owner(person, closed.pk)).data)

@@ -3,16 +3,15 @@ answer and records nothing; the key with another body is refused; keys are each 
 own; after 24 hours a key is forgotten."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Entry
 from idempotency.models import Claim
 from idempotency.services import forget_expired, run_once
+from tests.at_once import at_once
 from tests.cases.api_helpers import entry
 from tests.idempotency.test_forms import signed_in_client
 
@@ -140,22 +139,8 @@ def test_two_requests_at_once_with_one_key_record_once(open_case_for, people):
     url = reverse("api-case-entries", args=[case.pk])
     person = people["social.worker"]
     clients = [signed_in_client(person) for _ in range(2)]
-    start = threading.Barrier(2)
-    answers = []
     body = entry(text="At the same moment")
-
-    def post(client):
-        try:
-            start.wait()
-            answers.append(send(client, url, body))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = at_once(clients, lambda client: send(client, url, body))
     assert sorted(a.status_code for a in answers) == [201, 201]
     assert answers[0].json() == answers[1].json()
     assert Entry.objects.filter(case=case, text="At the same moment").count() == 1

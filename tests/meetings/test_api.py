@@ -15,13 +15,6 @@ from tests.meetings.helpers import strategy_discussion
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def aimee(open_case_for, share):
-    case = open_case_for("social.worker", first_name="Aimee", last_name="Example")
-    share(case, "norfolk_police", "contribute")
-    return case
-
-
 def test_a_police_system_pulls_its_actions_and_closes_one(aimee, people, agencies, sign_in):
     meeting = strategy_discussion(people, agencies, aimee)
     action = services.add_action(

@@ -21,13 +21,6 @@ from tests.meetings.helpers import strategy_discussion
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def aimee(open_case_for, share):
-    case = open_case_for("social.worker", first_name="Aimee", last_name="Example")
-    share(case, "norfolk_police", "contribute")
-    return case
-
-
 def test_an_attendee_sees_only_the_children_whose_cases_they_may_see(
     aimee, people, agencies, client, sign_in
 ):
