@@ -11,9 +11,23 @@ from django.utils import timezone
 
 from cases.flags import Flag
 from meetings.models import Action
+from safeguarding.compiled import CompiledQuery
 from safeguarding.uk_time import said
 
 RECENTLY_CLOSED = dt.timedelta(days=14)
+ACTIONS = CompiledQuery("flags: meeting actions")  # compiled once per process (issue 18)
+
+
+def _actions(now, ids):
+    return (
+        Action.objects.filter(case_id__any=ids)
+        .exclude(
+            status__in=[Action.Status.DONE, Action.Status.DROPPED],
+            closed_at__lt=now - RECENTLY_CLOSED,
+        )
+        .select_related("owner")
+        .order_by("case_id", "due_on", "id")
+    )
 
 
 def action_flags(person, cases) -> dict[int, list[Flag]]:
@@ -22,13 +36,7 @@ def action_flags(person, cases) -> dict[int, list[Flag]]:
     if not ids:
         return found
     now = timezone.now()
-    since = now - RECENTLY_CLOSED
-    rows = list(
-        Action.objects.filter(case_id__in=ids)
-        .exclude(status__in=[Action.Status.DONE, Action.Status.DROPPED], closed_at__lt=since)
-        .select_related("owner")
-        .order_by("case_id", "due_on", "id")
-    )
+    rows = ACTIONS.objects((), _actions, now, ids=ids)
     by_case: dict[int, list[Action]] = defaultdict(list)
     for action in rows:
         by_case[action.case_id].append(action)

@@ -18,16 +18,21 @@ from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.selectors import open_repeat_alerts
 from people.models import Person
 from safeguarding import uk_time
+from safeguarding.compiled import CompiledQuery
 
 RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "yellow"}
 
 
-def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
-    """Each case's newest missing episode (an open one is always the newest reported), with
-    its case's open repeat-missing alert (`alert_due`, `alert_reasons`; None if none): in
-    the same query, as an alert needs an episode."""
-    rows = (
-        MissingEpisode.objects.filter(case_id__in=case_ids)
+# Compiled once per process (safeguarding.compiled): building these queries cost several
+# times what running them does, on every page with flags (issue 18).
+EPISODES = CompiledQuery("flags: latest missing episodes")
+PLACEMENTS = CompiledQuery("flags: current placements")
+INTERVIEWS = CompiledQuery("flags: outstanding interviews")
+
+
+def _episodes(now, ids):
+    return (
+        MissingEpisode.objects.filter(case_id__any=ids)
         .annotate(
             alert_due=Subquery(open_repeat_alerts().values("due_at")[:1]),
             alert_reasons=Subquery(open_repeat_alerts().values("reasons")[:1]),
@@ -35,24 +40,39 @@ def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
         .order_by("case_id", "-reported_at", "-id")
         .distinct("case_id")
     )
+
+
+def _placements(now, ids):
+    return Placement.objects.filter(case_id__any=ids, ended_at__isnull=True).select_related(
+        "area", "placing_authority"
+    )
+
+
+def _interviews(now, ids):
+    return (
+        ReturnInterview.objects.filter(episode__case_id__any=ids, completed_at__isnull=True)
+        .select_related("agency", "episode")
+        .order_by("due_at", "id")
+    )
+
+
+def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
+    """Each case's newest missing episode (an open one is always the newest reported), with
+    its case's open repeat-missing alert (`alert_due`, `alert_reasons`; None if none): in
+    the same query, as an alert needs an episode."""
+    rows = EPISODES.objects((), _episodes, timezone.now(), ids=list(case_ids))
     return {episode.case_id: episode for episode in rows}
 
 
 def current_placements(case_ids: list[int]) -> dict[int, Placement]:
     """The current placement recorded on each case (as `selectors.current_placement`)."""
-    rows = Placement.objects.filter(case_id__in=case_ids, ended_at__isnull=True).select_related(
-        "area", "placing_authority"
-    )
+    rows = PLACEMENTS.objects((), _placements, timezone.now(), ids=list(case_ids))
     return {placement.case_id: placement for placement in rows}
 
 
 def outstanding_interviews(case_ids: list[int]) -> dict[int, list[ReturnInterview]]:
     """Return home interviews not yet held, soonest due first, by case."""
-    rows = (
-        ReturnInterview.objects.filter(episode__case_id__in=case_ids, completed_at__isnull=True)
-        .select_related("agency", "episode")
-        .order_by("due_at", "id")
-    )
+    rows = INTERVIEWS.objects((), _interviews, timezone.now(), ids=list(case_ids))
     found: dict[int, list[ReturnInterview]] = {}
     for interview in rows:
         found.setdefault(interview.episode.case_id, []).append(interview)

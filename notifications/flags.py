@@ -18,20 +18,31 @@ from cases.selectors import agency_rows
 from notifications.models import Notification
 from people.models import Person
 from safeguarding import uk_time
+from safeguarding.compiled import CompiledQuery
+
+# Compiled once per agency and role (agency_rows reads both) and process (issue 18).
+UNACKNOWLEDGED = CompiledQuery("flags: notifications not acknowledged")
 
 
-def unacknowledged(person: Person, case_ids: list[int]):
-    """Notifications about these cases not yet acknowledged that the person may know of:
-    their own agency's, and every agency's on a case their agency manages (which already
-    sees who holds a share and whether it was acknowledged)."""
+def _unacknowledged(person: Person, ids):
     if person.agency_id is None:
         return Notification.objects.none()
-    managed = agency_rows(person, "manage").filter(content_object_id__in=case_ids)
+    managed = agency_rows(person, "manage").filter(content_object_id__any=ids)
     return (
-        Notification.objects.filter(case_id__in=case_ids, acknowledged_at__isnull=True)
+        Notification.objects.filter(case_id__any=ids, acknowledged_at__isnull=True)
         .filter(Q(agency_id=person.agency_id) | Q(case_id__in=managed.values("content_object_id")))
         .select_related("agency")
         .order_by("acknowledge_by", "id")
+    )
+
+
+def unacknowledged(person: Person, case_ids: list[int]) -> list[Notification]:
+    """Notifications about these cases not yet acknowledged that the person may know of:
+    their own agency's, and every agency's on a case their agency manages (which already
+    sees who holds a share and whether it was acknowledged)."""
+    key = (person.agency_id, person.agency.group_id if person.agency_id else None, person.role)
+    return UNACKNOWLEDGED.objects(
+        key, lambda now, ids: _unacknowledged(person, ids), timezone.now(), ids=list(case_ids)
     )
 
 

@@ -11,7 +11,18 @@ which is what `CompiledQuery` assumes and what each use's test checks: the SQL a
 parameters it produces for a later clock are exactly those of a fresh build at that clock
 (tests/project/test_compiled.py and the use's own test). Anything that is not a datetime
 (ids, states, codenames) is kept as it was compiled, so `key` must name everything the
-query was built from other than the clock.
+query was built from other than the clock and its slots.
+
+A `Slot` is a value given afresh on every run, such as the cases of the page being drawn:
+`build` is handed a `Slot` in its place and puts it where the value goes, usually as
+`field__any=slot` (one array parameter, `field = ANY(%s)`, so the statement is the same
+for any number of ids; `__in` writes one placeholder per id). A plain `field=slot` is
+refused as the query is built, because the field checks the value it is given: a single value
+that shapes the query (the reader's agency) belongs in the key. A date that is not a
+datetime does not move with the clock, so compiling refuses one: pass it as a slot.
+
+`objects` gives model instances, with their `select_related` rows and annotations, as the
+queryset would (the cases' flags, issue 18); `rows` gives tuples.
 """
 
 from __future__ import annotations
@@ -21,10 +32,60 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Field, ForeignObject, Lookup, Model, QuerySet
+from django.db.models.query import get_related_populators
 
 KEPT = 1024  # shapes kept per query: one per agency (and role), far more than a server meets
+
+
+class Slot:
+    """Where a value given on each run goes in a compiled query (see the module's doc)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
+class AnyOf(Lookup):
+    """`field__any=values`: `field = ANY(%s)` with the list as one parameter, so the
+    statement's text does not change with the number of values."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+
+
+Field.register_lookup(AnyOf)
+ForeignObject.register_lookup(AnyOf)  # `case_id__any`, `episode__case_id__any`
+
+
+class _Shape:
+    """What turning a compiled query's rows into model instances needs, as ModelIterable
+    works it out on every run: worked out once with the statement."""
+
+    def __init__(self, queryset: QuerySet, compiler):
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise ValueError("A compiled query cannot prefetch: fetch the related rows apart")
+        klass_info = compiler.klass_info
+        select = compiler.select
+        fields = klass_info["select_fields"]
+        self.model: type[Model] = klass_info["model"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.related = get_related_populators(klass_info, select, queryset.db)
+        self.annotations = dict(compiler.annotation_col_map or {})
+        self.converters = list(
+            compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items()
+        )
 
 
 class CompiledQuery:
@@ -33,37 +94,91 @@ class CompiledQuery:
     def __init__(self, name: str, kept: int = KEPT):
         self.name = name
         self.kept = kept
-        self._compiled: OrderedDict[Hashable, tuple[str, tuple, dt.datetime, str]] = OrderedDict()
+        # key -> (statement or None when the query can match nothing, parameters, the clock
+        # it was compiled at, database alias, _Shape or None)
+        self._compiled: OrderedDict[Hashable, tuple] = OrderedDict()
         self._lock = Lock()
 
-    def sql(
-        self, key: Hashable, build: Callable[[dt.datetime], QuerySet], now: dt.datetime
-    ) -> tuple[str, tuple, str]:
-        """The statement and its parameters for `now`, and the database alias to run it on."""
+    def _get(
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, slots, shaped
+    ) -> tuple:
         with self._lock:
             compiled = self._compiled.get(key)
             if compiled is not None:
                 self._compiled.move_to_end(key)
-        if compiled is None:
-            queryset = build(now)
-            sql, params = queryset.query.sql_with_params()
-            compiled = (sql, tuple(params), now, queryset.db)
+        if compiled is None or (shaped and compiled[4] is None and compiled[0] is not None):
+            queryset = build(now, **{name: Slot(name) for name in slots})
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # .none(), or a filter that can match nothing
+                sql, params = None, ()
+            for param in params:
+                if isinstance(param, dt.date) and not isinstance(param, dt.datetime):
+                    raise TypeError(f"{self.name}: a date does not move with the clock: {param}")
+            shape = _Shape(queryset, compiler) if shaped and sql is not None else None
+            compiled = (sql, tuple(params), now, queryset.db, shape)
             with self._lock:
                 self._compiled[key] = compiled
                 while len(self._compiled) > self.kept:
                     self._compiled.popitem(last=False)
-        sql, params, compiled_at, alias = compiled
-        shift = now - compiled_at
-        moved = tuple(p + shift if isinstance(p, dt.datetime) else p for p in params)
-        return sql, moved, alias
+        return compiled
+
+    @staticmethod
+    def _bound(compiled: tuple, now: dt.datetime, slots: dict) -> tuple:
+        shift = now - compiled[2]
+        return tuple(
+            slots[p.name] if isinstance(p, Slot) else p + shift if isinstance(p, dt.datetime) else p
+            for p in compiled[1]
+        )
+
+    def sql(
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, **slots
+    ) -> tuple[str | None, tuple, str]:
+        """The statement and its parameters for `now` and `slots`, and the database alias to
+        run it on. The statement is None when the query can match nothing."""
+        compiled = self._get(key, build, now, slots, shaped=False)
+        return compiled[0], self._bound(compiled, now, slots), compiled[3]
 
     def rows(
-        self, key: Hashable, build: Callable[[dt.datetime], QuerySet], now: dt.datetime
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, **slots
     ) -> list[tuple]:
-        sql, params, alias = self.sql(key, build, now)
+        sql, params, alias = self.sql(key, build, now, **slots)
+        if sql is None:
+            return []
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def objects(
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, **slots
+    ) -> list[Model]:
+        """The model instances `build(now, **slots)` would give, as ModelIterable makes them
+        (select_related rows and annotations included), from the statement compiled once."""
+        compiled = self._get(key, build, now, slots, shaped=True)
+        sql, _, _, alias, shape = compiled
+        if sql is None:
+            return []
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self._bound(compiled, now, slots))
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            if shape.converters:
+                row = list(row)
+                for position, (converters, expression) in shape.converters:
+                    value = row[position]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[position] = value
+            obj = shape.model.from_db(alias, shape.init_list, row[shape.start : shape.end])
+            for populator in shape.related:
+                populator.populate(row, obj)
+            for name, position in shape.annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
     def forget(self) -> None:
         """Drop every compiled shape (tests that change what a key stands for)."""

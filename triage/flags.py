@@ -20,26 +20,42 @@ from cases.models import Case
 from cases.selectors import visible_cases_of
 from people.models import Person
 from safeguarding import uk_time
+from safeguarding.compiled import CompiledQuery
 from triage.models import Contact, PartnerCheck
 
+# Compiled once per agency and process, the children given on each run (issue 18). The
+# agency is the key, not a slot: a field's own lookups check their value as they are built.
+CONTACTS = CompiledQuery("flags: open contacts")
+CHECKS = CompiledQuery("flags: open checks")
 
-def _open_contacts(person: Person, child_ids: list[int]):
+
+def _contacts(agency: int | None, ids):
     return (
-        Contact.objects.filter(child_id__in=child_ids)
+        Contact.objects.filter(child_id__any=ids)
         .exclude(state=Contact.State.DECIDED)
-        .filter(Q(mash_id=person.agency_id) | Q(referring_agency_id=person.agency_id))
+        .filter(Q(mash_id=agency) | Q(referring_agency_id=agency))
         .select_related("mash")
         .order_by("due_at", "id")
     )
 
 
-def _open_checks(person: Person, child_ids: list[int]):
+def _checks(agency: int | None, ids):
     return (
-        PartnerCheck.objects.filter(contact__child_id__in=child_ids, answered_at__isnull=True)
-        .filter(Q(contact__mash_id=person.agency_id) | Q(agency_id=person.agency_id))
+        PartnerCheck.objects.filter(contact__child_id__any=ids, answered_at__isnull=True)
+        .filter(Q(contact__mash_id=agency) | Q(agency_id=agency))
         .select_related("agency", "contact")
         .order_by("due_at", "id")
     )
+
+
+def _open_contacts(person: Person, child_ids: list[int], now) -> list[Contact]:
+    agency = person.agency_id
+    return CONTACTS.objects(agency, lambda now, ids: _contacts(agency, ids), now, ids=child_ids)
+
+
+def _open_checks(person: Person, child_ids: list[int], now) -> list[PartnerCheck]:
+    agency = person.agency_id
+    return CHECKS.objects(agency, lambda now, ids: _checks(agency, ids), now, ids=child_ids)
 
 
 # A strip names a few; the contact's own page has them all.
@@ -102,10 +118,10 @@ def triage_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
     now = timezone.now()
     child_ids = sorted({case.child_id for case in cases})
     contacts: dict[int, list[Contact]] = defaultdict(list)
-    for contact in _open_contacts(person, child_ids):
+    for contact in _open_contacts(person, child_ids, now):
         contacts[contact.child_id].append(contact)
     checks: dict[int, list[PartnerCheck]] = defaultdict(list)
-    for check in _open_checks(person, child_ids):
+    for check in _open_checks(person, child_ids, now):
         checks[check.contact.child_id].append(check)
     flags: dict[int, list[Flag]] = {}
     for case in cases:

@@ -1,0 +1,108 @@
+"""safeguarding.compiled: a query compiled once gives what the queryset built afresh gives,
+for other slots and a later clock (issue 18: the flags on every list are compiled once)."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count, F
+from django.utils import timezone
+
+from cases.models import Case, Entry
+from safeguarding.compiled import CompiledQuery, Slot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(open_case_for):
+    return [
+        open_case_for("social.worker", first_name=name, concern=f"Concern about {name}.")
+        for name in ("Ada", "Bea", "Cal", "Dee")
+    ]
+
+
+def _cases(now, ids):
+    return (
+        Case.objects.filter(pk__any=ids, opened_at__lte=now)
+        .select_related("child", "lead_agency")
+        .annotate(entry_count=Count("entries"), first=F("child__first_name"))
+        .order_by("-pk")
+    )
+
+
+def _seen(objects) -> list[tuple]:
+    return [
+        (c.pk, c.reference, c.child.first_name, c.child.pk, c.lead_agency.name, c.entry_count,
+         c.first, c.opened_at)
+        for c in objects
+    ]  # fmt: skip
+
+
+def test_objects_are_those_of_the_queryset_for_every_later_set_of_ids(cases):
+    compiled = CompiledQuery("test")
+    now = timezone.now()
+    ids = [case.pk for case in cases]
+    for chosen in (ids[:1], ids, ids[1:3], [], [ids[2], 10**9]):
+        assert _seen(compiled.objects((), _cases, now, ids=chosen)) == _seen(_cases(now, chosen))
+    assert len(compiled._compiled) == 1  # one statement served every list of ids
+    first = compiled.objects((), _cases, now, ids=ids)[0]
+    assert first._state.adding is False and first._state.db == "default"
+    assert first.child._state.adding is False  # as loaded, so saving it updates its row
+
+
+def test_the_clock_moves_every_datetime_and_rows_follow_it(cases):
+    compiled = CompiledQuery("test")
+    opened = min(case.opened_at for case in cases)
+    before = opened - dt.timedelta(hours=1)
+    ids = [case.pk for case in cases]
+    assert compiled.objects((), _cases, before, ids=ids) == []  # compiled an hour before
+    assert len(compiled.objects((), _cases, timezone.now(), ids=ids)) == len(cases)
+    sql, params, _ = compiled.sql((), _cases, before + dt.timedelta(days=3), ids=ids)
+    fresh_sql, fresh_params = _cases(before + dt.timedelta(days=3), ids).query.sql_with_params()
+    assert (sql, params) == (fresh_sql, tuple(fresh_params))
+
+
+def test_a_date_is_refused_because_it_would_not_move_with_the_clock(cases):
+    compiled = CompiledQuery("test")
+    with pytest.raises(TypeError, match="date does not move"):
+        compiled.objects(
+            (), lambda now: Case.objects.filter(opened_at__date=now.date()), timezone.now()
+        )
+
+
+def test_a_query_that_matches_nothing_runs_nothing(cases, django_assert_num_queries):
+    compiled = CompiledQuery("test")
+    with django_assert_num_queries(0):
+        assert compiled.objects((), lambda now: Case.objects.none(), timezone.now()) == []
+        assert compiled.rows((), lambda now: Case.objects.none(), timezone.now()) == []
+
+
+def test_a_slot_takes_a_new_list_on_each_run(cases):
+    compiled = CompiledQuery("test")
+
+    def build(now, ids):
+        return Entry.objects.filter(case_id__any=ids).order_by("pk")
+
+    first, second = cases[0], cases[1]
+    mine = compiled.objects((), build, timezone.now(), ids=[first.pk])
+    assert [e.pk for e in mine] == list(first.entries.values_list("pk", flat=True).order_by("pk"))
+    both = compiled.objects((), build, timezone.now(), ids=[first.pk, second.pk])
+    assert len(both) == first.entries.count() + second.entries.count() > len(mine) > 0
+    assert compiled.objects((), build, timezone.now(), ids=[]) == []
+    assert repr(Slot("ids")) == "Slot('ids')"
+
+
+def test_a_slot_in_a_lookup_that_checks_its_value_is_refused_as_it_is_built(cases):
+    # Plain `=` prepares its value as the field would store it: a slot must go in `__any`,
+    # and a single value the query is shaped by belongs in the key.
+    with pytest.raises(TypeError, match="Slot"):
+        CompiledQuery("test").objects(
+            (), lambda now, agency: Entry.objects.filter(agency_id=agency), timezone.now(), agency=1
+        )
+
+
+def test_prefetching_is_refused(cases):
+    with pytest.raises(ValueError, match="cannot prefetch"):
+        CompiledQuery("test").objects(
+            (), lambda now: Case.objects.prefetch_related("entries"), timezone.now()
+        )
