@@ -43,6 +43,7 @@ from cases.models import (
 )
 from cases.validators import normalise_nhs_number
 from people.models import Person
+from safeguarding.compiled import CompiledQuery
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
@@ -227,18 +228,32 @@ def visible_among(person: Person, case_ids) -> list[Case]:
     )
 
 
+# Compiled once per agency, role and process, the children given on each run: every page
+# with flags asks it (issue 18).
+CASES_OF = CompiledQuery("the open cases of children an agency may see")
+
+
 def visible_cases_of(person: Person, child_ids) -> list[Case]:
     """The open cases of these children that the person's agency may see, in one query."""
-    ids = {child_id for child_id in child_ids if child_id}
+    ids = sorted({child_id for child_id in child_ids if child_id})
     if not ids:
         return []
-    return list(
-        Case.objects.filter(
-            child_id__in=ids,
+    return CASES_OF.objects(
+        reader_key(person),
+        lambda now, ids: Case.objects.filter(
+            child_id__any=ids,
             status=Case.Status.OPEN,
             pk__in=agency_rows(person).values("content_object_id"),
-        )
+        ),
+        timezone.now(),
+        ids=ids,
     )
+
+
+def reader_key(person: Person) -> tuple:
+    """What `agency_rows` is built from, the key of a compiled query that uses it."""
+    group = person.agency.group_id if person.agency_id else None
+    return (person.agency_id, group, person.role)
 
 
 def emergency_cases(person: Person) -> QuerySet:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.flags import Flag
 from cases.models import Case
-from cases.selectors import agency_rows
+from cases.selectors import agency_rows, reader_key
 from notifications.models import Notification
 from people.models import Person
 from safeguarding import uk_time
@@ -40,9 +40,11 @@ def unacknowledged(person: Person, case_ids: list[int]) -> list[Notification]:
     """Notifications about these cases not yet acknowledged that the person may know of:
     their own agency's, and every agency's on a case their agency manages (which already
     sees who holds a share and whether it was acknowledged)."""
-    key = (person.agency_id, person.agency.group_id if person.agency_id else None, person.role)
     return UNACKNOWLEDGED.objects(
-        key, lambda now, ids: _unacknowledged(person, ids), timezone.now(), ids=list(case_ids)
+        reader_key(person),
+        lambda now, ids: _unacknowledged(person, ids),
+        timezone.now(),
+        ids=list(case_ids),
     )
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import suppress
 from threading import Lock
 
 from django.core.exceptions import EmptyResultSet
@@ -100,26 +101,35 @@ class CompiledQuery:
         self._lock = Lock()
 
     def _get(
-        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, slots, shaped
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, slots, mode: str
     ) -> tuple:
+        """The compiled statement of `key` for `mode`: "rows", "objects" (with its _Shape) or
+        "count" (the statement `QuerySet.count()` runs)."""
+        stored = (mode == "count", key)
         with self._lock:
-            compiled = self._compiled.get(key)
+            compiled = self._compiled.get(stored)
             if compiled is not None:
-                self._compiled.move_to_end(key)
+                self._compiled.move_to_end(stored)
+        shaped = mode == "objects"
         if compiled is None or (shaped and compiled[4] is None and compiled[0] is not None):
             queryset = build(now, **{name: Slot(name) for name in slots})
-            compiler = queryset.query.get_compiler(using=queryset.db)
-            try:
-                sql, params = compiler.as_sql()
-            except EmptyResultSet:  # .none(), or a filter that can match nothing
-                sql, params = None, ()
+            shape = None
+            if mode == "count":
+                sql, params = _statement_of(queryset.count, queryset.db)
+            else:
+                compiler = queryset.query.get_compiler(using=queryset.db)
+                try:
+                    sql, params = compiler.as_sql()
+                except EmptyResultSet:  # .none(), or a filter that can match nothing
+                    sql, params = None, ()
+                if shaped and sql is not None:
+                    shape = _Shape(queryset, compiler)
             for param in params:
                 if isinstance(param, dt.date) and not isinstance(param, dt.datetime):
                     raise TypeError(f"{self.name}: a date does not move with the clock: {param}")
-            shape = _Shape(queryset, compiler) if shaped and sql is not None else None
             compiled = (sql, tuple(params), now, queryset.db, shape)
             with self._lock:
-                self._compiled[key] = compiled
+                self._compiled[stored] = compiled
                 while len(self._compiled) > self.kept:
                     self._compiled.popitem(last=False)
         return compiled
@@ -137,7 +147,7 @@ class CompiledQuery:
     ) -> tuple[str | None, tuple, str]:
         """The statement and its parameters for `now` and `slots`, and the database alias to
         run it on. The statement is None when the query can match nothing."""
-        compiled = self._get(key, build, now, slots, shaped=False)
+        compiled = self._get(key, build, now, slots, "rows")
         return compiled[0], self._bound(compiled, now, slots), compiled[3]
 
     def rows(
@@ -155,7 +165,7 @@ class CompiledQuery:
     ) -> list[Model]:
         """The model instances `build(now, **slots)` would give, as ModelIterable makes them
         (select_related rows and annotations included), from the statement compiled once."""
-        compiled = self._get(key, build, now, slots, shaped=True)
+        compiled = self._get(key, build, now, slots, "objects")
         sql, _, _, alias, shape = compiled
         if sql is None:
             return []
@@ -180,7 +190,76 @@ class CompiledQuery:
             found.append(obj)
         return found
 
+    def count(
+        self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, **slots
+    ) -> int:
+        """What `build(now, **slots).count()` gives, from the statement it runs compiled once."""
+        compiled = self._get(key, build, now, slots, "count")
+        if compiled[0] is None:
+            return 0
+        with connections[compiled[3]].cursor() as cursor:
+            cursor.execute(compiled[0], self._bound(compiled, now, slots))
+            return cursor.fetchone()[0]
+
     def forget(self) -> None:
         """Drop every compiled shape (tests that change what a key stands for)."""
         with self._lock:
             self._compiled.clear()
+
+
+class _Captured(Exception):
+    pass
+
+
+def _statement_of(run: Callable[[], object], alias: str) -> tuple[str | None, tuple]:
+    """The first statement `run()` sends to the database, caught before it is sent (its
+    parameters may hold slots): the count Django builds, which no public API returns. None
+    when it sends none (a count of a query that can match nothing is 0 without asking)."""
+    connection = connections[alias]
+    caught: list[tuple[str, tuple]] = []
+
+    def catch(execute, sql, params, many, context):
+        caught.append((sql, tuple(params or ())))
+        raise _Captured
+
+    # Outermost, so no other wrapper (the Server-Timing count) takes it for a query run.
+    connection.execute_wrappers.insert(0, catch)
+    logged = len(connection.queries_log)
+    try:
+        with suppress(_Captured):
+            run()
+    finally:
+        connection.execute_wrappers.remove(catch)
+    if caught and len(connection.queries_log) > logged:
+        connection.queries_log.pop()  # DEBUG's log of it: it was never sent
+    return caught[0] if caught else (None, ())
+
+
+class CompiledRows:
+    """A list Django's Paginator can page whose count and each page are compiled queries
+    (`CompiledQuery.count` and `.objects`, the page's bounds in the key): a list page whose
+    query costs more to build than to run (the triage queue, issue 18)."""
+
+    def __init__(
+        self,
+        compiled: CompiledQuery,
+        key: Hashable,
+        build: Callable[..., QuerySet],
+        now: dt.datetime,
+        **slots,
+    ):
+        self.compiled, self.key, self.build, self.now, self.slots = compiled, key, build, now, slots
+
+    def count(self) -> int:
+        return self.compiled.count(self.key, self.build, self.now, **self.slots)
+
+    def __getitem__(self, window: slice) -> list[Model]:
+        if not isinstance(window, slice) or window.step is not None:
+            raise TypeError("CompiledRows gives pages: slice it with a start and a stop")
+        build = self.build
+        return self.compiled.objects(
+            (self.key, window.start, window.stop),
+            lambda now, **slots: build(now, **slots)[window],
+            self.now,
+            **self.slots,
+        )

@@ -32,13 +32,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Assessment, Case, Child, RiskLevel, Screening
-from cases.selectors import agency_rows, record_refusal
+from cases.selectors import agency_rows, reader_key, record_refusal
 from missing.models import MissingEpisode, Placement
 from missing.selectors import interviews_due, open_repeat_alerts
 from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
-from safeguarding.compiled import CompiledQuery
+from safeguarding.compiled import CompiledQuery, CompiledRows
 from sharing.models import Share
 from triage.models import Contact, PartnerCheck, Rag
 
@@ -335,6 +335,22 @@ def with_child_context(contacts: QuerySet, person: Person, now: dt.datetime) -> 
         child_contacts=_count(recent),
         child_open_cases=_count(_open_cases_seen(person, OuterRef("child"))),
     )
+
+
+# The triage screen's queue and its count, compiled once per reader, filters and page and
+# process: building its subqueries cost several times what running them does (issue 18).
+QUEUE = CompiledQuery("the triage screen's queue")
+
+
+def queue_rows(person: Person, filters: dict, now: dt.datetime) -> CompiledRows:
+    """The person's MASH queue for `filters` (triage_queue's) with each row's child context,
+    for a paginator: its count and each page compiled once."""
+    agency = person.agency
+
+    def build(now: dt.datetime) -> QuerySet:
+        return with_child_context(triage_queue(agency, **filters, now=now), person, now)
+
+    return CompiledRows(QUEUE, (reader_key(person), tuple(sorted(filters.items()))), build, now)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from cases.models import Case, Entry
-from safeguarding.compiled import CompiledQuery, Slot
+from safeguarding.compiled import CompiledQuery, CompiledRows, Slot
+from safeguarding.paging import paginate
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,31 @@ def test_prefetching_is_refused(cases):
         CompiledQuery("test").objects(
             (), lambda now: Case.objects.prefetch_related("entries"), timezone.now()
         )
+
+
+def test_a_count_is_the_querysets_for_every_set_of_ids_and_clock(cases):
+    compiled = CompiledQuery("test")
+    ids = [case.pk for case in cases]
+    opened = min(case.opened_at for case in cases)
+    for now in (opened - dt.timedelta(hours=1), timezone.now(), timezone.now()):
+        for chosen in (ids, ids[:2], [], [10**9]):
+            assert compiled.count((), _cases, now, ids=chosen) == _cases(now, chosen).count()
+    assert compiled.count((), _cases, timezone.now(), ids=ids) == len(cases)
+    assert len(compiled._compiled) == 1
+    with_nothing = CompiledQuery("test")
+    assert with_nothing.count((), lambda now: Case.objects.none(), timezone.now()) == 0
+
+
+def test_compiled_rows_page_as_the_queryset_would(cases, rf):
+    compiled = CompiledQuery("test")
+    ids = [case.pk for case in cases]
+    now = timezone.now()
+    for number in ("1", "2", "3", "99", "x"):
+        mine = paginate(
+            rf.get("/", {"page": number}), CompiledRows(compiled, (), _cases, now, ids=ids), 3
+        )
+        theirs = paginate(rf.get("/", {"page": number}), _cases(now, ids), 3)
+        assert _seen(mine) == _seen(theirs) and mine.number == theirs.number
+        assert mine.paginator.count == len(cases) and mine.page_links == theirs.page_links
+    with pytest.raises(TypeError, match="slice"):
+        CompiledRows(compiled, (), _cases, now, ids=ids)[0]

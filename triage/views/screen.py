@@ -65,7 +65,6 @@ from triage.selectors import (
     recent_high_risk_assessments,
     recent_high_risk_screenings,
     referring_agencies,
-    triage_queue,
     triage_summary,
 )
 from triage.services import Assignment, assign_contacts
@@ -263,10 +262,8 @@ def _queue(
     assign_form = assign_form or AssignSelectedForm(people=people)
     page_obj = None
     if not form.errors:
-        queue = triage_queue(agency, **form.filters, now=now)
         # Beside each row: the child's contacts this year and open cases, by subquery.
-        queue = selectors.with_child_context(queue, person, now)
-        page_obj = paginate(request, queue, PER_PAGE)
+        page_obj = paginate(request, selectors.queue_rows(person, form.filters, now), PER_PAGE)
         selectors.with_due_notes(page_obj)
         with_child_flags(person, page_obj)
         today = timezone.localdate(now)
