@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from people.calendar import Calendar, nation_of
 from people.models import Agency, Area, ClosureDay, Person, SignedInSession
+from safeguarding.compiled import CompiledQuery
 
 
 def agencies_covering(area: Area | int, kinds: Iterable[str] | None = None) -> QuerySet:
@@ -44,17 +45,34 @@ def calendar_for(agency: Agency | int | None) -> Calendar:
     return calendars_for([pk])[pk]
 
 
+# Compiled once per process, the agencies given on each run: every list of deadlines asks
+# (the triage screen, a contact, a partner's checks: issue 18).
+AREA_CODES = CompiledQuery("calendars: the agencies' areas")
+CLOSURES = CompiledQuery("calendars: the agencies' closure days")
+
+
 def calendars_for(agency_ids: Iterable[int]) -> dict[int, Calendar]:
     """`calendar_for` of many agencies at once, for a list of deadlines: two queries."""
-    ids = set(agency_ids)
+    ids = sorted(set(agency_ids))
     codes: dict[int, list[str]] = {pk: [] for pk in ids}
-    for agency_id, code in Agency.areas.through.objects.filter(agency__in=ids).values_list(
-        "agency_id", "area__ons_code"
+    now = timezone.now()
+    for agency_id, code in AREA_CODES.rows(
+        (),
+        lambda now, ids: Agency.areas.through.objects.filter(agency_id__any=ids).values_list(
+            "agency_id", "area__ons_code"
+        ),
+        now,
+        ids=ids,
     ):
         codes[agency_id].append(code)
     closures: dict[int, dict] = {pk: {} for pk in ids}
-    for agency_id, day, reason in ClosureDay.objects.filter(agency__in=ids).values_list(
-        "agency_id", "day", "reason"
+    for agency_id, day, reason in CLOSURES.rows(
+        (),
+        lambda now, ids: ClosureDay.objects.filter(agency_id__any=ids).values_list(
+            "agency_id", "day", "reason"
+        ),
+        now,
+        ids=ids,
     ):
         closures[agency_id][day] = reason
     return {pk: Calendar(nation_of(codes[pk]), closures[pk]) for pk in ids}

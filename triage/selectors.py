@@ -234,6 +234,31 @@ def referring_agencies(agency: Agency) -> QuerySet:
     ).order_by("name")
 
 
+# The triage screen's selects, compiled once per agency and process and read as (id, name)
+# pairs: 130 people and their agencies made into model instances on every request only to
+# be written out as options cost more than the rest of its filters (issue 18).
+COLLEAGUE_NAMES = CompiledQuery("triage: colleagues' names")
+REFERRER_NAMES = CompiledQuery("triage: referring agencies' names")
+
+
+def colleague_names(agency: Agency) -> list[tuple[int, str]]:
+    """`colleagues`, as (id, full name or else username), in the same order."""
+    rows = COLLEAGUE_NAMES.rows(
+        agency.pk,
+        lambda now: colleagues(agency).values_list("pk", "first_name", "last_name", "username"),
+        timezone.now(),
+    )
+    # Person.get_full_name's own rule, without making a Person of each row.
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows]
+
+
+def referrer_names(agency: Agency) -> list[tuple[int, str]]:
+    """`referring_agencies`, as (id, name)."""
+    return REFERRER_NAMES.rows(
+        agency.pk, lambda now: referring_agencies(agency).values_list("pk", "name"), timezone.now()
+    )
+
+
 def contact_checks(contact: Contact) -> QuerySet:
     return contact.checks.select_related(
         "agency", "requested_by", "answered_by", "closed_by"

@@ -3,13 +3,14 @@
 A loop in the template costs a variable lookup, a filter and an `if` per option, and the
 MASH's selects list every colleague (130 people in a county): on the triage screen that
 was a third of the page's rendering (issue 18). The value and label are escaped here, as
-`{{ }}` would; `chosen` is compared as a string, as the browser sends it back.
+`{{ }}` would (Python's html.escape, which Django's `escape` calls, without its lazy
+wrapper); `chosen` is compared as a string, as the browser sends it back.
 """
 
 from collections.abc import Iterable
+from html import escape
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -18,7 +19,7 @@ register = template.Library()
 def _option(value, label, chosen: str) -> str:
     value = "" if value is None else str(value)
     selected = " selected" if value == chosen else ""
-    return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
+    return f'<option value="{escape(value)}"{selected}>{escape(str(label))}</option>'
 
 
 @register.simple_tag
@@ -28,7 +29,7 @@ def select_options(choices: Iterable, chosen=None) -> SafeString:
     for value, label in choices:
         if isinstance(label, (list, tuple)):  # a group: (heading, [(value, label), ...])
             inner = "".join(_option(v, text, chosen) for v, text in label)
-            html.append(f'<optgroup label="{escape(value)}">{inner}</optgroup>')
+            html.append(f'<optgroup label="{escape(str(value))}">{inner}</optgroup>')
         else:
             html.append(_option(value, label, chosen))
     return mark_safe("\n".join(html))  # noqa: S308 - every part escaped above

@@ -342,6 +342,35 @@ def test_the_queue_has_one_assign_control_not_a_list_per_row(manager, mixed_queu
     assert "Assign the selected contacts to" in page and "Choose a colleague" in page
 
 
+def test_the_selects_name_colleagues_as_a_person_is_named_and_leave_out_who_has_left(
+    manager, mixed_queue, people
+):
+    from people.models import Person
+
+    mash = people["mash.manager"].agency
+    nameless = Person.objects.create_user(
+        username="zz.no.name", agency=mash, role=Person.Role.PRACTITIONER
+    )
+    only_first = Person.objects.create_user(
+        username="zz.first", first_name="Ōla", agency=mash, role=Person.Role.PRACTITIONER
+    )
+    gone = Person.objects.create_user(
+        username="zz.gone", first_name="Left", last_name="Us", agency=mash,
+        role=Person.Role.PRACTITIONER, is_active=False,
+    )  # fmt: skip
+    page = text_of(manager.get(reverse("triage")))
+    assert page.count(f'<option value="{nameless.pk}">zz.no.name</option>') == 2
+    assert page.count(f'<option value="{only_first.pk}">Ōla</option>') == 2
+    assert f'value="{gone.pk}"' not in page
+    # Chosen in a select read before they left: refused, nothing assigned.
+    Person.objects.filter(pk=only_first.pk).update(is_active=False)
+    response = manager.post(
+        reverse("triage"), {"contact": [mixed_queue["red"].pk], "assignee": only_first.pk}
+    )
+    assert "Choose someone who works at this MASH" in text_of(response)
+    assert Contact.objects.get(pk=mixed_queue["red"].pk).assigned_to_id != only_first.pk
+
+
 def test_a_filter_through_htmx_answers_only_the_queue(manager, mixed_queue):
     response = manager.get(reverse("triage"), {"rag": "red"}, HTTP_HX_REQUEST="true")
     page = text_of(response)

@@ -50,7 +50,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.actions import Action
 from audit.services import record
 from missing.selectors import interviews_due
-from people.models import Agency, Person
+from people.models import Person
 from people.views import safe_next
 from safeguarding.paging import paginate
 from triage import dashboard as mash_dashboard
@@ -64,7 +64,6 @@ from triage.selectors import (
     contacts_to_manage,
     recent_high_risk_assessments,
     recent_high_risk_screenings,
-    referring_agencies,
     triage_summary,
 )
 from triage.services import Assignment, assign_contacts
@@ -119,16 +118,20 @@ class TriageFilterForm(forms.Form):
         error_messages={"invalid_choice": "Select a referring agency from the list"},
     )
 
-    def __init__(self, *args, people: list[Person], referrers: list[Agency], **kwargs):
+    def __init__(
+        self, *args, people: list[tuple[int, str]], referrers: list[tuple[int, str]], **kwargs
+    ):
+        """`people` and `referrers`: (id, name) pairs (selectors.colleague_names and
+        referrer_names)."""
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [
             ("", "Anyone or no one"),
             (UNASSIGNED, "Not assigned"),
-            *[(str(p.pk), p.get_full_name() or p.username) for p in people],
+            *[(str(pk), name) for pk, name in people],
         ]
         self.fields["referrer"].choices = [
             ("", "Any agency"),
-            *[(str(a.pk), a.name) for a in referrers],
+            *[(str(pk), name) for pk, name in referrers],
         ]
 
     @property
@@ -144,7 +147,9 @@ class TriageFilterForm(forms.Form):
         }
 
 
-def _filter_form(request: HttpRequest, people: list[Person], referrers: list[Agency]):
+def _filter_form(
+    request: HttpRequest, people: list[tuple[int, str]], referrers: list[tuple[int, str]]
+) -> TriageFilterForm:
     filtering = any(key in request.GET for key in ("rag", "state", "assignee", "referrer"))
     form = TriageFilterForm(request.GET if filtering else None, people=people, referrers=referrers)
     form.is_valid()
@@ -180,19 +185,15 @@ class AssignSelectedForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, people: list[Person], **kwargs):
+    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+        """`people`: the colleagues as (id, name) pairs (selectors.colleague_names)."""
         # Ids of its own: the filters above have an "assignee" too.
         super().__init__(*args, auto_id="assign-%s", **kwargs)
-        self.people = {str(p.pk): p for p in people}
         self.fields["assignee"].choices = [
             ("", "Choose a colleague"),
-            *[(pk, p.get_full_name() or p.username) for pk, p in self.people.items()],
+            *[(str(pk), name) for pk, name in people],
             (UNASSIGNED, "No one (take them off everyone)"),
         ]
-
-    @property
-    def chosen(self) -> Person | None:
-        return self.people.get(self.cleaned_data["assignee"])
 
     def ticked(self) -> set[int]:
         """The rows to show ticked again when the form comes back with its errors."""
@@ -256,9 +257,8 @@ def _queue(
     `assign_form`, the assign control sent back with its errors and its rows still ticked."""
     now = timezone.now()
     agency = person.agency
-    people = list(colleagues(agency))
-    referrers = list(referring_agencies(agency))
-    form = _filter_form(request, people, referrers)
+    people = selectors.colleague_names(agency)
+    form = _filter_form(request, people, selectors.referrer_names(agency))
     assign_form = assign_form or AssignSelectedForm(people=people)
     page_obj = None
     if not form.errors:
@@ -325,11 +325,16 @@ def _assign(request: HttpRequest, person: Person) -> HttpResponse:
     back = safe_next(request, reverse("triage"))
     if request.POST.get("undo") == "1":
         return _undo(request, person, back)
-    form = AssignSelectedForm(request.POST, people=list(colleagues(person.agency)))
+    form = AssignSelectedForm(request.POST, people=selectors.colleague_names(person.agency))
+    holder = None
+    if form.is_valid() and form.cleaned_data["assignee"] != UNASSIGNED:
+        holder = colleagues(person.agency).filter(pk=form.cleaned_data["assignee"]).first()
+        if holder is None:  # left the MASH between reading the select and now
+            form.add_error("assignee", form.fields["assignee"].error_messages["invalid_choice"])
     if form.is_valid():
         contacts = contacts_to_manage(person, form.cleaned_data["contact"])
         try:
-            done = assign_contacts(person, [(c, form.chosen) for c in contacts])
+            done = assign_contacts(person, [(c, holder) for c in contacts])
         except ValidationError as error:
             form.add_error(None, error)
         else:
