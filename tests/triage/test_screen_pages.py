@@ -710,6 +710,33 @@ def test_the_summary_counts_follow_the_clock_after_it_is_compiled(people, make_c
     assert len(SUMMARY._compiled) == 1  # the second count ran the statement compiled first
 
 
+def test_the_compiled_queue_is_the_fresh_queue_at_a_later_clock(people, make_contact):
+    """The queue's page and count, compiled once, then run a day and a clock change later:
+    the statement and parameters are a fresh build's at that clock, and a contact that fell
+    overdue in between is shown overdue (its deadline moved with the clock)."""
+    from triage.selectors import QUEUE, queue_rows, triage_queue, with_child_context
+
+    QUEUE.forget()
+    manager = people["mash.manager"]
+    contact = make_contact(rag="red")
+    before = contact.due_at - dt.timedelta(minutes=1)
+    rows = queue_rows(manager, {}, before)
+    assert rows.count() == 1 and rows[0:25][0].overdue is False
+    later = dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.UTC)  # the morning the clocks go forward
+    for now in (contact.due_at + dt.timedelta(minutes=1), later):
+        rows = queue_rows(manager, {}, now)
+        assert rows.count() == 1 and rows[0:25][0].overdue is True
+
+        def page(at):
+            return with_child_context(triage_queue(manager.agency, now=at), manager, at)[0:25]
+
+        key = ((manager.agency_id, manager.agency.group_id, manager.role), ())
+        sql, params, _ = QUEUE.sql((key, 0, 25), page, now)  # the page's compiled statement
+        fresh_sql, fresh_params = page(now).query.sql_with_params()
+        assert (sql, params) == (fresh_sql, tuple(fresh_params))
+    assert len(QUEUE._compiled) == 2  # one page and one count, whatever the clock
+
+
 def test_cases_assessed_high_this_week_are_counted_and_listed(manager, people, open_case_for):
     """Issue 21: no new scored screenings are made, so the MASH sees the week's assessments
     that set a level to high; a lower level waiting for agreement is not one of them."""
