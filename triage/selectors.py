@@ -588,19 +588,13 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
     )
 
 
-def summary_key(person: Person) -> tuple:
-    """Everything `summary_query` is built from other than the clock: the agency, its
-    group (the permission rows) and whether the role reads cases at all (agency_rows)."""
-    agency = person.agency
-    return (agency.pk, agency.group_id, person.role)
-
-
 def triage_summary(person: Person, now: dt.datetime | None = None) -> dict:
     """The counts behind the triage screen, in one query whatever the numbers, compiled
     once per agency and process (safeguarding.compiled: building it cost three times what
     running it does)."""
     now = now or timezone.now()
-    rows = SUMMARY.rows(summary_key(person), lambda at: summary_query(person, at), now)
+    # Built from the agency, its group and role (agency_rows) and the clock: the reader's key.
+    rows = SUMMARY.rows(reader_key(person), lambda at: summary_query(person, at), now)
     row = dict(zip(SUMMARY_COLUMNS, rows[0], strict=True))
     for column in ("queue", "checks"):  # JSON objects, or NULL when there are no rows
         if isinstance(row[column], str):

@@ -679,16 +679,17 @@ def test_the_summary_compiled_once_is_the_query_built_afresh_at_any_later_time(p
     """safeguarding.compiled moves every datetime parameter by the time since it compiled:
     right only while each is "now" moved by a fixed amount. A day and a clock change later,
     the statement run is exactly the one a fresh build makes, and gives the same counts."""
+    from cases.selectors import reader_key
     from safeguarding.compiled import CompiledQuery
-    from triage.selectors import summary_key, summary_query
+    from triage.selectors import summary_query
 
     person = people["mash.manager"]
     compiled = CompiledQuery("test")
     first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
-    compiled.sql(summary_key(person), lambda at: summary_query(person, at), first)
+    compiled.sql(reader_key(person), lambda at: summary_query(person, at), first)
     for later in (first + dt.timedelta(hours=26, minutes=7, microseconds=5), timezone.now()):
         sql, params, _ = compiled.sql(
-            summary_key(person), lambda at: summary_query(person, at), later
+            reader_key(person), lambda at: summary_query(person, at), later
         )
         fresh_sql, fresh_params = summary_query(person, later).query.sql_with_params()
         assert (sql, params) == (fresh_sql, tuple(fresh_params))
@@ -714,6 +715,7 @@ def test_the_compiled_queue_is_the_fresh_queue_at_a_later_clock(people, make_con
     """The queue's page and count, compiled once, then run a day and a clock change later:
     the statement and parameters are a fresh build's at that clock, and a contact that fell
     overdue in between is shown overdue (its deadline moved with the clock)."""
+    from cases.selectors import reader_key
     from triage.selectors import QUEUE, queue_rows, triage_queue, with_child_context
 
     QUEUE.forget()
@@ -730,7 +732,7 @@ def test_the_compiled_queue_is_the_fresh_queue_at_a_later_clock(people, make_con
         def page(at):
             return with_child_context(triage_queue(manager.agency, now=at), manager, at)[0:25]
 
-        key = ((manager.agency_id, manager.agency.group_id, manager.role), ())
+        key = (reader_key(manager), ())
         sql, params, _ = QUEUE.sql((key, 0, 25), page, now)  # the page's compiled statement
         fresh_sql, fresh_params = page(now).query.sql_with_params()
         assert (sql, params) == (fresh_sql, tuple(fresh_params))
