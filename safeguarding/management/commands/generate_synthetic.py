@@ -385,6 +385,8 @@ class Command(BaseCommand):
     def _finish(self, info: dict) -> None:
         self._restore_indexes()
         with connection.cursor() as cursor:
+            # Loading skipped the triggers that count each group's permission rows.
+            cursor.execute("SELECT cases_recount_group_permissions()")
             for table, next_id in self.ids.items():
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, next_id]
