@@ -55,16 +55,33 @@ def _reads_cases(person: Person) -> bool:
     return person.agency_id is not None and person.role in roles.RULES[roles.Act.VIEW].roles
 
 
-def _permission(need: str) -> Subquery:
-    # The permission's id as a scalar subquery (no extra query), not a join: the planner
-    # then estimates the agency's rows from its group alone, and for an agency that sees
-    # many cases it walks a list's index in order and stops after one page (with a join it
-    # fetched and sorted every visible case first: bench/README.md).
-    return Subquery(
-        Permission.objects.filter(codename=NEEDS[need], content_type__app_label="cases").values(
-            "pk"
+# The case permissions' ids, read once per process. Each was a scalar subquery (a join
+# would make the planner fetch and sort every visible case before a page: bench/README.md);
+# as a literal the planner knows the value, and a statement with four of them (the triage
+# counts) plans in about half the time (issue 18). Permission rows are made by migrate,
+# whose post_migrate (a test's flush too) empties this (cases.apps), as Django empties its
+# content types' cache.
+_PERMISSION_IDS: dict[str, int] = {}
+
+
+def permission_ids() -> dict[str, int]:
+    """{"view_case": id, "contribute_case": id, "manage_case": id}."""
+    if len(_PERMISSION_IDS) < len(NEEDS):
+        _PERMISSION_IDS.update(
+            Permission.objects.filter(
+                content_type__app_label="cases", codename__in=NEEDS.values()
+            ).values_list("codename", "pk")
         )
-    )
+    return _PERMISSION_IDS
+
+
+def forget_permission_ids(**kwargs) -> None:
+    """A post_migrate receiver: the permission rows may have been made again."""
+    _PERMISSION_IDS.clear()
+
+
+def _permission(need: str) -> int:
+    return permission_ids()[NEEDS[need]]
 
 
 def agency_rows(person: Person, need: str = "view") -> QuerySet:
@@ -268,9 +285,10 @@ def visible_cases_of(person: Person, child_ids) -> list[Case]:
 
 
 def reader_key(person: Person) -> tuple:
-    """What `agency_rows` is built from, the key of a compiled query that uses it."""
+    """What `agency_rows` is built from, the key of a compiled query that uses it: the
+    permission ids are in the statement as literals."""
     group = person.agency.group_id if person.agency_id else None
-    return (person.agency_id, group, person.role)
+    return (person.agency_id, group, person.role, tuple(sorted(permission_ids().items())))
 
 
 def emergency_cases(person: Person) -> QuerySet:
