@@ -4,10 +4,11 @@ one pass.
 The rows were a loop in triage/triage_results.html: about forty variable lookups, filters
 and `if` nodes a row, 25 rows a page, the largest part of the triage screen's rendering
 (issue 18). Here each row is one f-string, every value escaped as `{{ }}` would escape it
-(Python's html.escape, which Django's escape calls), with the template's markup: a checkbox to select the contact (the first one
-carries the assign form's field id, which its error message links to), the contact and
-where it came from, the child with their flags, what the MASH knows of them, the RAG
-rating, the time left, the state, partner checks and who it is assigned to.
+(Python's html.escape, which Django's escape calls), with the template's markup: a
+checkbox to select the contact (the first one carries the assign form's field id, which
+its error message links to), the contact and where it came from, the child with their
+flags, what the MASH knows of them, the RAG rating, the time left, the state, partner
+checks and who it is assigned to.
 tests/triage/test_triage_rows.py holds it to that.
 """
 
