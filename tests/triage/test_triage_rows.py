@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from triage.selectors import age_in_years
 from triage.services import assign_contact, decide_contact
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +40,8 @@ def test_what_people_typed_is_shown_as_text(sign_in, make_contact):
         "the shop on Tuesday \u2026\u201d"
     ) in row
     assert f'<a class="govuk-link" href="{reverse("contact", args=[contact.pk])}">' in row
-    assert "Not assigned" in row and "None asked" in row and "Age 15<br>" in row
+    age = age_in_years(contact.child.date_of_birth, timezone.localdate())
+    assert "Not assigned" in row and "None asked" in row and f"Age {age}<br>" in row
 
 
 def test_the_first_box_carries_the_assign_controls_id_and_every_box_its_error(
@@ -51,8 +54,9 @@ def test_the_first_box_carries_the_assign_controls_id_and_every_box_its_error(
     rows = re.findall(r'data-contact="(\d+)"', page)
     assert ids == ["assign-contact", f"select-{rows[1]}"]
     assert 'aria-describedby="contact-error"' not in page
-    # Sent with a box ticked and nobody chosen: the box stays ticked, each box is described
-    # by the error, and the error's link goes to the first box.
+    # Sent with a box ticked and nobody chosen: the box stays ticked, and no box is
+    # described by an error (the contacts were right). Sent with nothing ticked: every box
+    # is described by the error, whose link goes to the first box.
     refused = client.post(reverse("triage"), {"contact": [second.pk], "assignee": ""})
     page = refused.content.decode()
     assert page.count('aria-describedby="contact-error"') == 0  # the contacts were right
