@@ -12,7 +12,6 @@ tests/cases/test_chronology_entries.py holds it to that.
 """
 
 from collections.abc import Iterable
-from html import escape
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -22,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Case, Entry
 from safeguarding import uk_time
+from safeguarding.templatetags.options import text
 
 register = template.Library()
 
@@ -39,18 +39,12 @@ NEW_TAG = (
 SUPERSEDED_TAG = '<strong class="govuk-tag govuk-tag--grey">Superseded</strong>'
 
 
-def _e(value) -> str:
-    # Python's html.escape, as Django's escape calls it, without format_html's and the lazy
-    # wrapper's checks on every value: they were most of this tag's time.
-    return escape(str(value))
-
-
 def _entry(entry: Entry, case_id: int) -> str:
     agency = entry.agency
     superseded_by = getattr(entry, "superseded_by", None)  # a reverse one-to-one, or none
     occurred = uk_time.said(entry.occurred_at)
     recorded = uk_time.said(entry.recorded_at)
-    by = _e(entry.recorded_by.display_name)
+    by = text(entry.recorded_by.display_name)
     category = entry.get_category_display()
     is_new = getattr(entry, "is_new", False)
 
@@ -58,49 +52,48 @@ def _entry(entry: Entry, case_id: int) -> str:
     if recorded != occurred:
         late = ""
         if entry.recorded_at > entry.occurred_at:
-            late = (
-                f", {_e(uk_time.how_long(entry.occurred_at, entry.recorded_at))} after it happened"
-            )
-        when_recorded = f" on {_e(recorded)}{late}"
+            after = uk_time.how_long(entry.occurred_at, entry.recorded_at)
+            late = f", {text(after)} after it happened"
+        when_recorded = f" on {text(recorded)}{late}"
     amend = ""
     if getattr(entry, "amendable", False):
         link = reverse("entry-amend", args=[case_id, entry.pk])
         amend = (
-            f'. <a class="govuk-link" href="{_e(link)}">'
-            f'Amend<span class="govuk-visually-hidden"> the {_e(str(category).lower())} entry of '
-            f"{_e(occurred)}</span></a>"
+            f'. <a class="govuk-link" href="{text(link)}">'
+            f'Amend<span class="govuk-visually-hidden"> the {text(str(category).lower())} entry of '
+            f"{text(occurred)}</span></a>"
         )
     superseded = ""
     if superseded_by is not None:
         superseded = (
             '\n        <p class="govuk-body-s app-entry__note"><strong>Superseded by a '
-            f"later entry</strong>, amended on {_e(uk_time.said(superseded_by.recorded_at))}: "
-            f"{_e(superseded_by.amendment_reason)}</p>"
+            f"later entry</strong>, amended on {text(uk_time.said(superseded_by.recorded_at))}: "
+            f"{text(superseded_by.amendment_reason)}</p>"
         )
     amended = ""
     if entry.supersedes_id:
         amended = (
             '\n        <p class="govuk-body-s app-entry__note"><strong>Amended on '
-            f"{_e(recorded)} by {by}</strong>: {_e(entry.amendment_reason)}</p>"
+            f"{text(recorded)} by {by}</strong>: {text(entry.amendment_reason)}</p>"
         )
     restricted = (
-        f'<strong class="govuk-tag govuk-tag--red">Restricted to {_e(agency.name)}</strong>'
+        f'<strong class="govuk-tag govuk-tag--red">Restricted to {text(agency.name)}</strong>'
         if entry.restricted
         else ""
     )
     return (
-        f'\n      <li class="app-entry app-entry--{_e(agency.kind)}'
+        f'\n      <li class="app-entry app-entry--{text(agency.kind)}'
         f"{' app-entry--superseded' if superseded_by is not None else ''}"
         f'{" app-entry--new" if is_new else ""}" id="entry-{entry.pk}">'
         '\n        <h3 class="govuk-heading-s app-entry__heading">'
-        f'\n          {_e(category)}<span class="govuk-visually-hidden">,</span>'
+        f'\n          {text(category)}<span class="govuk-visually-hidden">,</span>'
         '\n          <span class="app-entry__when"><time datetime="'
-        f'{_e(timezone.localtime(entry.occurred_at).isoformat())}">{_e(occurred)}</time></span>'
+        f'{text(timezone.localtime(entry.occurred_at).isoformat())}">{text(occurred)}</time></span>'
         "\n        </h3>"
         '\n        <p class="govuk-body-s app-entry__tags">'
         f"\n          {NEW_TAG if is_new else ''}"
         f'\n          <strong class="govuk-tag app-agency-tag{AGENCY_TONES.get(agency.kind, "")}">'
-        f"{_e(agency.name)}</strong>"
+        f"{text(agency.name)}</strong>"
         f"\n          {restricted}"
         f"\n          {SUPERSEDED_TAG if superseded_by is not None else ''}"
         f"\n        </p>{superseded}"
@@ -118,4 +111,4 @@ def chronology_entries(entries: Iterable[Entry], case: Case) -> SafeString:
     """Each entry as an `<li>` of the chronology's `<ol>`; `amendable` and `is_new` are
     set on the entries by the view."""
     html = "".join(_entry(entry, case.pk) for entry in entries)
-    return mark_safe(html)  # noqa: S308 - every value escaped by _e above
+    return mark_safe(html)  # noqa: S308 - every value escaped by text() above

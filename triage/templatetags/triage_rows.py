@@ -13,7 +13,6 @@ tests/triage/test_triage_rows.py holds it to that.
 """
 
 from collections.abc import Collection, Iterable
-from html import escape
 
 from django import forms, template
 from django.template.defaultfilters import pluralize, truncatewords
@@ -22,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from safeguarding import uk_time
 from safeguarding.templatetags.flag_tags import flag_tags
+from safeguarding.templatetags.options import text
 from triage.models import Contact
 from triage.templatetags.rag_tags import rag_tag
 
@@ -30,15 +30,10 @@ register = template.Library()
 OVERDUE_TAG = '<strong class="govuk-tag govuk-tag--red">Overdue</strong> '
 
 
-def _e(value) -> str:
-    # Python's html.escape, as Django's escape calls it, without format_html's and the lazy
-    # wrapper's checks on every value: they were most of this tag's time.
-    return escape(str(value))
-
-
 def _select(contact: Contact, field_id: str, ticked: Collection, errors: bool) -> str:
     if contact.state == Contact.State.DECIDED:
         return ""
+    field_id = text(field_id)
     checked = " checked" if contact.pk in ticked else ""
     described = ' aria-describedby="contact-error"' if errors else ""
     return (
@@ -46,10 +41,10 @@ def _select(contact: Contact, field_id: str, ticked: Collection, errors: bool) -
         '            <div class="govuk-checkboxes govuk-checkboxes--small" '
         'data-module="govuk-checkboxes">\n'
         '              <div class="govuk-checkboxes__item">\n'
-        f'                <input class="govuk-checkboxes__input" id="{_e(field_id)}" '
+        f'                <input class="govuk-checkboxes__input" id="{field_id}" '
         f'name="contact" type="checkbox" value="{contact.pk}"{checked}{described}>\n'
-        f'                <label class="govuk-label govuk-checkboxes__label" for="{_e(field_id)}">'
-        f'Select<span class="govuk-visually-hidden"> {_e(contact.reference)}</span></label>\n'
+        f'                <label class="govuk-label govuk-checkboxes__label" for="{field_id}">'
+        f'Select<span class="govuk-visually-hidden"> {text(contact.reference)}</span></label>\n'
         "              </div>\n"
         "            </div>"
     )
@@ -57,12 +52,12 @@ def _select(contact: Contact, field_id: str, ticked: Collection, errors: bool) -
 
 def _time_left(contact: Contact) -> str:
     if contact.state == Contact.State.DECIDED:
-        return f"Decided {_e(uk_time.said(contact.decided_at))}"
-    note = f": {_e(contact.due_note)}" if contact.due_note else ""
+        return f"Decided {text(uk_time.said(contact.decided_at))}"
+    note = f": {text(contact.due_note)}" if contact.due_note else ""
     return (
-        f"{OVERDUE_TAG if contact.overdue else ''}{_e(contact.time_left)}"
+        f"{OVERDUE_TAG if contact.overdue else ''}{text(contact.time_left)}"
         f'<span class="govuk-body-s app-triage-table__meta">Due '
-        f"{_e(uk_time.said(contact.due_at))}{note}</span>"
+        f"{text(uk_time.said(contact.due_at))}{note}</span>"
     )
 
 
@@ -72,10 +67,12 @@ def _checks(contact: Contact) -> str:
     overdue = ""
     if contact.checks_overdue:
         overdue = (
-            f', <strong class="govuk-tag govuk-tag--red">{_e(contact.checks_overdue)} '
+            f', <strong class="govuk-tag govuk-tag--red">{text(contact.checks_overdue)} '
             "overdue</strong>"
         )
-    return f"{_e(contact.checks_outstanding)} of {_e(contact.checks_asked)} outstanding{overdue}"
+    return (
+        f"{text(contact.checks_outstanding)} of {text(contact.checks_asked)} outstanding{overdue}"
+    )
 
 
 def _row(contact: Contact, field_id: str, ticked: Collection, errors: bool) -> str:
@@ -88,32 +85,32 @@ def _row(contact: Contact, field_id: str, ticked: Collection, errors: bool) -> s
         '\n          <td class="govuk-table__cell app-triage-table__select">'
         f"{_select(contact, field_id, ticked, errors)}</td>"
         '\n          <th scope="row" class="govuk-table__header" data-label="Contact">'
-        f'<a class="govuk-link" href="{_e(reverse("contact", args=[contact.pk]))}">'
-        f"{_e(contact.reference)}</a>"
+        f'<a class="govuk-link" href="{text(reverse("contact", args=[contact.pk]))}">'
+        f"{text(contact.reference)}</a>"
         '\n            <span class="govuk-body-s app-triage-table__meta">Received '
-        f"{_e(uk_time.said(contact.received_at))}<br>"
-        f"from {_e(contact.referring_agency.name)}</span>"
+        f"{text(uk_time.said(contact.received_at))}<br>"
+        f"from {text(contact.referring_agency.name)}</span>"
         '\n            <span class="govuk-body-s app-triage-table__meta '
         'app-triage-table__concern" data-testid="concern-start"><span '
         'class="govuk-visually-hidden">Concern: </span>'
-        f"\u201c{_e(truncatewords(contact.concern, 12))}\u201d</span></th>"
+        f"\u201c{text(truncatewords(contact.concern, 12))}\u201d</span></th>"
         '\n          <td class="govuk-table__cell" data-label="Child">'
-        f"{_e(contact.child.full_name)}{flag_tags(getattr(contact, 'flags', ()))}</td>"
+        f"{text(contact.child.full_name)}{flag_tags(getattr(contact, 'flags', ()))}</td>"
         '\n          <td class="govuk-table__cell app-triage-table__child" '
         'data-label="About the child" data-testid="child-context">'
-        f"{f'Age {_e(age)}' if age is not None else 'Age not known'}<br>"
-        f"{_e(contacts)} contact{pluralize(contacts)} in 12 months<br>"
-        f"{_e(cases)} open case{pluralize(cases)}</td>"
+        f"{f'Age {text(age)}' if age is not None else 'Age not known'}<br>"
+        f"{text(contacts)} contact{pluralize(contacts)} in 12 months<br>"
+        f"{text(cases)} open case{pluralize(cases)}</td>"
         '\n          <td class="govuk-table__cell" data-label="RAG">'
         f"{rag_tag(contact.rag, contact.get_rag_display())}</td>"
         '\n          <td class="govuk-table__cell" data-label="Time left">'
         f"{_time_left(contact)}</td>"
         '\n          <td class="govuk-table__cell" data-label="State">'
-        f"{_e(contact.state_text)}</td>"
+        f"{text(contact.state_text)}</td>"
         '\n          <td class="govuk-table__cell" data-label="Partner checks">'
         f"{_checks(contact)}</td>"
         '\n          <td class="govuk-table__cell" data-label="Assigned to" '
-        f'data-testid="assigned-to">{_e(assignee)}</td>'
+        f'data-testid="assigned-to">{text(assignee)}</td>'
         "\n        </tr>"
     )
 
@@ -131,4 +128,4 @@ def triage_rows(
         _row(contact, field.id_for_label if n == 0 else f"select-{contact.pk}", ticked, errors)
         for n, contact in enumerate(contacts)
     ]
-    return mark_safe("".join(rows))  # noqa: S308 - every value escaped by _e above
+    return mark_safe("".join(rows))  # noqa: S308 - every value escaped by text() above
