@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from idempotency.forms import ALREADY, FIELD, SAME_AGAIN, posted_token
+from idempotency.forms import ALREADY, FIELD, SAME_AGAIN, SHOWN, posted_shown, posted_token
 from idempotency.models import Claim
 from idempotency.services import run_once
 
@@ -17,12 +17,25 @@ REDIRECTS = {301, 302, 303}
 # The same person sending the same form with the same details within this long is taken
 # as the back button (or a second tab), not a second record.
 SAME_AGAIN_WINDOW = dt.timedelta(minutes=10)
-NOT_DETAILS = {FIELD, "csrfmiddlewaretoken"}
+NOT_DETAILS = {FIELD, SHOWN, "csrfmiddlewaretoken"}
+AS_SHOWN = ["(left as the form showed it)"]
 
 
 def details_key(request: HttpRequest) -> str:
-    """The form's address and what was typed in it (not its tokens), as one hash."""
-    typed = sorted((k, request.POST.getlist(k)) for k in request.POST if k not in NOT_DETAILS)
+    """The form's address and what was typed in it (not its tokens), as one hash. A field
+    still as the form prefilled it counts as that, not as its value: the back button's
+    fresh form prefills the time now, a minute on from the first."""
+    shown = posted_shown(request)
+    typed = sorted(
+        (
+            k,
+            AS_SHOWN
+            if k in shown and request.POST.getlist(k) == [shown[k]]
+            else request.POST.getlist(k),
+        )
+        for k in request.POST
+        if k not in NOT_DETAILS
+    )
     return hashlib.sha256(json.dumps([request.path, typed]).encode()).hexdigest()
 
 

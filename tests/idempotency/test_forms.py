@@ -3,6 +3,8 @@ or the back button sends the person to what the first submission did, and record
 again. A form shown again with its errors keeps its token usable."""
 
 import datetime as dt
+import html
+import json
 import re
 import threading
 
@@ -26,6 +28,7 @@ from tests.conftest import verify_second_factor
 from tests.missing.test_pages import missing_form
 
 TOKEN = re.compile(r'<input type="hidden" name="once" value="([A-Za-z0-9_-]+)">')
+SHOWN = re.compile(r'<input type="hidden" name="once_shown" value="([^"]*)">')
 
 
 def token_of(response) -> str:
@@ -83,6 +86,79 @@ def test_the_back_button_then_send_again_records_nothing_more(entry_page):
         later = token_of(client.get(url))
         assert client.post(url, details | {"once": later}).status_code == 302
     assert case.entries.filter(text="Seen near the station at night").count() == 2
+
+
+def as_a_browser_sends(response, **typed) -> dict:
+    """What a browser sends from this form: its token, its prefilled fields as they were
+    shown (with the page's record of them), and what was typed over them."""
+    found = SHOWN.search(response.content.decode())
+    assert found, "the form does not say what it prefilled"
+    shown = json.loads(html.unescape(found.group(1)))
+    return shown | {"once": token_of(response), "once_shown": json.dumps(shown)} | typed
+
+
+@pytest.mark.django_db
+def test_back_as_the_minute_turns_records_nothing_more(entry_page):
+    """The form prefills the time now. Back a few seconds later, in the next minute, shows
+    the new minute in the field the browser does not put back: the time left as shown is
+    the same detail, not a new entry."""
+    case, client, url, _ = entry_page
+    typed = {"category": "concern", "text": "Seen near the station at night"}
+    before = timezone.now().replace(second=55, microsecond=0) - dt.timedelta(hours=1)
+    with time_machine.travel(before, tick=False):
+        shown = client.get(url)
+        first = client.post(url, as_a_browser_sends(shown, **typed))
+    with time_machine.travel(before + dt.timedelta(seconds=10), tick=False):
+        back = client.get(url)
+        sent = as_a_browser_sends(back, **typed)
+        assert sent["occurred_time"] != as_a_browser_sends(shown)["occurred_time"]
+        second = client.post(url, sent)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert case.entries.filter(text=typed["text"]).count() == 1
+    assert SAME_AGAIN in text_of(client.get(second["Location"]))
+
+
+@pytest.mark.django_db
+def test_a_time_typed_over_the_prefilled_one_is_a_new_detail(entry_page):
+    case, client, url, _ = entry_page
+    typed = {"category": "concern", "text": "Seen near the station at night"}
+    client.post(url, as_a_browser_sends(client.get(url), **typed))
+    earlier = f"{timezone.localtime() - dt.timedelta(hours=2):%H:%M}"
+    again = as_a_browser_sends(client.get(url), **typed, occurred_time=earlier)
+    assert client.post(url, again).status_code == 302
+    assert case.entries.filter(text=typed["text"]).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "hostile", ["not json", "[1, 2]", '{"occurred_time": 5}', '{"<script>": "x"}', "{" * 5000]
+)
+def test_a_malformed_record_of_the_prefilled_fields_is_ignored(entry_page, hostile):
+    """It only ever matches a person's own two posts: anything else counts for nothing."""
+    case, client, url, _ = entry_page
+    typed = {"category": "concern", "text": "Seen near the station at night"}
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=1), tick=False):
+        sent = as_a_browser_sends(client.get(url), **typed) | {"once_shown": hostile}
+        first = client.post(url, sent)
+        again = as_a_browser_sends(client.get(url), **typed) | {"once_shown": hostile}
+        second = client.post(url, again)
+        assert (second.status_code, second["Location"]) == (302, first["Location"])
+        assert case.entries.filter(text=typed["text"]).count() == 1
+        wrong = as_a_browser_sends(client.get(url), text="") | {"once_shown": hostile}
+        shown_again = client.post(url, wrong)
+    assert shown_again.status_code == 200
+    assert "<script>" not in shown_again.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_shown_again_with_errors_keeps_what_it_first_prefilled(entry_page):
+    _, client, url, _ = entry_page
+    first = client.get(url)
+    wrong = client.post(url, as_a_browser_sends(first, text=""))
+    assert wrong.status_code == 200
+    assert SHOWN.search(wrong.content.decode()).group(1) == SHOWN.search(
+        first.content.decode()
+    ).group(1)
 
 
 @pytest.mark.django_db
