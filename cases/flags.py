@@ -62,5 +62,11 @@ def merged(per_case: dict[int, list[Flag]], case_ids) -> list[Flag]:
 
 
 def for_lists(flags: list[Flag]) -> list[Flag]:
-    """The flags worth a tag beside the child in a list: the warnings."""
-    return [flag for flag in flags if flag.in_lists]
+    """The flags worth a tag beside the child in a list: the warnings, each tag's words
+    once. A child with four return interviews due is "Interview due" once in a list; the
+    case page says each (its strip keeps every flag, with its detail)."""
+    seen: dict[tuple[str, str], Flag] = {}
+    for flag in flags:
+        if flag.in_lists:
+            seen.setdefault((flag.key, flag.label), flag)
+    return list(seen.values())

@@ -284,6 +284,23 @@ def test_the_case_list_and_the_search_tag_the_child(sign_in, people, share, look
     assert ">Missing now</strong>" in found
 
 
+def test_a_list_says_each_flag_once_where_the_strip_says_each_one(
+    sign_in, people, share, looked_after
+):
+    """Two return interviews not yet held: the case page says each, with its deadline; the
+    case list tags the child "Interview due" once, not once an interview."""
+    for hours in (30, 60):
+        episode = go_missing(people, looked_after, hours=hours)
+        record_return(people["social.worker"], episode, returned_at=ago(hours=hours - 20),
+                      how_found="Home")  # fmt: skip
+    client = sign_in("social.worker")
+    assert strip_of(case_page(client, looked_after)).count("Interview due Return home") == 2
+    listed = html(client.get(reverse("cases")))
+    row = listed[listed.index("Glance Testchild") :]
+    row = row[: row.index("</tr>")]
+    assert row.count(">Interview due</strong>") == 1
+
+
 def test_the_inbox_names_the_child_with_flags_only_to_those_who_may_see_the_case(
     sign_in, people, share, looked_after
 ):
