@@ -154,10 +154,13 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     found = worklist(request.user, now)
     _worklist_read(request, found)
+    # The header's count is the worklist's notifications figure: counted once, not twice.
+    counted = {"inbox_count": w.count for w in found if w.kind == "notifications"}  # noqa: B035
     return render(
         request,
         "home.html",
-        {
+        counted
+        | {
             "upcoming": UPCOMING,
             "triage_manager": runs_a_mash(request.user),
             "waiting": [w for w in found if w.count],

@@ -15,6 +15,8 @@ import re
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from cases.visits import visit
 from missing.models import ReturnInterview
 from missing.services import record_return
 from notifications.models import Notification
+from notifications.services import notify
 from tests.conftest import events
 from triage.services import assign_contact, request_checks
 
@@ -126,6 +129,25 @@ def test_suffolk_police_see_the_placement_notice_and_nothing_of_norfolk(sign_in,
     page = text_of(response)
     for other in ("Cora", "Ben Back", "Nell News", week["contact"].reference):
         assert other not in page
+
+
+def test_the_header_and_the_worklist_give_one_count_of_notifications(
+    sign_in, week, people, agencies
+):
+    """Seven waiting, more than the five listed: counted once, for the header and the
+    worklist alike."""
+    for number in range(6):
+        notify(week["placed"], Notification.Kind.MISSING, 500 + number, f"Test {number}",
+               people["social.worker"], [agencies["suffolk_police"]])  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        response = sign_in("suffolk.officer").get(reverse("home"))
+    assert "Notifications to acknowledge: 7" in section(response, "notifications")
+    header = re.search(r'<span id="app-inbox-count".*?</span></span>', response.content.decode())
+    assert 'app-inbox-count">7</strong>' in header.group(0)
+    counts = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "notif')
+    ]
+    assert len(counts) == 1, counts
 
 
 @pytest.mark.parametrize("username", ["health.nurse", "admin.ncc", "suffolk.officer"])
