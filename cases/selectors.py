@@ -8,6 +8,7 @@ size of the country (DESIGN.md).
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import Permission
 from django.db.models import (
@@ -107,10 +108,10 @@ def visible_case_count(person: Person, need: str = "view") -> int:
     return counted["cases"] or 0
 
 
-def person_rows(person: Person) -> QuerySet:
+def person_rows(person: Person, now: dt.datetime | None = None) -> QuerySet:
     """The person's own unexpired rows: emergency access, which only ever reads."""
     return CaseUserObjectPermission.objects.filter(
-        user=person, permission__codename="view_case", expires_at__gt=timezone.now()
+        user=person, permission__codename="view_case", expires_at__gt=now or timezone.now()
     )
 
 
@@ -127,6 +128,35 @@ class Held:
     basis: dict  # how a read is recorded: the share and level, or the emergency access
 
 
+# Compiled once per agency and process, the case and the person given on each run: every
+# page of a case asks it, and building the union cost more than running it (issue 18).
+HELD = CompiledQuery("a person's levels on one case")
+
+
+def _held_rows(reads: bool, group: int | None, now: dt.datetime, case, person) -> QuerySet:
+    """The agency's rows on the case (if the person's role reads cases) and the person's
+    unexpired emergency access to it: kind, codename, the share or access, until when."""
+    agency = (
+        CaseGroupObjectPermission.objects.filter(group_id=group, content_object_id__any=case)
+        if reads
+        else CaseGroupObjectPermission.objects.none()
+    )
+    own = CaseUserObjectPermission.objects.filter(
+        user_id__any=person, permission__codename="view_case", expires_at__gt=now,
+        content_object_id__any=case,
+    )  # fmt: skip
+    return (
+        agency.annotate(kind=Value("agency"), until=Value(None, DateTimeField()))
+        .values_list("kind", "permission__codename", "source_id", "until")
+        .union(
+            own.annotate(kind=Value("person"), until=F("expires_at")).values_list(
+                "kind", "permission__codename", "source_id", "until"
+            ),
+            all=True,
+        )
+    )
+
+
 def held(person: Person, case: Case) -> Held:
     """The person's levels on the case and the basis of a read, in one query (the agency's
     rows and the person's unexpired emergency access, together). On a case object that
@@ -137,24 +167,12 @@ def held(person: Person, case: Case) -> Held:
     cached = case.__dict__.get("_held")
     if cached is not None and cached[0] == person.pk:
         return cached[1]
-    agency = (
-        CaseGroupObjectPermission.objects.filter(
-            group_id=person.agency.group_id, content_object_id=case.pk
-        )
-        if person.agency_id is not None and person.role in roles.RULES[roles.Act.VIEW].roles
-        else CaseGroupObjectPermission.objects.none()
-    )
-    rows = list(
-        agency.annotate(kind=Value("agency"), until=Value(None, DateTimeField()))
-        .values_list("kind", "permission__codename", "source_id", "until")
-        .union(
-            person_rows(person)
-            .filter(content_object_id=case.pk)
-            .annotate(kind=Value("person"), until=F("expires_at"))
-            .values_list("kind", "permission__codename", "source_id", "until"),
-            all=True,
-        )
-    )
+    reads = person.agency_id is not None and person.role in roles.RULES[roles.Act.VIEW].roles
+    group = person.agency.group_id if reads else None
+    rows = HELD.rows(
+        (reads, group), partial(_held_rows, reads, group), timezone.now(),
+        case=[case.pk], person=[person.pk],
+    )  # fmt: skip
     shared = [(codename, source) for kind, codename, source, _ in rows if kind == "agency"]
     emergency = sorted(
         ((until, source) for kind, _, source, until in rows if kind == "person"), reverse=True
@@ -179,6 +197,16 @@ def can(person: Person, case: Case, need: str) -> bool:
     return need in held(person, case).needs
 
 
+# Compiled once per process: every page of a case reads it (issue 18).
+CASE = CompiledQuery("one case, with what its pages show")
+
+
+def _case(now: dt.datetime, ids) -> QuerySet:
+    return Case.objects.select_related(
+        "child__responsible_authority", "lead_agency", "opened_by__agency"
+    ).filter(pk__any=ids)
+
+
 def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool = False) -> Case:
     """The case, if the person may do `need` with it; otherwise 404 (existence not leaked).
 
@@ -190,13 +218,8 @@ def case_for(person: Person, case_id, need: str = "view", *, audit_refusal: bool
         case_id = int(case_id)
     except (TypeError, ValueError):
         raise Http404("No such case") from None
-    case = (
-        Case.objects.select_related(
-            "child__responsible_authority", "lead_agency", "opened_by__agency"
-        )
-        .filter(pk=case_id)
-        .first()
-    )
+    found = CASE.objects((), _case, timezone.now(), ids=[case_id])
+    case = found[0] if found else None
     if case is not None:
         case.__dict__["_held"] = None  # read once for this request (held)
     if case is None or not can(person, case, need):
@@ -407,7 +430,7 @@ def recorded_since(entries: QuerySet, person: Person, since: dt.datetime) -> lis
     )
 
 
-def cases_with_news(person: Person) -> QuerySet:
+def cases_with_news(person: Person, now: dt.datetime | None = None) -> QuerySet:
     """The person's visits (cases.Visit) to cases they may still see on which others have
     recorded entries since, each with `new_entries` (how many) and `latest_recorded`,
     most recent news first: "N entries recorded since your last visit" on the home page.
@@ -428,7 +451,7 @@ def cases_with_news(person: Person) -> QuerySet:
     # Probed per visit (a person's visits are few), not `IN` every row the agency holds,
     # which PostgreSQL hashes whole (85,000 rows for one visit: bench/README.md).
     may_see = Exists(agency_rows(person).filter(content_object_id=OuterRef("case_id"))) | Exists(
-        person_rows(person).filter(content_object_id=OuterRef("case_id"))
+        person_rows(person, now).filter(content_object_id=OuterRef("case_id"))
     )
     return (
         Visit.objects.filter(may_see, person=person)

@@ -37,14 +37,10 @@ def with_can_open(person: Person, notifications: Iterable[Notification]) -> list
     return notifications
 
 
-def waiting(person: Person, first: int) -> list[Notification]:
-    """The first of the agency's notifications nobody has acknowledged, soonest deadline
-    first: the top of the person's worklist (the home page). Their number is the header's
-    `unacknowledged_count`, already counted for every page."""
-    return with_can_open(
-        person,
-        received(person).filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)[:first],
-    )
+def waiting(person: Person) -> QuerySet:
+    """The agency's notifications nobody has acknowledged, soonest deadline first: the top
+    of the person's worklist (the home page, which marks those shown `with_can_open`)."""
+    return received(person).filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True)
 
 
 def undelivered(agency: Agency) -> QuerySet:

@@ -1,6 +1,7 @@
 """The signed-in home page (the person's worklist), the health check and the error pages."""
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,14 +18,14 @@ from django.views.decorators.http import require_GET
 from audit.actions import Action
 from audit.services import record
 from cases import roles
-from cases.selectors import cases_with_news
+from cases.selectors import cases_with_news, reader_key
 from links.selectors import may_see_area
 from meetings.selectors import actions_owned
-from missing.selectors import interviews_due, interviews_due_count
-from notifications.selectors import waiting
-from notifications.services import unacknowledged_count
+from missing.selectors import interviews_due
+from notifications.selectors import waiting, with_can_open
 from people.models import Agency, Person
 from safeguarding import middleware, problems
+from safeguarding.compiled import CompiledQuery
 from safeguarding.health import broker_state, database_state, heartbeat_age_seconds
 from safeguarding.throttling import rate_limits_state
 from triage.selectors import (
@@ -59,13 +60,38 @@ class Waiting:
         return self.count - len(self.rows)
 
 
-def _first(rows, count=None) -> tuple[list, int]:
+# Each list's statement, compiled once per agency (or person) and process, and run with
+# the clock of each request (safeguarding.compiled): building the six lists' queries cost
+# more than running them, on the page everyone lands on (issue 18).
+LISTS = {
+    kind: CompiledQuery(f"home: {kind}")
+    for kind in ("notifications", "checks", "contacts", "interviews", "news", "actions")
+}
+
+
+def sources(person: Person) -> dict[str, tuple[Hashable, Callable]]:
+    """Each list's key (all its query is built from but the clock) and its query at a
+    clock, read by the app that owns it, for the person's agency and role as that app's
+    own pages decide."""
+    agency = person.agency
+    return {
+        "notifications": ((agency.pk,), lambda now: waiting(person)),
+        "checks": ((agency.pk,), lambda now: checks_due(agency)),
+        "contacts": ((agency.pk, person.pk), lambda now: contacts_assigned_to(person)),
+        "interviews": (reader_key(person), lambda now: interviews_due(person, now)),
+        "news": ((person.pk, reader_key(person)), lambda now: cases_with_news(person, now)),
+        "actions": ((agency.pk,), lambda now: actions_owned(person)),
+    }
+
+
+def _first(kind: str, source: tuple[Hashable, Callable], now: dt.datetime) -> tuple[list, int]:
     """The first FIRST rows and how many there are: counted only when there may be more,
     so a short list costs one query and a long one two, whatever its length."""
-    shown = list(rows[:FIRST])
+    key, build = source
+    shown = LISTS[kind].objects(key, lambda at: build(at)[:FIRST], now)
     if len(shown) < FIRST:
         return shown, len(shown)
-    return shown, count() if count else rows.count()
+    return shown, LISTS[kind].count(key, build, now)
 
 
 def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
@@ -76,6 +102,7 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
     if person.agency_id is None:
         return []
     mash = runs_a_mash(person)
+    lists = sources(person)
     found = [
         Waiting(
             "notifications",
@@ -85,10 +112,11 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
         ),
         Waiting("checks", "MASH checks to answer", "MASH checks", full_list=reverse("checks")),
     ]
-    found[0].rows, found[0].count = _first(
-        waiting(person, FIRST), lambda: unacknowledged_count(person.agency)
-    )
-    found[1].rows, found[1].count = _first(checks_due(person.agency))
+    for waiting_kind in found:
+        waiting_kind.rows, waiting_kind.count = _first(
+            waiting_kind.kind, lists[waiting_kind.kind], now
+        )
+    with_can_open(person, found[0].rows)
     with_due_notes([], found[1].rows)
     if person.agency.kind == Agency.Kind.SOCIAL_CARE:
         assigned = Waiting(
@@ -97,7 +125,7 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
             "contacts assigned to you",
             full_list=f"{reverse('triage')}?assignee={person.pk}" if mash else "",
         )
-        assigned.rows, assigned.count = _first(contacts_assigned_to(person))
+        assigned.rows, assigned.count = _first("contacts", lists["contacts"], now)
         with_due_notes(assigned.rows)
         found.append(assigned)
     if roles.may(person, roles.Act.VIEW):
@@ -107,20 +135,18 @@ def worklist(person: Person, now: dt.datetime) -> list[Waiting]:
             "return home interviews",
             full_list=reverse("triage-interviews") if mash else "",
         )
-        interviews.rows, interviews.count = _first(
-            interviews_due(person, now), lambda: interviews_due_count(person, now)
-        )
+        interviews.rows, interviews.count = _first("interviews", lists["interviews"], now)
         news = Waiting(
             "news", "Cases with new entries since your last visit", "new entries on your cases"
         )
-        news.rows, news.count = _first(cases_with_news(person))
+        news.rows, news.count = _first("news", lists["news"], now)
         found += [interviews, news]
     if roles.may(person, roles.Act.CLOSE_ACTION):  # those who can close them
         actions = Waiting(
             "actions", "Actions for your agency from meetings", "actions",
             full_list=reverse("actions"),
         )  # fmt: skip
-        actions.rows, actions.count = _first(actions_owned(person))
+        actions.rows, actions.count = _first("actions", lists["actions"], now)
         found.append(actions)
     return found
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -132,6 +133,34 @@ def test_emergency_access_is_for_one_person_for_a_limited_time(open_case_for, pe
     with pytest.raises(Http404):
         selectors.case_for(officer, case.pk)
     assert case.entries.filter(category="emergency_access").exists()
+
+
+def test_levels_follow_the_clock_and_the_rows_whatever_was_read_before(
+    open_case_for, share, people
+):
+    """The levels' statement is compiled once (selectors.HELD) and run with each request's
+    clock, case and person: emergency access ends at its time, and a share given or taken
+    away shows at once, for each person and case alike."""
+    case, other = open_case_for("social.worker"), open_case_for("social.worker")
+    officer, another = people["suffolk.officer"], people["police.officer"]
+    access = grant_emergency_access(case, officer, "Child found in Ipswich at 2am")
+    assert selectors.held(officer, case).needs == {"view"}
+    assert selectors.held(officer, case).basis == {"via": "emergency_access", "access": access.pk}
+    assert selectors.held(officer, other).needs == frozenset()
+    assert selectors.held(another, case).needs == frozenset()
+    with time_machine.travel(access.expires_at - dt.timedelta(seconds=1)):
+        assert selectors.held(officer, case).needs == {"view"}
+    with time_machine.travel(access.expires_at + dt.timedelta(seconds=1)):
+        assert selectors.held(officer, case).needs == frozenset()
+    given = share(other, "suffolk_police", "contribute")
+    assert selectors.held(officer, other).needs == {"view", "contribute"}
+    assert selectors.held(officer, other).basis == {
+        "via": "share", "share": given.pk, "level": "contribute"
+    }  # fmt: skip
+    revoke_share(given, people["social.worker"])
+    assert selectors.held(officer, other).needs == frozenset()
+    assert selectors.held(people["social.worker"], other).needs == {"view", "contribute", "manage"}
+    assert selectors.held(people["admin.ncc"], other).needs == frozenset()
 
 
 def test_acknowledging_a_share_goes_on_the_chronology(open_case_for, share, people):

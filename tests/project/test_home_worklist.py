@@ -15,6 +15,7 @@ import re
 from html import unescape
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,9 +26,12 @@ from cases.models import Entry
 from cases.services import add_entry
 from cases.visits import visit
 from missing.models import ReturnInterview
+from missing.selectors import INTERVIEW_DUE_SOON
 from missing.services import record_return
 from notifications.models import Notification
 from notifications.services import notify
+from safeguarding.compiled import CompiledQuery
+from safeguarding.views import sources
 from tests.conftest import events
 from triage.services import assign_contact, request_checks
 
@@ -239,3 +243,31 @@ def test_the_home_page_takes_the_same_queries_for_one_item_or_many(
     with django_assert_max_num_queries(HOME_QUERIES):
         response = worker.get(reverse("home"))
     assert "MASH contacts assigned to you: 15" in section(response, "contacts")
+
+
+def test_each_list_compiled_once_is_the_query_built_afresh_at_a_later_clock(week, people):
+    """safeguarding.compiled moves every datetime parameter by the time since it compiled:
+    right only while each is "now" moved by a fixed amount. A day and a clock change later,
+    each list's statement is exactly the one a fresh build makes."""
+    first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
+    for username in ("social.worker", "police.officer", "mash.manager"):
+        for kind, (key, build) in sources(people[username]).items():
+            compiled = CompiledQuery("test")
+            compiled.sql(key, build, first)
+            for later in (first + dt.timedelta(hours=26, minutes=7, microseconds=5),
+                          timezone.now()):  # fmt: skip
+                sql, params, _ = compiled.sql(key, build, later)
+                fresh_sql, fresh_params = build(later).query.sql_with_params()
+                assert (sql, params) == (fresh_sql, tuple(fresh_params)), kind
+
+
+def test_an_interview_comes_due_on_the_list_compiled_before_it_did(sign_in, week):
+    """Read once (compiled) while the interview was more than a day away, read again once
+    it is within a day: it is listed."""
+    soon = timezone.now() + INTERVIEW_DUE_SOON + dt.timedelta(hours=1)
+    ReturnInterview.objects.filter(episode__case=week["back"]).update(due_at=soon)
+    client = sign_in("social.worker")
+    assert section(client.get(reverse("home")), "interviews") == ""
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        later = sign_in("social.worker")  # two hours idle signed the first one out
+        assert "Return home interviews due: 1" in section(later.get(reverse("home")), "interviews")
