@@ -181,7 +181,8 @@ def home(request: HttpRequest) -> HttpResponse:
     found = worklist(request.user, now)
     _worklist_read(request, found)
     # The header's count is the worklist's notifications figure: counted once, not twice.
-    counted = {"inbox_count": w.count for w in found if w.kind == "notifications"}  # noqa: B035
+    notifications = next((w for w in found if w.kind == "notifications"), None)
+    counted = {"inbox_count": notifications.count} if notifications else {}
     return render(
         request,
         "home.html",

@@ -33,9 +33,10 @@ EMPTY = (
 )
 
 
-def _link(url: str, words: str, hidden: str) -> str:
+def _link(url: str, words: str, hidden: str, testid: str = "") -> str:
+    marked = f' data-testid="{testid}"' if testid else ""
     return (
-        f'<a class="govuk-link" href="{text(url)}">{words}'
+        f'<a class="govuk-link" href="{text(url)}"{marked}>{words}'
         f'<span class="govuk-visually-hidden"> {hidden}</span></a>'
     )
 
@@ -86,12 +87,12 @@ def _where(notification: Notification, police: bool) -> str:
     if kind == "missing" and police:
         url = reverse("missing-profile", args=[notification.case_id])
         cell += "<br>" + _link(
-            url, "Read the missing-from-care profile", f"for case {reference}"
-        ).replace('">', '" data-testid="profile-link">', 1)
+            url, "Read the missing-from-care profile", f"for case {reference}", "profile-link"
+        )
     if kind == "assessment_review":
         url = reverse("assessments", args=[notification.case_id])
-        cell += "<br>" + _link(url, "Review the risk assessment", f"for case {reference}").replace(
-            '">', '" data-testid="review-link">', 1
+        cell += "<br>" + _link(
+            url, "Review the risk assessment", f"for case {reference}", "review-link"
         )
     return cell + _action_link(notification, reference)
 
