@@ -61,6 +61,14 @@ def merged(per_case: dict[int, list[Flag]], case_ids) -> list[Flag]:
     return sorted_flags(list(seen.values()))
 
 
+def list_flag(key: str, label: str, tone: str) -> Flag:
+    """A flag as a list shows it: its tag's words and colour. Providers asked for `brief`
+    flags (cases.registry.case_flags) give these: a list of 25 children would otherwise
+    write, and throw away, a sentence and a link for every episode, interview and notice
+    behind its tags (issue 18)."""
+    return Flag(key, label, "", tone)
+
+
 def for_lists(flags: list[Flag]) -> list[Flag]:
     """The flags worth a tag beside the child in a list: the warnings, each tag's words
     once. A child with four return interviews due is "Interview due" once in a list; the

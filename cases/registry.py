@@ -22,8 +22,9 @@ from people.models import Person
 CaseOpenedHandler = Callable[..., None]
 # provider(person, case, *, may_manage) -> extra template context for the case page.
 CasePageContext = Callable[..., dict[str, Any]]
-# provider(person, cases) -> {case id: [Flag, ...]} for cases the person may see.
-CaseFlagsProvider = Callable[[Person, list[Case]], dict[int, list[Flag]]]
+# provider(person, cases, *, brief) -> {case id: [Flag, ...]} for cases the person may see;
+# with brief=True only the flags shown in lists, without detail or url (cases.flags.list_flag).
+CaseFlagsProvider = Callable[..., dict[int, list[Flag]]]
 # provider(person, case, *, start, end, now) -> list of cases.journey.Event in that time.
 JourneyEvents = Callable[..., list]
 
@@ -91,14 +92,19 @@ def case_page_context(person: Person, case: Case, *, may_manage: bool) -> dict[s
 
 
 def add_case_flags(provider: CaseFlagsProvider) -> CaseFlagsProvider:
-    """Let `provider(person, cases)` add flags to cases (the strip, and tags in lists)."""
+    """Let `provider(person, cases, brief=...)` add flags to cases (the strip, and tags in
+    lists)."""
     if provider not in _case_flags:
         _case_flags.append(provider)
     return provider
 
 
 def case_flags(
-    person: Person, cases, *, leaving_out: Collection[CaseFlagsProvider] = ()
+    person: Person,
+    cases,
+    *,
+    leaving_out: Collection[CaseFlagsProvider] = (),
+    brief: bool = False,
 ) -> dict[int, list[Flag]]:
     """Every registered provider's flags for many cases at once, each case's in order.
 
@@ -106,6 +112,10 @@ def case_flags(
     each provider narrows to what the person's agency may see of them (their own
     notifications, contacts and checks) and reads in a constant number of queries
     whatever the number of cases, so a list of 25 costs what one case page costs.
+
+    `brief=True` is for lists, which show a tag's words and colour and nothing else: each
+    provider gives only its `in_lists` flags, with no detail or url, and may read less to
+    do so (cases.flags.list_flag). What a list shows is the same either way.
     """
     cases = list(cases)
     flags: dict[int, list[Flag]] = {case.pk: [] for case in cases}
@@ -114,7 +124,7 @@ def case_flags(
     for provider in _case_flags:
         if provider in leaving_out:  # a page that shows those flags its own way
             continue
-        for case_id, extra in provider(person, cases).items():
+        for case_id, extra in provider(person, cases, brief=brief).items():
             flags[case_id].extend(extra)
     return {case_id: sorted_flags(found) for case_id, found in flags.items()}
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from cases.flags import Flag
+from cases.flags import Flag, list_flag
 from cases.models import Assessment, Case, Entry, RiskLevel, Screening
 from people.models import Person
 from safeguarding import uk_time
@@ -29,6 +29,7 @@ TONE = {RiskLevel.HIGH: "red", RiskLevel.MEDIUM: "orange", RiskLevel.LOW: "green
 # them cost several times what running them does, on every page with flags (issue 18).
 SCREENINGS = CompiledQuery("flags: latest screenings")
 ASSESSMENTS = CompiledQuery("flags: latest assessments")
+REVIEWS = CompiledQuery("flags: latest assessments' review dates")
 
 
 def _screenings(now, ids):
@@ -91,6 +92,36 @@ def _assessments(reader: bool, agency, ids):
     return rows
 
 
+def _reviews(now, ids):
+    return (
+        Assessment.objects.filter(case_id__any=ids)
+        .order_by("case_id", "-assessed_at", "-id")
+        .distinct("case_id")
+        .values_list("case_id", "review_by")
+    )
+
+
+def _brief(cases: list[Case], today: dt.date) -> dict[int, list[Flag]]:
+    """What lists show of `risk_flags`: a high level, and an assessment's review overdue.
+    A screening's review is never shown in lists, so screenings are not read."""
+    high = _level_flag(RiskLevel.HIGH)
+    flags: dict[int, list[Flag]] = {
+        case.pk: [high] if case.risk_level == RiskLevel.HIGH else [] for case in cases
+    }
+    open_ids = [case.pk for case in cases if case.status == Case.Status.OPEN]
+    if open_ids:
+        overdue = list_flag("risk", "Review overdue", "orange")
+        for case_id, review in REVIEWS.rows((), _reviews, timezone.now(), ids=open_ids):
+            if review < today:
+                flags[case_id].append(overdue)
+    return flags
+
+
+def _level_flag(level: RiskLevel) -> Flag:
+    label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
+    return list_flag("risk", label, TONE.get(level, "grey"))
+
+
 def months_after(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or that month's last day (30 November after 31 August)."""
     month = day.month - 1 + months
@@ -148,7 +179,7 @@ def _assessed(case: Case, assessment: Assessment, today: dt.date) -> list[Flag]:
 
 
 def risk_flags(
-    person: Person, cases: list[Case], *, now: dt.datetime | None = None
+    person: Person, cases: list[Case], *, now: dt.datetime | None = None, brief: bool = False
 ) -> dict[int, list[Flag]]:
     """The level each case holds now, with what set it, when and by whom.
 
@@ -156,10 +187,12 @@ def risk_flags(
     them), so the person narrows nothing here. Only a high risk is a warning in lists,
     where the cases list already has a risk column and the others have none.
     """
+    today = timezone.localdate(now or timezone.now())
+    if brief:
+        return _brief(cases, today)
     ids = [case.pk for case in cases]
     assessed = latest_assessments(ids, person)
     latest = latest_screenings(ids)
-    today = timezone.localdate(now or timezone.now())
     flags: dict[int, list[Flag]] = {}
     for case in cases:
         if case.pk in assessed:

@@ -7,15 +7,17 @@ any number of cases, and only for cases the person already sees (the registry's 
 import datetime as dt
 from collections import defaultdict
 
+from django.db.models import Count
 from django.utils import timezone
 
-from cases.flags import Flag
+from cases.flags import Flag, list_flag
 from meetings.models import Action
 from safeguarding.compiled import CompiledQuery
 from safeguarding.uk_time import said
 
 RECENTLY_CLOSED = dt.timedelta(days=14)
 ACTIONS = CompiledQuery("flags: meeting actions")  # compiled once per process (issue 18)
+LATE = CompiledQuery("flags: meeting actions overdue, as lists show them")
 
 
 def _actions(now, ids):
@@ -30,12 +32,30 @@ def _actions(now, ids):
     )
 
 
-def action_flags(person, cases) -> dict[int, list[Flag]]:
+def _late(now, ids):
+    return (
+        Action.objects.filter(case_id__any=ids, status=Action.Status.OPEN, overdue_from__lte=now)
+        .values("case_id")
+        .annotate(late=Count("id"))
+        .values_list("case_id", "late")
+        .order_by()
+    )
+
+
+def _overdue(late: int) -> str:
+    return f"{late} action{'s' if late != 1 else ''} overdue"
+
+
+def action_flags(person, cases, *, brief: bool = False) -> dict[int, list[Flag]]:
     ids = [case.pk for case in cases]
     found: dict[int, list[Flag]] = defaultdict(list)
     if not ids:
         return found
     now = timezone.now()
+    if brief:  # lists show only the open actions overdue (Action.overdue), by count
+        for case_id, late in LATE.rows((), _late, now, ids=ids):
+            found[case_id].append(list_flag("actions", _overdue(late), "red"))
+        return found
     rows = ACTIONS.objects((), _actions, now, ids=ids)
     by_case: dict[int, list[Action]] = defaultdict(list)
     for action in rows:
@@ -49,7 +69,7 @@ def action_flags(person, cases) -> dict[int, list[Flag]]:
             late = [a for a in open_ if a.overdue(now)]
             found[case_id].append(Flag(
                 "actions",
-                f"{len(late)} action{'s' if len(late) != 1 else ''} overdue" if late
+                _overdue(len(late)) if late
                 else f"{len(open_)} open action{'s' if len(open_) != 1 else ''}",
                 f"From meetings: the next is for {first.owner.name}, due {said(first.due_on)}.",
                 "red" if late else "yellow",

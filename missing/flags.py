@@ -8,11 +8,11 @@ any number of cases: their latest episodes, current placements and outstanding i
 
 import datetime as dt
 
-from django.db.models import Subquery
+from django.db.models import Max, Min, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.flags import Flag
+from cases.flags import Flag, list_flag
 from cases.models import Case
 from missing.models import MissingEpisode, Placement, ReturnInterview
 from missing.selectors import open_repeat_alerts
@@ -28,6 +28,9 @@ RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "ye
 EPISODES = CompiledQuery("flags: latest missing episodes")
 PLACEMENTS = CompiledQuery("flags: current placements")
 INTERVIEWS = CompiledQuery("flags: outstanding interviews")
+# What lists show (brief flags): each case's latest episode's state, its interviews' dates.
+EPISODE_STATES = CompiledQuery("flags: latest missing episodes, as lists show them")
+INTERVIEW_DATES = CompiledQuery("flags: outstanding interviews, as lists show them")
 
 
 def _episodes(now, ids):
@@ -54,6 +57,43 @@ def _interviews(now, ids):
         .select_related("agency", "episode")
         .order_by("due_at", "id")
     )
+
+
+def _episode_states(now, ids):
+    return _episodes(now, ids).values_list("case_id", "returned_at", "risk", "alert_due")
+
+
+def _interview_dates(now, ids):
+    return (
+        ReturnInterview.objects.filter(episode__case_id__any=ids, completed_at__isnull=True)
+        .values("episode__case_id")
+        .annotate(soonest=Min("due_at"), latest=Max("due_at"))
+        .values_list("episode__case_id", "soonest", "latest")
+        .order_by()
+    )
+
+
+def _brief(cases: list[Case], now: dt.datetime) -> dict[int, list[Flag]]:
+    """What lists show of `missing_flags`: missing now, a strategy discussion due, an
+    interview due or overdue. A return and a placement are not shown in lists, so
+    placements are not read; nor is a sentence written for each interview."""
+    ids = [case.pk for case in cases]
+    flags: dict[int, list[Flag]] = {case_id: [] for case_id in ids}
+    for case_id, returned_at, risk, alert_due in EPISODE_STATES.rows(
+        (), _episode_states, now, ids=ids
+    ):
+        if returned_at is None:
+            flags[case_id].append(list_flag("missing", "Missing now", RISK_TONE.get(risk, "red")))
+        if alert_due is not None:
+            late = "Strategy discussion overdue" if alert_due < now else "Strategy discussion due"
+            flags[case_id].append(list_flag("repeat", late, "red"))
+    for case_id, soonest, latest in INTERVIEW_DATES.rows((), _interview_dates, now, ids=ids):
+        # As the strip's flags come, soonest first: overdue before due.
+        if soonest < now:
+            flags[case_id].append(list_flag("interview", "Interview overdue", "red"))
+        if latest >= now:
+            flags[case_id].append(list_flag("interview", "Interview due", "yellow"))
+    return flags
 
 
 def latest_episodes(case_ids: list[int]) -> dict[int, MissingEpisode]:
@@ -137,11 +177,15 @@ def _interview(case: Case, interview: ReturnInterview, now: dt.datetime) -> Flag
     )  # fmt: skip
 
 
-def missing_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
+def missing_flags(
+    person: Person, cases: list[Case], *, brief: bool = False
+) -> dict[int, list[Flag]]:
     """Placements, episodes and interviews belong to the case: every agency that may see
     the case sees them (as on its "Placement and missing" page), so `person` narrows
     nothing."""
     now = timezone.now()
+    if brief:
+        return _brief(cases, now)
     ids = [case.pk for case in cases]
     episodes = latest_episodes(ids)
     placements = current_placements(ids)

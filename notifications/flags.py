@@ -8,11 +8,11 @@ for any number of cases.
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.flags import Flag
+from cases.flags import Flag, list_flag
 from cases.models import Case
 from cases.selectors import agency_rows, reader_key
 from notifications.models import Notification
@@ -22,6 +22,7 @@ from safeguarding.compiled import CompiledQuery
 
 # Compiled once per agency and role (agency_rows reads both) and process (issue 18).
 UNACKNOWLEDGED = CompiledQuery("flags: notifications not acknowledged")
+SOONEST = CompiledQuery("flags: notifications not acknowledged, as lists show them")
 
 
 def _unacknowledged(person: Person, ids):
@@ -36,6 +37,32 @@ def _unacknowledged(person: Person, ids):
     )
 
 
+def _soonest(person: Person, ids):
+    # Notification.overdue: waiting (nor withdrawn) and past its time; one row per case.
+    return (
+        _unacknowledged(person, ids)
+        .values("case_id")
+        .annotate(soonest=Min("acknowledge_by", filter=Q(withdrawn_at__isnull=True)))
+        .values_list("case_id", "soonest")
+        .order_by()
+    )
+
+
+def _brief(person: Person, case_ids: list[int], now) -> dict[int, list[Flag]]:
+    """What lists show of `notification_flags`: whether any is overdue."""
+    rows = SOONEST.rows(
+        reader_key(person), lambda now, ids: _soonest(person, ids), now, ids=case_ids
+    )
+    return {
+        case_id: [
+            list_flag("notifications", "Acknowledgement overdue", "red")
+            if soonest is not None and soonest < now
+            else list_flag("notifications", "Not acknowledged", "orange")
+        ]
+        for case_id, soonest in rows
+    }
+
+
 def unacknowledged(person: Person, case_ids: list[int]) -> list[Notification]:
     """Notifications about these cases not yet acknowledged that the person may know of:
     their own agency's, and every agency's on a case their agency manages (which already
@@ -48,8 +75,12 @@ def unacknowledged(person: Person, case_ids: list[int]) -> list[Notification]:
     )
 
 
-def notification_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
+def notification_flags(
+    person: Person, cases: list[Case], *, brief: bool = False
+) -> dict[int, list[Flag]]:
     now = timezone.now()
+    if brief:
+        return _brief(person, [case.pk for case in cases], now)
     by_case: dict[int, list[Notification]] = defaultdict(list)
     for notification in unacknowledged(person, [case.pk for case in cases]):
         by_case[notification.case_id].append(notification)

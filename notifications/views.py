@@ -82,7 +82,7 @@ def with_children(person, notifications) -> None:
     the person may see; never on one they may not (the summary is written without names).
     Two reads and the flags' for the page, whatever it holds."""
     cases = {case.pk: case for case in visible_among(person, [n.case_id for n in notifications])}
-    flags = registry.case_flags(person, cases.values())
+    flags = registry.case_flags(person, cases.values(), brief=True)
     for notification in notifications:
         case = cases.get(notification.case_id)
         notification.child_name = case.child.full_name if case else ""

@@ -10,12 +10,12 @@ for any number of cases.
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import registry
-from cases.flags import Flag, for_lists, merged
+from cases.flags import Flag, for_lists, list_flag, merged
 from cases.models import Case
 from cases.selectors import visible_cases_of
 from people.models import Person
@@ -27,6 +27,9 @@ from triage.models import Contact, PartnerCheck
 # agency is the key, not a slot: a field's own lookups check their value as they are built.
 CONTACTS = CompiledQuery("flags: open contacts")
 CHECKS = CompiledQuery("flags: open checks")
+# What lists show (brief flags): each child's soonest deadline.
+CONTACTS_DUE = CompiledQuery("flags: open contacts, as lists show them")
+CHECKS_DUE = CompiledQuery("flags: open checks, as lists show them")
 
 
 def _contacts(agency: int | None, ids):
@@ -56,6 +59,57 @@ def _open_contacts(person: Person, child_ids: list[int], now) -> list[Contact]:
 def _open_checks(person: Person, child_ids: list[int], now) -> list[PartnerCheck]:
     agency = person.agency_id
     return CHECKS.objects(agency, lambda now, ids: _checks(agency, ids), now, ids=child_ids)
+
+
+def _contacts_due(agency: int | None, ids):
+    # Contact.overdue: undecided (as every row here) and past its deadline.
+    return (
+        _contacts(agency, ids)
+        .values("child_id")
+        .annotate(soonest=Min("due_at"))
+        .values_list("child_id", "soonest")
+        .order_by()
+    )
+
+
+def _checks_due(agency: int | None, ids):
+    # PartnerCheck.overdue: outstanding (nor closed) and past its time.
+    return (
+        _checks(agency, ids)
+        .values("contact__child_id")
+        .annotate(soonest=Min("due_at", filter=Q(closed_at__isnull=True)))
+        .values_list("contact__child_id", "soonest")
+        .order_by()
+    )
+
+
+def _brief(person: Person, cases: list[Case], child_ids: list[int], now) -> dict:
+    """What lists show of `triage_flags`: whether the child's contacts and checks wait
+    past their time."""
+    agency = person.agency_id
+    contacts = dict(
+        CONTACTS_DUE.rows(agency, lambda now, ids: _contacts_due(agency, ids), now, ids=child_ids)
+    )
+    checks = dict(
+        CHECKS_DUE.rows(agency, lambda now, ids: _checks_due(agency, ids), now, ids=child_ids)
+    )
+    flags: dict[int, list[Flag]] = {}
+    for case in cases:
+        found = []
+        if case.child_id in contacts:
+            late = contacts[case.child_id] < now
+            found.append(
+                list_flag("contacts", *(("Decision overdue", "red") if late
+                                        else ("Awaiting MASH decision", "purple")))
+            )  # fmt: skip
+        if case.child_id in checks:
+            late = checks[case.child_id] is not None and checks[case.child_id] < now
+            found.append(
+                list_flag("checks", *(("Check overdue", "red") if late
+                                      else ("Checks outstanding", "orange")))
+            )  # fmt: skip
+        flags[case.pk] = found
+    return flags
 
 
 # A strip names a few; the contact's own page has them all.
@@ -112,11 +166,15 @@ def _checks_flag(person: Person, checks: list[PartnerCheck], now) -> Flag:
     )
 
 
-def triage_flags(person: Person, cases: list[Case]) -> dict[int, list[Flag]]:
+def triage_flags(
+    person: Person, cases: list[Case], *, brief: bool = False
+) -> dict[int, list[Flag]]:
     if person.agency_id is None:
         return {}
     now = timezone.now()
     child_ids = sorted({case.child_id for case in cases})
+    if brief:
+        return _brief(person, cases, child_ids, now)
     contacts: dict[int, list[Contact]] = defaultdict(list)
     for contact in _open_contacts(person, child_ids, now):
         contacts[contact.child_id].append(contact)
@@ -145,7 +203,7 @@ def with_child_flags(person: Person, contacts) -> None:
     contacts = list(contacts)
     cases = visible_cases_of(person, {contact.child_id for contact in contacts})
     # The queue's own columns say the contacts' states and checks: their provider is not asked.
-    per_case = registry.case_flags(person, cases, leaving_out=(triage_flags,))
+    per_case = registry.case_flags(person, cases, leaving_out=(triage_flags,), brief=True)
     by_child: dict[int, list[int]] = defaultdict(list)
     for case in cases:
         by_child[case.child_id].append(case.pk)

@@ -56,7 +56,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
     )
     emergency = list(selectors.emergency_cases(person))
-    flags = registry.case_flags(person, list(page_obj))
+    flags = registry.case_flags(person, list(page_obj), brief=True)
     for case in page_obj:
         case.flags = for_lists(flags[case.pk])
     listed(

@@ -109,7 +109,7 @@ def search_step(
 def with_flags(person, children) -> None:
     """Give each case of each child found its warning flags (cases.flags), all at once."""
     cases = [case for child in children for case in child.visible_cases]
-    flags = registry.case_flags(person, cases)
+    flags = registry.case_flags(person, cases, brief=True)
     for case in cases:
         case.flags = for_lists(flags[case.pk])
 

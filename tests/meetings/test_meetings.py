@@ -104,6 +104,29 @@ def test_an_action_lands_with_its_owner_and_only_the_owner_closes_it(aimee, peop
     assert [e.action for e in events(Audit.ACTION_CLOSED)] == [Audit.ACTION_CLOSED]
 
 
+def test_lists_tag_only_actions_overdue_and_say_how_many(aimee, people, agencies):
+    from cases.flags import for_lists
+    from meetings.models import Action
+
+    meeting = strategy_discussion(people, agencies, aimee)
+    for text in ("Visit school.", "Check the address.", "Call the carer."):
+        services.add_action(
+            people["mash.manager"], meeting, case_id=aimee.pk, text=text,
+            owner=agencies["norfolk_police"], owner_person=None, due_on=timezone.localdate(),
+        )  # fmt: skip
+
+    def tags(brief: bool) -> list[str]:
+        flags = case_flags(people["social.worker"], [aimee], brief=brief)[aimee.pk]
+        return [f.label for f in for_lists(flags) if f.key == "actions"]
+
+    assert tags(brief=True) == tags(brief=False) == []  # open, not yet overdue: no tag
+    late = list(Action.objects.filter(case=aimee).order_by("id").values_list("id", flat=True))
+    Action.objects.filter(pk__in=late[:2]).update(
+        overdue_from=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert tags(brief=True) == tags(brief=False) == ["2 actions overdue"]
+
+
 def test_the_strip_shows_open_then_done(aimee, people, agencies):
     meeting = strategy_discussion(people, agencies, aimee)
     action = services.add_action(

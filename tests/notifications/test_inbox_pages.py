@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 # count; and for placements, counted in working days, the calendar of the agency told (its
 # areas and its closure days: 2). 40 must not need more.
 # The child's name and warning flags on each case the agency may see (issue 17): which of
-# the page's cases those are, with their children (1), and their flags (8, cases.flags).
-INBOX_QUERIES = 12 + 1 + 8
+# the page's cases those are, with their children (1), and the flags a list shows (7,
+# brief: cases.flags.list_flag).
+INBOX_QUERIES = 12 + 1 + 7
 
 
 def text_of(response) -> str:
