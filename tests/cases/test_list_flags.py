@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import registry, selectors
+from cases import registry, risk, selectors
 from cases.flags import for_lists
 from missing.models import ReturnInterview
 from missing.services import record_return
@@ -149,3 +149,39 @@ def test_brief_flags_take_no_more_queries_for_many_cases(
         [q["sql"][:60] for q in one],
         [q["sql"][:60] for q in six],
     )
+
+
+def test_each_brief_statement_compiled_once_is_the_query_built_afresh_at_a_later_clock(
+    people, open_case_for
+):
+    """The brief flags' statements are compiled once (safeguarding.compiled), their times
+    moved to each request's clock: a day and a clock change later, each is exactly the
+    statement a fresh build makes."""
+    from meetings import flags as meetings_flags
+    from missing import flags as missing_flags
+    from notifications import flags as notification_flags
+    from safeguarding.compiled import CompiledQuery, Slot
+    from triage import flags as triage_flags
+
+    case = open_case_for("social.worker", first_name="Clock")
+    manager = people["mash.manager"]
+    agency = manager.agency_id
+    builds = {
+        "reviews": risk._reviews,
+        "episodes": missing_flags._episode_states,
+        "interviews": missing_flags._interview_dates,
+        "actions": meetings_flags._late,
+        "notifications": lambda now, ids: notification_flags._soonest(manager, ids),
+        "contacts": lambda now, ids: triage_flags._contacts_due(agency, ids),
+        "checks": lambda now, ids: triage_flags._checks_due(agency, ids),
+    }
+    first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
+    ids = [case.pk, case.child_id]
+    for kind, build in builds.items():
+        compiled = CompiledQuery("test")
+        compiled.sql((), build, first, ids=ids)
+        for later in (first + dt.timedelta(hours=26, minutes=7, microseconds=5), timezone.now()):
+            sql, params, _ = compiled.sql((), build, later, ids=ids)
+            fresh_sql, fresh_params = build(later, ids).query.sql_with_params()
+            assert (sql, params) == (fresh_sql, tuple(fresh_params)), kind
+            assert not any(isinstance(p, Slot) for p in params)
