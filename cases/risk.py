@@ -104,7 +104,7 @@ def _reviews(now, ids):
 def _brief(cases: list[Case], today: dt.date) -> dict[int, list[Flag]]:
     """What lists show of `risk_flags`: a high level, and an assessment's review overdue.
     A screening's review is never shown in lists, so screenings are not read."""
-    high = _level_flag(RiskLevel.HIGH)
+    high = list_flag("risk", _label(RiskLevel.HIGH), TONE[RiskLevel.HIGH])
     flags: dict[int, list[Flag]] = {
         case.pk: [high] if case.risk_level == RiskLevel.HIGH else [] for case in cases
     }
@@ -117,9 +117,9 @@ def _brief(cases: list[Case], today: dt.date) -> dict[int, list[Flag]]:
     return flags
 
 
-def _level_flag(level: RiskLevel) -> Flag:
-    label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
-    return list_flag("risk", label, TONE.get(level, "grey"))
+def _label(level: RiskLevel) -> str:
+    """The level's tag: "High CSE risk", or "Not screened"."""
+    return "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
 
 
 def months_after(day: dt.date, months: int) -> dt.date:
@@ -159,8 +159,11 @@ def _assessed(case: Case, assessment: Assessment, today: dt.date) -> list[Flag]:
     is_open = case.status == Case.Status.OPEN
     if is_open and assessment.review_by >= today:
         detail += f" Review by {uk_time.said(assessment.review_by)}."
-    label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
-    flags = [Flag("risk", label, detail, TONE.get(level, "grey"), in_lists=level == RiskLevel.HIGH)]
+    flags = [
+        Flag(
+            "risk", _label(level), detail, TONE.get(level, "grey"), in_lists=level == RiskLevel.HIGH
+        )
+    ]
     if not assessment.stands:
         flags.append(Flag("risk", "Lower level to agree", detail, "purple", in_lists=False))
     if is_open and assessment.review_by < today:
@@ -209,9 +212,14 @@ def risk_flags(
             detail = f"From a scored screening on {day} by {who}, {screening.agency.name}."
             if case.status == Case.Status.OPEN and due >= today:
                 detail += f" Review by {uk_time.said(due)}."
-        label = "Not screened" if level == RiskLevel.NOT_SCREENED else f"{level.label} CSE risk"
         flags[case.pk] = [
-            Flag("risk", label, detail, TONE.get(level, "grey"), in_lists=level == RiskLevel.HIGH)
+            Flag(
+                "risk",
+                _label(level),
+                detail,
+                TONE.get(level, "grey"),
+                in_lists=level == RiskLevel.HIGH,
+            )
         ]
         if screening is not None and case.status != Case.Status.CLOSED and due < today:
             flags[case.pk].append(_review(due, "CSE screening"))

@@ -71,14 +71,6 @@ def interviews_due(person: Person, now: dt.datetime | None = None) -> QuerySet:
     )
 
 
-def interviews_due_count(person: Person, now: dt.datetime | None = None) -> int:
-    """How many interviews_due(person) holds, in one query that starts from the authority's
-    outstanding interviews (`interview_outstanding`, which carries each episode) and reads
-    each episode's case from `missing_episode_case`: no table is visited, and nothing the
-    rest of the country owes is read (bench/README.md, "The triage screen, again")."""
-    return interviews_due(person, now).count()
-
-
 def open_repeat_alerts() -> QuerySet:
     """For a subquery of rows with a `case_id`: that case's repeat-missing alerts with no
     strategy discussion on its chronology since they were raised, the soonest due first
