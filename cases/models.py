@@ -234,6 +234,44 @@ class GroupPermissionCount(models.Model):
         return f"group {self.group_id}, permission {self.permission_id}: {self.cases:+} cases"
 
 
+class GroupHighRiskScreening(models.Model):
+    """A high-risk screening as one agency's group holds one permission on its case: the
+    triage screen counts and lists an agency's recent ones from its own rows (an index by
+    group, permission and time), where joining every recent high-risk screening in the
+    country to the agency's permission rows grew with the country (issue 18).
+
+    Written only by the database (migration 0010): a screening's insert adds a row for
+    each permission row on its case, a permission row's insert adds one for each of the
+    case's high-risk screenings, and its deletion removes them. Screenings are append-only,
+    so nothing else moves a row. Both triggers lock the case row first (the screening's in
+    a mode the permission trigger's waits for, and the reverse), so a share and a screening
+    committed at once each see the other. A loader that turns triggers off calls
+    `cases_rebuild_high_risk_screenings()` after. Plain ids, as GroupPermissionCount.
+    """
+
+    group_id = models.IntegerField()
+    permission_id = models.IntegerField()
+    case_id = models.BigIntegerField()
+    screening_id = models.BigIntegerField()
+    screened_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group_id", "permission_id", "screening_id"], name="group_high_risk_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["group_id", "permission_id", "-screened_at"], name="group_high_risk_recent"
+            ),
+            models.Index(fields=["case_id"], name="group_high_risk_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} may {self.permission_id} on screening {self.screening_id}"
+
+
 class Entry(models.Model):
     """One thing that happened, as one agency recorded it. Never changed, never removed.
 

@@ -39,6 +39,7 @@ from cases.models import (
     CaseUserObjectPermission,
     Child,
     Entry,
+    GroupHighRiskScreening,
     GroupPermissionCount,
     Screening,
     Visit,
@@ -90,6 +91,19 @@ def agency_rows(person: Person, need: str = "view") -> QuerySet:
         return CaseGroupObjectPermission.objects.none()
     return CaseGroupObjectPermission.objects.filter(
         group_id=person.agency.group_id, permission_id=_permission(need)
+    )
+
+
+def high_risk_screening_rows(person: Person, since: dt.datetime) -> QuerySet:
+    """The high-risk screenings since a moment on cases the person's agency may see, as
+    the agency's own rows (GroupHighRiskScreening): one index range, whatever the country
+    screens."""
+    if not _reads_cases(person):
+        return GroupHighRiskScreening.objects.none()
+    return GroupHighRiskScreening.objects.filter(
+        group_id=person.agency.group_id,
+        permission_id=_permission("view"),
+        screened_at__gte=since,
     )
 
 

@@ -31,8 +31,20 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import Assessment, Case, Child, RiskLevel, Screening
-from cases.selectors import agency_rows, reader_key, record_refusal
+from cases.models import (
+    Assessment,
+    Case,
+    Child,
+    GroupHighRiskScreening,
+    RiskLevel,
+    Screening,
+)
+from cases.selectors import (
+    agency_rows,
+    high_risk_screening_rows,
+    reader_key,
+    record_refusal,
+)
 from missing.models import MissingEpisode, Placement
 from missing.selectors import interviews_due, open_repeat_alerts
 from notifications.services import waiting_for
@@ -493,13 +505,12 @@ HIGH_RISK_COUNT_CAP = 100
 
 
 def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> QuerySet:
-    """High-risk CSE screenings in the last 7 days on cases the person's agency can see."""
-    now = now or timezone.now()
+    """High-risk CSE screenings in the last 7 days on cases the person's agency can see,
+    found through the agency's own rows (cases.models.GroupHighRiskScreening)."""
+    since = (now or timezone.now()) - dt.timedelta(days=HIGH_RISK_DAYS)
     return (
         Screening.objects.filter(
-            risk_level=RiskLevel.HIGH,
-            screened_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
-            case__in=agency_rows(person).values("content_object_id"),
+            pk__in=high_risk_screening_rows(person, since).values("screening_id")
         )
         .select_related("case__child", "agency")
         .order_by("-screened_at", "-id")
@@ -549,7 +560,8 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
     ).exclude(contact__state=Contact.State.DECIDED)
     # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so the
     # count costs what one page costs, not the whole week of screenings.
-    high_risk = recent_high_risk_screenings(person, now)[: HIGH_RISK_COUNT_CAP + 1]
+    since = now - dt.timedelta(days=HIGH_RISK_DAYS)
+    high_risk = high_risk_screening_rows(person, since)[: HIGH_RISK_COUNT_CAP + 1]
     assessed_high = recent_high_risk_assessments(person, now)[: HIGH_RISK_COUNT_CAP + 1]
     return (
         Agency.objects.filter(pk=agency.pk)
@@ -574,7 +586,9 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
             missing=_count(missing_in_area(person)),
             unacknowledged=_count(waiting_for(agency)),
             interviews_due=_count(interviews_due(person, now)),
-            high_risk_screenings=_count(Screening.objects.filter(pk__in=high_risk.values("pk"))),
+            high_risk_screenings=_count(
+                GroupHighRiskScreening.objects.filter(pk__in=high_risk.values("pk"))
+            ),
             high_risk_assessments=_count(
                 Assessment.objects.filter(pk__in=assessed_high.values("pk"))
             ),

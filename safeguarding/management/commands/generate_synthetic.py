@@ -385,8 +385,10 @@ class Command(BaseCommand):
     def _finish(self, info: dict) -> None:
         self._restore_indexes()
         with connection.cursor() as cursor:
-            # Loading skipped the triggers that count each group's permission rows.
+            # Loading skipped the triggers that count each group's permission rows and
+            # give each group its high-risk screenings.
             cursor.execute("SELECT cases_recount_group_permissions()")
+            cursor.execute("SELECT cases_rebuild_high_risk_screenings()")
             for table, next_id in self.ids.items():
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, next_id]

@@ -1,0 +1,159 @@
+"""Each agency's high-risk screenings, kept by the database as screenings and permission
+rows are written (cases.models.GroupHighRiskScreening, migration 0010): always exactly the
+join of high-risk screenings to permission rows, through shares, revocations, moves,
+rollbacks and TRUNCATE, and when a share and a screening of one case commit at once."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from cases.access import case_permission
+from cases.models import CaseGroupObjectPermission, GroupHighRiskScreening, Screening
+from sharing.services import revoke_share
+from tests.conftest import scored_screening
+from triage.selectors import recent_high_risk_screenings
+
+pytestmark = pytest.mark.django_db
+
+
+def kept() -> set[tuple]:
+    return set(
+        GroupHighRiskScreening.objects.values_list(
+            "group_id", "permission_id", "case_id", "screening_id", "screened_at"
+        )
+    )
+
+
+def joined() -> set[tuple]:
+    """What the rows must be: every permission row on a case with each high-risk screening."""
+    return {
+        (p.group_id, p.permission_id, s.case_id, s.pk, s.screened_at)
+        for s in Screening.objects.filter(risk_level="high")
+        for p in CaseGroupObjectPermission.objects.filter(content_object_id=s.case_id)
+    }
+
+
+def rebuilt() -> set[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cases_rebuild_high_risk_screenings()")
+    return kept()
+
+
+def test_screenings_shares_and_revocations_keep_the_rows(people, open_case_for, share):
+    worker, police, nurse = (
+        people["social.worker"],
+        people["police.officer"],
+        people["health.nurse"],
+    )
+    screened = open_case_for("social.worker", first_name="Kept")
+    high = scored_screening(screened, worker, "high")
+    scored_screening(screened, worker, "low")  # not high: no rows
+    assert [s.pk for s in recent_high_risk_screenings(police)] == []
+    police_share = share(screened, "norfolk_police", "contribute")  # after the screening
+    share(screened, "norfolk_hospital")
+    assert [s.pk for s in recent_high_risk_screenings(police)] == [high.pk]
+    later = scored_screening(screened, worker, "high")  # after the shares
+    assert [s.pk for s in recent_high_risk_screenings(nurse)] == [later.pk, high.pk]
+    assert kept() == joined()
+    revoke_share(police_share, worker, "No longer needed")
+    assert [s.pk for s in recent_high_risk_screenings(police)] == []
+    assert [s.pk for s in recent_high_risk_screenings(nurse)] == [later.pk, high.pk]
+    assert kept() == joined() == rebuilt()
+
+
+def test_moves_and_a_rollback_keep_the_rows(people, agencies, open_case_for):
+    worker = people["social.worker"]
+    cases = [open_case_for("social.worker", first_name=f"Moved{n}") for n in range(3)]
+    for case in cases:
+        scored_screening(case, worker, "high")
+    view = case_permission("view_case")
+    police_group = agencies["norfolk_police"].group_id
+    CaseGroupObjectPermission.objects.bulk_create(
+        CaseGroupObjectPermission(group_id=police_group, permission=view, content_object=case)
+        for case in cases
+    )
+    assert len(recent_high_risk_screenings(people["police.officer"])) == 3
+    # Two rows moved to another agency, and one to another case, in UPDATEs.
+    CaseGroupObjectPermission.objects.filter(
+        group_id=police_group, content_object__in=cases[:2]
+    ).update(group_id=agencies["norfolk_hospital"].group_id)
+    other = open_case_for("social.worker", first_name="Unscreened")
+    CaseGroupObjectPermission.objects.filter(group_id=police_group, content_object=cases[2]).update(
+        content_object=other
+    )
+    assert len(recent_high_risk_screenings(people["police.officer"])) == 0
+    assert len(recent_high_risk_screenings(people["health.nurse"])) == 2
+    assert kept() == joined()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CaseGroupObjectPermission.objects.all().delete()
+        assert kept() == set()
+        raise RuntimeError("rolled back")
+    assert len(recent_high_risk_screenings(people["health.nurse"])) == 2
+    assert kept() == joined() == rebuilt()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_truncating_the_permission_rows_empties_the_table(partnership, open_case_for, share):
+    case = open_case_for("social.worker")
+    scored_screening(case, partnership.people["social.worker"], "high")
+    share(case, "norfolk_police")
+    assert GroupHighRiskScreening.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE cases_casegroupobjectpermission")
+    assert not GroupHighRiskScreening.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["screening", "share"])
+def test_a_share_and_a_screening_of_one_case_committed_at_once_each_see_the_other(
+    partnership, open_case_for, first
+):
+    """The first writes and holds its transaction open; the second writes meanwhile and
+    commits after it. Without the case row lock, the second's trigger would read before
+    the first committed and leave the screening out of the police's rows."""
+    people, agencies = partnership.people, partnership.agencies
+    case = open_case_for("social.worker", first_name="Race")
+    view = case_permission("view_case")
+    written, failed = threading.Event(), []
+
+    def screen():
+        Screening.objects.create(
+            case=case, screened_by=people["social.worker"], agency=case.lead_agency,
+            indicators=["missing"], risk_level="high",
+        )  # fmt: skip
+
+    def grant():
+        CaseGroupObjectPermission.objects.create(
+            group_id=agencies["norfolk_police"].group_id, permission=view, content_object=case
+        )
+
+    steps = {"screening": screen, "share": grant}
+    second = "share" if first == "screening" else "screening"
+
+    def run(step, hold):
+        try:
+            with transaction.atomic():
+                if not hold:
+                    assert written.wait(20)
+                steps[step]()
+                if hold:
+                    written.set()
+                    time.sleep(0.5)  # the other writes now, and waits for this commit
+        except Exception as error:  # reported by the assertion below
+            failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(first, True)),
+        threading.Thread(target=run, args=(second, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failed == []
+    assert len(recent_high_risk_screenings(people["police.officer"])) == 1
+    assert kept() == joined()
