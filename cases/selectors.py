@@ -39,7 +39,7 @@ from cases.models import (
     CaseUserObjectPermission,
     Child,
     Entry,
-    GroupHighRiskScreening,
+    GroupHighRisk,
     GroupPermissionCount,
     Screening,
     Visit,
@@ -94,16 +94,17 @@ def agency_rows(person: Person, need: str = "view") -> QuerySet:
     )
 
 
-def high_risk_screening_rows(person: Person, since: dt.datetime) -> QuerySet:
-    """The high-risk screenings since a moment on cases the person's agency may see, as
-    the agency's own rows (GroupHighRiskScreening): one index range, whatever the country
-    screens."""
+def high_risk_rows(person: Person, kind: str, since: dt.datetime) -> QuerySet:
+    """The high-risk screenings or assessments (`kind`, GroupHighRisk.Kind) since a moment
+    on cases the person's agency may see, as the agency's own rows: one index range,
+    whatever the country records."""
     if not _reads_cases(person):
-        return GroupHighRiskScreening.objects.none()
-    return GroupHighRiskScreening.objects.filter(
+        return GroupHighRisk.objects.none()
+    return GroupHighRisk.objects.filter(
         group_id=person.agency.group_id,
         permission_id=_permission("view"),
-        screened_at__gte=since,
+        kind=kind,
+        at__gte=since,
     )
 
 

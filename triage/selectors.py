@@ -35,13 +35,12 @@ from cases.models import (
     Assessment,
     Case,
     Child,
-    GroupHighRiskScreening,
-    RiskLevel,
+    GroupHighRisk,
     Screening,
 )
 from cases.selectors import (
     agency_rows,
-    high_risk_screening_rows,
+    high_risk_rows,
     reader_key,
     record_refusal,
 )
@@ -504,14 +503,16 @@ HIGH_RISK_DAYS = 7
 HIGH_RISK_COUNT_CAP = 100
 
 
+def _since(now: dt.datetime | None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(days=HIGH_RISK_DAYS)
+
+
 def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> QuerySet:
     """High-risk CSE screenings in the last 7 days on cases the person's agency can see,
-    found through the agency's own rows (cases.models.GroupHighRiskScreening)."""
-    since = (now or timezone.now()) - dt.timedelta(days=HIGH_RISK_DAYS)
+    found through the agency's own rows (cases.models.GroupHighRisk)."""
+    rows = high_risk_rows(person, GroupHighRisk.Kind.SCREENING, _since(now))
     return (
-        Screening.objects.filter(
-            pk__in=high_risk_screening_rows(person, since).values("screening_id")
-        )
+        Screening.objects.filter(pk__in=rows.values("record_id"))
         .select_related("case__child", "agency")
         .order_by("-screened_at", "-id")
     )
@@ -519,18 +520,20 @@ def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) 
 
 def recent_high_risk_assessments(person: Person, now: dt.datetime | None = None) -> QuerySet:
     """Exploitation risk assessments (issue 21) in the last 7 days that set a case's level
-    to high (a lower level waiting for agreement does not), on cases the agency can see."""
-    now = now or timezone.now()
+    to high (a lower level waiting for agreement does not), on cases the agency can see,
+    found through the agency's own rows (cases.models.GroupHighRisk)."""
+    rows = high_risk_rows(person, GroupHighRisk.Kind.ASSESSMENT, _since(now))
     return (
-        Assessment.objects.filter(
-            level=RiskLevel.HIGH,
-            needs_agreement=False,
-            assessed_at__gte=now - dt.timedelta(days=HIGH_RISK_DAYS),
-            case__in=agency_rows(person).values("content_object_id"),
-        )
+        Assessment.objects.filter(pk__in=rows.values("record_id"))
         .select_related("case__child", "agency")
         .order_by("-assessed_at", "-id")
     )
+
+
+def _capped_count(person: Person, kind: str, now: dt.datetime) -> Subquery:
+    # Counted up to a cap, so the count costs what one page costs, not the whole week.
+    capped = high_risk_rows(person, kind, _since(now))[: HIGH_RISK_COUNT_CAP + 1]
+    return _count(GroupHighRisk.objects.filter(pk__in=capped.values("pk")))
 
 
 QUEUE_COUNTS = ("total", "unrated", "red", "amber", "green", "overdue", "unassigned")
@@ -558,11 +561,6 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
     checks = PartnerCheck.objects.filter(
         PartnerCheck.outstanding_q(), contact__mash=agency
     ).exclude(contact__state=Contact.State.DECIDED)
-    # Counted up to a cap: the newest first, stopping at HIGH_RISK_COUNT_CAP + 1, so the
-    # count costs what one page costs, not the whole week of screenings.
-    since = now - dt.timedelta(days=HIGH_RISK_DAYS)
-    high_risk = high_risk_screening_rows(person, since)[: HIGH_RISK_COUNT_CAP + 1]
-    assessed_high = recent_high_risk_assessments(person, now)[: HIGH_RISK_COUNT_CAP + 1]
     return (
         Agency.objects.filter(pk=agency.pk)
         .annotate(
@@ -586,12 +584,8 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
             missing=_count(missing_in_area(person)),
             unacknowledged=_count(waiting_for(agency)),
             interviews_due=_count(interviews_due(person, now)),
-            high_risk_screenings=_count(
-                GroupHighRiskScreening.objects.filter(pk__in=high_risk.values("pk"))
-            ),
-            high_risk_assessments=_count(
-                Assessment.objects.filter(pk__in=assessed_high.values("pk"))
-            ),
+            high_risk_screenings=_capped_count(person, GroupHighRisk.Kind.SCREENING, now),
+            high_risk_assessments=_capped_count(person, GroupHighRisk.Kind.ASSESSMENT, now),
         )
         .values(*SUMMARY_COLUMNS)
     )

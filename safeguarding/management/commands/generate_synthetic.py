@@ -386,9 +386,9 @@ class Command(BaseCommand):
         self._restore_indexes()
         with connection.cursor() as cursor:
             # Loading skipped the triggers that count each group's permission rows and
-            # give each group its high-risk screenings.
+            # give each group its high-risk screenings and assessments.
             cursor.execute("SELECT cases_recount_group_permissions()")
-            cursor.execute("SELECT cases_rebuild_high_risk_screenings()")
+            cursor.execute("SELECT cases_rebuild_high_risk()")
             for table, next_id in self.ids.items():
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, next_id]

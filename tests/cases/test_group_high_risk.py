@@ -1,43 +1,59 @@
-"""Each agency's high-risk screenings, kept by the database as screenings and permission
-rows are written (cases.models.GroupHighRiskScreening, migration 0010): always exactly the
-join of high-risk screenings to permission rows, through shares, revocations, moves,
-rollbacks and TRUNCATE, and when a share and a screening of one case commit at once."""
+"""Each agency's high-risk screenings and assessments, kept by the database as they and
+the permission rows are written (cases.models.GroupHighRisk, migration 0010): always exactly
+the join of high-risk screenings and standing high-risk assessments to permission rows,
+through shares, revocations, moves, agreements, rollbacks and TRUNCATE, and when a share and
+a screening or an assessment of one case commit at once."""
 
+import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from cases.access import case_permission
-from cases.models import CaseGroupObjectPermission, GroupHighRiskScreening, Screening
+from cases.models import Assessment, CaseGroupObjectPermission, GroupHighRisk, Screening
 from sharing.services import revoke_share
+from tests.cases.test_assessments import assess
 from tests.conftest import scored_screening
-from triage.selectors import recent_high_risk_screenings
+from triage.selectors import (
+    recent_high_risk_assessments,
+    recent_high_risk_screenings,
+    triage_summary,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def kept() -> set[tuple]:
     return set(
-        GroupHighRiskScreening.objects.values_list(
-            "group_id", "permission_id", "case_id", "screening_id", "screened_at"
+        GroupHighRisk.objects.values_list(
+            "group_id", "permission_id", "case_id", "kind", "record_id", "at"
         )
     )
 
 
 def joined() -> set[tuple]:
-    """What the rows must be: every permission row on a case with each high-risk screening."""
-    return {
-        (p.group_id, p.permission_id, s.case_id, s.pk, s.screened_at)
+    """What the rows must be: every permission row on a case with each high-risk screening
+    and each high-risk assessment whose level stands."""
+    records = [
+        ("screening", s.pk, s.case_id, s.screened_at)
         for s in Screening.objects.filter(risk_level="high")
-        for p in CaseGroupObjectPermission.objects.filter(content_object_id=s.case_id)
+    ] + [
+        ("assessment", a.pk, a.case_id, a.assessed_at)
+        for a in Assessment.objects.filter(level="high", needs_agreement=False)
+    ]
+    return {
+        (p.group_id, p.permission_id, case_id, kind, pk, at)
+        for kind, pk, case_id, at in records
+        for p in CaseGroupObjectPermission.objects.filter(content_object_id=case_id)
     }
 
 
 def rebuilt() -> set[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT cases_rebuild_high_risk_screenings()")
+        cursor.execute("SELECT cases_rebuild_high_risk()")
     return kept()
 
 
@@ -61,6 +77,37 @@ def test_screenings_shares_and_revocations_keep_the_rows(people, open_case_for, 
     assert [s.pk for s in recent_high_risk_screenings(police)] == []
     assert [s.pk for s in recent_high_risk_screenings(nurse)] == [later.pk, high.pk]
     assert kept() == joined() == rebuilt()
+
+
+def test_assessments_count_once_their_high_level_stands(people, open_case_for, share):
+    """A high level counts; a level waiting for agreement does not until it stands; an
+    agreement (agreed_by, agreed_at) moves nothing; a removed assessment leaves nothing."""
+    worker, police = people["social.worker"], people["police.officer"]
+    case = open_case_for("social.worker", first_name="Assessed")
+    share(case, "norfolk_police")
+    assert [a.pk for a in recent_high_risk_assessments(police)] == []
+    high = assess(worker, case, "high")
+    assess(worker, case, "medium")  # lower: waits for agreement, and is not high anyway
+    assert [a.pk for a in recent_high_risk_assessments(police)] == [high.pk]
+    assert triage_summary(worker)["high_risk_assessments"] == 1
+    Assessment.objects.filter(pk=high.pk).update(needs_agreement=True)
+    assert [a.pk for a in recent_high_risk_assessments(police)] == []
+    # An agreement writes only agreed_by and agreed_at: no trigger fires, nothing moves.
+    Assessment.objects.filter(pk=high.pk).update(agreed_by=worker, agreed_at=timezone.now())
+    assert [a.pk for a in recent_high_risk_assessments(police)] == []
+    Assessment.objects.filter(pk=high.pk).update(
+        needs_agreement=False, agreed_by=None, agreed_at=None
+    )
+    assert [a.pk for a in recent_high_risk_assessments(police)] == [high.pk]
+    assert kept() == joined()
+    other = open_case_for("social.worker", first_name="Elsewhere")
+    Assessment.objects.filter(pk=high.pk).update(case=other)  # moved to an unshared case
+    assert [a.pk for a in recent_high_risk_assessments(police)] == []
+    assert [a.pk for a in recent_high_risk_assessments(worker)] == [high.pk]
+    assert kept() == joined() == rebuilt()
+    Assessment.objects.filter(pk=high.pk).delete()
+    assert [a.pk for a in recent_high_risk_assessments(worker)] == []
+    assert kept() == joined()
 
 
 def test_moves_and_a_rollback_keep_the_rows(people, agencies, open_case_for):
@@ -99,29 +146,43 @@ def test_truncating_the_permission_rows_empties_the_table(partnership, open_case
     case = open_case_for("social.worker")
     scored_screening(case, partnership.people["social.worker"], "high")
     share(case, "norfolk_police")
-    assert GroupHighRiskScreening.objects.exists()
+    assert GroupHighRisk.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE cases_casegroupobjectpermission")
-    assert not GroupHighRiskScreening.objects.exists()
+    assert not GroupHighRisk.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("first", ["screening", "share"])
-def test_a_share_and_a_screening_of_one_case_committed_at_once_each_see_the_other(
-    partnership, open_case_for, first
+@pytest.mark.parametrize(
+    ("record", "first"),
+    [("screening", "record"), ("screening", "share"), ("assessment", "record"),
+     ("assessment", "share")],
+)  # fmt: skip
+def test_a_share_and_a_high_risk_record_of_one_case_committed_at_once_each_see_the_other(
+    partnership, open_case_for, record, first
 ):
     """The first writes and holds its transaction open; the second writes meanwhile and
     commits after it. Without the case row lock, the second's trigger would read before
-    the first committed and leave the screening out of the police's rows."""
+    the first committed and leave the record out of the police's rows. The records are
+    written bare, as a loader or a later service might, not through a service that locks
+    the case itself."""
     people, agencies = partnership.people, partnership.agencies
     case = open_case_for("social.worker", first_name="Race")
     view = case_permission("view_case")
     written, failed = threading.Event(), []
+    worker = people["social.worker"]
 
     def screen():
         Screening.objects.create(
-            case=case, screened_by=people["social.worker"], agency=case.lead_agency,
-            indicators=["missing"], risk_level="high",
+            case=case, screened_by=worker, agency=case.lead_agency, indicators=["missing"],
+            risk_level="high",
+        )  # fmt: skip
+
+    def assess_high():
+        Assessment.objects.create(
+            case=case, agency=case.lead_agency, assessed_by=worker, analysis="Weighed.",
+            level="high", previous_level="not_screened", rationale="Because.",
+            review_by=timezone.localdate() + dt.timedelta(days=30),
         )  # fmt: skip
 
     def grant():
@@ -129,8 +190,8 @@ def test_a_share_and_a_screening_of_one_case_committed_at_once_each_see_the_othe
             group_id=agencies["norfolk_police"].group_id, permission=view, content_object=case
         )
 
-    steps = {"screening": screen, "share": grant}
-    second = "share" if first == "screening" else "screening"
+    steps = {"record": screen if record == "screening" else assess_high, "share": grant}
+    second = "share" if first == "record" else "record"
 
     def run(step, hold):
         try:
@@ -155,5 +216,6 @@ def test_a_share_and_a_screening_of_one_case_committed_at_once_each_see_the_othe
     for thread in threads:
         thread.join(timeout=60)
     assert failed == []
-    assert len(recent_high_risk_screenings(people["police.officer"])) == 1
+    found = {"screening": recent_high_risk_screenings, "assessment": recent_high_risk_assessments}
+    assert len(found[record](people["police.officer"])) == 1
     assert kept() == joined()
