@@ -507,26 +507,51 @@ def _since(now: dt.datetime | None) -> dt.datetime:
     return (now or timezone.now()) - dt.timedelta(days=HIGH_RISK_DAYS)
 
 
-def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> QuerySet:
+class HighRiskRecords:
+    """An agency's recent high-risk screenings or assessments, newest first, as a list
+    Django's Paginator can page: a page of the agency's own rows (GroupHighRisk) read in
+    index order and stopped at the page's end, then those records by key, in that order.
+    Ordering the records themselves after picking them by the rows made PostgreSQL hash-join
+    the whole week's screenings: 10 to 25 ms for a first page the old query read in 1."""
+
+    def __init__(self, rows: QuerySet, records: QuerySet):
+        # `at` and `record_id` are the record's time and id: the order is "-time", "-id".
+        self.rows = rows.order_by("-at", "-record_id")
+        self.records = records
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        if not isinstance(window, slice) or window.step is not None:
+            raise TypeError("HighRiskRecords gives pages: slice it with a start and a stop")
+        ids = list(self.rows.values_list("record_id", flat=True)[window])
+        found = self.records.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    def __iter__(self):
+        return iter(self[0:None])
+
+
+def recent_high_risk_screenings(person: Person, now: dt.datetime | None = None) -> HighRiskRecords:
     """High-risk CSE screenings in the last 7 days on cases the person's agency can see,
     found through the agency's own rows (cases.models.GroupHighRisk)."""
-    rows = high_risk_rows(person, GroupHighRisk.Kind.SCREENING, _since(now))
-    return (
-        Screening.objects.filter(pk__in=rows.values("record_id"))
-        .select_related("case__child", "agency")
-        .order_by("-screened_at", "-id")
+    return HighRiskRecords(
+        high_risk_rows(person, GroupHighRisk.Kind.SCREENING, _since(now)),
+        Screening.objects.select_related("case__child", "agency"),
     )
 
 
-def recent_high_risk_assessments(person: Person, now: dt.datetime | None = None) -> QuerySet:
+def recent_high_risk_assessments(person: Person, now: dt.datetime | None = None) -> HighRiskRecords:
     """Exploitation risk assessments (issue 21) in the last 7 days that set a case's level
     to high (a lower level waiting for agreement does not), on cases the agency can see,
     found through the agency's own rows (cases.models.GroupHighRisk)."""
-    rows = high_risk_rows(person, GroupHighRisk.Kind.ASSESSMENT, _since(now))
-    return (
-        Assessment.objects.filter(pk__in=rows.values("record_id"))
-        .select_related("case__child", "agency")
-        .order_by("-assessed_at", "-id")
+    return HighRiskRecords(
+        high_risk_rows(person, GroupHighRisk.Kind.ASSESSMENT, _since(now)),
+        Assessment.objects.select_related("case__child", "agency"),
     )
 
 

@@ -475,6 +475,32 @@ def test_the_screenings_list(manager, morning):
     assert events(Action.TRIAGE_VIEWED)[-1].detail["cases"] == [morning["screened"].pk]
 
 
+def test_the_screenings_list_pages_newest_first_with_the_same_time_broken_by_id(
+    manager, people, open_case_for
+):
+    """Paged through the agency's own rows (triage.selectors.HighRiskRecords): newest first,
+    screenings recorded in the same instant newest id first, none twice or missed across
+    pages, and older than 7 days left out."""
+    from cases.models import Screening
+
+    case = open_case_for("social.worker", first_name="Paged", last_name="Screenings")
+    now = timezone.now()
+    times = [now - dt.timedelta(hours=hours) for hours in range(27)] + [now] * 3
+    times.append(now - dt.timedelta(days=8))  # too old for the list
+    made = Screening.objects.bulk_create(
+        Screening(case=case, screened_by=people["social.worker"], agency=case.lead_agency,
+                  indicators=["missing"], risk_level="high", screened_at=at)
+        for at in times
+    )  # fmt: skip
+    week = sorted(made[:-1], key=lambda s: (s.screened_at, s.pk), reverse=True)
+    listed = []
+    for number in (1, 2):
+        manager.get(reverse("triage-screenings"), {"page": number})
+        listed += events(Action.TRIAGE_VIEWED)[-1].detail["screenings"]
+    assert listed == [s.pk for s in week]
+    assert len(listed) == 30
+
+
 def test_empty_lists_say_so(manager, partnership):
     assert "No child is missing in the area." in text_of(manager.get(reverse("triage-missing")))
     assert "No return home interview is due" in text_of(manager.get(reverse("triage-interviews")))

@@ -60,6 +60,7 @@ from triage.models import Rag
 from triage.selectors import (
     STATE_FILTERS,
     UNASSIGNED,
+    HighRiskRecords,
     colleagues,
     contacts_to_manage,
     recent_high_risk_assessments,
@@ -459,7 +460,9 @@ def _last_assignment(request: HttpRequest) -> dict | None:
 # --- the side lists --------------------------------------------------------------------------
 
 
-def _list(request: HttpRequest, name: str, rows: QuerySet, template: str, case_of=None):
+def _list(
+    request: HttpRequest, name: str, rows: QuerySet | HighRiskRecords, template: str, case_of=None
+):
     page_obj = paginate(request, rows, LIST_PER_PAGE)
     case_of = case_of or (lambda row: row.case_id)
     record(
