@@ -31,19 +31,8 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import (
-    Assessment,
-    Case,
-    Child,
-    GroupHighRisk,
-    Screening,
-)
-from cases.selectors import (
-    agency_rows,
-    high_risk_rows,
-    reader_key,
-    record_refusal,
-)
+from cases.models import Assessment, Case, Child, GroupHighRisk, Screening
+from cases.selectors import agency_rows, high_risk_rows, reader_key, record_refusal
 from missing.models import MissingEpisode, Placement
 from missing.selectors import interviews_due, open_repeat_alerts
 from notifications.services import waiting_for
