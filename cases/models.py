@@ -235,19 +235,19 @@ class GroupPermissionCount(models.Model):
 
 
 class GroupHighRisk(models.Model):
-    """A high-risk screening or assessment as one agency's group holds one permission on
-    its case: the triage screen counts and lists an agency's recent ones from its own rows
-    (an index by group, permission, kind and time), where joining every recent high-risk
-    screening in the country to the agency's permission rows grew with the country (issue
-    18). An assessment counts once its level stands (`needs_agreement` false), as
+    """A high-risk screening or assessment on a case one agency's group may view: the
+    triage screen counts and lists an agency's recent ones from its own rows (an index by
+    group, kind and time), where joining every recent high-risk screening in the country to
+    the agency's permission rows grew with the country (issue 18). An assessment counts
+    once its level stands (`needs_agreement` false), as
     `triage.selectors.recent_high_risk_assessments` always counted it.
 
     Written only by the database (migration 0010): a high-risk record's insert adds a row
-    for each permission row on its case (an assessment's change or removal takes them away
-    and adds them again as they now are); a permission row's insert adds one for each of
-    the case's high-risk records, and its deletion or move removes them. Both kinds of
-    trigger lock the case row first (the record's in a mode the permission trigger's waits
-    for, and the reverse), so a share and a screening committed at once each see the
+    for each group that may view its case (an assessment's change or removal takes them
+    away and adds them again as it now is); a view permission row's insert adds one for
+    each of the case's high-risk records, and its deletion or move removes them. Both kinds
+    of trigger lock the case row first (the record's in a mode the permission trigger's
+    waits for, and the reverse), so a share and a screening committed at once each see the
     other. A loader that turns triggers off calls `cases_rebuild_high_risk()` after.
     Plain ids, as GroupPermissionCount.
     """
@@ -257,7 +257,6 @@ class GroupHighRisk(models.Model):
         ASSESSMENT = "assessment", "Assessment"
 
     group_id = models.IntegerField()
-    permission_id = models.IntegerField()
     case_id = models.BigIntegerField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     record_id = models.BigIntegerField()  # the screening's or the assessment's
@@ -266,19 +265,16 @@ class GroupHighRisk(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["group_id", "permission_id", "kind", "record_id"],
-                name="group_high_risk_once",
+                fields=["group_id", "kind", "record_id"], name="group_high_risk_once"
             )
         ]
         indexes = [
-            models.Index(
-                fields=["group_id", "permission_id", "kind", "-at"], name="group_high_risk_recent"
-            ),
+            models.Index(fields=["group_id", "kind", "-at"], name="group_high_risk_recent"),
             models.Index(fields=["case_id"], name="group_high_risk_case"),
         ]
 
     def __str__(self) -> str:
-        return f"group {self.group_id} may {self.permission_id} on {self.kind} {self.record_id}"
+        return f"group {self.group_id} may see {self.kind} {self.record_id}"
 
 
 class Entry(models.Model):

@@ -27,16 +27,12 @@ pytestmark = pytest.mark.django_db
 
 
 def kept() -> set[tuple]:
-    return set(
-        GroupHighRisk.objects.values_list(
-            "group_id", "permission_id", "case_id", "kind", "record_id", "at"
-        )
-    )
+    return set(GroupHighRisk.objects.values_list("group_id", "case_id", "kind", "record_id", "at"))
 
 
 def joined() -> set[tuple]:
-    """What the rows must be: every permission row on a case with each high-risk screening
-    and each high-risk assessment whose level stands."""
+    """What the rows must be: every group that may view a case with each of its high-risk
+    screenings and each of its high-risk assessments whose level stands."""
     records = [
         ("screening", s.pk, s.case_id, s.screened_at)
         for s in Screening.objects.filter(risk_level="high")
@@ -45,9 +41,11 @@ def joined() -> set[tuple]:
         for a in Assessment.objects.filter(level="high", needs_agreement=False)
     ]
     return {
-        (p.group_id, p.permission_id, case_id, kind, pk, at)
+        (p.group_id, case_id, kind, pk, at)
         for kind, pk, case_id, at in records
-        for p in CaseGroupObjectPermission.objects.filter(content_object_id=case_id)
+        for p in CaseGroupObjectPermission.objects.filter(
+            content_object_id=case_id, permission=case_permission("view_case")
+        )
     }
 
 
