@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -222,18 +223,29 @@ def colleagues(agency: Agency) -> QuerySet:
     )
 
 
-def referring_agencies(agency: Agency) -> QuerySet:
-    """Agencies that have made contacts to this MASH (the queue's referrer filter)."""
-    return Agency.objects.filter(
-        Exists(Contact.objects.filter(mash=agency, referring_agency=OuterRef("pk")))
-    ).order_by("name")
+# The agencies that have made contacts to a MASH, found by skipping through the contacts'
+# (mash, referring_agency) index one agency at a time: as many probes as the MASH has
+# referrers (12 on the bench data), and their names by key, where asking each agency in the
+# country whether it had made one grew with the country (0.24 ms on the county data, 0.61
+# on the national; now 0.37 on both: issue 18).
+REFERRERS = """
+WITH RECURSIVE referrer(id) AS (
+    SELECT min(referring_agency_id) FROM triage_contact WHERE mash_id = %(mash)s
+    UNION ALL
+    SELECT (SELECT min(c.referring_agency_id) FROM triage_contact c
+            WHERE c.mash_id = %(mash)s AND c.referring_agency_id > referrer.id)
+    FROM referrer WHERE referrer.id IS NOT NULL
+)
+SELECT referrer.id, (SELECT a.name FROM people_agency a WHERE a.id = referrer.id)
+FROM referrer WHERE referrer.id IS NOT NULL
+ORDER BY 2, 1
+"""
 
 
 # The triage screen's selects, compiled once per agency and process and read as (id, name)
 # pairs: 130 people and their agencies made into model instances on every request only to
 # be written out as options cost more than the rest of its filters (issue 18).
 COLLEAGUE_NAMES = CompiledQuery("triage: colleagues' names")
-REFERRER_NAMES = CompiledQuery("triage: referring agencies' names")
 
 
 def colleague_names(agency: Agency) -> list[tuple[int, str]]:
@@ -248,10 +260,11 @@ def colleague_names(agency: Agency) -> list[tuple[int, str]]:
 
 
 def referrer_names(agency: Agency) -> list[tuple[int, str]]:
-    """`referring_agencies`, as (id, name)."""
-    return REFERRER_NAMES.rows(
-        agency.pk, lambda now: referring_agencies(agency).values_list("pk", "name"), timezone.now()
-    )
+    """The agencies that have made contacts to this MASH (the queue's referrer filter), as
+    (id, name) by name."""
+    with connection.cursor() as cursor:
+        cursor.execute(REFERRERS, {"mash": agency.pk})
+        return cursor.fetchall()
 
 
 def contact_checks(contact: Contact) -> QuerySet:

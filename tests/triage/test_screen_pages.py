@@ -501,6 +501,31 @@ def test_the_screenings_list_pages_newest_first_with_the_same_time_broken_by_id(
     assert len(listed) == 30
 
 
+def test_the_referrer_filter_offers_the_agencies_that_referred_to_this_mash(agencies, make_contact):
+    """triage.selectors.referrer_names skips through the contacts' index: the same
+    agencies, in the same order by name, as asking every agency whether it made a contact
+    to this MASH; none of another MASH's referrers."""
+    from django.db.models import Exists, OuterRef
+
+    from people.models import Agency
+    from triage.selectors import referrer_names
+
+    for by in ("health.nurse", "police.officer", "health.nurse"):
+        make_contact(by=by)
+    mash = agencies["norfolk_childrens"]
+    asked = Agency.objects.filter(
+        Exists(Contact.objects.filter(mash=mash, referring_agency=OuterRef("pk")))
+    ).order_by("name", "id")
+    expected = [(agency.pk, agency.name) for agency in asked]
+    assert referrer_names(mash) == expected
+    assert {name for _, name in expected} == {
+        agencies["norfolk_hospital"].name,
+        agencies["norfolk_police"].name,
+    }
+    other = Agency.objects.filter(kind=Agency.Kind.SOCIAL_CARE).exclude(pk=mash.pk).first()
+    assert other is None or referrer_names(other) == []
+
+
 def test_empty_lists_say_so(manager, partnership):
     assert "No child is missing in the area." in text_of(manager.get(reverse("triage-missing")))
     assert "No return home interview is due" in text_of(manager.get(reverse("triage-interviews")))
