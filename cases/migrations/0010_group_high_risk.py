@@ -65,7 +65,9 @@ BEGIN
         ORDER BY id FOR NO KEY UPDATE;
     END IF;
     IF TG_OP <> 'INSERT' THEN
-        DELETE FROM cases_grouphighrisk WHERE kind = 'assessment' AND record_id = OLD.id;
+        -- By its case too: the rows' index is by case (no index leads with the record).
+        DELETE FROM cases_grouphighrisk
+        WHERE case_id = OLD.case_id AND kind = 'assessment' AND record_id = OLD.id;
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.level = 'high' AND NOT NEW.needs_agreement THEN
         INSERT INTO cases_grouphighrisk (group_id, case_id, kind, record_id, at)
