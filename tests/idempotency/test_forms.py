@@ -123,8 +123,13 @@ def test_a_time_typed_over_the_prefilled_one_is_a_new_detail(entry_page):
     case, client, url, _ = entry_page
     typed = {"category": "concern", "text": "Seen near the station at night"}
     client.post(url, as_a_browser_sends(client.get(url), **typed))
-    earlier = f"{timezone.localtime() - dt.timedelta(hours=2):%H:%M}"
-    again = as_a_browser_sends(client.get(url), **typed, occurred_time=earlier)
+    # Two hours earlier, with its own day: just after midnight that is yesterday evening.
+    earlier = timezone.localtime() - dt.timedelta(hours=2)
+    again = as_a_browser_sends(
+        client.get(url), **typed, occurred_time=f"{earlier:%H:%M}",
+        occurred_on_day=str(earlier.day), occurred_on_month=str(earlier.month),
+        occurred_on_year=str(earlier.year),
+    )  # fmt: skip
     assert client.post(url, again).status_code == 302
     assert case.entries.filter(text=typed["text"]).count() == 2
 
