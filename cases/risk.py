@@ -27,9 +27,9 @@ TONE = {RiskLevel.HIGH: "red", RiskLevel.MEDIUM: "orange", RiskLevel.LOW: "green
 
 # Compiled once per process (and reader's agency), the cases given on each run: building
 # them cost several times what running them does, on every page with flags (issue 18).
-SCREENINGS = CompiledQuery("flags: latest screenings")
-ASSESSMENTS = CompiledQuery("flags: latest assessments")
-REVIEWS = CompiledQuery("flags: latest assessments' review dates")
+SCREENINGS = CompiledQuery("flags: latest screenings", generic=True)
+ASSESSMENTS = CompiledQuery("flags: latest assessments", generic=True)
+REVIEWS = CompiledQuery("flags: latest assessments' review dates", generic=True)
 
 
 def _screenings(now, ids):

@@ -140,7 +140,7 @@ class Held:
 
 # Compiled once per agency and process, the case and the person given on each run: every
 # page of a case asks it, and building the union cost more than running it (issue 18).
-HELD = CompiledQuery("a person's levels on one case")
+HELD = CompiledQuery("a person's levels on one case", generic=True)
 
 
 def _held_rows(reads: bool, group: int | None, now: dt.datetime, case, person) -> QuerySet:
@@ -208,7 +208,7 @@ def can(person: Person, case: Case, need: str) -> bool:
 
 
 # Compiled once per process: every page of a case reads it (issue 18).
-CASE = CompiledQuery("one case, with what its pages show")
+CASE = CompiledQuery("one case, with what its pages show", generic=True)
 
 
 def _case(now: dt.datetime, ids) -> QuerySet:
@@ -297,7 +297,7 @@ def visible_among(person: Person, case_ids) -> list[Case]:
 
 # Compiled once per agency, role and process, the children given on each run: every page
 # with flags asks it (issue 18).
-CASES_OF = CompiledQuery("the open cases of children an agency may see")
+CASES_OF = CompiledQuery("the open cases of children an agency may see", generic=True)
 
 
 def visible_cases_of(person: Person, child_ids) -> list[Case]:

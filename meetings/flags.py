@@ -16,8 +16,10 @@ from safeguarding.compiled import CompiledQuery
 from safeguarding.uk_time import said
 
 RECENTLY_CLOSED = dt.timedelta(days=14)
-ACTIONS = CompiledQuery("flags: meeting actions")  # compiled once per process (issue 18)
-LATE = CompiledQuery("flags: meeting actions overdue, as lists show them")
+ACTIONS = CompiledQuery(
+    "flags: meeting actions", generic=True
+)  # compiled once per process (issue 18)
+LATE = CompiledQuery("flags: meeting actions overdue, as lists show them", generic=True)
 
 
 def _actions(now, ids):

@@ -25,12 +25,12 @@ RISK_TONE = {"high": "red", "medium": "orange", "low": "yellow", "very_low": "ye
 
 # Compiled once per process (safeguarding.compiled): building these queries cost several
 # times what running them does, on every page with flags (issue 18).
-EPISODES = CompiledQuery("flags: latest missing episodes")
-PLACEMENTS = CompiledQuery("flags: current placements")
-INTERVIEWS = CompiledQuery("flags: outstanding interviews")
+EPISODES = CompiledQuery("flags: latest missing episodes", generic=True)
+PLACEMENTS = CompiledQuery("flags: current placements", generic=True)
+INTERVIEWS = CompiledQuery("flags: outstanding interviews", generic=True)
 # What lists show (brief flags): each case's latest episode's state, its interviews' dates.
-EPISODE_STATES = CompiledQuery("flags: latest missing episodes, as lists show them")
-INTERVIEW_DATES = CompiledQuery("flags: outstanding interviews, as lists show them")
+EPISODE_STATES = CompiledQuery("flags: latest missing episodes, as lists show them", generic=True)
+INTERVIEW_DATES = CompiledQuery("flags: outstanding interviews, as lists show them", generic=True)
 
 
 def _episodes(now, ids):

@@ -21,8 +21,8 @@ from safeguarding import uk_time
 from safeguarding.compiled import CompiledQuery
 
 # Compiled once per agency and role (agency_rows reads both) and process (issue 18).
-UNACKNOWLEDGED = CompiledQuery("flags: notifications not acknowledged")
-SOONEST = CompiledQuery("flags: notifications not acknowledged, as lists show them")
+UNACKNOWLEDGED = CompiledQuery("flags: notifications not acknowledged", generic=True)
+SOONEST = CompiledQuery("flags: notifications not acknowledged, as lists show them", generic=True)
 
 
 def _unacknowledged(person: Person, ids):

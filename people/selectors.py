@@ -47,8 +47,8 @@ def calendar_for(agency: Agency | int | None) -> Calendar:
 
 # Compiled once per process, the agencies given on each run: every list of deadlines asks
 # (the triage screen, a contact, a partner's checks: issue 18).
-AREA_CODES = CompiledQuery("calendars: the agencies' areas")
-CLOSURES = CompiledQuery("calendars: the agencies' closure days")
+AREA_CODES = CompiledQuery("calendars: the agencies' areas", generic=True)
+CLOSURES = CompiledQuery("calendars: the agencies' closure days", generic=True)
 
 
 def calendars_for(agency_ids: Iterable[int]) -> dict[int, Calendar]:

@@ -23,11 +23,24 @@ datetime does not move with the clock, so compiling refuses one: pass it as a sl
 
 `objects` gives model instances, with their `select_related` rows and annotations, as the
 queryset would (the cases' flags, issue 18); `rows` gives tuples.
+
+A query compiled with `generic=True` is also planned once per database connection: it is
+sent as a prepared statement, and the connection's `plan_cache_mode` is
+`force_generic_plan` (settings.DATABASES), which touches nothing else because nothing else
+prepares statements. PostgreSQL then skips parsing and planning on every later run, which
+on a case page cost more than running its statements (2.2 ms of planning against 0.7 ms of
+execution, bench/README.md). Only for statements whose best plan does not depend on their
+values: one case or a page's case ids, an agency's own rows by key. A statement whose plan
+turns on the values (the triage screen's counts, which cannot see which agency or hour)
+keeps being planned for each run: generic plans made that one 300 ms.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import suppress
@@ -69,6 +82,70 @@ Field.register_lookup(AnyOf)
 ForeignObject.register_lookup(AnyOf)  # `case_id__any`, `episode__case_id__any`
 
 
+# The statements each open database connection has prepared, by the driver's connection
+# object (a new connection starts with none). None: an error left it unknown which exist,
+# so that connection runs every statement unprepared until it is replaced.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _numbered(sql: str) -> str:
+    """`sql` with its placeholders numbered for PREPARE ($1, $2...); a literal %% stays
+    escaped, for the driver still formats the whole text."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql)
+
+
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _typed_alike(params: tuple) -> bool:
+    """Whether every whole number fits PostgreSQL's bigint. A prepared statement's
+    parameter has its column's type, so a larger id (a URL's, say) would be an error there,
+    where the same value written into the statement is only a number no row has."""
+    for param in params:
+        values = param if isinstance(param, list | tuple) else (param,)
+        if any(isinstance(value, int) and value not in _BIGINT for value in values):
+            return False
+    return True
+
+
+def statement_name(sql: str) -> str:
+    """The name `sql` is prepared under on each connection: the same on every process."""
+    return "cq_" + hashlib.blake2b(sql.encode(), digest_size=12).hexdigest()
+
+
+def _execute(cursor, sql: str, params: tuple, generic: bool) -> None:
+    """Run `sql`; if `generic`, as this connection's prepared statement, prepared in the same
+    round trip as its first run (so a page sends as many statements the first time as the
+    next; the query-count tests hold either way)."""
+    raw = cursor.db.connection if generic and _typed_alike(params) else None
+    names = _prepared.setdefault(raw, set()) if raw is not None else None
+    if names is None:
+        cursor.execute(sql, params)
+        return
+    name = statement_name(sql)
+    run = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    if name in names:
+        cursor.execute(run, params)
+        return
+    try:
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}; {run}", params)
+    except BaseException:
+        # PREPARE outlives a rollback, so whether it exists is unknown now.
+        _prepared[raw] = None
+        raise
+    names.add(name)
+
+
 class _Shape:
     """What turning a compiled query's rows into model instances needs, as ModelIterable
     works it out on every run: worked out once with the statement."""
@@ -92,9 +169,10 @@ class _Shape:
 class CompiledQuery:
     """`build(now)` compiled once per `key`, then run with its times moved to each `now`."""
 
-    def __init__(self, name: str, kept: int = KEPT):
+    def __init__(self, name: str, kept: int = KEPT, *, generic: bool = False):
         self.name = name
         self.kept = kept
+        self.generic = generic  # planned once per connection (see the module's doc)
         # key -> (statement or None when the query can match nothing, parameters, the clock
         # it was compiled at, database alias, _Shape or None)
         self._compiled: OrderedDict[Hashable, tuple] = OrderedDict()
@@ -157,7 +235,7 @@ class CompiledQuery:
         if sql is None:
             return []
         with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
+            _execute(cursor, sql, params, self.generic)
             return cursor.fetchall()
 
     def objects(
@@ -171,7 +249,7 @@ class CompiledQuery:
             return []
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(sql, self._bound(compiled, now, slots))
+            _execute(cursor, sql, self._bound(compiled, now, slots), self.generic)
             rows = cursor.fetchall()
         found = []
         for row in rows:
@@ -198,7 +276,7 @@ class CompiledQuery:
         if compiled[0] is None:
             return 0
         with connections[compiled[3]].cursor() as cursor:
-            cursor.execute(compiled[0], self._bound(compiled, now, slots))
+            _execute(cursor, compiled[0], self._bound(compiled, now, slots), self.generic)
             return cursor.fetchone()[0]
 
     def forget(self) -> None:

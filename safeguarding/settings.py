@@ -272,6 +272,10 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Statements compiled with `generic=True` (safeguarding.compiled) are prepared once per
+# connection and planned once; this applies to prepared statements only, and nothing else
+# in the service prepares any, so every other query is still planned for its own values.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Person"

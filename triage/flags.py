@@ -25,11 +25,11 @@ from triage.models import Contact, PartnerCheck
 
 # Compiled once per agency and process, the children given on each run (issue 18). The
 # agency is the key, not a slot: a field's own lookups check their value as they are built.
-CONTACTS = CompiledQuery("flags: open contacts")
-CHECKS = CompiledQuery("flags: open checks")
+CONTACTS = CompiledQuery("flags: open contacts", generic=True)
+CHECKS = CompiledQuery("flags: open checks", generic=True)
 # What lists show (brief flags): each child's soonest deadline.
-CONTACTS_DUE = CompiledQuery("flags: open contacts, as lists show them")
-CHECKS_DUE = CompiledQuery("flags: open checks, as lists show them")
+CONTACTS_DUE = CompiledQuery("flags: open contacts, as lists show them", generic=True)
+CHECKS_DUE = CompiledQuery("flags: open checks, as lists show them", generic=True)
 
 
 def _contacts(agency: int | None, ids):

@@ -246,7 +246,7 @@ ORDER BY 2, 1
 # The triage screen's selects, compiled once per agency and process and read as (id, name)
 # pairs: 130 people and their agencies made into model instances on every request only to
 # be written out as options cost more than the rest of its filters (issue 18).
-COLLEAGUE_NAMES = CompiledQuery("triage: colleagues' names")
+COLLEAGUE_NAMES = CompiledQuery("triage: colleagues' names", generic=True)
 
 
 def colleague_names(agency: Agency) -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from cases.models import Case, Entry
-from safeguarding.compiled import CompiledQuery, CompiledRows, Slot
+from safeguarding.compiled import CompiledQuery, CompiledRows, Slot, statement_name
 from safeguarding.paging import paginate
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +135,109 @@ def test_compiled_rows_page_as_the_queryset_would(cases, rf):
         assert mine.paginator.count == len(cases) and mine.page_links == theirs.page_links
     with pytest.raises(TypeError, match="slice"):
         CompiledRows(compiled, (), _cases, now, ids=ids)[0]
+
+
+# --- generic=True: prepared once per connection, planned once ---------------------------------
+
+
+def _plans(sql: str) -> list[tuple]:
+    """How often PostgreSQL planned this connection's prepared `sql` generically and for its
+    values ([] if it is not prepared here)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            [statement_name(sql)],
+        )
+        return cursor.fetchall()
+
+
+def test_a_generic_query_gives_what_the_queryset_gives_and_is_planned_once(cases):
+    compiled = CompiledQuery("test: generic", generic=True)
+    now = timezone.now()
+    ids = [case.pk for case in cases]
+    for chosen in (ids[:1], ids, ids[1:3], [], [ids[2], 10**9]):
+        assert _seen(compiled.objects((), _cases, now, ids=chosen)) == _seen(_cases(now, chosen))
+        assert compiled.count((), _cases, now, ids=chosen) == _cases(now, chosen).count()
+    sql, _, _ = compiled.sql((), _cases, now, ids=ids)
+    assert _plans(sql) == [(5, 0)]  # five runs, one plan made without their values
+
+
+def test_a_generic_query_sends_one_statement_on_its_first_run_as_on_every_other(
+    cases, django_assert_num_queries
+):
+    compiled = CompiledQuery("test: generic, counted", generic=True)
+    ids = [case.pk for case in cases]
+    rows = lambda now, ids: Case.objects.filter(pk__any=ids).values_list("pk").order_by("pk")  # noqa: E731
+    for _ in range(3):  # prepared with the first, in the same round trip
+        with django_assert_num_queries(1):
+            assert compiled.rows((), rows, timezone.now(), ids=ids) == [(pk,) for pk in sorted(ids)]
+
+
+def test_a_literal_percent_survives_preparing(cases):
+    compiled = CompiledQuery("test: generic, percent", generic=True)
+    cases[1].child.__class__.objects.filter(pk=cases[1].child_id).update(first_name="100%")
+    like = lambda now, ids: (  # noqa: E731
+        Case.objects.filter(pk__any=ids, child__first_name__endswith="%").values_list("pk")
+    )
+    ids = [case.pk for case in cases]
+    assert compiled.rows((), like, timezone.now(), ids=ids) == [(cases[1].pk,)]
+    assert compiled.rows((), like, timezone.now(), ids=ids) == [(cases[1].pk,)]
+
+
+@pytest.fixture
+def forgetting_prepared():
+    """Afterwards, this connection's prepared statements are dropped and it prepares again,
+    so a test that stops it preparing leaves the next test as it found it."""
+    from django.db import connection
+
+    from safeguarding import compiled
+
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # not undone by the test's rollback
+    compiled._prepared.pop(connection.connection, None)
+
+
+def test_after_an_error_while_preparing_the_connection_runs_unprepared_and_still_answers(
+    cases, forgetting_prepared
+):
+    """PREPARE outlives the transaction that failed: whether the statement exists is not
+    known after an error, so that connection stops preparing rather than fail again."""
+    from django.db import DataError, transaction
+    from django.db.models import Value
+
+    failing = CompiledQuery("test: generic, failing", generic=True)
+    divided = lambda now, ids: (  # noqa: E731
+        Case.objects.filter(pk__any=ids).annotate(x=F("pk") / Value(0)).values_list("x")
+    )
+    with pytest.raises(DataError, match="division by zero"), transaction.atomic():
+        failing.rows((), divided, timezone.now(), ids=[cases[0].pk])
+    compiled = CompiledQuery("test: generic, after the failure", generic=True)
+    rows = lambda now, ids: Case.objects.filter(pk__any=ids).values_list("pk")  # noqa: E731
+    ids = [case.pk for case in cases]
+    for _ in range(2):
+        assert sorted(compiled.rows((), rows, timezone.now(), ids=ids)) == sorted(
+            (pk,) for pk in ids
+        )
+    sql, _, _ = compiled.sql((), rows, timezone.now(), ids=ids)
+    assert _plans(sql) == []  # run as a plain statement
+
+
+def test_an_id_too_large_for_a_bigint_is_no_row_rather_than_an_error(cases):
+    compiled = CompiledQuery("test: generic, huge id", generic=True)
+    rows = lambda now, ids: Case.objects.filter(pk__any=ids).values_list("pk")  # noqa: E731
+    for _ in range(2):
+        assert compiled.rows((), rows, timezone.now(), ids=[10**30, cases[0].pk]) == [
+            (cases[0].pk,)
+        ]
+    assert compiled.rows((), rows, timezone.now(), ids=[cases[0].pk]) == [(cases[0].pk,)]
+
+
+def test_the_connection_plans_prepared_statements_generically_and_nothing_else():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
