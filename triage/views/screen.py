@@ -262,9 +262,17 @@ def _queue(
     form = _filter_form(request, people, selectors.referrer_names(agency))
     assign_form = assign_form or AssignSelectedForm(people=people)
     page_obj = None
+    summary = _side(person, now)
     if not form.errors:
-        # Beside each row: the child's contacts this year and open cases, by subquery.
-        page_obj = paginate(request, selectors.queue_rows(person, form.filters, now), PER_PAGE)
+        # Beside each row: the child's contacts this year and open cases, by subquery. With
+        # no filter the queue is every undecided contact, which the summary has counted.
+        unfiltered = not any(form.filters.values())
+        page_obj = paginate(
+            request,
+            selectors.queue_rows(person, form.filters, now),
+            PER_PAGE,
+            count=summary["queue"]["total"] if unfiltered else None,
+        )
         selectors.with_due_notes(page_obj)
         with_child_flags(person, page_obj)
         today = timezone.localdate(now)
@@ -272,7 +280,6 @@ def _queue(
             contact.time_left = time_left(contact.due_at, now)
             contact.state_text = _state_text(contact)
             contact.child_age = selectors.age_in_years(contact.child.date_of_birth, today)
-    summary = _side(person, now)
     record(
         Action.TRIAGE_VIEWED,
         request=request,
