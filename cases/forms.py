@@ -504,10 +504,11 @@ class ChronologyFilterForm(DateRangeForm):
     occurred_from = DateField(label="From", required=False)
     occurred_to = DateField(label="To", required=False)
 
-    def __init__(self, *args, agencies, **kwargs) -> None:
+    def __init__(self, *args, agencies: list[tuple[int, str]], **kwargs) -> None:
+        """`agencies`: (id, name) of each agency the filter offers, in order."""
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [("", "All agencies"),
-                                         *((str(a.pk), a.name) for a in agencies)]  # fmt: skip
+                                         *((str(pk), name) for pk, name in agencies)]  # fmt: skip
 
     @property
     def filters(self) -> dict:

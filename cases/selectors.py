@@ -46,8 +46,8 @@ from cases.models import (
     searchable,
 )
 from cases.validators import normalise_nhs_number
-from people.models import Person
-from safeguarding.compiled import CompiledQuery
+from people.models import Agency, Person
+from safeguarding.compiled import CompiledQuery, CompiledRows
 
 NEEDS = {"view": "view_case", "contribute": "contribute_case", "manage": "manage_case"}
 
@@ -387,12 +387,7 @@ def chronology(
     Restricted entries are visible only to their recording agency, here and everywhere
     that reads entries (lists, export, API), because everything reads them through this.
     """
-    entries = (
-        Entry.objects.filter(case=case)
-        .filter(Q(restricted=False) | Q(agency_id=person.agency_id))
-        .select_related("recorded_by", "agency", "superseded_by")
-        .order_by("-occurred_at", "-id")
-    )
+    entries = _readable(person.agency_id, case=case)
     if agency_id:
         entries = entries.filter(agency_id=agency_id)
     if category:
@@ -404,6 +399,57 @@ def chronology(
     if significant:
         entries = entries.exclude(category__in=Entry.ADMINISTRATIVE)
     return entries
+
+
+def _readable(reader_agency: int | None, **case) -> QuerySet:
+    """A case's entries the reader's agency may read, newest event first (`chronology`)."""
+    return (
+        Entry.objects.filter(**case)
+        .filter(Q(restricted=False) | Q(agency_id=reader_agency))
+        .select_related("recorded_by", "agency", "superseded_by")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+# The case page's chronology unfiltered (how it opens), compiled once per agency and page
+# and planned once per connection: building it cost more than running it (issue 18).
+CHRONOLOGY = CompiledQuery("a case's chronology, as its page opens", generic=True)
+
+
+def chronology_pages(case: Case, person: Person, filters: dict) -> QuerySet | CompiledRows:
+    """What the case page pages through: `chronology(case, person, **filters)`, its count
+    and each page compiled once when no filter is set."""
+    if any(filters.values()):
+        return chronology(case, person, **filters)
+    agency = person.agency_id
+    return CompiledRows(
+        CHRONOLOGY,
+        agency,
+        lambda now, case_id: _readable(agency, case_id__equal_to=case_id),
+        timezone.now(),
+        case_id=case.pk,
+    )
+
+
+AGENCIES_ON = CompiledQuery("the agencies whose entries a reader sees on a case", generic=True)
+
+
+def chronology_agencies(case: Case, person: Person) -> list[tuple[int, str]]:
+    """The agencies whose entries on the case the person may read, as (id, name) by name:
+    the chronology's agency filter."""
+    agency = person.agency_id
+    return AGENCIES_ON.rows(
+        agency,
+        lambda now, case_id: (
+            Agency.objects.filter(
+                pk__in=_readable(agency, case_id__equal_to=case_id).values("agency_id")
+            )
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+        timezone.now(),
+        case_id=case.pk,
+    )
 
 
 def on_chronology(case: Case, person: Person, category: str, occurred_at: str) -> Exists:

@@ -16,7 +16,8 @@ query was built from other than the clock and its slots.
 A `Slot` is a value given afresh on every run, such as the cases of the page being drawn:
 `build` is handed a `Slot` in its place and puts it where the value goes, usually as
 `field__any=slot` (one array parameter, `field = ANY(%s)`, so the statement is the same
-for any number of ids; `__in` writes one placeholder per id). A plain `field=slot` is
+for any number of ids; `__in` writes one placeholder per id), or `field__equal_to=slot` for
+one value. A plain `field=slot` is
 refused as the query is built, because the field checks the value it is given: a single value
 that shapes the query (the reader's agency) belongs in the key. A date that is not a
 datetime does not move with the clock, so compiling refuses one: pass it as a slot.
@@ -78,8 +79,22 @@ class AnyOf(Lookup):
         return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
 
 
-Field.register_lookup(AnyOf)
-ForeignObject.register_lookup(AnyOf)  # `case_id__any`, `episode__case_id__any`
+class EqualTo(Lookup):
+    """`field__equal_to=slot`: `field = %s` with the value given on each run, which the
+    field does not check as the query is built (a plain `field=slot` is refused): one
+    case's id, say, for a query that is the same for every case."""
+
+    lookup_name = "equal_to"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = %s", [*lhs_params, self.rhs]
+
+
+for _lookup in (AnyOf, EqualTo):
+    Field.register_lookup(_lookup)
+    ForeignObject.register_lookup(_lookup)  # `case_id__any`, `episode__case_id__any`
 
 
 # The statements each open database connection has prepared, by the driver's connection

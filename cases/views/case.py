@@ -31,7 +31,6 @@ from cases.pages import (
 )
 from cases.roles import Act
 from cases.services import CaseAlreadyClosed, close_case
-from people.models import Agency
 from safeguarding import uk_time
 from safeguarding.spreadsheets import safe_cell
 
@@ -71,10 +70,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _filter_form(request: HttpRequest, case: Case) -> ChronologyFilterForm:
     """The chronology filters, offering the agencies whose entries the person can see."""
-    person = request.user
-    agencies = Agency.objects.filter(
-        pk__in=selectors.chronology(case, person).values("agency_id")
-    ).order_by("name")
+    agencies = selectors.chronology_agencies(case, request.user)
     filtering = any(key != "page" for key in request.GET)
     form = ChronologyFilterForm(request.GET if filtering else None, agencies=agencies)
     form.is_valid()
@@ -95,9 +91,11 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     now = timezone.now()
     # Before this read moves it on: when the person's last visit ended.
     since = visits.visit(person, case, now)
-    chronology = selectors.chronology(case, person, **form.filters)
-    page_obj = page(request, chronology)
-    new = selectors.recorded_since(chronology, person, since) if since else []
+    page_obj = page(request, selectors.chronology_pages(case, person, form.filters))
+    new = []
+    if since:
+        chronology = selectors.chronology(case, person, **form.filters)
+        new = selectors.recorded_since(chronology, person, since)
     for item in new:
         item["page"] = (item["position"] - 1) // page_obj.paginator.per_page + 1
         item["label"] = Entry.Category(item["category"]).label
