@@ -43,7 +43,7 @@ from people.selectors import areas_covered_by, calendars_for
 from safeguarding.compiled import CompiledQuery, CompiledRows
 from safeguarding.related import attach
 from sharing.models import Share
-from triage.models import Contact, PartnerCheck, Rag
+from triage.models import Contact, ContactRating, PartnerCheck, Rag
 
 MASH = "mash"
 REFERRER = "referrer"
@@ -82,6 +82,15 @@ CONTACT_AGENCIES = ("mash", "referring_agency", "transfer_to")
 CONTACT_PEOPLE = ("recorded_by", "assigned_to", "decided_by")
 
 
+CONTACT = CompiledQuery("one contact, with its child, agencies and people", generic=True)
+
+
+def _contact(now: dt.datetime, contact_id) -> QuerySet:
+    return Contact.objects.select_related(
+        "child", "area", "case", *CONTACT_AGENCIES, *CONTACT_PEOPLE
+    ).filter(pk__equal_to=contact_id)
+
+
 def contact_for(
     person: Person, contact_id, *, audit_refusal: bool = False, need: str = "view"
 ) -> tuple[Contact, str]:
@@ -90,10 +99,10 @@ def contact_for(
     `need="manage"` asks for a MASH manager of the receiving authority.
     """
     contact_id = _as_int(contact_id)
-    contact = Contact.objects.select_related("child", "area", "case").filter(pk=contact_id).first()
-    # The agencies and people by their keys, not joined: planning the ten-table join took
-    # twenty times as long as running it (safeguarding.related).
-    attach([contact], *CONTACT_AGENCIES, *CONTACT_PEOPLE)
+    # One ten-table join, planned once per connection: planned on every request it took
+    # twenty times as long as running it (issue 18), which is why it was three statements.
+    found = CONTACT.objects((), _contact, timezone.now(), contact_id=contact_id)
+    contact = found[0] if found else None
     access = contact_access(person, contact) if contact else None
     if need == "manage" and not (access == MASH and person.role == Person.Role.MASH_MANAGER):
         access = None
@@ -268,14 +277,51 @@ def referrer_names(agency: Agency) -> list[tuple[int, str]]:
         return cursor.fetchall()
 
 
+def _checks(**contact) -> QuerySet:
+    return (
+        PartnerCheck.objects.filter(**contact)
+        .select_related("agency", "requested_by", "answered_by", "closed_by")
+        .order_by("agency__name")
+    )
+
+
+def _ratings(**contact) -> QuerySet:
+    return (
+        ContactRating.objects.filter(**contact)
+        .select_related("rated_by")
+        .order_by("rated_at", "pk")
+    )
+
+
 def contact_checks(contact: Contact) -> QuerySet:
-    return contact.checks.select_related(
-        "agency", "requested_by", "answered_by", "closed_by"
-    ).order_by("agency__name")
+    return _checks(contact=contact)
 
 
 def contact_ratings(contact: Contact) -> QuerySet:
-    return contact.ratings.select_related("rated_by").order_by("rated_at", "pk")
+    return _ratings(contact=contact)
+
+
+# What the contact page lists, compiled once and planned once per connection (issue 18).
+CHECKS_OF = CompiledQuery("a contact's checks", generic=True)
+RATINGS_OF = CompiledQuery("a contact's ratings", generic=True)
+
+
+def _of(contact: Contact, rows: list) -> list:
+    for row in rows:
+        row.contact = contact  # as the related manager would have set it
+    return rows
+
+
+def contact_checks_listed(contact: Contact) -> list[PartnerCheck]:
+    """contact_checks(contact), listed."""
+    build = lambda now, contact_id: _checks(contact_id__equal_to=contact_id)  # noqa: E731
+    return _of(contact, CHECKS_OF.objects((), build, timezone.now(), contact_id=contact.pk))
+
+
+def contact_ratings_listed(contact: Contact) -> list[ContactRating]:
+    """contact_ratings(contact), listed."""
+    build = lambda now, contact_id: _ratings(contact_id__equal_to=contact_id)  # noqa: E731
+    return _of(contact, RATINGS_OF.objects((), build, timezone.now(), contact_id=contact.pk))
 
 
 def checks_asked_of(agency: Agency) -> QuerySet:
@@ -394,19 +440,33 @@ class ChildContext:
     open_cases: list
 
 
+# The contact page's child context, compiled once (per reader) and planned once per
+# connection (issue 18).
+CHILD_CONTACTS = CompiledQuery("a child's contacts to a MASH this year", generic=True)
+CHILD_CASES = CompiledQuery("a child's open cases an agency may see", generic=True)
+
+
 def child_context(person: Person, contact: Contact, now: dt.datetime) -> ChildContext:
     """What the contact page shows the MASH about the child beside the contact (two
     queries): age, contacts about them in the last 12 months, the open cases it may see."""
-    contacts = Contact.objects.filter(
-        child_id=contact.child_id,
-        mash_id=contact.mash_id,
-        received_at__gte=now - CONTACTS_LOOKBACK,
-    ).count()
-    cases = list(
-        _open_cases_seen(person, contact.child_id)
+    contacts = CHILD_CONTACTS.count(
+        (),
+        lambda at, child, mash: Contact.objects.filter(
+            child_id__equal_to=child, mash_id__equal_to=mash,
+            received_at__gte=at - CONTACTS_LOOKBACK,
+        ),
+        now, child=contact.child_id, mash=contact.mash_id,
+    )  # fmt: skip
+    cases = CHILD_CASES.objects(
+        reader_key(person),
+        lambda at, child: Case.objects.filter(
+            child_id__equal_to=child, status=Case.Status.OPEN,
+            pk__in=agency_rows(person).values("content_object_id"),
+        )
         .select_related("lead_agency")
-        .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN]
-    )
+        .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN],
+        now, child=contact.child_id,
+    )  # fmt: skip
     today = timezone.localdate(now)
     return ChildContext(age_in_years(contact.child.date_of_birth, today), contacts, cases)
 

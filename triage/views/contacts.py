@@ -216,8 +216,8 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact, access = selectors.contact_for(person, contact_id, audit_refusal=True)
     now = timezone.now()
     is_mash = access == selectors.MASH
-    ratings = list(selectors.contact_ratings(contact)) if is_mash else []
-    checks = list(selectors.contact_checks(contact)) if is_mash else []
+    ratings = selectors.contact_ratings_listed(contact) if is_mash else []
+    checks = selectors.contact_checks_listed(contact) if is_mash else []
     selectors.with_due_notes([contact], checks)
     may_open_case = contact.case_id is not None and case_selectors.can(person, contact.case, "view")
     child_shown = selectors.child_as_known(person, contact)
