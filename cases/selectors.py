@@ -7,6 +7,7 @@ size of the country (DESIGN.md).
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -112,10 +113,23 @@ def visible_case_count(person: Person, need: str = "view") -> int:
     """
     if not _reads_cases(person):
         return 0
-    counted = GroupPermissionCount.objects.filter(
-        group_id=person.agency.group_id, permission_id=_permission(need)
-    ).aggregate(cases=Sum("cases"))
-    return counted["cases"] or 0
+    group, permission = person.agency.group_id, _permission(need)
+    counted = GROUP_COUNT.rows(
+        (group, permission),
+        lambda now: (
+            GroupPermissionCount.objects.filter(group_id=group, permission_id=permission)
+            .values("group_id")
+            .annotate(cases=Sum("cases"))
+            .values_list("cases")
+        ),
+        timezone.now(),
+    )
+    return counted[0][0] if counted else 0
+
+
+# Compiled once (per group and permission) and planned once per connection (issue 18).
+GROUP_COUNT = CompiledQuery("the cases a group holds, counted", generic=True)
+EMERGENCY_IDS = CompiledQuery("a person's cases by emergency access", generic=True)
 
 
 def person_rows(person: Person, now: dt.datetime | None = None) -> QuerySet:
@@ -127,7 +141,14 @@ def person_rows(person: Person, now: dt.datetime | None = None) -> QuerySet:
 
 def emergency_case_ids(person: Person) -> list[int]:
     """Cases open to this person alone through unexpired emergency access (a handful)."""
-    return list(person_rows(person).values_list("content_object_id", flat=True))
+    rows = EMERGENCY_IDS.rows((), _emergency_ids, timezone.now(), user=person.pk)
+    return [case_id for (case_id,) in rows]
+
+
+def _emergency_ids(now: dt.datetime, user) -> QuerySet:
+    return CaseUserObjectPermission.objects.filter(
+        user_id__equal_to=user, permission__codename="view_case", expires_at__gt=now
+    ).values_list("content_object_id")
 
 
 @dataclass(frozen=True)
@@ -279,20 +300,56 @@ def visible_cases(person: Person, need: str = "view") -> QuerySet:
     )
 
 
+# Planned for each run: which agency it is decides the plan (a county's 85,000 cases or a
+# team's dozen), so only the building is saved.
+VISIBLE = CompiledQuery("the cases an agency may see, a page at a time")
+
+
+def visible_case_pages(person: Person, need: str = "view") -> CompiledRows:
+    """`visible_cases(person, need)` for a paginator, each page compiled once per reader."""
+    return CompiledRows(
+        VISIBLE, (reader_key(person), need), lambda now: visible_cases(person, need), timezone.now()
+    )
+
+
 def visible_among(person: Person, case_ids) -> list[Case]:
     """Those of these cases the person may see (through their agency or their own
     emergency access), with their children, in one query: for lists of other things
     (the inbox, the triage queue) that name a child only to those who may see the case."""
-    ids = {case_id for case_id in case_ids if case_id}
+    ids = sorted({case_id for case_id in case_ids if case_id})
     if not ids:
         return []
-    agency = agency_rows(person).filter(content_object_id__in=ids).values("content_object_id")
-    own = person_rows(person).filter(content_object_id__in=ids).values("content_object_id")
-    return list(
-        Case.objects.filter(pk__in=ids)
-        .filter(Q(pk__in=agency) | Q(pk__in=own))
-        .select_related("child")
+    return AMONG.objects(
+        reader_key(person), _among(person), timezone.now(), ids=ids, user=person.pk
     )
+
+
+def _among(person: Person) -> Callable[..., QuerySet]:
+    """visible_among's query for the person's agency, the cases and the person as slots."""
+
+    def build(now: dt.datetime, ids, user) -> QuerySet:
+        agency = agency_rows(person).filter(content_object_id__any=ids)
+        own = CaseUserObjectPermission.objects.filter(
+            user_id__equal_to=user,
+            permission__codename="view_case",
+            expires_at__gt=now,
+            content_object_id__any=ids,
+        )  # person_rows, with the person as a slot
+        return (
+            Case.objects.filter(pk__any=ids)
+            .filter(
+                Q(pk__in=agency.values("content_object_id"))
+                | Q(pk__in=own.values("content_object_id"))
+            )
+            .select_related("child")
+        )
+
+    return build
+
+
+# Compiled once per reader and planned once per connection: every list of other things that
+# names children asks it (issue 18).
+AMONG = CompiledQuery("those of some cases a person may see", generic=True)
 
 
 # Compiled once per agency, role and process, the children given on each run: every page

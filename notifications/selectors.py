@@ -4,11 +4,13 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, Notification
 from notifications.services import WORKING_DAY_KINDS, inbox
 from people.models import Agency, Person
 from people.selectors import calendars_for
+from safeguarding.compiled import CompiledQuery, CompiledRows
 from sharing.models import Share
 
 
@@ -19,6 +21,21 @@ def received(person: Person) -> QuerySet:
     return inbox(person.agency)
 
 
+# Compiled once (per agency) for every page of the inbox: building them cost more than
+# running them (issue 18). The page is planned for each run (which agency it is decides
+# the plan); the shares are planned once per connection.
+INBOX = CompiledQuery("an agency's inbox, a page at a time")
+HELD_SHARES = CompiledQuery("which of some cases an agency holds a share of", generic=True)
+
+
+def received_pages(person: Person) -> QuerySet | CompiledRows:
+    """`received(person)` for a paginator, its count and each page compiled once."""
+    if person.agency_id is None:
+        return received(person)
+    agency = person.agency
+    return CompiledRows(INBOX, agency.pk, lambda now: inbox(agency), timezone.now())
+
+
 def with_can_open(person: Person, notifications: Iterable[Notification]) -> list[Notification]:
     """Mark each notification (`can_open`) with whether the agency holds a live share of its
     case: one query for the page. As an annotation of `received`, the planner hashed every
@@ -27,11 +44,18 @@ def with_can_open(person: Person, notifications: Iterable[Notification]) -> list
     case_ids = {n.case_id for n in notifications if n.case_id}
     held = set()
     if case_ids:
-        held = set(
-            Share.objects.filter(
-                case_id__in=case_ids, agency_id=person.agency_id, revoked_at__isnull=True
-            ).values_list("case_id", flat=True)
-        )
+        held = {
+            case_id
+            for (case_id,) in HELD_SHARES.rows(
+                (),
+                lambda now, ids, agency: Share.objects.filter(
+                    case_id__any=ids, agency_id__equal_to=agency, revoked_at__isnull=True
+                ).values_list("case_id"),
+                timezone.now(),
+                ids=sorted(case_ids),
+                agency=person.agency_id,
+            )
+        }
     for notification in notifications:
         notification.can_open = notification.case_id in held
     return notifications

@@ -32,6 +32,7 @@ from cases.flags import for_lists
 from cases.selectors import record_refusal, visible_among
 from notifications.selectors import (
     received,
+    received_pages,
     undelivered,
     with_acknowledge_notes,
     with_can_open,
@@ -55,7 +56,7 @@ HTMX_STOP_POLLING = 286
 @require_GET
 def inbox_page(request: HttpRequest) -> HttpResponse:
     person = request.user
-    page_obj = paginate(request, received(person), INBOX_PER_PAGE)
+    page_obj = paginate(request, received_pages(person), INBOX_PER_PAGE)
     with_can_open(person, page_obj)
     with_acknowledge_notes(page_obj)
     with_children(person, page_obj)

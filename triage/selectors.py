@@ -446,17 +446,18 @@ CHILD_CONTACTS = CompiledQuery("a child's contacts to a MASH this year", generic
 CHILD_CASES = CompiledQuery("a child's open cases an agency may see", generic=True)
 
 
+def _child_contacts(now: dt.datetime, child, mash) -> QuerySet:
+    return Contact.objects.filter(
+        child_id__equal_to=child, mash_id__equal_to=mash, received_at__gte=now - CONTACTS_LOOKBACK
+    )
+
+
 def child_context(person: Person, contact: Contact, now: dt.datetime) -> ChildContext:
     """What the contact page shows the MASH about the child beside the contact (two
     queries): age, contacts about them in the last 12 months, the open cases it may see."""
     contacts = CHILD_CONTACTS.count(
-        (),
-        lambda at, child, mash: Contact.objects.filter(
-            child_id__equal_to=child, mash_id__equal_to=mash,
-            received_at__gte=at - CONTACTS_LOOKBACK,
-        ),
-        now, child=contact.child_id, mash=contact.mash_id,
-    )  # fmt: skip
+        (), _child_contacts, now, child=contact.child_id, mash=contact.mash_id
+    )
     cases = CHILD_CASES.objects(
         reader_key(person),
         lambda at, child: Case.objects.filter(

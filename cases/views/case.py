@@ -52,7 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Cases shared with the person's agency, and any they hold through emergency access."""
     person = request.user
     page_obj = page(
-        request, selectors.visible_cases(person), count=selectors.visible_case_count(person)
+        request, selectors.visible_case_pages(person), count=selectors.visible_case_count(person)
     )
     emergency = list(selectors.emergency_cases(person))
     flags = registry.case_flags(person, list(page_obj), brief=True)

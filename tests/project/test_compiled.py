@@ -241,3 +241,29 @@ def test_the_connection_plans_prepared_statements_generically_and_nothing_else()
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("force_generic_plan",)
+
+
+def test_the_new_uses_with_a_clock_give_the_statement_a_fresh_build_gives(cases, people):
+    """Each compiled use whose statement holds a time (issue 18, the eighth session): an
+    emergency access's expiry, the cases a person may see among some, a child's contacts
+    this year. A later clock, across the clocks going forward, gives exactly the statement
+    built afresh at it."""
+    from cases.selectors import _among, _emergency_ids
+    from triage.selectors import _child_contacts
+
+    worker = people["social.worker"]
+    ids = [case.pk for case in cases]
+    builds = {
+        "emergency": (_emergency_ids, {"user": worker.pk}),
+        "among": (_among(worker), {"ids": ids, "user": worker.pk}),
+        "contacts": (_child_contacts, {"child": cases[0].child_id, "mash": worker.agency_id}),
+    }
+    first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
+    for kind, (build, slots) in builds.items():
+        compiled = CompiledQuery("test: clock", generic=True)
+        compiled.sql((), build, first, **slots)
+        for later in (first + dt.timedelta(hours=26, minutes=7, microseconds=5), timezone.now()):
+            sql, params, _ = compiled.sql((), build, later, **slots)
+            fresh_sql, fresh_params = build(later, **slots).query.sql_with_params()
+            assert (sql, params) == (fresh_sql, tuple(fresh_params)), kind
+            assert not any(isinstance(p, Slot) for p in params), kind
