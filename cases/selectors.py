@@ -124,7 +124,7 @@ def visible_case_count(person: Person, need: str = "view") -> int:
         ),
         timezone.now(),
     )
-    return counted[0][0] if counted else 0
+    return int(counted[0][0]) if counted else 0  # SUM of bigints is numeric in PostgreSQL
 
 
 # Compiled once (per group and permission) and planned once per connection (issue 18).

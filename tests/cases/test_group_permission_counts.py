@@ -29,6 +29,7 @@ def test_shares_and_revocations_keep_the_count(people, open_case_for, share):
     cases = [open_case_for("social.worker", first_name=f"Count{n}") for n in range(3)]
     shares = [share(case, "norfolk_police", "contribute") for case in cases]
     assert selectors.visible_case_count(police) == 3
+    assert type(selectors.visible_case_count(police)) is int  # not a Decimal from SUM
     assert selectors.visible_case_count(police, "contribute") == 3
     assert selectors.visible_case_count(worker, "manage") == 3
     revoke_share(shares[0], worker, "No longer needed")
