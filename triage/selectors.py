@@ -384,11 +384,11 @@ def age_in_years(born: dt.date | None, on: dt.date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _open_cases_seen(person: Person, child) -> QuerySet:
+def _open_cases_seen(person: Person, **child) -> QuerySet:
     # Only cases the person's agency may see: counting the others would tell the MASH
     # that an agency holds a case it has not shared (DESIGN.md, access model).
     return Case.objects.filter(
-        child=child,
+        **child,
         status=Case.Status.OPEN,
         pk__in=agency_rows(person).values("content_object_id"),
     )
@@ -413,7 +413,7 @@ def with_child_context(contacts: QuerySet, person: Person, now: dt.datetime) -> 
     )
     return contacts.annotate(
         child_contacts=_count(recent),
-        child_open_cases=_count(_open_cases_seen(person, OuterRef("child"))),
+        child_open_cases=_count(_open_cases_seen(person, child=OuterRef("child"))),
     )
 
 
@@ -460,14 +460,14 @@ def child_context(person: Person, contact: Contact, now: dt.datetime) -> ChildCo
     )
     cases = CHILD_CASES.objects(
         reader_key(person),
-        lambda at, child: Case.objects.filter(
-            child_id__equal_to=child, status=Case.Status.OPEN,
-            pk__in=agency_rows(person).values("content_object_id"),
-        )
-        .select_related("lead_agency")
-        .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN],
-        now, child=contact.child_id,
-    )  # fmt: skip
+        lambda at, child: (
+            _open_cases_seen(person, child_id__equal_to=child)
+            .select_related("lead_agency")
+            .order_by("-opened_at", "-id")[:OPEN_CASES_SHOWN]
+        ),
+        now,
+        child=contact.child_id,
+    )
     today = timezone.localdate(now)
     return ChildContext(age_in_years(contact.child.date_of_birth, today), contacts, cases)
 
