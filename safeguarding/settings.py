@@ -275,7 +275,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Statements compiled with `generic=True` (safeguarding.compiled) are prepared once per
 # connection and planned once; this applies to prepared statements only, and nothing else
 # in the service prepares any, so every other query is still planned for its own values.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c plan_cache_mode=force_generic_plan"
+# Added to any options DATABASE_URL gives (`?options=...`), not in their place. A pooler in
+# transaction mode would break prepared statements: the service connects directly.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
+_db_options["options"] = _db_options["options"].strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Person"
