@@ -134,8 +134,13 @@ EMERGENCY_IDS = CompiledQuery("a person's cases by emergency access", generic=Tr
 
 def person_rows(person: Person, now: dt.datetime | None = None) -> QuerySet:
     """The person's own unexpired rows: emergency access, which only ever reads."""
+    return _own_rows(now or timezone.now(), user=person)
+
+
+def _own_rows(now: dt.datetime, **user) -> QuerySet:
+    """`person_rows`, the person given as `user=` or, compiled, `user_id__equal_to=slot`."""
     return CaseUserObjectPermission.objects.filter(
-        user=person, permission__codename="view_case", expires_at__gt=now or timezone.now()
+        **user, permission__codename="view_case", expires_at__gt=now
     )
 
 
@@ -146,9 +151,7 @@ def emergency_case_ids(person: Person) -> list[int]:
 
 
 def _emergency_ids(now: dt.datetime, user) -> QuerySet:
-    return CaseUserObjectPermission.objects.filter(
-        user_id__equal_to=user, permission__codename="view_case", expires_at__gt=now
-    ).values_list("content_object_id")
+    return _own_rows(now, user_id__equal_to=user).values_list("content_object_id")
 
 
 @dataclass(frozen=True)
@@ -329,12 +332,7 @@ def _among(person: Person) -> Callable[..., QuerySet]:
 
     def build(now: dt.datetime, ids, user) -> QuerySet:
         agency = agency_rows(person).filter(content_object_id__any=ids)
-        own = CaseUserObjectPermission.objects.filter(
-            user_id__equal_to=user,
-            permission__codename="view_case",
-            expires_at__gt=now,
-            content_object_id__any=ids,
-        )  # person_rows, with the person as a slot
+        own = _own_rows(now, user_id__equal_to=user).filter(content_object_id__any=ids)
         return (
             Case.objects.filter(pk__any=ids)
             .filter(
