@@ -303,9 +303,9 @@ def visible_cases(person: Person, need: str = "view") -> QuerySet:
     )
 
 
-# Planned for each run: which agency it is decides the plan (a county's 85,000 cases or a
-# team's dozen), so only the building is saved.
-VISIBLE = CompiledQuery("the cases an agency may see, a page at a time")
+# Which agency it is decides the plan (a county's 85,000 cases or a team's dozen): the
+# agency is written into the statement, planned once per agency and connection.
+VISIBLE = CompiledQuery("the cases an agency may see, a page at a time", written_in=True)
 
 
 def visible_case_pages(person: Person, need: str = "view") -> CompiledRows:
@@ -399,30 +399,83 @@ def search_children(
     recorded itself and, for a MASH, children whose contacts it received: a child known
     only through a contact has no case yet, and must not be recorded twice.
     """
+    terms = _search_terms(name=name, date_of_birth=date_of_birth, nhs_number=nhs_number)
+    if terms is None:
+        return Child.objects.none()
+    return _found(person, for_contact, **terms).prefetch_related(*_search_prefetch(person))
+
+
+def _search_terms(*, name: str, date_of_birth: dt.date | None, nhs_number: str) -> dict | None:
+    """The search's terms as its query compares them, those not given left out: the name's
+    LIKE pattern, the date of birth, the NHS number. None when a name was typed that is only
+    punctuation ("-", "'"): it names no one, and an empty term would match everyone."""
+    terms: dict = {}
+    if name.strip():
+        wanted = searchable(name)
+        if not wanted:
+            return None
+        terms["pattern"] = f"%{_like_escaped(wanted)}%"
+    if date_of_birth:
+        terms["born"] = date_of_birth
+    if nhs_number.strip():
+        terms["nhs"] = normalise_nhs_number(nhs_number)
+    return terms
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _found(person: Person, for_contact: bool, pattern: str | None = None, **terms) -> QuerySet:
+    """The children the search finds. Compiled, the date of birth and NHS number are slots
+    and the name's pattern is in the key: how many children a part of a name matches
+    decides the plan (planned blind, it was ten rows a search term's worth of workers)."""
     known = Q(cases__in=agency_rows(person).values("content_object_id"))
     if for_contact and person.agency_id is not None:
         known |= Q(created_by__agency_id=person.agency_id) | Q(contacts__mash_id=person.agency_id)
     children = Child.objects.filter(known).distinct()
-    if name.strip():
-        # Only punctuation ("-", "'") names no one; an empty term would match everyone.
-        wanted = searchable(name)
-        children = children.filter(search_text__contains=wanted) if wanted else children.none()
-    if date_of_birth:
-        children = children.filter(date_of_birth=date_of_birth)
-    if nhs_number.strip():
-        children = children.filter(nhs_number=normalise_nhs_number(nhs_number))
+    if pattern is not None:
+        children = children.filter(search_text__like=pattern)
+    if "born" in terms:
+        children = children.filter(date_of_birth__equal_to=terms["born"])
+    if "nhs" in terms:
+        children = children.filter(nhs_number__equal_to=terms["nhs"])
+    return children.select_related("responsible_authority").order_by(
+        "last_name", "first_name", "id"
+    )
+
+
+def _search_prefetch(person: Person) -> tuple:
     visible = agency_rows(person).values("content_object_id")
     return (
-        children.select_related("responsible_authority")
-        .prefetch_related(
-            "aliases",
-            Prefetch(
-                "cases",
-                queryset=Case.objects.filter(pk__in=visible).select_related("lead_agency"),
-                to_attr="visible_cases",
-            ),
-        )
-        .order_by("last_name", "first_name", "id")
+        "aliases",
+        Prefetch(
+            "cases",
+            queryset=Case.objects.filter(pk__in=visible).select_related("lead_agency"),
+            to_attr="visible_cases",
+        ),
+    )
+
+
+# Compiled once per reader, name and the other terms given, planned once per connection:
+# a search's results are drawn again as they are paged and gone back to.
+SEARCH = CompiledQuery("the children a search finds, a page at a time", written_in=True)
+
+
+def search_pages(person: Person, *, for_contact: bool = False, **typed) -> CompiledRows | QuerySet:
+    """`search_children` (the same terms) for a paginator: each page and the count compiled
+    once per reader and terms, each page's aliases and visible cases fetched after it."""
+    terms = _search_terms(**{"name": "", "date_of_birth": None, "nhs_number": "", **typed})
+    if terms is None:
+        return Child.objects.none()
+    pattern = terms.pop("pattern", None)
+    return CompiledRows(
+        SEARCH,
+        (reader_key(person), for_contact, pattern, tuple(sorted(terms))),
+        lambda now, **slots: _found(person, for_contact, pattern, **slots),
+        timezone.now(),
+        prefetch=_search_prefetch(person),
+        **terms,
     )
 
 

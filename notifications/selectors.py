@@ -24,7 +24,7 @@ def received(person: Person) -> QuerySet:
 # Compiled once (per agency) for every page of the inbox: building them cost more than
 # running them (issue 18). The page is planned for each run (which agency it is decides
 # the plan); the shares are planned once per connection.
-INBOX = CompiledQuery("an agency's inbox, a page at a time")
+INBOX = CompiledQuery("an agency's inbox, a page at a time", written_in=True)
 HELD_SHARES = CompiledQuery("which of some cases an agency holds a share of", generic=True)
 
 

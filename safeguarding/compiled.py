@@ -34,6 +34,16 @@ execution, bench/README.md). Only for statements whose best plan does not depend
 values: one case or a page's case ids, an agency's own rows by key. A statement whose plan
 turns on the values (the triage screen's counts, which cannot see which agency or hour)
 keeps being planned for each run: generic plans made that one 300 ms.
+
+Unless it is compiled with `written_in=True` as well: then every value the key fixes (the
+agency's id, its area codes, a filter's value) is written into the statement as a literal
+once, as it is compiled, and only the times and the slots stay parameters. Each key is then
+its own prepared statement on a connection, planned once with the agency in view, so the
+plan fits that agency's rows; the times are what the plan does not see, which is safe where
+they only bound "recent" or "overdue" against an index the agency's own values pick. The
+triage screen's counts took 5.5 ms planned on each run and 2.3 ms so (issue 18, the ninth
+session). A connection keeps at most PREPARED_KEPT statements, dropping the least recently
+run, since each key of each such query is one.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from threading import Lock
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Field, ForeignObject, Lookup, Model, QuerySet
+from django.db.models import Field, ForeignObject, Lookup, Model, QuerySet, prefetch_related_objects
 from django.db.models.query import get_related_populators
 
 KEPT = 1024  # shapes kept per query: one per agency (and role), far more than a server meets
@@ -92,15 +102,30 @@ class EqualTo(Lookup):
         return f"{lhs} = %s", [*lhs_params, self.rhs]
 
 
-for _lookup in (AnyOf, EqualTo):
+class Like(Lookup):
+    """`field__like=slot`: `field LIKE %s` with the pattern given on each run, its `%`, `_`
+    and `\\` escaped by the caller as it means them (Django's `contains` wraps and escapes
+    a value as the query is built, which a slot cannot be)."""
+
+    lookup_name = "like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE %s", [*lhs_params, self.rhs]
+
+
+for _lookup in (AnyOf, EqualTo, Like):
     Field.register_lookup(_lookup)
     ForeignObject.register_lookup(_lookup)  # `case_id__any`, `episode__case_id__any`
 
 
 # The statements each open database connection has prepared, by the driver's connection
-# object (a new connection starts with none). None: an error left it unknown which exist,
-# so that connection runs every statement unprepared until it is replaced.
+# object (a new connection starts with none), least recently run first. None: an error left
+# it unknown which exist, so that connection runs every statement unprepared until it is
+# replaced.
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PREPARED_KEPT = 128  # a connection's prepared statements: the queue's holds 0.4 MB of plan
 _PLACEHOLDER = re.compile(r"%%|%s")
 
 
@@ -117,6 +142,27 @@ def _numbered(sql: str) -> str:
         return f"${count}"
 
     return _PLACEHOLDER.sub(number, sql)
+
+
+def _written_in(cursor, sql: str, params: tuple) -> tuple[str, tuple[int, ...]]:
+    """`sql` with every parameter that is neither a time nor a slot written in as the
+    literal the driver would send (so escaped as it escapes), and the positions of the
+    parameters left: the statement a `written_in` query prepares for its key."""
+    kept: list[int] = []
+    position = 0
+
+    def write(match: re.Match) -> str:
+        nonlocal position
+        if match.group(0) == "%%":
+            return "%%"
+        param = params[position]
+        position += 1
+        if isinstance(param, Slot | dt.datetime):
+            kept.append(position - 1)
+            return "%s"
+        return cursor.mogrify("%s", [param]).decode().replace("%", "%%")
+
+    return _PLACEHOLDER.sub(write, sql), tuple(kept)
 
 
 _BIGINT = range(-(2**63), 2**63)
@@ -143,22 +189,26 @@ def _execute(cursor, sql: str, params: tuple, generic: bool) -> None:
     round trip as its first run (so a page sends as many statements the first time as the
     next; the query-count tests hold either way)."""
     raw = cursor.db.connection if generic and _typed_alike(params) else None
-    names = _prepared.setdefault(raw, set()) if raw is not None else None
+    names = _prepared.setdefault(raw, OrderedDict()) if raw is not None else None
     if names is None:
         cursor.execute(sql, params)
         return
     name = statement_name(sql)
     run = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
     if name in names:
+        names.move_to_end(name)
         cursor.execute(run, params)
         return
+    dropped = ""
+    if len(names) >= PREPARED_KEPT:
+        dropped = f"DEALLOCATE {names.popitem(last=False)[0]}; "
     try:
-        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}; {run}", params)
+        cursor.execute(f"{dropped}PREPARE {name} AS {_numbered(sql)}; {run}", params)
     except BaseException:
         # PREPARE outlives a rollback, so whether it exists is unknown now.
         _prepared[raw] = None
         raise
-    names.add(name)
+    names[name] = None
 
 
 class _Shape:
@@ -184,12 +234,18 @@ class _Shape:
 class CompiledQuery:
     """`build(now)` compiled once per `key`, then run with its times moved to each `now`."""
 
-    def __init__(self, name: str, kept: int = KEPT, *, generic: bool = False):
+    def __init__(
+        self, name: str, kept: int = KEPT, *, generic: bool = False, written_in: bool = False
+    ):
         self.name = name
         self.kept = kept
-        self.generic = generic  # planned once per connection (see the module's doc)
+        # Planned once per connection, and with `written_in` once per key and connection,
+        # with the key's values in view (see the module's doc).
+        self.generic = generic or written_in
+        self.written_in = written_in
         # key -> (statement or None when the query can match nothing, parameters, the clock
-        # it was compiled at, database alias, _Shape or None)
+        # it was compiled at, database alias, _Shape or None, and with `written_in` the
+        # statement as prepared and the positions of the parameters it still takes)
         self._compiled: OrderedDict[Hashable, tuple] = OrderedDict()
         self._lock = Lock()
 
@@ -220,7 +276,11 @@ class CompiledQuery:
             for param in params:
                 if isinstance(param, dt.date) and not isinstance(param, dt.datetime):
                     raise TypeError(f"{self.name}: a date does not move with the clock: {param}")
-            compiled = (sql, tuple(params), now, queryset.db, shape)
+            written = None
+            if self.written_in and sql is not None:
+                with connections[queryset.db].cursor() as cursor:
+                    written = _written_in(cursor, sql, params)
+            compiled = (sql, tuple(params), now, queryset.db, shape, written)
             with self._lock:
                 self._compiled[stored] = compiled
                 while len(self._compiled) > self.kept:
@@ -243,14 +303,22 @@ class CompiledQuery:
         compiled = self._get(key, build, now, slots, "rows")
         return compiled[0], self._bound(compiled, now, slots), compiled[3]
 
+    def _run(self, cursor, compiled: tuple, now: dt.datetime, slots: dict) -> None:
+        params = self._bound(compiled, now, slots)
+        if compiled[5] is None:
+            _execute(cursor, compiled[0], params, self.generic)
+        else:
+            sql, kept = compiled[5]
+            _execute(cursor, sql, tuple(params[position] for position in kept), True)
+
     def rows(
         self, key: Hashable, build: Callable[..., QuerySet], now: dt.datetime, **slots
     ) -> list[tuple]:
-        sql, params, alias = self.sql(key, build, now, **slots)
-        if sql is None:
+        compiled = self._get(key, build, now, slots, "rows")
+        if compiled[0] is None:
             return []
-        with connections[alias].cursor() as cursor:
-            _execute(cursor, sql, params, self.generic)
+        with connections[compiled[3]].cursor() as cursor:
+            self._run(cursor, compiled, now, slots)
             return cursor.fetchall()
 
     def objects(
@@ -259,12 +327,12 @@ class CompiledQuery:
         """The model instances `build(now, **slots)` would give, as ModelIterable makes them
         (select_related rows and annotations included), from the statement compiled once."""
         compiled = self._get(key, build, now, slots, "objects")
-        sql, _, _, alias, shape = compiled
+        sql, _, _, alias, shape, _ = compiled
         if sql is None:
             return []
         connection = connections[alias]
         with connection.cursor() as cursor:
-            _execute(cursor, sql, self._bound(compiled, now, slots), self.generic)
+            self._run(cursor, compiled, now, slots)
             rows = cursor.fetchall()
         found = []
         for row in rows:
@@ -291,7 +359,7 @@ class CompiledQuery:
         if compiled[0] is None:
             return 0
         with connections[compiled[3]].cursor() as cursor:
-            _execute(cursor, compiled[0], self._bound(compiled, now, slots), self.generic)
+            self._run(cursor, compiled, now, slots)
             return cursor.fetchone()[0]
 
     def forget(self) -> None:
@@ -339,9 +407,12 @@ class CompiledRows:
         key: Hashable,
         build: Callable[..., QuerySet],
         now: dt.datetime,
+        *,
+        prefetch: tuple = (),
         **slots,
     ):
         self.compiled, self.key, self.build, self.now, self.slots = compiled, key, build, now, slots
+        self.prefetch = prefetch  # fetched for each page's objects, after it (lookups, Prefetch)
 
     def count(self) -> int:
         return self.compiled.count(self.key, self.build, self.now, **self.slots)
@@ -350,9 +421,12 @@ class CompiledRows:
         if not isinstance(window, slice) or window.step is not None:
             raise TypeError("CompiledRows gives pages: slice it with a start and a stop")
         build = self.build
-        return self.compiled.objects(
+        found = self.compiled.objects(
             (self.key, window.start, window.stop),
             lambda now, **slots: build(now, **slots)[window],
             self.now,
             **self.slots,
         )
+        if self.prefetch:
+            prefetch_related_objects(found, *self.prefetch)
+        return found

@@ -419,7 +419,7 @@ def with_child_context(contacts: QuerySet, person: Person, now: dt.datetime) -> 
 
 # The triage screen's queue and its count, compiled once per reader, filters and page and
 # process: building its subqueries cost several times what running them does (issue 18).
-QUEUE = CompiledQuery("the triage screen's queue")
+QUEUE = CompiledQuery("the triage screen's queue", written_in=True)
 
 
 def queue_rows(person: Person, filters: dict, now: dt.datetime) -> CompiledRows:
@@ -636,7 +636,7 @@ def _figures(rows: QuerySet, group_by: str, **counts) -> Subquery:
     return Subquery(figures.values("figures"), output_field=JSONField())
 
 
-SUMMARY = CompiledQuery("triage summary")
+SUMMARY = CompiledQuery("triage summary", written_in=True)
 SUMMARY_COLUMNS = ("queue", "checks", "missing", "unacknowledged", "interviews_due",
                    "high_risk_screenings", "high_risk_assessments")  # fmt: skip
 

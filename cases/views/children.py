@@ -86,7 +86,7 @@ def search_step(
     page_obj = None
     if searched and form.is_valid():
         terms = form.terms
-        found = selectors.search_children(request.user, for_contact=for_contact, **terms)
+        found = selectors.search_pages(request.user, for_contact=for_contact, **terms)
         page_obj = page(request, found)
         with_flags(request.user, page_obj)
         # What was searched for is recorded (an access report must be able to say who

@@ -188,3 +188,48 @@ def test_search_is_partial_accent_and_case_insensitive_and_only_visible(
     assert list(selectors.search_children(people["suffolk.officer"], name="zoe")) == []
     found = selectors.search_children(officer, date_of_birth=dt.date(2011, 3, 4))
     assert [c.first_name for c in found] == ["Zoë"]
+
+
+def test_the_search_pages_find_what_the_search_finds_for_every_reader_and_term(
+    open_case_for, share, people, django_assert_num_queries
+):
+    """The search page's compiled query (cases.selectors.search_pages: the name written
+    into the statement, the date of birth a slot) finds, pages and counts what
+    search_children does, with each page's aliases and visible cases, for any reader and
+    any mix of terms, whatever a name holds."""
+    born = dt.date(2011, 3, 4)
+    for first, last in [("Zoë", "Ashworth"), ("Zoe", "Bell"), ("Ann_a", "O'Brien"),
+                        ("Anna", "50% Smith"), ("Zed", "Back\\slash")]:  # fmt: skip
+        case = open_case_for(
+            "social.worker", first_name=first, last_name=last, date_of_birth=born,
+            aliases=["Little Z"],
+        )  # fmt: skip
+        if last != "Bell":
+            share(case, "norfolk_police")
+    selectors.SEARCH.forget()
+    terms = [{"name": "zoe"}, {"name": "ASHW"}, {"name": "little"}, {"name": "ann_a"},
+             {"name": "50%"}, {"name": "%"}, {"name": "_"}, {"name": "\\"}, {"name": "'-"},
+             {"date_of_birth": born}, {"name": "zo", "date_of_birth": born},
+             {"date_of_birth": dt.date(2011, 3, 5)}]  # fmt: skip
+    for reader in ("police.officer", "social.worker", "suffolk.officer"):
+        person = people[reader]
+        for term in terms:
+            found = selectors.search_children(person, **term)
+            rows = selectors.search_pages(person, **term)
+            expected = [
+                (c.pk, sorted(a.name for a in c.aliases.all()), [k.pk for k in c.visible_cases])
+                for c in found
+            ]
+            assert rows.count() == len(expected), (reader, term)
+            for start in range(0, 4, 2):
+                page = [
+                    (c.pk, sorted(a.name for a in c.aliases.all()), [k.pk for k in c.visible_cases])
+                    for c in rows[start : start + 2]
+                ]
+                assert page == expected[start : start + 2], (reader, term)
+    # Per reader: five names ("%", "_", "\\" and "'-" are only punctuation, searchable()
+    # keeps letters and digits), a date alone and a name with a date, each counted and
+    # paged in two windows. Another date of birth is the same statement.
+    assert len(selectors.SEARCH._compiled) == 3 * (5 + 2) * 3
+    with django_assert_num_queries(3):  # the page, its aliases and its visible cases
+        assert len(selectors.search_pages(people["police.officer"], name="ashworth")[0:2]) == 1

@@ -267,3 +267,96 @@ def test_the_new_uses_with_a_clock_give_the_statement_a_fresh_build_gives(cases,
             fresh_sql, fresh_params = build(later, **slots).query.sql_with_params()
             assert (sql, params) == (fresh_sql, tuple(fresh_params)), kind
             assert not any(isinstance(p, Slot) for p in params), kind
+
+
+# --- written_in=True: the key's values written in, one plan per key and connection --------------
+
+
+def _prepared_here() -> dict[str, tuple]:
+    """This connection's prepared statements: name -> (parameter types, generic plans)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, parameter_types::text[], generic_plans FROM pg_prepared_statements"
+        )
+        return {name: (types, plans) for name, types, plans in cursor.fetchall()}
+
+
+def _named(now, name):
+    # The name is the key's value: written into the statement. The clock stays a parameter.
+    return (
+        Case.objects.filter(child__first_name=name, opened_at__lte=now)
+        .values_list("pk", flat=False)
+        .order_by("pk")
+    )
+
+
+HOSTILE = ["Ada", "O'Brien", "100%", "50%% off", "%s", "back\\slash", "Zoë-Ångström",
+           "x'); DROP TABLE cases_case; --", "$1", "line\nbreak"]  # fmt: skip
+
+
+def test_a_written_in_query_gives_what_the_queryset_gives_for_any_value_of_its_key(
+    open_case_for, forgetting_prepared
+):
+    """Each name is written into its own statement as a literal, escaped as the driver
+    escapes a parameter: quotes, percent signs, backslashes, placeholders and accents find
+    the child with that name and nothing else, and every statement is planned once."""
+    compiled = CompiledQuery("test: written in", written_in=True)
+    made = {name: open_case_for("social.worker", first_name=name).pk for name in HOSTILE}
+    for _ in range(2):
+        for name in HOSTILE:
+            now = timezone.now()
+            rows = compiled.rows((name,), lambda at, name=name: _named(at, name), now)
+            assert rows == [(made[name],)] == list(_named(now, name)), name
+    prepared = _prepared_here()
+    for name in HOSTILE:
+        _, params, _ = compiled.sql((name,), lambda at, name=name: _named(at, name), now)
+        assert name in params  # what `sql` gives (and the clock tests compare) is the ORM's
+        written, _ = compiled._compiled[(False, (name,))][5]
+        types, plans = prepared[statement_name(written)]
+        assert types == ["timestamp with time zone"], name  # only the clock is a parameter
+        assert plans == 2, name  # both runs used the one plan made when it was prepared
+    assert Case.objects.count() >= len(HOSTILE)  # nothing was dropped
+
+
+def test_a_written_in_query_with_a_slot_keeps_the_slot_a_parameter(cases, forgetting_prepared):
+    compiled = CompiledQuery("test: written in, slot", written_in=True)
+    ids = [case.pk for case in cases]
+    now = timezone.now()
+    for chosen in (ids[:1], ids, [], [ids[2], 10**30]):
+        assert _seen(compiled.objects(("k",), _cases, now, ids=chosen)) == _seen(
+            _cases(now, [i for i in chosen if i < 2**63])
+        )
+    written, kept = compiled._compiled[(False, ("k",))][5]
+    assert len(kept) == 2 and "ANY(%s)" in written  # the clock and the ids
+
+
+def test_a_connection_keeps_at_most_prepared_kept_statements_dropping_the_oldest(
+    open_case_for, forgetting_prepared, monkeypatch, django_assert_num_queries
+):
+    """Every key of a written-in query is a statement with its plan in the server's memory:
+    past the bound, the least recently run is dropped in the same round trip, and runs
+    again (prepared afresh) when it is next asked for."""
+    from safeguarding import compiled as module
+
+    monkeypatch.setattr(module, "PREPARED_KEPT", 2)
+    compiled = CompiledQuery("test: written in, bounded", written_in=True)
+    made = {name: open_case_for("social.worker", first_name=name).pk for name in ("A", "B", "C")}
+
+    def run(name):
+        with django_assert_num_queries(1):
+            return compiled.rows((name,), lambda at: _named(at, name), timezone.now())
+
+    def names_prepared():
+        return {
+            key[1][0]
+            for key, value in compiled._compiled.items()
+            if statement_name(value[5][0]) in _prepared_here()
+        }
+
+    for name in ("A", "B", "A", "C"):  # C drops B, which ran less recently than A
+        assert run(name) == [(made[name],)]
+    assert names_prepared() == {"A", "C"}
+    assert run("B") == [(made["B"],)]
+    assert names_prepared() == {"C", "B"}
