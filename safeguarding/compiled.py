@@ -211,6 +211,13 @@ def _execute(cursor, sql: str, params: tuple, generic: bool) -> None:
     names[name] = None
 
 
+def execute_prepared(cursor, sql: str, params: tuple) -> None:
+    """Run a fixed statement of the code's own (`%s` placeholders, no value written in) as
+    this connection's prepared statement, planned once without its values: the rule of
+    `generic=True` (see the module's doc) for a statement the ORM cannot write."""
+    _execute(cursor, sql, params, True)
+
+
 class _Shape:
     """What turning a compiled query's rows into model instances needs, as ModelIterable
     works it out on every run: worked out once with the statement."""

@@ -19,7 +19,6 @@ from django.db import connection
 from django.db.models import (
     Count,
     Exists,
-    F,
     Func,
     IntegerField,
     JSONField,
@@ -40,7 +39,7 @@ from missing.selectors import interviews_due, open_repeat_alerts
 from notifications.services import waiting_for
 from people.models import Agency, Person
 from people.selectors import areas_covered_by, calendars_for
-from safeguarding.compiled import CompiledQuery, CompiledRows
+from safeguarding.compiled import CompiledQuery, CompiledRows, execute_prepared
 from safeguarding.related import attach
 from sharing.models import Share
 from triage.models import Contact, ContactRating, PartnerCheck, Rag
@@ -240,10 +239,10 @@ def colleagues(agency: Agency) -> QuerySet:
 # on the national; now 0.37 on both: issue 18).
 REFERRERS = """
 WITH RECURSIVE referrer(id) AS (
-    SELECT min(referring_agency_id) FROM triage_contact WHERE mash_id = %(mash)s
+    SELECT min(referring_agency_id) FROM triage_contact WHERE mash_id = %s
     UNION ALL
     SELECT (SELECT min(c.referring_agency_id) FROM triage_contact c
-            WHERE c.mash_id = %(mash)s AND c.referring_agency_id > referrer.id)
+            WHERE c.mash_id = %s AND c.referring_agency_id > referrer.id)
     FROM referrer WHERE referrer.id IS NOT NULL
 )
 SELECT referrer.id, (SELECT a.name FROM people_agency a WHERE a.id = referrer.id)
@@ -273,7 +272,7 @@ def referrer_names(agency: Agency) -> list[tuple[int, str]]:
     """The agencies that have made contacts to this MASH (the queue's referrer filter), as
     (id, name) by name."""
     with connection.cursor() as cursor:
-        cursor.execute(REFERRERS, {"mash": agency.pk})
+        execute_prepared(cursor, REFERRERS, (agency.pk, agency.pk))  # planned once a connection
         return cursor.fetchall()
 
 
@@ -395,8 +394,10 @@ def _open_cases_seen(person: Person, **child) -> QuerySet:
 
 
 def _count(rows: QuerySet) -> Subquery:
-    # COUNT as a plain function, not an aggregate: no GROUP BY, so always one row.
-    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    # COUNT as a plain function, not an aggregate: no GROUP BY, so always one row. COUNT(*),
+    # not of the key: a count that needs no column of its own can be read from an index
+    # alone (the interviews due, from interview_outstanding: 2.7 ms to 0.x ms, issue 18).
+    count = Func(template="COUNT(*)", output_field=IntegerField())
     counted = rows.order_by().annotate(n=count)
     return Subquery(counted.values("n"))
 
@@ -667,8 +668,9 @@ def summary_query(person: Person, now: dt.datetime) -> QuerySet:
             checks=_figures(
                 checks,
                 "contact__mash",
-                outstanding=Count("id"),
-                overdue=Count("id", filter=PartnerCheck.overdue_q(now)),
+                # Of a column check_outstanding_by_contact holds, so read from it alone.
+                outstanding=Count("contact"),
+                overdue=Count("contact", filter=PartnerCheck.overdue_q(now)),
             ),
             missing=_count(missing_in_area(person)),
             unacknowledged=_count(waiting_for(agency)),

@@ -45,6 +45,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.actions import Action
@@ -93,6 +94,21 @@ def _is_htmx(request: HttpRequest) -> bool:
 # --- the filters -----------------------------------------------------------------------------
 
 
+class _Given(BaseChoiceIterator):
+    """(value, label) pairs already as a field keeps them. A plain list is checked pair by
+    pair by the field and again by its widget on every request: the colleagues in two
+    selects, about a millisecond of the triage screen (issue 18)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
 class TriageFilterForm(forms.Form):
     """The queue's filters (GET). Every field is optional; all given must match."""
 
@@ -125,15 +141,14 @@ class TriageFilterForm(forms.Form):
         """`people` and `referrers`: (id, name) pairs (selectors.colleague_names and
         referrer_names)."""
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        self.fields["assignee"].choices = _Given([
             ("", "Anyone or no one"),
             (UNASSIGNED, "Not assigned"),
             *[(str(pk), name) for pk, name in people],
-        ]
-        self.fields["referrer"].choices = [
-            ("", "Any agency"),
-            *[(str(pk), name) for pk, name in referrers],
-        ]
+        ])  # fmt: skip
+        self.fields["referrer"].choices = _Given(
+            [("", "Any agency"), *[(str(pk), name) for pk, name in referrers]]
+        )
 
     @property
     def filters(self) -> dict:
@@ -190,11 +205,11 @@ class AssignSelectedForm(forms.Form):
         """`people`: the colleagues as (id, name) pairs (selectors.colleague_names)."""
         # Ids of its own: the filters above have an "assignee" too.
         super().__init__(*args, auto_id="assign-%s", **kwargs)
-        self.fields["assignee"].choices = [
+        self.fields["assignee"].choices = _Given([
             ("", "Choose a colleague"),
             *[(str(pk), name) for pk, name in people],
             (UNASSIGNED, "No one (take them off everyone)"),
-        ]
+        ])  # fmt: skip
 
     def ticked(self) -> set[int]:
         """The rows to show ticked again when the form comes back with its errors."""
