@@ -249,6 +249,7 @@ def test_the_new_uses_with_a_clock_give_the_statement_a_fresh_build_gives(cases,
     this year. A later clock, across the clocks going forward, gives exactly the statement
     built afresh at it."""
     from cases.selectors import _among, _emergency_ids
+    from sharing.selectors import _mine
     from triage.selectors import _child_contacts
 
     worker = people["social.worker"]
@@ -257,6 +258,7 @@ def test_the_new_uses_with_a_clock_give_the_statement_a_fresh_build_gives(cases,
         "emergency": (_emergency_ids, {"user": worker.pk}),
         "among": (_among(worker), {"ids": ids, "user": worker.pk}),
         "contacts": (_child_contacts, {"child": cases[0].child_id, "mash": worker.agency_id}),
+        "emergency access": (_mine, {"case": cases[0].pk, "person": worker.pk}),
     }
     first = dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC)  # the day before the clocks go forward
     for kind, (build, slots) in builds.items():
