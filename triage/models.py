@@ -213,11 +213,6 @@ class PartnerCheck(models.Model):
             models.Index(fields=["agency", "due_at"],
                          condition=models.Q(answered_at__isnull=True, closed_at__isnull=True),
                          name="check_outstanding"),
-            # The triage screen counts its contacts' outstanding checks and those overdue,
-            # from this alone (no row of a check answered or closed is read).
-            models.Index(fields=["contact"], include=["due_at"],
-                         condition=models.Q(answered_at__isnull=True, closed_at__isnull=True),
-                         name="check_outstanding_by_contact"),
         ]  # fmt: skip
         constraints = [
             models.UniqueConstraint(fields=["contact", "agency"], name="check_once_per_agency"),
