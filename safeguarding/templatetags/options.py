@@ -7,6 +7,7 @@ was a third of the page's rendering (issue 18). The value and label are escaped 
 wrapper); `chosen` is compared as a string, as the browser sends it back.
 """
 
+import functools
 from collections.abc import Iterable
 from html import escape
 
@@ -32,6 +33,18 @@ def _option(value, label, chosen: str) -> str:
 @register.simple_tag
 def select_options(choices: Iterable, chosen=None) -> SafeString:
     chosen = "" if chosen is None else str(chosen)
+    # The same colleagues' select is written on every request of a MASH's triage screen: kept
+    # by its pairs and the chosen value, as written (the pairs are the key, so a colleague
+    # added or renamed is a new entry, never a stale one).
+    choices = tuple(choices)
+    try:
+        return _written(choices, chosen)
+    except TypeError:  # a group's options as a list, unhashable: written each time
+        return _written.__wrapped__(choices, chosen)
+
+
+@functools.lru_cache(maxsize=256)
+def _written(choices: tuple, chosen: str) -> SafeString:
     html = []
     for value, label in choices:
         if isinstance(label, (list, tuple)):  # a group: (heading, [(value, label), ...])

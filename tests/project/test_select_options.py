@@ -25,3 +25,22 @@ def test_groups_are_written_with_their_heading_escaped():
         '<optgroup label="A &amp; B"><option value="1">One</option>'
         '<option value="2" selected>Two</option></optgroup>'
     )
+
+
+def test_a_select_written_again_is_the_same_and_follows_a_change_in_its_options():
+    """The options are kept once written (the triage screen's colleagues): the same pairs
+    and choice give the same options, other pairs or another choice their own, and groups
+    (lists, which cannot be kept) are still written."""
+    template = Template("{% load options %}{% select_options choices chosen %}")
+    people = [("1", "Ann Example"), ("2", "Bea <Example>")]
+    first = template.render(Context({"choices": people, "chosen": "1"}))
+    assert template.render(Context({"choices": list(people), "chosen": "1"})) == first
+    renamed = template.render(
+        Context({"choices": [("1", "Ann Renamed"), people[1]], "chosen": "1"})
+    )
+    assert "Ann Renamed" in renamed and "Ann Example" not in renamed
+    other = template.render(Context({"choices": people, "chosen": "2"}))
+    assert '<option value="2" selected>Bea &lt;Example&gt;</option>' in other
+    grouped = [("Team", [("1", "Ann")]), ("Others", [("2", "Bea")])]
+    written = template.render(Context({"choices": grouped, "chosen": "2"}))
+    assert '<optgroup label="Others"><option value="2" selected>Bea</option></optgroup>' in written
