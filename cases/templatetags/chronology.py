@@ -15,12 +15,12 @@ from collections.abc import Iterable
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from cases.models import Case, Entry
 from safeguarding import uk_time
+from safeguarding.links import link
 from safeguarding.templatetags.options import text
 
 register = template.Library()
@@ -57,9 +57,9 @@ def _entry(entry: Entry, case_id: int) -> str:
         when_recorded = f" on {text(recorded)}{late}"
     amend = ""
     if getattr(entry, "amendable", False):
-        link = reverse("entry-amend", args=[case_id, entry.pk])
+        url = link("entry-amend", case_id, entry.pk)
         amend = (
-            f'. <a class="govuk-link" href="{text(link)}">'
+            f'. <a class="govuk-link" href="{text(url)}">'
             f'Amend<span class="govuk-visually-hidden"> the {text(str(category).lower())} entry of '
             f"{text(occurred)}</span></a>"
         )

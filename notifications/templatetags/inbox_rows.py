@@ -13,11 +13,11 @@ acknowledged it. tests/notifications/test_inbox_rows.py holds it to that.
 from collections.abc import Iterable
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from notifications.models import Notification
 from safeguarding import uk_time
+from safeguarding.links import link
 from safeguarding.templatetags.flag_tags import flag_tags
 from safeguarding.templatetags.options import text
 
@@ -44,7 +44,7 @@ def _link(url: str, words: str, hidden: str, testid: str = "") -> str:
 def _action_link(notification: Notification, reference: str) -> str:
     if notification.kind not in ACTIONS:
         return ""
-    url = reverse("action-close", args=[notification.subject_id])
+    url = link("action-close", notification.subject_id)
     return "<br>" + _link(url, "See or close the action", f"for case {reference}")
 
 
@@ -52,25 +52,25 @@ def _where(notification: Notification, police: bool) -> str:
     """The first cell: where to act on it, or why the agency cannot."""
     kind, reference = notification.kind, text(notification.reference)
     if kind == "partner_check":
-        url = reverse("check", args=[notification.subject_id])
+        url = link("check", notification.subject_id)
         return (
             _link(url, "Answer the check", f"for contact {reference}")
             + f'<br><span class="govuk-body-s">Contact {reference}</span>'
         )
     if kind == "check_closed":
-        url = reverse("check", args=[notification.subject_id])
+        url = link("check", notification.subject_id)
         return (
             _link(url, "See why the check was closed", f"for contact {reference}")
             + f'<br><span class="govuk-body-s">Contact {reference}</span>'
         )
     if kind == "link_match":
-        url = reverse("link-match", args=[notification.subject_id])
+        url = link("link-match", notification.subject_id)
         return (
             _link(url, "See what matched and whom to ask", f"for {reference}")
             + f'<br><span class="govuk-body-s">{reference}</span>'
         )
     if not notification.case_id:
-        url = reverse("contact", args=[notification.subject_id])
+        url = link("contact", notification.subject_id)
         return f'<a class="govuk-link" href="{text(url)}">Contact {reference}</a>'
     if not getattr(notification, "can_open", False):
         sender = notification.caused_by_agency
@@ -79,18 +79,18 @@ def _where(notification: Notification, police: bool) -> str:
             f"Ask {text(sender.name) if sender else ''} to share it.</span>"
             + _action_link(notification, reference)
         )
-    case_url = reverse("case", args=[notification.case_id])
+    case_url = link("case", notification.case_id)
     cell = f'<a class="govuk-link" href="{text(case_url)}">{reference}</a>'
     if child := getattr(notification, "child_name", ""):
         flags = flag_tags(getattr(notification, "flags", ()))
         cell += f'<br><span data-testid="child-name">{text(child)}</span>{flags}'
     if kind == "missing" and police:
-        url = reverse("missing-profile", args=[notification.case_id])
+        url = link("missing-profile", notification.case_id)
         cell += "<br>" + _link(
             url, "Read the missing-from-care profile", f"for case {reference}", "profile-link"
         )
     if kind == "assessment_review":
-        url = reverse("assessments", args=[notification.case_id])
+        url = link("assessments", notification.case_id)
         cell += "<br>" + _link(
             url, "Review the risk assessment", f"for case {reference}", "review-link"
         )
@@ -122,7 +122,7 @@ def _acknowledged(notification: Notification, csrf: str, back: str) -> str:
             f"\n            {text(uk_time.said(notification.acknowledged_at))} by "
             f"{text(by.display_name) if by else ''}\n            \n          "
         )
-    action = reverse("inbox-acknowledge", args=[notification.pk])
+    action = link("inbox-acknowledge", notification.pk)
     what = text(notification.get_kind_display().lower())
     shared = (
         '<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">This also '

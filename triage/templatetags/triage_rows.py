@@ -16,10 +16,10 @@ from collections.abc import Collection, Iterable
 
 from django import forms, template
 from django.template.defaultfilters import pluralize, truncatewords
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from safeguarding import uk_time
+from safeguarding.links import link
 from safeguarding.templatetags.flag_tags import flag_tags
 from safeguarding.templatetags.options import text
 from triage.models import Contact
@@ -85,7 +85,7 @@ def _row(contact: Contact, field_id: str, ticked: Collection, errors: bool) -> s
         '\n          <td class="govuk-table__cell app-triage-table__select">'
         f"{_select(contact, field_id, ticked, errors)}</td>"
         '\n          <th scope="row" class="govuk-table__header" data-label="Contact">'
-        f'<a class="govuk-link" href="{text(reverse("contact", args=[contact.pk]))}">'
+        f'<a class="govuk-link" href="{text(link("contact", contact.pk))}">'
         f"{text(contact.reference)}</a>"
         '\n            <span class="govuk-body-s app-triage-table__meta">Received '
         f"{text(uk_time.said(contact.received_at))}<br>"
