@@ -429,7 +429,8 @@ def _like_escaped(text: str) -> str:
 def _found(person: Person, for_contact: bool, pattern: str | None = None, **terms) -> QuerySet:
     """The children the search finds. Compiled, the date of birth and NHS number are slots
     and the name's pattern is in the key: how many children a part of a name matches
-    decides the plan (planned blind, it was ten rows a search term's worth of workers)."""
+    decides the plan (with the name a parameter, the plan expected 5,000 children for any
+    name and sent the six it found to parallel workers: 20 ms)."""
     known = Q(cases__in=agency_rows(person).values("content_object_id"))
     if for_contact and person.agency_id is not None:
         known |= Q(created_by__agency_id=person.agency_id) | Q(contacts__mash_id=person.agency_id)
