@@ -77,42 +77,42 @@ class Slot:
         return f"Slot({self.name!r})"
 
 
-class AnyOf(Lookup):
+class _AsGiven(Lookup):
+    """A lookup whose value goes into the statement as one parameter, as given: not checked
+    or converted by the field as the query is built, so it can be a Slot."""
+
+    prepare_rhs = False
+    operator = ""  # the SQL after the column, its one placeholder included
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} {self.operator}", [*lhs_params, self.rhs]
+
+
+class AnyOf(_AsGiven):
     """`field__any=values`: `field = ANY(%s)` with the list as one parameter, so the
     statement's text does not change with the number of values."""
 
     lookup_name = "any"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+    operator = "= ANY(%s)"
 
 
-class EqualTo(Lookup):
-    """`field__equal_to=slot`: `field = %s` with the value given on each run, which the
-    field does not check as the query is built (a plain `field=slot` is refused): one
-    case's id, say, for a query that is the same for every case."""
+class EqualTo(_AsGiven):
+    """`field__equal_to=slot`: `field = %s` with the value given on each run (a plain
+    `field=slot` is refused): one case's id, say, for a query that is the same for every
+    case."""
 
     lookup_name = "equal_to"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = %s", [*lhs_params, self.rhs]
+    operator = "= %s"
 
 
-class Like(Lookup):
+class Like(_AsGiven):
     """`field__like=slot`: `field LIKE %s` with the pattern given on each run, its `%`, `_`
     and `\\` escaped by the caller as it means them (Django's `contains` wraps and escapes
     a value as the query is built, which a slot cannot be)."""
 
     lookup_name = "like"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection) -> tuple[str, list]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} LIKE %s", [*lhs_params, self.rhs]
+    operator = "LIKE %s"
 
 
 for _lookup in (AnyOf, EqualTo, Like):
