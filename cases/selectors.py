@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -414,16 +415,13 @@ def _search_terms(*, name: str, date_of_birth: dt.date | None, nhs_number: str) 
         wanted = searchable(name)
         if not wanted:
             return None
-        terms["pattern"] = f"%{_like_escaped(wanted)}%"
+        # Escaped as Django's `contains` escapes it (a slot cannot go through the lookup).
+        terms["pattern"] = f"%{connection.ops.prep_for_like_query(wanted)}%"
     if date_of_birth:
         terms["born"] = date_of_birth
     if nhs_number.strip():
         terms["nhs"] = normalise_nhs_number(nhs_number)
     return terms
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _found(person: Person, for_contact: bool, pattern: str | None = None, **terms) -> QuerySet:
